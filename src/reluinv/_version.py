@@ -1,0 +1,3 @@
+"""Version of the reluinv package."""
+
+__version__ = "0.1.0"

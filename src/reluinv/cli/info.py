@@ -1,0 +1,87 @@
+"""``reluinv info FILE...``: describe formulas, saved problems and saved networks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from reluinv.cli.common import error_line, format_histogram
+from reluinv.errors import ReluinvError
+from reluinv.formula import Formula, read_dimacs
+from reluinv.network import ReluNetwork
+from reluinv.problem import InversionProblem
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "info",
+        help="describe DIMACS formulas and saved .npz problems or networks",
+        description=(
+            "Per file: variables, clauses, clause-length histogram, weights and hard clauses "
+            "(formulas), or sizes, activation and metadata (saved .npz files). A bad file "
+            "gets one error line; the other files are still reported."
+        ),
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.set_defaults(handler=handle)
+
+
+def describe_formula(path: str, formula: Formula) -> list[str]:
+    kind = "weighted (wcnf)" if formula.is_weighted else "unweighted (cnf)"
+    lines = [
+        f"{path}: formula, {kind}",
+        f"  variables        {formula.num_vars}",
+        f"  clauses          {formula.num_clauses}",
+        f"  clause lengths   {format_histogram(formula.clause_length_histogram())}",
+    ]
+    if formula.is_weighted:
+        lines.append(f"  hard clauses     {formula.num_hard} (weight {formula.hard_weight} each)")
+        lines.append(f"  soft weight      {formula.soft_weight}")
+    return lines
+
+
+def describe_npz(path: str) -> list[str]:
+    metadata = ReluNetwork.load_metadata(path)
+    if metadata.get("format") == "reluinv-problem":
+        problem = InversionProblem.load(path)
+        network = problem.network
+        kind = "problem"
+    else:
+        network = ReluNetwork.load(path)
+        kind = "network"
+    lines = [
+        f"{path}: {kind}",
+        f"  sizes            {' x '.join(map(str, network.sizes))}",
+        f"  activation       {network.activation_spec}",
+        f"  integral         {network.is_integral}",
+        f"  non-zero weights {network.num_nonzero_weights()}",
+    ]
+    if kind == "problem":
+        lines.append(f"  latent           {problem.latent} ({problem.domain.kind} domain)")
+        if problem.lam is not None:
+            lines.append(f"  lam              {problem.lam}")
+        observed = len(problem.observed)
+        lines.append(f"  observed outputs {observed} of {network.output_dim}")
+    for key, value in sorted(metadata.items()):
+        if key not in ("format", "domain", "latent", "lam"):
+            lines.append(f"  {key:<16} {value}")
+    return lines
+
+
+def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    failures = 0
+    for path in args.files:
+        try:
+            if path.endswith(".npz"):
+                lines = describe_npz(path)
+            else:
+                lines = describe_formula(path, read_dimacs(path))
+        except (OSError, ReluinvError, ValueError) as exc:
+            failures += 1
+            print(error_line(path, exc), file=err)
+            continue
+        print("\n".join(lines), file=out)
+    return 1 if failures else 0
+
+
+__all__ = ["describe_formula", "describe_npz", "handle", "register"]

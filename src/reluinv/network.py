@@ -1,0 +1,377 @@
+"""Fully connected ReLU (or leaky ReLU) networks and their forward passes.
+
+Notation, used everywhere in reluinv::
+
+    G(z) = s(W_d s(... s(W_1 z + b_1) ...) + b_d),   z in R^k,  x = G(z) in R^n
+    n_0 = k,  n_d = n,  W_i has shape (n_i, n_{i-1}),  b_i has shape (n_i,)
+
+Rows are outputs: ``weights[i - 1]`` is ``W_i`` with one row per unit of layer ``i``. The
+activation ``s`` is applied after every layer, the last one included; it is ReLU,
+``s(t) = max(t, 0)``, or leaky ReLU with slope ``alpha`` in (0, 1),
+``s(t) = max(t, alpha * t)``.
+
+Two forward passes: :meth:`ReluNetwork.forward` in float64 (one vector or a batch), and
+:meth:`ReluNetwork.forward_exact` in exact rational arithmetic (Python ``int`` and
+``Fraction``), which is the oracle every witness of an integer network is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from reluinv.errors import InvalidArgumentError, NonFiniteError, ProblemFileError, ShapeError
+
+__all__ = ["ActivationSpec", "ReluNetwork", "exact_vector"]
+
+ActivationSpec: TypeAlias = str | tuple[str, float]
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+Exact: TypeAlias = int | Fraction
+
+_FORMAT_VERSION = 1
+
+
+def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"], float]:
+    if activation == "relu":
+        return "relu", 0.0
+    if (
+        isinstance(activation, tuple | list)
+        and len(activation) == 2
+        and activation[0] == "leaky_relu"
+    ):
+        slope = activation[1]
+        if isinstance(slope, bool) or not isinstance(slope, int | float | np.floating):
+            raise InvalidArgumentError(
+                f"activation slope must be a number in (0, 1), got {slope!r}"
+            )
+        slope = float(slope)
+        if not 0.0 < slope < 1.0:
+            raise InvalidArgumentError(f"activation slope must lie in (0, 1), got {slope}")
+        return "leaky_relu", slope
+    raise InvalidArgumentError(
+        f"activation must be 'relu' or ('leaky_relu', alpha) with 0 < alpha < 1, "
+        f"got {activation!r}"
+    )
+
+
+def _as_matrix(value: object, name: str) -> npt.NDArray[Any]:
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be array-like of numbers: {exc}") from exc
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.all(np.isfinite(array)):
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+            raise NonFiniteError(f"{name}{list(bad)} is {array[bad]}; weights must be finite")
+        return np.array(array, dtype=np.float64)
+    return np.array(array, dtype=np.int64)
+
+
+class ReluNetwork:
+    """A fully connected network ``G(z) = s(W_d s(... s(W_1 z + b_1) ...) + b_d)``.
+
+    Parameters
+    ----------
+    weights:
+        ``[W_1, ..., W_d]``, ``W_i`` of shape ``(n_i, n_{i-1})``; integer arrays are kept as
+        ``int64``, anything else becomes ``float64``.
+    biases:
+        ``[b_1, ..., b_d]`` with ``b_i`` of shape ``(n_i,)``, or ``None`` for zero biases.
+    activation:
+        ``"relu"`` or ``("leaky_relu", alpha)`` with ``0 < alpha < 1``.
+
+    The constructor validates everything (shapes chain, entries are finite real numbers)
+    and raises :class:`~reluinv.errors.ShapeError`, :class:`~reluinv.errors.NonFiniteError`
+    or ``TypeError`` naming the offending array.
+
+    >>> net = ReluNetwork([[[1, -1], [0, 2]]], [[0, -1]])
+    >>> net.sizes, net.is_integral
+    ((2, 2), True)
+    >>> net.forward([3.0, 1.0]).tolist()
+    [2.0, 1.0]
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[npt.ArrayLike],
+        biases: Sequence[npt.ArrayLike] | None = None,
+        activation: ActivationSpec = "relu",
+    ) -> None:
+        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence):
+            raise TypeError("weights must be a list of 2-D arrays [W_1, ..., W_d]")
+        if len(weights) == 0:
+            raise ShapeError("weights must hold at least one layer")
+        self.activation, self.slope = _parse_activation(activation)
+        ws: list[npt.NDArray[Any]] = []
+        for i, w in enumerate(weights):
+            array = _as_matrix(w, f"weights[{i}]")
+            if array.ndim != 2:
+                raise ShapeError(f"weights[{i}] must be 2-D, got shape {array.shape}")
+            if ws and array.shape[1] != ws[-1].shape[0]:
+                raise ShapeError(
+                    f"weights[{i}] must have shape (n_{i + 1}, n_{i}) = "
+                    f"(*, {ws[-1].shape[0]}), got {array.shape}"
+                )
+            ws.append(array)
+        if biases is None:
+            bs = [np.zeros(w.shape[0], dtype=w.dtype) for w in ws]
+        else:
+            if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
+                raise TypeError("biases must be a list of 1-D arrays [b_1, ..., b_d] or None")
+            if len(biases) != len(ws):
+                raise ShapeError(f"biases has {len(biases)} entries for {len(ws)} layers")
+            bs = []
+            for i, (b, w) in enumerate(zip(biases, ws, strict=True)):
+                array = _as_matrix(b, f"biases[{i}]")
+                if array.shape != (w.shape[0],):
+                    raise ShapeError(
+                        f"biases[{i}] must have shape (n_{i + 1},) = ({w.shape[0]},), "
+                        f"got {array.shape}"
+                    )
+                bs.append(array)
+        for array in (*ws, *bs):
+            array.setflags(write=False)
+        self.weights: tuple[npt.NDArray[Any], ...] = tuple(ws)
+        self.biases: tuple[npt.NDArray[Any], ...] = tuple(bs)
+        self._float_weights = tuple(np.asarray(w, dtype=np.float64) for w in ws)
+        self._float_biases = tuple(np.asarray(b, dtype=np.float64) for b in bs)
+        self._exact_layers: list[tuple[list[list[Exact]], list[Exact]]] | None = None
+
+    # -- description -------------------------------------------------------------------
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """``(n_0, n_1, ..., n_d)``: the latent size ``k`` first, the output size ``n`` last."""
+        return (self.weights[0].shape[1], *(w.shape[0] for w in self.weights))
+
+    @property
+    def depth(self) -> int:
+        """The number ``d`` of layers."""
+        return len(self.weights)
+
+    @property
+    def latent_dim(self) -> int:
+        """``k = n_0``."""
+        return self.sizes[0]
+
+    @property
+    def output_dim(self) -> int:
+        """``n = n_d``."""
+        return self.sizes[-1]
+
+    @property
+    def activation_spec(self) -> ActivationSpec:
+        """The activation as the constructor takes it."""
+        return "relu" if self.activation == "relu" else ("leaky_relu", self.slope)
+
+    @property
+    def is_integral(self) -> bool:
+        """True when every weight and bias is an integer and the activation is ReLU, so
+        that integer inputs give integer outputs and CP-SAT can model the network exactly."""
+        if self.activation != "relu":
+            return False
+        return all(
+            np.issubdtype(a.dtype, np.integer) or bool(np.all(a == np.round(a)))
+            for a in (*self.weights, *self.biases)
+        )
+
+    def num_nonzero_weights(self) -> int:
+        """The number of non-zero entries over all ``W_i`` (biases not counted)."""
+        return int(sum(np.count_nonzero(w) for w in self.weights))
+
+    def __repr__(self) -> str:
+        sizes = " x ".join(map(str, self.sizes))
+        return f"ReluNetwork({sizes}, activation={self.activation_spec!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReluNetwork):
+            return NotImplemented
+        return (
+            self.activation_spec == other.activation_spec
+            and self.sizes == other.sizes
+            and all(
+                np.array_equal(a, b)
+                for a, b in zip(
+                    (*self.weights, *self.biases), (*other.weights, *other.biases), strict=True
+                )
+            )
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking arrays: not hashable
+
+    # -- float forward pass ------------------------------------------------------------
+
+    def activate(self, pre: npt.ArrayLike) -> FloatArray:
+        """Apply ``s`` elementwise to float pre-activations."""
+        t = np.asarray(pre, dtype=np.float64)
+        if self.activation == "relu":
+            return np.maximum(t, 0.0)
+        return np.where(t >= 0.0, t, self.slope * t)
+
+    def _check_input(self, z: npt.ArrayLike) -> FloatArray:
+        array = np.asarray(z, dtype=np.float64)
+        k = self.latent_dim
+        if array.ndim not in (1, 2) or array.shape[-1] != k:
+            raise ShapeError(f"z must have shape ({k},) or (B, {k}), got {array.shape}")
+        if not np.all(np.isfinite(array)):
+            raise NonFiniteError("z holds NaN or infinity")
+        return array
+
+    def pre_activations(self, z: npt.ArrayLike) -> list[FloatArray]:
+        """The pre-activations ``W_i h_{i-1} + b_i`` of every layer, ``i = 1..d``
+        (``h_0 = z``), for one vector ``z`` of shape ``(k,)`` or a batch ``(B, k)``."""
+        h = self._check_input(z)
+        out = []
+        for w, b in zip(self._float_weights, self._float_biases, strict=True):
+            pre = h @ w.T + b
+            out.append(pre)
+            h = self.activate(pre)
+        return out
+
+    def layer_outputs(self, z: npt.ArrayLike) -> list[FloatArray]:
+        """The activations ``h_i = s(W_i h_{i-1} + b_i)`` of every layer ``i = 1..d``."""
+        return [self.activate(pre) for pre in self.pre_activations(z)]
+
+    def forward(self, z: npt.ArrayLike) -> FloatArray:
+        """``G(z)`` in float64, for one vector ``(k,)`` or a batch ``(B, k)``."""
+        return self.layer_outputs(z)[-1]
+
+    # -- exact forward pass ------------------------------------------------------------
+
+    def _exact_activate(self, t: Exact) -> Exact:
+        if t >= 0:
+            return t
+        return 0 if self.activation == "relu" else Fraction(self.slope) * t
+
+    def exact_pre_activations(self, z: Sequence[Exact] | npt.ArrayLike) -> list[list[Exact]]:
+        """Per-layer pre-activations in exact arithmetic (see :meth:`forward_exact`)."""
+        h = exact_vector(z, "z")
+        if len(h) != self.latent_dim:
+            raise ShapeError(f"z must have length k = {self.latent_dim}, got {len(h)}")
+        if self._exact_layers is None:
+            self._exact_layers = [
+                (_exact_matrix(w), _exact_matrix(b[np.newaxis, :])[0])
+                for w, b in zip(self.weights, self.biases, strict=True)
+            ]
+        out: list[list[Exact]] = []
+        for rows, bias in self._exact_layers:
+            pre = [sum((wij * hj for wij, hj in zip(row, h, strict=True)), bi)
+                   for row, bi in zip(rows, bias, strict=True)]
+            out.append(pre)
+            h = [self._exact_activate(t) for t in pre]
+        return out
+
+    def forward_exact(self, z: Sequence[Exact] | npt.ArrayLike) -> list[Exact]:
+        """``G(z)`` in exact rational arithmetic: Python ``int`` where everything is an
+        integer, ``Fraction`` otherwise. No overflow, no rounding.
+
+        Float weights and inputs are converted exactly (``Fraction(0.1)`` is the binary
+        number the float holds), so the result is the true value of the float network.
+
+        >>> ReluNetwork([[[2, -3]]], [[1]]).forward_exact([5, 3])
+        [2]
+        """
+        pre = self.exact_pre_activations(z)[-1]
+        return [self._exact_activate(t) for t in pre]
+
+    # -- persistence -------------------------------------------------------------------
+
+    def to_arrays(self, prefix: str = "") -> dict[str, npt.NDArray[Any]]:
+        """The arrays and metadata that :meth:`save` writes, keyed for ``np.savez``."""
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            arrays[f"{prefix}W{i + 1}"] = np.asarray(w)
+            arrays[f"{prefix}b{i + 1}"] = np.asarray(b)
+        header = {
+            "format": "reluinv-network",
+            "format_version": _FORMAT_VERSION,
+            "depth": self.depth,
+            "activation": self.activation,
+            "slope": self.slope,
+        }
+        arrays[f"{prefix}network"] = np.array(json.dumps(header))
+        return arrays
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Any, prefix: str = "", source: str = "<arrays>"
+    ) -> ReluNetwork:
+        """Rebuild a network from what :meth:`to_arrays` produced (an ``NpzFile`` works)."""
+        key = f"{prefix}network"
+        if key not in arrays:
+            raise ProblemFileError(f"{source}: no '{key}' entry; not a reluinv network file")
+        try:
+            header = json.loads(str(arrays[key]))
+            depth = int(header["depth"])
+            activation: ActivationSpec = (
+                "relu" if header["activation"] == "relu"
+                else ("leaky_relu", float(header["slope"]))
+            )
+            weights = [arrays[f"{prefix}W{i + 1}"] for i in range(depth)]
+            biases = [arrays[f"{prefix}b{i + 1}"] for i in range(depth)]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ProblemFileError(f"{source}: malformed network entry: {exc}") from exc
+        return cls(weights, biases, activation)
+
+    def save(self, path: str | os.PathLike[str], **metadata: object) -> None:
+        """Save to an ``.npz`` file; ``metadata`` (JSON-serialisable) is stored beside it."""
+        arrays = self.to_arrays()
+        arrays["metadata"] = np.array(json.dumps(metadata, sort_keys=True))
+        np.savez(path, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ReluNetwork:
+        """Load a network saved by :meth:`save` (or a problem file: its network)."""
+        with np.load(path, allow_pickle=False) as data:
+            return cls.from_arrays(data, source=os.fspath(path))
+
+    @staticmethod
+    def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+        """The metadata dictionary saved with a network or problem file."""
+        with np.load(path, allow_pickle=False) as data:
+            if "metadata" not in data:
+                return {}
+            loaded: dict[str, Any] = json.loads(str(data["metadata"]))
+            return loaded
+
+
+def _to_exact(value: object, name: str) -> Exact:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got a bool")
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, Fraction):
+        return value if value.denominator != 1 else value.numerator
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        if not np.isfinite(f):
+            raise NonFiniteError(f"{name} is {f}; values must be finite")
+        frac = Fraction(f)
+        return frac.numerator if frac.denominator == 1 else frac
+    raise TypeError(f"{name} must be an int, Fraction or float, got {type(value).__name__}")
+
+
+def exact_vector(values: Sequence[Exact] | npt.ArrayLike, name: str = "vector") -> list[Exact]:
+    """Convert a 1-D sequence of ints, Fractions or floats to exact Python numbers."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise ShapeError(f"{name} must be 1-D, got shape {values.shape}")
+        items: list[object] = values.tolist()
+    else:
+        items = list(values)  # type: ignore[arg-type]
+    return [_to_exact(v, f"{name}[{i}]") for i, v in enumerate(items)]
+
+
+def _exact_matrix(array: npt.NDArray[Any]) -> list[list[Exact]]:
+    rows: list[list[object]] = array.tolist()
+    return [[_to_exact(v, "weight") for v in row] for row in rows]

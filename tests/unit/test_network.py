@@ -1,0 +1,123 @@
+"""The network model: validation, forward passes, persistence."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reluinv import NonFiniteError, ReluNetwork, ShapeError
+from reluinv.errors import InvalidArgumentError, ProblemFileError
+
+
+def small_net() -> ReluNetwork:
+    return ReluNetwork([[[1, -1], [2, 0], [0, 1]], [[1, 1, -1]]], [[0, -1, 1], [2]])
+
+
+def test_sizes_and_integrality() -> None:
+    net = small_net()
+    assert net.sizes == (2, 3, 1)
+    assert net.depth == 2
+    assert net.is_integral
+    assert not ReluNetwork([[[0.5]]]).is_integral
+    assert ReluNetwork([[[2.0]]]).is_integral
+    assert not ReluNetwork([[[2]]], activation=("leaky_relu", 0.1)).is_integral
+
+
+def test_forward_matches_hand_computation() -> None:
+    # h = ReLU([3-1, 6-1, 1+1]) = [2, 5, 2]; x = ReLU(2+5-2+2) = 7
+    assert small_net().forward([3, 1]).tolist() == [7.0]
+    assert small_net().forward_exact([3, 1]) == [7]
+
+
+def test_leaky_relu_forward() -> None:
+    net = ReluNetwork([[[1.0], [-1.0]]], activation=("leaky_relu", 0.25))
+    assert net.forward([2.0]).tolist() == [2.0, -0.5]
+    assert net.forward_exact([2]) == [2, Fraction(-1, 2)]
+
+
+def test_batch_equals_single() -> None:
+    rng = np.random.default_rng(0)
+    net = ReluNetwork([rng.normal(size=(7, 3)), rng.normal(size=(5, 7))],
+                      [rng.normal(size=7), rng.normal(size=5)])
+    batch = rng.normal(size=(4, 3))
+    stacked = np.stack([net.forward(z) for z in batch])
+    # BLAS may sum a matrix product in another order than a matrix-vector product.
+    np.testing.assert_allclose(net.forward(batch), stacked, rtol=1e-14, atol=1e-14)
+
+
+def test_pre_activations_per_layer() -> None:
+    pre = small_net().pre_activations([3, 1])
+    assert [p.tolist() for p in pre] == [[2.0, 5.0, 2.0], [7.0]]
+
+
+def test_forward_exact_has_no_overflow() -> None:
+    big = 2**62
+    net = ReluNetwork([np.array([[big], [big]], dtype=np.int64),
+                       np.array([[big, big]], dtype=np.int64)])
+    assert net.forward_exact([4]) == [2 * big * big * 4]
+
+
+def test_forward_exact_with_fraction_input() -> None:
+    net = ReluNetwork([[[3]]], [[-1]])
+    assert net.forward_exact([Fraction(1, 3)]) == [0]
+    assert net.forward_exact([Fraction(1, 2)]) == [Fraction(1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("weights", "biases", "error", "message"),
+    [
+        ([], None, ShapeError, "at least one layer"),
+        ([[1, 2]], None, ShapeError, r"weights\[0\] must be 2-D"),
+        ([[[1, 2]], [[1, 2, 3]]], None, ShapeError, r"weights\[1\] must have shape \(n_2, n_1\)"),
+        ([[[1, 2]]], [[1, 2]], ShapeError, r"biases\[0\] must have shape \(n_1,\) = \(1,\)"),
+        ([[[1, 2]]], [[1], [2]], ShapeError, "biases has 2 entries for 1 layers"),
+        ([[[1.0, np.nan]]], None, NonFiniteError, r"weights\[0\]\[0, 1\] is nan"),
+        ([[[1.0, 0.0]]], [[np.inf]], NonFiniteError, r"biases\[0\]\[0\] is inf"),
+        ([[["a", "b"]]], None, TypeError, r"weights\[0\] must hold real numbers"),
+        (np.eye(2), None, TypeError, "list of 2-D arrays"),
+    ],
+)
+def test_constructor_rejects_bad_input(
+    weights: object, biases: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        ReluNetwork(weights, biases)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", ("leaky_relu", 1.5), ("leaky_relu", 0),
+                                        ("leaky_relu", "x")])
+def test_constructor_rejects_bad_activation(activation: object) -> None:
+    with pytest.raises(InvalidArgumentError, match="activation"):
+        ReluNetwork([[[1.0]]], activation=activation)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("z", [[1.0], [[1.0, 2.0, 3.0]], [1.0, np.nan]])
+def test_forward_rejects_bad_input(z: object) -> None:
+    with pytest.raises(ValueError, match="z"):
+        small_net().forward(z)  # type: ignore[arg-type]
+
+
+def test_weights_are_read_only() -> None:
+    net = small_net()
+    with pytest.raises(ValueError, match="read-only"):
+        net.weights[0][0, 0] = 5
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    net = ReluNetwork([np.array([[0.5, -1.0]])], [np.array([0.25])], ("leaky_relu", 0.1))
+    path = tmp_path / "net.npz"
+    net.save(path, seed=3, note="test")
+    loaded = ReluNetwork.load(path)
+    assert loaded == net
+    assert ReluNetwork.load_metadata(path) == {"seed": 3, "note": "test"}
+    assert loaded != small_net()
+
+
+def test_load_rejects_foreign_npz(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.npz"
+    np.savez(path, a=np.zeros(3))
+    with pytest.raises(ProblemFileError, match="not a reluinv network file"):
+        ReluNetwork.load(path)
