@@ -39,6 +39,7 @@ import hashlib
 import io
 import lzma
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ __all__ = [
 Clause = tuple[int, ...]
 DimacsFormat = Literal["auto", "cnf", "wcnf"]
 
+_PLAIN_CLAUSE = re.compile(r"-?[0-9]+(?:[ \t]+-?[0-9]+)*")
 _COMPRESSED_OPENERS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
 
 
@@ -95,14 +97,19 @@ class Formula:
             )
         if self.num_vars < 0:
             raise InvalidArgumentError(f"num_vars must be >= 0, got {self.num_vars}")
-        clauses = tuple(tuple(int(lit) for lit in clause) for clause in self.clauses)
+        clauses = tuple(
+            clause if type(clause) is tuple and all(type(lit) is int for lit in clause)
+            else tuple(int(lit) for lit in clause)
+            for clause in self.clauses
+        )
+        n = self.num_vars
         for j, clause in enumerate(clauses):
-            for lit in clause:
-                if lit == 0 or abs(lit) > self.num_vars:
-                    raise InvalidArgumentError(
-                        f"clauses[{j}] holds literal {lit}; literals must be non-zero with "
-                        f"|literal| <= num_vars = {self.num_vars}"
-                    )
+            if clause and (0 in clause or max(clause) > n or min(clause) < -n):
+                bad = next(lit for lit in clause if lit == 0 or abs(lit) > n)
+                raise InvalidArgumentError(
+                    f"clauses[{j}] holds literal {bad}; literals must be non-zero with "
+                    f"|literal| <= num_vars = {n}"
+                )
         object.__setattr__(self, "clauses", clauses)
         m = len(clauses)
         hard = tuple(bool(h) for h in self.hard)
@@ -330,6 +337,8 @@ class _Parser:
             if stripped == "0":
                 return
             raise self.error("only a stray '0' may follow the SATLIB end marker '%'")
+        if self.kind == "cnf" and not self.current and self.read_plain_clause(stripped):
+            return
         if head == "%":
             self.after_percent = True
             return
@@ -374,6 +383,26 @@ class _Parser:
             if numbers[2] <= 0:
                 raise self.error(f"header field top = {numbers[2]} must be positive")
             self.top = numbers[2]
+
+    def read_plain_clause(self, stripped: str) -> bool:
+        """Fast path for the common CNF line: one whole clause of decimal literals ending
+        in 0. Returns False (nothing consumed) whenever the general path is needed."""
+        if not _PLAIN_CLAUSE.fullmatch(stripped):
+            return False
+        try:
+            values = [int(token) for token in stripped.split()]
+        except ValueError:
+            return False
+        if values[-1] != 0 or 0 in values[:-1]:
+            return False
+        clause = tuple(values[:-1])
+        n = self.declared_vars
+        if clause and (max(clause) > n or min(clause) < -n):
+            return False  # the general path names the offending literal
+        if len(self.clauses) >= self.declared_clauses:
+            return False
+        self.clauses.append(clause)
+        return True
 
     def read_tokens(self, tokens: list[str]) -> None:
         weighted = self.kind != "cnf"
