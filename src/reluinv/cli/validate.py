@@ -1,0 +1,210 @@
+"""``reluinv validate`` (the main job) and ``reluinv report``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from reluinv.errors import ReluinvError
+from reluinv.validate import (
+    VERDICTS,
+    FamilySummary,
+    Progress,
+    ResultsFile,
+    ValidationOptions,
+    run_validation,
+    summarize,
+)
+
+#: The bundled instances, validated when no path is given.
+BUNDLED_INSTANCES = Path(__file__).resolve().parents[3] / "instances"
+DEFAULT_OUT = "results.jsonl"
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "validate",
+        help="the main job: check the reduction on every formula (one JSON record each)",
+        description=(
+            "For each formula (files, or folders searched recursively for .cnf/.wcnf, "
+            "optionally .gz/.xz/.bz2), run the per-instance check (SAT with a checked proof, "
+            "MaxSAT, exact inversion of both latents, cross-checks) and append its record to "
+            "the results file as one JSON line. With no PATH, the bundled instances."
+        ),
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH")
+    parser.add_argument("--out", "-o", default=DEFAULT_OUT,
+                        help=f"results file, JSON lines (default: ./{DEFAULT_OUT})")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
+                        help="seconds per instance; a check that runs out is 'unknown'")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="instances checked in parallel processes (default 1)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the records in --out and skip their instances")
+    parser.add_argument("--max-bytes", type=int, default=None, metavar="B",
+                        help="files larger than this are recorded as errors")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.set_defaults(handler=handle_validate)
+
+    report: argparse.ArgumentParser = subparsers.add_parser(
+        "report",
+        help="reprint the summary of a results file",
+        description="Reprint the per-family summary table of a validation results file.",
+    )
+    report.add_argument("results", metavar="RESULTS")
+    report.add_argument("--format", choices=("table", "markdown", "csv"), default="table")
+    report.set_defaults(handler=handle_report)
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def progress_line(progress: Progress) -> str:
+    """One status line: done and left, verdict counts, elapsed and estimated time."""
+    counts = " ".join(f"{v} {progress.counts.get(v, 0)}" for v in VERDICTS)
+    skipped = f" ({progress.skipped} resumed)" if progress.skipped else ""
+    return (f"[{progress.done + progress.skipped}/{progress.total}]{skipped} "
+            f"left {progress.left} | {counts} | elapsed {_duration(progress.elapsed)} "
+            f"eta {_duration(progress.eta)}")
+
+
+def _timing_columns(summaries: Sequence[FamilySummary]) -> list[str]:
+    names: list[str] = []
+    for summary in summaries:
+        for name in summary.median_seconds:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def summary_rows(summaries: Sequence[FamilySummary]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the summary table (median seconds per timed step)."""
+    timings = _timing_columns(summaries)
+    header = ["family", "instances", *VERDICTS, *(f"median {t} s" for t in timings),
+              "slowest instance", "slowest s"]
+    rows = []
+    for s in summaries:
+        rows.append([
+            s.family, str(s.instances), *(str(s.counts[v]) for v in VERDICTS),
+            *(f"{s.median_seconds[t]:.3f}" if t in s.median_seconds else "-" for t in timings),
+            Path(s.slowest_path).name if s.slowest_path else "-",
+            f"{s.slowest_seconds:.2f}" if s.slowest_seconds is not None else "-",
+        ])
+    return header, rows
+
+
+def render_summary(summaries: Sequence[FamilySummary], fmt: str = "table") -> str:
+    """The summary as an aligned text table, a Markdown table or CSV."""
+    header, rows = summary_rows(summaries)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buffer.getvalue()
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in [header, *rows]]
+    return "\n".join(lines) + "\n"
+
+
+def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[int, str]:
+    """The exit code and the last line: 0 only with no disagreement and no error."""
+    total = summaries[-1] if summaries else None
+    if total is None or total.instances == 0:
+        return 1, "no instances were checked"
+    disagree, errors = total.counts["disagree"], total.counts["error"]
+    unknown = total.counts["unknown"]
+    if disagree or errors:
+        return 1, (f"FAILED: {disagree} instance(s) disagree, {errors} error(s) "
+                   f"(of {total.instances})")
+    note = f", {unknown} unknown (not finished in time)" if unknown else ""
+    return 0, f"OK: {total.counts['agree']} of {total.instances} instances agree{note}"
+
+
+# -- handlers ----------------------------------------------------------------------------
+
+
+def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    paths = args.paths or [str(BUNDLED_INSTANCES)]
+    try:
+        options = ValidationOptions(
+            time_limit=args.time_limit,
+            **({"max_bytes": args.max_bytes} if args.max_bytes is not None else {}),
+        )
+    except ReluinvError as exc:
+        print(f"reluinv: error: {exc}", file=err)
+        return 2
+    for path in paths:
+        if not Path(path).exists():
+            print(f"reluinv: error: {path}: no such file or folder", file=err)
+            return 2
+    live = not args.quiet and err.isatty()
+
+    def show(progress: Progress) -> None:
+        if live:
+            err.write("\r" + progress_line(progress).ljust(100))
+            err.flush()
+
+    print(f"reluinv validate: {len(paths)} path(s), results in {args.out}"
+          + (" (resuming)" if args.resume else ""), file=out)
+    try:
+        records = run_validation(
+            paths, out=args.out, options=options, workers=args.workers,
+            resume=args.resume, on_progress=show,
+        )
+    except KeyboardInterrupt:
+        if live:
+            err.write("\n")
+        print(f"reluinv: interrupted; the records so far are in {args.out}; "
+              "rerun with --resume to continue", file=err)
+        return 130
+    except ReluinvError as exc:
+        print(f"reluinv: error: {exc}", file=err)
+        return 2
+    if live:
+        err.write("\n")
+    for record in records:
+        if record.get("verdict") in ("disagree", "error"):
+            reason = record.get("error") or record.get("reason") or "see its record"
+            print(f"{record['verdict']}: {record.get('path')}: {reason}", file=out)
+    summaries = summarize(records)
+    print(render_summary(summaries), file=out, end="")
+    code, line = verdict_line(summaries)
+    print(f"{line}; records in {args.out}", file=out)
+    return code
+
+
+def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path = Path(args.results)
+    if not path.is_file():
+        print(f"reluinv: error: {path}: no such file", file=err)
+        return 2
+    records = ResultsFile(path).read()
+    if not records:
+        print(f"reluinv: error: {path}: no records", file=err)
+        return 1
+    summaries = summarize(records)
+    print(render_summary(summaries, args.format), file=out, end="")
+    code, line = verdict_line(summaries)
+    if args.format == "table":
+        print(line, file=out)
+    return code
+
+
+__all__ = ["handle_report", "handle_validate", "register", "render_summary"]

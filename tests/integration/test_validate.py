@@ -1,0 +1,199 @@
+"""Validation runs: records, errors, crashes, interruption and resumption, summaries."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reluinv.cli import run
+from reluinv.validate import (
+    Progress,
+    ResultsFile,
+    ValidationOptions,
+    discover,
+    run_validation,
+    summarize,
+)
+from tests.integration.validation_checks import (
+    brute_force_check,
+    crashing_check,
+    hanging_check,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FILES = {
+    "sat/two.cnf": "p cnf 2 2\n1 2 0\n-1 0\n",
+    "sat/three.cnf": "c three\np cnf 3 2\n1 -2 3 0\n-3 0\n",
+    "unsat/contradiction.cnf": "p cnf 1 2\n1 0\n-1 0\n",
+    "weighted/partial.wcnf": "p wcnf 2 3 10\n10 1 0\n10 2 0\n3 -1 -2 0\n",
+    "bad/broken.cnf": "p cnf 2 1\n1 5 0\n",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    for name, text in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / "notes.txt").write_text("not a formula")
+    return root
+
+
+def by_path(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {Path(r["path"]).name: r for r in records}
+
+
+def test_discover_finds_formulas_recursively(corpus: Path) -> None:
+    names = sorted(p.name for p in discover([corpus]))
+    assert names == ["broken.cnf", "contradiction.cnf", "partial.wcnf", "three.cnf", "two.cnf"]
+
+
+def test_one_record_per_file_and_malformed_file_is_an_error(corpus: Path, tmp_path: Path
+                                                            ) -> None:
+    out = tmp_path / "results.jsonl"
+    records = run_validation([corpus], out=out, check=brute_force_check)
+    assert len(records) == len(FILES)
+    on_disk = ResultsFile(out).read()
+    assert sorted(r["key"] for r in on_disk) == sorted(r["key"] for r in records)
+    found = by_path(records)
+    assert found["contradiction.cnf"]["maxsat_cost"] == 1
+    assert found["partial.wcnf"]["maxsat_cost"] == 3
+    broken = found["broken.cnf"]
+    assert broken["verdict"] == "error"
+    assert "broken.cnf:2: literal 5 exceeds the declared number of variables 2" in broken["error"]
+    assert found["two.cnf"]["family"] == "sat"
+
+
+def test_missing_and_oversized_files_become_error_records(corpus: Path, tmp_path: Path) -> None:
+    big = corpus / "sat" / "big.cnf"
+    big.write_text("p cnf 1 1\n1 0\n" + "c padding\n" * 100)
+    out = tmp_path / "results.jsonl"
+    options = ValidationOptions(max_bytes=200)
+    records = run_validation([big, corpus / "absent.cnf", corpus / "sat" / "two.cnf"],
+                             out=out, check=brute_force_check, options=options)
+    found = by_path(records)
+    assert "over the limit of 200 bytes" in found["big.cnf"]["error"]
+    assert found["absent.cnf"]["error"].endswith("absent.cnf: no such file")
+    assert found["two.cnf"]["verdict"] == "agree"
+
+
+def test_a_crashing_worker_costs_only_its_instance(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "sat" / "crash.cnf").write_text("p cnf 1 1\n1 0\n")
+    records = run_validation([corpus], out=tmp_path / "r.jsonl", check=crashing_check,
+                             workers=2)
+    found = by_path(records)
+    assert found["crash.cnf"]["verdict"] == "error"
+    assert "worker died without a record (exit code 3)" in found["crash.cnf"]["error"]
+    assert found["two.cnf"]["verdict"] == "agree"
+    assert len(records) == len(FILES) + 1
+
+
+def test_a_hanging_worker_is_killed_and_recorded_unknown(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "sat" / "hang.cnf").write_text("p cnf 1 1\n1 0\n")
+    options = ValidationOptions(time_limit=0.2, hard_timeout_factor=1.0, hard_timeout_grace=0.5)
+    records = run_validation([corpus / "sat"], out=tmp_path / "r.jsonl", check=hanging_check,
+                             options=options)
+    found = by_path(records)
+    assert found["hang.cnf"]["verdict"] == "unknown"
+    assert "hard timeout" in found["hang.cnf"]["reason"]
+    assert found["three.cnf"]["verdict"] == "agree"
+
+
+def strip_timings(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ("timings", "wall_seconds")}
+
+
+def test_two_workers_give_the_same_records_as_one(corpus: Path, tmp_path: Path) -> None:
+    one = run_validation([corpus], out=tmp_path / "1.jsonl", check=brute_force_check)
+    two = run_validation([corpus], out=tmp_path / "2.jsonl", check=brute_force_check, workers=2)
+    assert [strip_timings(r) for r in one] == [strip_timings(r) for r in two]
+
+
+def test_interrupted_run_resumes_without_loss_or_duplicates(corpus: Path, tmp_path: Path
+                                                            ) -> None:
+    out = tmp_path / "r.jsonl"
+
+    def stop_after_two(progress: Progress) -> None:
+        if progress.done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_validation([corpus], out=out, check=brute_force_check, on_progress=stop_after_two)
+    assert len(ResultsFile(out).read()) == 2
+    with open(out, "a") as stream:  # a torn line, as a kill in mid-write would leave
+        stream.write('{"key": "torn", "verd')
+    records = run_validation([corpus], out=out, check=brute_force_check, resume=True)
+    on_disk = ResultsFile(out).read()
+    assert len(records) == len(on_disk) == len(FILES)
+    assert len({r["key"] for r in on_disk}) == len(FILES)
+    assert out.read_text().endswith("\n")
+
+
+def test_killed_process_leaves_a_valid_file_and_resume_completes(corpus: Path, tmp_path: Path
+                                                                 ) -> None:
+    for i in range(6):
+        (corpus / "sat" / f"extra{i}.cnf").write_text(f"p cnf 2 1\n{1 + i % 2} 0\n")
+    out = tmp_path / "r.jsonl"
+    script = (
+        "import sys; from reluinv.validate import run_validation; "
+        "from tests.integration.validation_checks import slow_check; "
+        "run_validation([sys.argv[1]], out=sys.argv[2], check=slow_check)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, str(corpus), str(out)],
+                               cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(ResultsFile(out).read()) < 3:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = ResultsFile(out).read()
+    assert 3 <= len(partial) < len(FILES) + 6
+    for line in out.read_text().splitlines():
+        json.loads(line)
+    records = run_validation([corpus], out=out, check=brute_force_check, resume=True)
+    on_disk = ResultsFile(out).read()
+    assert len(records) == len(on_disk) == len(FILES) + 6
+    assert len({r["path"] for r in on_disk}) == len(FILES) + 6
+
+
+def test_summary_counts_match_records(corpus: Path, tmp_path: Path) -> None:
+    records = run_validation([corpus], out=tmp_path / "r.jsonl", check=brute_force_check)
+    summaries = summarize(records)
+    total = summaries[-1]
+    assert total.family == "all"
+    assert total.instances == len(records)
+    assert total.counts == {"agree": 4, "disagree": 0, "unknown": 0, "error": 1}
+    families = {s.family: s for s in summaries[:-1]}
+    assert families["sat"].counts["agree"] == 2
+    assert families["bad"].counts["error"] == 1
+    assert sum(s.instances for s in summaries[:-1]) == len(records)
+    assert "brute_force" in families["sat"].median_seconds
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_report_reprints_the_summary(corpus: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "r.jsonl"
+    run_validation([corpus], out=out, check=brute_force_check)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = run(["report", str(out), "--format", fmt], stdout=stdout, stderr=stderr)
+    assert code == 1  # the malformed file is an error
+    text = stdout.getvalue()
+    assert "sat" in text
+    assert "weighted" in text
+    if fmt == "csv":
+        header = text.splitlines()[0].split(",")
+        assert header[:6] == ["family", "instances", "agree", "disagree", "unknown", "error"]
+    if fmt == "table":
+        assert text.splitlines()[-1] == "FAILED: 0 instance(s) disagree, 1 error(s) (of 5)"

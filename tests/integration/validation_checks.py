@@ -1,0 +1,46 @@
+"""Check functions for exercising the validation runner without the solvers.
+
+``brute_force_check`` is an honest, tiny check: it reads the formula and computes its
+satisfiability and MaxSAT cost by enumerating {0,1}^k, so the runner's bookkeeping can be
+tested on its own. The others misbehave on purpose.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from typing import Any
+
+from reluinv import read_dimacs
+
+
+def brute_force_check(path: str, *, time_limit: float | None = None, family: str | None = None
+                      ) -> dict[str, Any]:
+    start = time.perf_counter()
+    formula = read_dimacs(path)
+    cost = min(formula.falsified(z)
+               for z in itertools.product((0, 1), repeat=formula.num_vars))
+    seconds = time.perf_counter() - start
+    return {"verdict": "agree", "satisfiable": cost == 0, "maxsat_cost": cost,
+            "timings": {"brute_force": seconds}, "family": family}
+
+
+def crashing_check(path: str, **kwargs: Any) -> dict[str, Any]:
+    """Dies without a record on files whose name contains 'crash'."""
+    if "crash" in os.path.basename(path):
+        os._exit(3)
+    return brute_force_check(path, **kwargs)
+
+
+def hanging_check(path: str, **kwargs: Any) -> dict[str, Any]:
+    """Never returns on files whose name contains 'hang'."""
+    if "hang" in os.path.basename(path):
+        time.sleep(3600)
+    return brute_force_check(path, **kwargs)
+
+
+def slow_check(path: str, **kwargs: Any) -> dict[str, Any]:
+    """Takes a while per instance, so a run can be killed in the middle."""
+    time.sleep(0.4)
+    return brute_force_check(path, **kwargs)
