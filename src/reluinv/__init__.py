@@ -20,6 +20,13 @@ from reluinv.errors import (
     UnsupportedProblemError,
 )
 from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
+from reluinv.maxsat import (
+    MaxSatCertificate,
+    MaxSatResult,
+    MaxSatStatus,
+    certify_maxsat_optimum,
+    solve_maxsat,
+)
 from reluinv.network import ReluNetwork
 from reluinv.problem import InversionProblem, LatentDomain
 from reluinv.proofcheck import PROOF_CHECKER, ProofCheck, check_drup_proof
@@ -34,6 +41,9 @@ __all__ = [
     "InvalidArgumentError",
     "InversionProblem",
     "LatentDomain",
+    "MaxSatCertificate",
+    "MaxSatResult",
+    "MaxSatStatus",
     "NonFiniteError",
     "ProblemFileError",
     "ProofCheck",
@@ -45,6 +55,7 @@ __all__ = [
     "SolverError",
     "UnsupportedProblemError",
     "__version__",
+    "certify_maxsat_optimum",
     "check_drup_proof",
     "decode",
     "encode",
@@ -52,6 +63,7 @@ __all__ = [
     "lift",
     "parse_dimacs",
     "read_dimacs",
+    "solve_maxsat",
     "solve_sat",
     "write_dimacs",
 ]
