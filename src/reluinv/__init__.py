@@ -20,29 +20,50 @@ from reluinv.errors import (
     UnsupportedProblemError,
 )
 from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
+from reluinv.maxsat import (
+    MaxSatCertificate,
+    MaxSatResult,
+    MaxSatStatus,
+    certify_maxsat_optimum,
+    solve_maxsat,
+)
 from reluinv.network import ReluNetwork
 from reluinv.problem import InversionProblem, LatentDomain
+from reluinv.proofcheck import PROOF_CHECKER, ProofCheck, check_drup_proof
 from reluinv.reduction import decode, encode, lift
+from reluinv.sat import SAT_SOLVERS, SatResult, SatStatus, solve_sat
 
 __all__ = [
+    "PROOF_CHECKER",
+    "SAT_SOLVERS",
     "DimacsError",
     "Formula",
     "InvalidArgumentError",
     "InversionProblem",
     "LatentDomain",
+    "MaxSatCertificate",
+    "MaxSatResult",
+    "MaxSatStatus",
     "NonFiniteError",
     "ProblemFileError",
+    "ProofCheck",
     "ReluNetwork",
     "ReluinvError",
+    "SatResult",
+    "SatStatus",
     "ShapeError",
     "SolverError",
     "UnsupportedProblemError",
     "__version__",
+    "certify_maxsat_optimum",
+    "check_drup_proof",
     "decode",
     "encode",
     "format_dimacs",
     "lift",
     "parse_dimacs",
     "read_dimacs",
+    "solve_maxsat",
+    "solve_sat",
     "write_dimacs",
 ]

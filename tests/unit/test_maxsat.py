@@ -1,0 +1,177 @@
+"""solve_maxsat and certify_maxsat_optimum: the Formula cost convention and certificates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import reluinv.maxsat
+from reluinv import (
+    Formula,
+    MaxSatStatus,
+    certify_maxsat_optimum,
+    parse_dimacs,
+    solve_maxsat,
+)
+from reluinv.errors import InvalidArgumentError, SolverError
+from reluinv.maxsat import lower_bound_encoding
+from tests.sat_instances import brute_force_minimum, pigeonhole
+
+# Hard clauses 1 and -1 clash; soft 3: (2), soft 2: (-2). Hard weight 1 + 5 = 6.
+CLASHING_HARD = "p wcnf 2 4 100\n100 1 0\n100 -1 0\n3 2 0\n2 -2 0\n"
+
+
+def test_unweighted_cost_counts_falsified_clauses() -> None:
+    formula = parse_dimacs("p cnf 2 4\n1 0\n-1 0\n2 0\n-1 -2 0\n")
+    result = solve_maxsat(formula)
+    assert result.status is MaxSatStatus.OPTIMAL
+    assert result.optimal is True
+    assert result.cost == 1
+    assert result.model is not None
+    assert formula.falsified(result.model) == 1
+    assert result.hard_satisfiable is True
+
+
+def test_satisfiable_hard_clauses_leave_the_soft_optimum() -> None:
+    formula = parse_dimacs("p wcnf 2 3 50\n50 1 2 0\n4 -1 0\n3 -2 0\n")
+    result = solve_maxsat(formula)
+    assert result.cost == 3
+    assert result.model == (0, 1)
+    assert result.hard_satisfiable is True
+
+
+def test_clashing_hard_clauses_are_costed_at_the_hard_weight() -> None:
+    formula = parse_dimacs(CLASHING_HARD)
+    assert formula.hard_weight == 6
+    result = solve_maxsat(formula)
+    # One hard clause must go (6); then the cheaper soft clause (2): 8 in all.
+    assert result.cost == 8 == brute_force_minimum(formula)
+    assert result.hard_satisfiable is False
+    assert result.model is not None
+    assert formula.falsified(result.model) == 8
+
+
+@pytest.mark.parametrize(
+    ("formula", "cost"),
+    [(Formula(0, ()), 0), (Formula(0, ((),)), 1), (Formula(2, ((), (1,), (-1,))), 2),
+     (Formula(1, ((), (1,)), (2, 1), (True, False)), 2)],
+    ids=["empty", "only-empty-clause", "empty-plus-clash", "empty-hard-clause"],
+)
+def test_empty_clauses_add_their_weight(formula: Formula, cost: int) -> None:
+    result = solve_maxsat(formula)
+    assert result.cost == cost == brute_force_minimum(formula)
+    assert result.model is not None
+    assert formula.falsified(result.model) == cost
+
+
+def test_an_empty_hard_clause_makes_the_hard_part_unsatisfiable() -> None:
+    result = solve_maxsat(Formula(1, ((), (1,)), (2, 1), (True, False)))
+    assert result.hard_satisfiable is False
+
+
+def test_a_time_limit_gives_unknown_never_a_cost() -> None:
+    result = solve_maxsat(pigeonhole(9), time_limit=0.5)
+    assert result.status is MaxSatStatus.UNKNOWN
+    assert result.optimal is False
+    assert result.cost is None
+    assert result.model is None
+
+
+def test_a_time_limit_that_suffices_gives_the_optimum() -> None:
+    assert solve_maxsat(pigeonhole(3), time_limit=60).cost == 1
+
+
+def test_a_cost_that_disagrees_with_the_model_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reluinv.maxsat, "_rc2_optimum", lambda *args: (0, [1], True))
+    with pytest.raises(SolverError, match="falsifies weight 1"):
+        solve_maxsat(parse_dimacs("p cnf 1 1\n-1 0\n"))
+
+
+def test_solve_maxsat_can_attach_a_certificate() -> None:
+    result = solve_maxsat(parse_dimacs(CLASHING_HARD), certify=True)
+    assert result.certificate is not None
+    assert result.certificate.certified is True
+    assert result.certificate.cost == result.cost
+
+
+# -- certificates -----------------------------------------------------------------------
+
+
+def test_the_true_optimum_is_certified_with_a_checked_refutation() -> None:
+    formula = pigeonhole(4)
+    result = solve_maxsat(formula)
+    assert result.cost == 1
+    assert result.model is not None
+    certificate = certify_maxsat_optimum(formula, 1, result.model)
+    assert certificate.upper_bound_checked is True
+    assert certificate.lower_bound_checked is True
+    assert certificate.certified is True
+    assert certificate.checker is not None
+    assert certificate.checker.startswith("drup")
+    assert certificate.encoding_clauses > formula.num_clauses
+
+
+def test_a_claimed_cost_above_the_optimum_is_refuted_with_a_better_model() -> None:
+    formula = parse_dimacs(CLASHING_HARD)
+    worse = (1, 0)  # falsifies hard -1 (6) and soft 2 (3): cost 9, optimum 8
+    assert formula.falsified(worse) == 9
+    certificate = certify_maxsat_optimum(formula, 9, worse)
+    assert certificate.upper_bound_checked is True
+    assert certificate.lower_bound_checked is False
+    assert certificate.certified is False
+    assert certificate.better_model is not None
+    assert formula.falsified(certificate.better_model) <= 8
+
+
+def test_a_model_that_does_not_reach_the_claimed_cost_fails_the_upper_bound() -> None:
+    formula = parse_dimacs(CLASHING_HARD)
+    certificate = certify_maxsat_optimum(formula, 8, (1, 0))
+    assert certificate.model_cost == 9
+    assert certificate.upper_bound_checked is False
+    assert certificate.lower_bound_checked is True
+    assert certificate.certified is False
+
+
+def test_cost_zero_needs_no_refutation() -> None:
+    formula = parse_dimacs("p cnf 1 1\n1 0\n")
+    certificate = certify_maxsat_optimum(formula, 0, (1,))
+    assert certificate.certified is True
+    assert certificate.proof_lines is None
+
+
+def test_a_certificate_time_limit_leaves_the_lower_bound_undecided() -> None:
+    holes = 11
+    formula = pigeonhole(holes)
+    # Pigeon p in hole p for p < holes; the last pigeon homeless: one falsified clause.
+    seated = {p * holes + p for p in range(holes)}
+    model = tuple(int(i in seated) for i in range(formula.num_vars))
+    certificate = certify_maxsat_optimum(formula, 1, model, time_limit=0.5)
+    assert certificate.upper_bound_checked is True
+    assert certificate.lower_bound_checked is None
+    assert certificate.certified is False
+
+
+@pytest.mark.parametrize(
+    ("cost", "options", "match"),
+    [(-1, {}, "cost must be a non-negative int"),
+     (1.5, {}, "cost must be a non-negative int"),
+     (1, {"solver": "minisat22"}, "not a proof-logging solver"),
+     (1, {"time_limit": -2}, "time_limit must be positive")],
+)
+def test_bad_certificate_arguments_are_rejected(
+    cost: Any, options: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        certify_maxsat_optimum(Formula(1, ((1,),)), cost, (1,), **options)
+
+
+def test_lower_bound_encoding_layout() -> None:
+    # Pin the sizes: n = 2 formula variables, m = 3 relaxation variables, then a counter
+    # of 3 items x bound 1 = 3 auxiliary variables; 3 relaxed clauses, then 1 counter
+    # clause for the first item and 3 (item, carry, overflow) for each later one.
+    formula = parse_dimacs("p cnf 2 3\n1 0\n-1 2 0\n-2 0\n")
+    encoding = lower_bound_encoding(formula, 1)
+    assert encoding.clauses[:3] == ((1, 3), (-1, 2, 4), (-2, 5))
+    assert encoding.num_vars == 2 + 3 + 3
+    assert encoding.num_clauses == 3 + 7
