@@ -19,13 +19,24 @@ from reluinv.errors import (
     SolverError,
     UnsupportedProblemError,
 )
+from reluinv.exact import (
+    EXACT_BACKENDS,
+    ExactResult,
+    Status,
+    UniquenessResult,
+    UniquenessStatus,
+    certify_unique,
+    solve_exact,
+)
 from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
 from reluinv.network import ReluNetwork
 from reluinv.problem import InversionProblem, LatentDomain
 from reluinv.reduction import decode, encode, lift
 
 __all__ = [
+    "EXACT_BACKENDS",
     "DimacsError",
+    "ExactResult",
     "Formula",
     "InvalidArgumentError",
     "InversionProblem",
@@ -36,13 +47,18 @@ __all__ = [
     "ReluinvError",
     "ShapeError",
     "SolverError",
+    "Status",
+    "UniquenessResult",
+    "UniquenessStatus",
     "UnsupportedProblemError",
     "__version__",
+    "certify_unique",
     "decode",
     "encode",
     "format_dimacs",
     "lift",
     "parse_dimacs",
     "read_dimacs",
+    "solve_exact",
     "write_dimacs",
 ]
