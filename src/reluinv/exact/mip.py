@@ -93,6 +93,9 @@ def _new_solver(engine: str) -> Any:
     solver = pywraplp.Solver.CreateSolver(engine)
     if solver is None:
         raise SolverError(f"OR-Tools was built without the {engine} MIP solver")
+    solver.SuppressOutput()
+    if engine == "HIGHS":  # HiGHS prints a banner unless its own output flag is off
+        solver.SetSolverSpecificParametersAsString("output_flag = false")
     return solver
 
 
