@@ -6,6 +6,8 @@ positive literals and weight 1.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 from hypothesis import strategies as st
@@ -58,7 +60,7 @@ def planted_problem(
     ``mask_fraction``, at least one). Returns the problem and ``z*``."""
     rng = np.random.default_rng(seed)
     weights = [rng.normal(0.0, 1.0 / np.sqrt(n_out), size=(n_out, n_in))
-               for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+               for n_in, n_out in itertools.pairwise(sizes)]
     net = ReluNetwork(weights, None, activation)
     z_star = np.clip(rng.normal(size=sizes[0]), -box, box)
     mask = None
@@ -84,7 +86,7 @@ def integer_problems(draw: st.DrawFn, *, max_width: int = 3, max_depth: int = 3,
     sizes = [draw(st.integers(1, max_width)) for _ in range(depth + 1)]
     entry = st.integers(-3, 3)
     weights = [[[draw(entry) for _ in range(n_in)] for _ in range(n_out)]
-               for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+               for n_in, n_out in itertools.pairwise(sizes)]
     biases = [[draw(entry) for _ in range(n_out)] for n_out in sizes[1:]]
     net = ReluNetwork(weights, biases, "relu")
     if draw(st.booleans()):  # realizable: the image of a point of the box

@@ -31,7 +31,8 @@ def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str
         assert result.status is ri.Status.OPTIMAL, result.message
         assert result.verified, result.message
         assert result.objective == expected, (result.backend, result.encoding)
-        assert result.z is not None and problem.domain.contains(result.z)
+        assert result.z is not None
+        assert problem.domain.contains(result.z)
 
 
 @given(problem=integer_problems())
@@ -41,17 +42,21 @@ def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.Inversion
         result = ri.solve_exact(problem, backend=backend, objective="feasible")
         if exists:
             assert result.status is ri.Status.OPTIMAL, result.message
-            assert result.z is not None and problem.is_preimage(result.z)
-            assert result.verified and result.verification == "exact"
+            assert result.z is not None
+            assert problem.is_preimage(result.z)
+            assert result.verified
+            assert result.verification == "exact"
         else:
             assert result.status is ri.Status.INFEASIBLE, result.message
-            assert not result.verified and result.z is None
+            assert not result.verified
+            assert result.z is None
 
 
 @given(problem=integer_problems())
 def test_lp_tightened_bounds_keep_the_optimum(problem: ri.InversionProblem) -> None:
     plain = ri.solve_exact(problem, backend="mip", objective="l1")
     tight = ri.solve_exact(problem, backend="mip", objective="l1", bound_tightening="lp")
-    assert tight.status is ri.Status.OPTIMAL and tight.verified
+    assert tight.status is ri.Status.OPTIMAL
+    assert tight.verified
     assert tight.objective == plain.objective
     assert np.isfinite(tight.seconds)

@@ -59,9 +59,11 @@ def test_interval_bounds_are_exact_integers_on_integer_networks() -> None:
     bounds = interval_bounds(net, [-1, 0], [2, 1])
     assert bounds.exact
     # layer 1: t0 = z0 - 2 z1 in [-3, 2], t1 = 3 z0 + z1 - 4 in [-7, 3]
-    assert bounds.lower[0].tolist() == [-3, -7] and bounds.upper[0].tolist() == [2, 3]
+    assert bounds.lower[0].tolist() == [-3, -7]
+    assert bounds.upper[0].tolist() == [2, 3]
     # layer 2: t = h0 - h1 + 1 with h0 in [0, 2], h1 in [0, 3]: [-2, 3]
-    assert bounds.lower[1].tolist() == [-2] and bounds.upper[1].tolist() == [3]
+    assert bounds.lower[1].tolist() == [-2]
+    assert bounds.upper[1].tolist() == [3]
     assert all(isinstance(v, int) for v in (*bounds.lower[1], *bounds.upper[1]))
     assert bounds.phase(0, 0) is Phase.UNSTABLE
 

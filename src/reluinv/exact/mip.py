@@ -58,6 +58,8 @@ __all__ = [
 BoundTightening = Literal["interval", "lp"]
 #: The MIP engines reachable through pywraplp, by OR-Tools' name.
 MIP_SOLVERS: tuple[str, ...] = ("SCIP", "HIGHS")
+#: Values at or beyond this magnitude are an engine's infinity (SCIP uses 1e20), not bounds.
+ENGINE_INFINITY = 1e20
 #: The engine used when none is named (SCIP: faster on the measured instances).
 DEFAULT_MIP_SOLVER = "SCIP"
 
@@ -281,8 +283,8 @@ def solve_mip(
     else:
         solver_objective = float(solver.Objective().Value()) if has_solution else None
         bound = None if status is Status.INFEASIBLE else float(solver.Objective().BestBound())
-        if bound is not None and not np.isfinite(bound):
-            bound = None
+        if bound is not None and not abs(bound) < ENGINE_INFINITY:
+            bound = None  # the engine has no bound yet (SCIP reports -1e20)
     if not has_solution:
         return ExactResult(status=status, z=None, objective=None, bound=bound,
                            seconds=time.perf_counter() - start, verified=False,
@@ -382,6 +384,8 @@ def certify_unique_mip(
                                 message=f"{message}: the solver rejected z itself "
                                 "(tolerances too tight?)", verified=False, **base)
     bound = None if status is Status.UNKNOWN else float(solver.Objective().BestBound())
+    if bound is not None and not abs(bound) < ENGINE_INFINITY:
+        bound = None
     if status is Status.UNKNOWN:
         return UniquenessResult(status=UniquenessStatus.UNKNOWN, other=None, distance=None,
                                 bound=bound, seconds=time.perf_counter() - start,
