@@ -193,10 +193,10 @@ def certify_unique(
         Float verification tolerance of ``z`` and of the second pre-image.
 
     >>> import reluinv as ri
-    >>> p = ri.encode(ri.parse_dimacs("p cnf 2 1\\n1 2 0\\n"))
+    >>> p = ri.encode(ri.parse_dimacs("p cnf 2 2\\n1 2 0\\n-1 -2 0\\n"))
     >>> u = ri.certify_unique(p, [1, 0], backend="cpsat")
     >>> u.status.name, u.other.tolist()
-    ('NOT_UNIQUE', [1.0, 1.0])
+    ('NOT_UNIQUE', [0.0, 1.0])
     """
     start = time.perf_counter()
     problem = _check_problem(problem)
