@@ -106,3 +106,18 @@ def test_reduction_with_one_model_is_certified_unique(backend: str, latent: str)
     assert certificate.other is None
     assert certificate.bound is not None
     assert certificate.bound < 0.5
+
+
+@pytest.mark.parametrize(("backend", "integer"), [("cpsat", True), ("mip", True), ("mip", False)])
+def test_certificate_reports_the_farthest_preimage(backend: str, integer: bool) -> None:
+    # ReLU(z_1) = 0 and ReLU(z_2 - 1) = 1 on [-3, 3]^2: pre-images {z_1 <= 0, z_2 = 2};
+    # the farthest from (0, 2) in linf is (-3, 2), at distance 3.
+    net = ri.ReluNetwork([[[1, 0], [0, 1]]], [[0, -1]])
+    problem = ri.InversionProblem(net, np.array([0.0, 1.0]),
+                                  ri.LatentDomain.box(2, -3, 3, integer=integer))
+    certificate = ri.certify_unique(problem, [0, 2], backend=backend)  # type: ignore[arg-type]
+    assert certificate.status is ri.UniquenessStatus.NOT_UNIQUE
+    assert certificate.other is not None
+    assert certificate.other.tolist() == pytest.approx([-3.0, 2.0])
+    assert certificate.distance == pytest.approx(3.0)
+    assert certificate.bound == pytest.approx(3.0)
