@@ -13,6 +13,7 @@ and seconds, then the medians.
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 
 import numpy as np
@@ -24,7 +25,7 @@ def planted_problem(sizes: list[int], rng: np.random.Generator, box: float,
                     activation: ri.network.ActivationSpec = "relu"
                     ) -> tuple[ri.InversionProblem, np.ndarray]:
     weights = [rng.normal(0.0, 1.0 / np.sqrt(n_out), size=(n_out, n_in))
-               for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+               for n_in, n_out in itertools.pairwise(sizes)]
     net = ri.ReluNetwork(weights, None, activation)
     z_star = rng.normal(size=sizes[0])
     domain = ri.LatentDomain.box(sizes[0], -box, box)
