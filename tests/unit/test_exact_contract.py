@@ -146,3 +146,20 @@ def test_verification_failure_is_reported_not_hidden() -> None:
     claims_less = verify_latent(problem, [0, 0, 0], "l1", 0.0, proven_optimal=True)
     assert not claims_less.verified
     assert "recomputed objective 1" in claims_less.note
+
+
+def test_snapping_falls_back_to_the_float_check_when_the_integer_point_fails() -> None:
+    from reluinv.exact.verify import verify_latent
+
+    # G(z) = ReLU(10^7 z) = 1 at z = 1e-7, within tol of the integer 0, where G(0) = 0
+    problem = ri.InversionProblem(ri.ReluNetwork([[[10**7]]]), np.array([1.0]),
+                                  ri.LatentDomain.box(1, -1.0, 1.0))
+    check = verify_latent(problem, [1e-7], "feasible", 0.0, proven_optimal=True)
+    assert check.verified
+    assert check.method == "float"
+    assert check.z.tolist() == [1e-7]
+    snapped = verify_latent(ri.encode(SAT, latent="real"), [1 - 1e-9, 1e-9, 1 - 1e-9],
+                            "feasible", 0.0, proven_optimal=True)
+    assert snapped.method == "exact"
+    assert snapped.verified
+    assert snapped.z.tolist() == [1.0, 0.0, 1.0]

@@ -27,7 +27,6 @@ import numpy as np
 import numpy.typing as npt
 
 from reluinv.exact.result import Number, Objective, VerificationMethod
-from reluinv.network import exact_vector
 from reluinv.problem import InversionProblem
 
 __all__ = ["REAL_TOLERANCE", "Verification", "residual_tolerance", "verify_latent"]
@@ -90,50 +89,75 @@ def verify_latent(
     proven_optimal: bool,
     tol: float = REAL_TOLERANCE,
 ) -> Verification:
-    """Re-check a solver's ``z`` against the network (see the module docstring)."""
+    """Re-check a solver's ``z`` against the network (see the module docstring).
+
+    On a real domain of an integer network a ``z`` within ``tol`` of an integer point is
+    first snapped to it and checked exactly; if that check fails, the unsnapped ``z`` is
+    checked in float64 instead.
+    """
     raw = np.asarray(z, dtype=np.float64)
     domain = problem.domain
-    notes: list[str] = []
+    claim = (objective, solver_objective, proven_optimal, tol)
     if domain.kind != "real":
         candidate = np.round(raw) + 0.0  # + 0.0 turns -0.0 into 0.0
-    else:
-        candidate = np.clip(raw, domain.lower, domain.upper)
-        snapped = np.round(candidate)
-        if (_exactly_checkable(problem) and np.all(np.abs(snapped - candidate) <= tol)
-                and domain.contains(snapped)):
-            candidate = snapped
-            notes.append("z snapped to the nearest integer point")
-    in_domain = domain.contains(candidate)
-    if not in_domain:
+        if _exactly_checkable(problem):
+            return _exact_check(problem, candidate, *claim, [])
+        return _float_check(problem, candidate, *claim, [])
+    candidate = np.clip(raw, domain.lower, domain.upper)
+    snapped = np.round(candidate) + 0.0
+    if (_exactly_checkable(problem) and np.all(np.abs(snapped - candidate) <= tol)
+            and domain.contains(snapped)):
+        exact = _exact_check(problem, snapped, *claim,
+                             ["z snapped to the nearest integer point"])
+        if exact.verified:
+            return exact
+    return _float_check(problem, candidate, *claim, [])
+
+
+def _domain_notes(problem: InversionProblem, candidate: npt.NDArray[np.float64],
+                  notes: list[str]) -> bool:
+    inside = problem.domain.contains(candidate)
+    if not inside:
         notes.append("z lies outside the latent domain")
+    return inside
 
-    if _exactly_checkable(problem) and _integral(candidate):
-        residual = problem.exact_residual(candidate)
-        abs_res = [v if v >= 0 else -v for v in residual]
-        linf = max(abs_res, default=0)
-        value: Number
-        if objective == "l1":
-            total: int | Fraction = 0
-            for v in abs_res:
-                total += v
-            value = total
-        else:
-            value = linf
-        if objective == "feasible":
-            ok = linf == 0
-            if not ok:
-                notes.append(f"G(z) differs from x by {float(linf)} (exact)")
-        else:
-            slack = tol * max(1.0, abs(float(value)))
-            ok = _objective_agrees(float(value), solver_objective, slack,
-                                   proven_optimal=proven_optimal)
-            if not ok:
-                notes.append(f"recomputed objective {value} != solver's {solver_objective}")
-        return Verification(candidate, ok and in_domain, "exact", value, float(linf), 0.0,
-                            "; ".join(notes))
 
-    residual_f = problem.residual(candidate)
-    abs_f = np.abs(residual_f)
+def _exact_check(problem: InversionProblem, candidate: npt.NDArray[np.float64],
+                 objective: Objective, solver_objective: float | None, proven_optimal: bool,
+                 tol: float, notes: list[str]) -> Verification:
+    """Residual and objective in exact arithmetic (integer network, integer ``z``)."""
+    in_domain = _domain_notes(problem, candidate, notes)
+    residual = problem.exact_residual(candidate)
+    abs_res = [v if v >= 0 else -v for v in residual]
+    linf = max(abs_res, default=0)
+    value: Number
+    if objective == "l1":
+        total: int | Fraction = 0
+        for v in abs_res:
+            total += v
+        value = total
+    else:
+        value = linf
+    if objective == "feasible":
+        ok = linf == 0
+        if not ok:
+            notes.append(f"G(z) differs from x by {float(linf)} (exact)")
+    else:
+        slack = tol * max(1.0, abs(float(value)))
+        ok = _objective_agrees(float(value), solver_objective, slack,
+                               proven_optimal=proven_optimal)
+        if not ok:
+            notes.append(f"recomputed objective {value} != solver's {solver_objective}")
+    return Verification(candidate, ok and in_domain, "exact", value, float(linf), 0.0,
+                        "; ".join(notes))
+
+
+def _float_check(problem: InversionProblem, candidate: npt.NDArray[np.float64],
+                 objective: Objective, solver_objective: float | None, proven_optimal: bool,
+                 tol: float, notes: list[str]) -> Verification:
+    """Residual and objective in float64 within ``tol`` (see the module docstring)."""
+    in_domain = _domain_notes(problem, candidate, notes)
+    abs_f = np.abs(problem.residual(candidate))
     linf_f = float(np.max(abs_f, initial=0.0))
     bound = residual_tolerance(problem, tol)
     if objective == "feasible":
@@ -150,8 +174,3 @@ def verify_latent(
             notes.append(f"recomputed objective {value_f:.9g} != solver's {solver_objective}")
     return Verification(candidate, ok and in_domain, "float", value_f, linf_f, tol,
                         "; ".join(notes))
-
-
-def exact_target(problem: InversionProblem) -> list[int]:
-    """The target as Python ints (callers check integrality first)."""
-    return [int(v) for v in exact_vector(problem.target, "target")]
