@@ -60,6 +60,9 @@ BoundTightening = Literal["interval", "lp"]
 MIP_SOLVERS: tuple[str, ...] = ("SCIP", "HIGHS")
 #: Values at or beyond this magnitude are an engine's infinity (SCIP uses 1e20), not bounds.
 ENGINE_INFINITY = 1e20
+#: An unrecognised engine status after at least this share of the time limit is read as
+#: "stopped by the time limit" (UNKNOWN), not as a failure.
+TIME_LIMIT_SHARE = 0.9
 #: The engine used when none is named (SCIP: faster on the measured instances).
 DEFAULT_MIP_SOLVER = "SCIP"
 
@@ -224,7 +227,9 @@ def _solve(form: _Formulation, time_limit: float | None, threads: int) -> tuple[
     solver.SetNumThreads(threads)
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    started = time.perf_counter()
     code = solver.Solve(params)
+    elapsed = time.perf_counter() - started
     names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
              pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED",
              pywraplp.Solver.UNBOUNDED: "UNBOUNDED", pywraplp.Solver.ABNORMAL: "ABNORMAL",
@@ -235,6 +240,9 @@ def _solve(form: _Formulation, time_limit: float | None, threads: int) -> tuple[
                pywraplp.Solver.INFEASIBLE: Status.INFEASIBLE,
                pywraplp.Solver.NOT_SOLVED: Status.UNKNOWN}
     if code not in mapping:
+        if time_limit is not None and elapsed >= TIME_LIMIT_SHARE * time_limit:
+            # HiGHS through pywraplp reports a time limit without incumbent as code 99
+            return Status.UNKNOWN, f"status {name} at the time limit"
         raise SolverError(f"the MIP solver failed: status {name}")
     return mapping[code], name
 
