@@ -33,6 +33,8 @@ BAD = [
      "mip_solver must be one of 'SCIP', 'HIGHS'"),
     (BINARY, {"backend": "mip", "bound_tightening": "sdp"}, InvalidArgumentError,
      "bound_tightening must be 'interval' or 'lp'"),
+    (BINARY, {"backend": "mip", "mip_solver": "HIGHS", "hint": [1, 0]}, UnsupportedProblemError,
+     "hint is not supported with mip_solver='HIGHS'"),
     (REAL, {"backend": "cpsat"}, UnsupportedProblemError,
      "needs a binary or integer latent domain.*use backend='mip'"),
     (LEAKY, {"backend": "cpsat"}, UnsupportedProblemError, "leaky ReLU.*use backend='mip'"),
@@ -59,3 +61,29 @@ def test_problem_of_the_wrong_kind() -> None:
 def test_certify_rejects_a_point_that_is_not_a_preimage() -> None:
     with pytest.raises(InvalidArgumentError, match="z is not a pre-image of the target"):
         ri.certify_unique(BINARY, [0, 0], backend="cpsat")
+
+
+def test_why_hints_are_refused_with_highs() -> None:
+    """OR-Tools 9.15's HiGHS interface dies on SetHint (a segmentation fault), so the MIP
+    backend refuses the combination rather than crashing the caller's process. If this
+    starts passing without a crash, the refusal can be lifted."""
+    import subprocess
+    import sys
+
+    code = (
+        "from ortools.linear_solver import pywraplp\n"
+        "s = pywraplp.Solver.CreateSolver('HIGHS')\n"
+        "x = s.BoolVar('x')\n"
+        "s.Maximize(x)\n"
+        "s.SetHint([x], [1.0])\n"
+        "s.Solve()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60,
+                         check=False)
+    assert run.returncode != 0
+
+
+def test_certify_with_highs_is_refused() -> None:
+    problem = ri.encode(ri.parse_dimacs("p cnf 1 1\n1 0\n"))
+    with pytest.raises(UnsupportedProblemError, match="use mip_solver='SCIP'"):
+        ri.certify_unique(problem, [1], backend="mip", mip_solver="HIGHS")

@@ -264,6 +264,11 @@ def solve_mip(
     check_mip_supported(problem)
     chosen = get_encoding("mip", encoding)
     start_point = check_hint(problem, hint)
+    if start_point is not None and mip_solver == "HIGHS":
+        raise UnsupportedProblemError(
+            "hint is not supported with mip_solver='HIGHS': OR-Tools' HiGHS interface "
+            "crashes on solution hints; use mip_solver='SCIP'"
+        )
     realizable = objective == "feasible"
     base: dict[str, Any] = {"backend": "mip", "objective_kind": objective,
                             "encoding": chosen.name, "solver": mip_solver}
@@ -356,6 +361,11 @@ def certify_unique_mip(
     start = time.perf_counter()
     check_mip_supported(problem)
     chosen = get_encoding("mip", None)
+    if mip_solver == "HIGHS":
+        raise UnsupportedProblemError(
+            "certify_unique needs solution hints, which crash OR-Tools' HiGHS interface; "
+            "use mip_solver='SCIP'"
+        )
     bounds = _bounds(problem, bound_tightening, realizable=True)
     form = _build(problem, chosen, bounds, realizable=True, engine=mip_solver)
     solver = form.solver
