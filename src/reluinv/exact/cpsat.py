@@ -176,6 +176,28 @@ def _status(code: Any) -> Status:
     return mapping[code]
 
 
+def _add_objective(form: _Formulation, bounds: NetworkBounds, problem: InversionProblem,
+                   objective: Objective) -> None:
+    """``min sum_j e_j`` (l1) or ``min e`` (linf) with ``e_j >= |h_dj - x_j|``."""
+    model = form.model
+    errors = []
+    for j, y in form.outputs.items():
+        xj = int(problem.target[j])
+        top_y = max(int(bounds.upper[-1][j]), 0)  # 0 <= h_dj <= max(upper, 0)
+        span = max(abs(xj), abs(top_y - xj))
+        e = model.new_int_var(0, span, f"e[{j}]")
+        model.add(e >= y - xj)
+        model.add(e >= xj - y)
+        errors.append((e, span))
+    if objective == "l1":
+        model.minimize(sum(e for e, _ in errors))
+    else:
+        top = model.new_int_var(0, max((span for _, span in errors), default=0), "e_max")
+        for e, _ in errors:
+            model.add(top >= e)
+        model.minimize(top)
+
+
 def solve_cpsat(
     problem: InversionProblem,
     *,
@@ -215,22 +237,7 @@ def solve_cpsat(
     form = _build(problem, chosen, bounds, realizable=realizable)
     model = form.model
     if not realizable:
-        errors = []
-        for j, y in form.outputs.items():
-            xj = int(x[j])
-            top_y = max(int(bounds.upper[-1][j]), 0)  # 0 <= h_dj <= max(upper, 0)
-            span = max(abs(xj), abs(top_y - xj))
-            e = model.new_int_var(0, span, f"e[{j}]")
-            model.add(e >= y - xj)
-            model.add(e >= xj - y)
-            errors.append((e, span))
-        if objective == "l1":
-            model.minimize(sum(e for e, _ in errors))
-        else:
-            top = model.new_int_var(0, max((s for _, s in errors), default=0), "e_max")
-            for e, _ in errors:
-                model.add(top >= e)
-            model.minimize(top)
+        _add_objective(form, bounds, problem, objective)
     if start_point is not None:
         _add_hint(problem, form, start_point)
     size = _model_size(form)
@@ -239,8 +246,9 @@ def solve_cpsat(
     status = _status(code)
     message = f"CP-SAT {solver.status_name(code)}"
     has_solution = status in (Status.OPTIMAL, Status.FEASIBLE)
-    solver_objective = float(solver.objective_value) if has_solution and not realizable \
-        else (0.0 if has_solution else None)
+    solver_objective: float | None = None
+    if has_solution:
+        solver_objective = 0.0 if realizable else float(solver.objective_value)
     bound: float | None
     if realizable:
         bound = 0.0 if has_solution else None
