@@ -19,6 +19,15 @@ from reluinv.errors import (
     SolverError,
     UnsupportedProblemError,
 )
+from reluinv.exact import (
+    EXACT_BACKENDS,
+    ExactResult,
+    Status,
+    UniquenessResult,
+    UniquenessStatus,
+    certify_unique,
+    solve_exact,
+)
 from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
 from reluinv.maxsat import (
     MaxSatCertificate,
@@ -34,9 +43,11 @@ from reluinv.reduction import decode, encode, lift
 from reluinv.sat import SAT_SOLVERS, SatResult, SatStatus, solve_sat
 
 __all__ = [
+    "EXACT_BACKENDS",
     "PROOF_CHECKER",
     "SAT_SOLVERS",
     "DimacsError",
+    "ExactResult",
     "Formula",
     "InvalidArgumentError",
     "InversionProblem",
@@ -53,9 +64,13 @@ __all__ = [
     "SatStatus",
     "ShapeError",
     "SolverError",
+    "Status",
+    "UniquenessResult",
+    "UniquenessStatus",
     "UnsupportedProblemError",
     "__version__",
     "certify_maxsat_optimum",
+    "certify_unique",
     "check_drup_proof",
     "decode",
     "encode",
@@ -63,6 +78,7 @@ __all__ = [
     "lift",
     "parse_dimacs",
     "read_dimacs",
+    "solve_exact",
     "solve_maxsat",
     "solve_sat",
     "write_dimacs",

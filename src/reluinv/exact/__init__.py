@@ -1,0 +1,41 @@
+"""Exact inversion of ReLU networks with OR-Tools, every answer verified.
+
+Modules, in the order data flows through them:
+
+* :mod:`~reluinv.exact.bounds`: interval (and LP) bounds on every pre-activation and the
+  unit phases they prove;
+* :mod:`~reluinv.exact.encodings`: the registry of ReLU encodings, by name;
+* :mod:`~reluinv.exact.cpsat` / :mod:`~reluinv.exact.mip`: one module per backend, each
+  turning an :class:`~reluinv.problem.InversionProblem` into a solver model;
+* :mod:`~reluinv.exact.verify`: the forward pass re-checks every returned latent code;
+* :mod:`~reluinv.exact.result`: frozen result objects with status enums;
+* :mod:`~reluinv.exact.solve`: :func:`solve_exact` and :func:`certify_unique`.
+"""
+
+from reluinv.exact.encodings import ENCODINGS, ReluEncoding, encoding_names, get_encoding
+from reluinv.exact.result import (
+    ExactResult,
+    ModelSize,
+    Status,
+    UniquenessResult,
+    UniquenessStatus,
+)
+from reluinv.exact.solve import EXACT_BACKENDS, UNIQUENESS_TOLERANCE, certify_unique, solve_exact
+from reluinv.exact.verify import REAL_TOLERANCE
+
+__all__ = [
+    "ENCODINGS",
+    "EXACT_BACKENDS",
+    "REAL_TOLERANCE",
+    "UNIQUENESS_TOLERANCE",
+    "ExactResult",
+    "ModelSize",
+    "ReluEncoding",
+    "Status",
+    "UniquenessResult",
+    "UniquenessStatus",
+    "certify_unique",
+    "encoding_names",
+    "get_encoding",
+    "solve_exact",
+]

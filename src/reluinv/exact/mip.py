@@ -1,0 +1,431 @@
+"""The MIP backend: big-M mixed-integer programming through OR-Tools' ``pywraplp``.
+
+Scope: any network (ReLU or leaky ReLU, integer or float weights) over a binary, integer
+or *bounded* real latent box. An unbounded real box raises
+:class:`~reluinv.errors.UnsupportedProblemError`: big-M constants must come from bounds,
+never from an invented large number.
+
+Model, for layers ``i = 1..d`` (variables ``z[j]``, ``t[i][j]``, ``h[i][j]``, ``a[i][j]``)::
+
+    t_ij = sum_q W_i[j, q] h_{i-1, q} + b_i[j],   lower_ij <= t_ij <= upper_ij   (h_0 = z)
+    h_ij = t_ij                          if lower_ij >= 0   (always active: linear)
+    h_ij = alpha t_ij  (0 for ReLU)      if upper_ij <= 0   (always inactive: linear)
+    h_ij = s(t_ij) by the big-M encoding of :mod:`reluinv.exact.encodings` otherwise
+
+The bounds are interval bounds over the latent box, optionally tightened by LPs
+(:func:`reluinv.exact.bounds.tighten_with_lp`, ``bound_tightening="lp"``).
+
+Objectives on the observed outputs: ``"feasible"`` is the realizable case, where each
+output's phase comes from the target (:func:`reluinv.exact.common.output_fixes`) and the
+output layer needs no binary; ``"l1"`` minimises ``sum_j e_j`` and ``"linf"`` minimises
+``e`` with ``e_j >= |h_dj - x_j|``. The MIP is solved with a relative gap of 0, so OPTIMAL
+means optimal up to the engine's feasibility tolerances; every answer is verified
+afterwards (:mod:`reluinv.exact.verify`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from reluinv.errors import InvalidArgumentError, SolverError, UnsupportedProblemError
+from reluinv.exact.bounds import NetworkBounds, Phase, interval_bounds, tighten_with_lp
+from reluinv.exact.common import check_hint, output_fixes
+from reluinv.exact.encodings import ReluEncoding, get_encoding
+from reluinv.exact.result import (
+    ExactResult,
+    ModelSize,
+    Objective,
+    Status,
+    UniquenessResult,
+    UniquenessStatus,
+)
+from reluinv.exact.verify import REAL_TOLERANCE, verify_latent
+from reluinv.problem import InversionProblem
+
+__all__ = [
+    "DEFAULT_MIP_SOLVER",
+    "MIP_SOLVERS",
+    "BoundTightening",
+    "certify_unique_mip",
+    "solve_mip",
+]
+
+BoundTightening = Literal["interval", "lp"]
+#: The MIP engines reachable through pywraplp, by OR-Tools' name.
+MIP_SOLVERS: tuple[str, ...] = ("SCIP", "HIGHS")
+#: Values at or beyond this magnitude are an engine's infinity (SCIP uses 1e20), not bounds.
+ENGINE_INFINITY = 1e20
+#: An unrecognised engine status after at least this share of the time limit is read as
+#: "stopped by the time limit" (UNKNOWN), not as a failure.
+TIME_LIMIT_SHARE = 0.9
+#: The engine used when none is named (SCIP: faster on the measured instances).
+DEFAULT_MIP_SOLVER = "SCIP"
+
+
+def check_mip_supported(problem: InversionProblem) -> None:
+    """Raise :class:`UnsupportedProblemError` when the latent box is unbounded."""
+    domain = problem.domain
+    if not domain.is_bounded:
+        j = int(np.flatnonzero(~(np.isfinite(domain.lower) & np.isfinite(domain.upper)))[0])
+        raise UnsupportedProblemError(
+            f"the mip backend needs a bounded latent box: z[{j}] has bounds "
+            f"[{domain.lower[j]}, {domain.upper[j]}]; give finite bounds, e.g. "
+            "LatentDomain.box(k, -5, 5) (big-M constants come from them)"
+        )
+
+
+@dataclass
+class _Formulation:
+    solver: Any
+    z: list[Any]
+    outputs: dict[int, Any]  # observed output -> variable h_dj, or None when always 0
+    hint_terms: list[tuple[Any, int, int, str]]  # (var, layer, unit, "t" | "y" | "active")
+    counts: dict[str, int]
+
+
+def _new_solver(engine: str) -> Any:
+    from ortools.linear_solver import pywraplp
+
+    if engine not in MIP_SOLVERS:
+        raise InvalidArgumentError(
+            f"mip_solver must be one of {', '.join(map(repr, MIP_SOLVERS))}, got {engine!r}"
+        )
+    solver = pywraplp.Solver.CreateSolver(engine)
+    if solver is None:
+        raise SolverError(f"OR-Tools was built without the {engine} MIP solver")
+    solver.SuppressOutput()
+    if engine == "HIGHS":  # HiGHS prints a banner unless its own output flag is off
+        solver.SetSolverSpecificParametersAsString("output_flag = false")
+    return solver
+
+
+def _bounds(problem: InversionProblem, tightening: BoundTightening,
+            *, realizable: bool) -> NetworkBounds:
+    if tightening not in ("interval", "lp"):
+        raise InvalidArgumentError(
+            f"bound_tightening must be 'interval' or 'lp', got {tightening!r}"
+        )
+    domain = problem.domain
+    bounds = interval_bounds(problem.network, domain.lower, domain.upper)
+    if tightening == "lp":
+        bounds = tighten_with_lp(
+            problem.network, domain.lower, domain.upper, bounds,
+            observed=problem.observed if realizable else None,
+            target=problem.target if realizable else None,
+        )
+    return bounds
+
+
+def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBounds,
+           *, realizable: bool, engine: str) -> _Formulation:
+    solver = _new_solver(engine)
+    net = problem.network
+    domain = problem.domain
+    alpha = net.slope if net.activation == "leaky_relu" else 0.0
+    z = []
+    for j, (lo, hi) in enumerate(zip(domain.lower, domain.upper, strict=True)):
+        if domain.kind == "real":
+            z.append(solver.NumVar(float(lo), float(hi), f"z[{j}]"))
+        else:
+            z.append(solver.IntVar(float(lo), float(hi), f"z[{j}]"))
+    counts: dict[str, int] = dict.fromkeys(
+        ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable"), 0)
+    hint_terms: list[tuple[Any, int, int, str]] = []
+    fixes = {f.unit: f for f in output_fixes(problem)[0]} if realizable else {}
+    observed = problem.observed.tolist()
+    outputs: dict[int, Any] = {}
+    h: list[Any] = list(z)  # None marks a unit that is constantly 0
+    for i, (w_raw, b_raw) in enumerate(zip(net.weights, net.biases, strict=True)):
+        w = np.asarray(w_raw, dtype=np.float64)
+        b = np.asarray(b_raw, dtype=np.float64)
+        lows, highs = bounds.float_lower(i), bounds.float_upper(i)
+        last = i == net.depth - 1
+        units = observed if last else range(w.shape[0])
+        nxt: list[Any] = [None] * w.shape[0]
+        for j in units:
+            label = f"[{i + 1}][{j}]"
+            fix = fixes.get(j) if last else None
+            phase = bounds.phase(i, j)
+            if fix is None and phase is Phase.INACTIVE and alpha == 0.0:
+                counts["stable_inactive"] += 1
+                if last:
+                    outputs[j] = None
+                continue
+            lo, hi = float(lows[j]), float(highs[j])
+            t = solver.NumVar(lo, hi, f"t{label}")
+            row = solver.RowConstraint(float(b[j]), float(b[j]), f"pre{label}")
+            row.SetCoefficient(t, 1.0)
+            for q in np.flatnonzero(w[j]).tolist():
+                if h[q] is not None:
+                    row.SetCoefficient(h[q], -float(w[j, q]))
+            hint_terms.append((t, i, j, "t"))
+            if fix is not None:
+                counts["fixed_by_target"] += 1
+                if fix.pre is None:
+                    t.SetUb(min(hi, 0.0))
+                else:
+                    t.SetBounds(fix.pre, fix.pre)
+                continue
+            if phase is Phase.ACTIVE:
+                counts["stable_active"] += 1
+                y = t
+            elif phase is Phase.INACTIVE:  # leaky ReLU: y = alpha t
+                counts["stable_inactive"] += 1
+                y = solver.NumVar(alpha * lo, alpha * hi, f"h{label}")
+                link = solver.RowConstraint(0.0, 0.0, f"inactive{label}")
+                link.SetCoefficient(y, 1.0)
+                link.SetCoefficient(t, -alpha)
+                hint_terms.append((y, i, j, "y"))
+            else:
+                counts["unstable"] += 1
+                counts["binaries"] += 1
+                unit = encoding.add_unit(solver, t, lo, hi, alpha, label)
+                y = unit.y
+                hint_terms.append((y, i, j, "y"))
+                if unit.active is not None:
+                    hint_terms.append((unit.active, i, j, "active"))
+            nxt[j] = y
+            if last:
+                outputs[j] = y
+        h = nxt
+    return _Formulation(solver, z, outputs, hint_terms, counts)
+
+
+def _model_size(form: _Formulation) -> ModelSize:
+    return ModelSize(variables=form.solver.NumVariables(),
+                     constraints=form.solver.NumConstraints(), **form.counts)
+
+
+def _set_hint(problem: InversionProblem, form: _Formulation,
+              start: npt.NDArray[np.float64]) -> None:
+    pre = problem.network.pre_activations(start)
+    post = [problem.network.activate(p) for p in pre]
+    variables = list(form.z)
+    values = [float(v) for v in start]
+    for var, layer, unit, kind in form.hint_terms:
+        variables.append(var)
+        if kind == "t":
+            values.append(float(pre[layer][unit]))
+        elif kind == "y":
+            values.append(float(post[layer][unit]))
+        else:
+            values.append(1.0 if pre[layer][unit] > 0 else 0.0)
+    form.solver.SetHint(variables, values)
+
+
+def _solve(form: _Formulation, time_limit: float | None, threads: int) -> tuple[Status, str]:
+    from ortools.linear_solver import pywraplp
+
+    solver = form.solver
+    if time_limit is not None:
+        solver.SetTimeLimit(max(1, round(time_limit * 1000)))
+    solver.SetNumThreads(threads)
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    started = time.perf_counter()
+    code = solver.Solve(params)
+    elapsed = time.perf_counter() - started
+    names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
+             pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED",
+             pywraplp.Solver.UNBOUNDED: "UNBOUNDED", pywraplp.Solver.ABNORMAL: "ABNORMAL",
+             pywraplp.Solver.MODEL_INVALID: "MODEL_INVALID"}
+    name = names.get(code, str(code))
+    mapping = {pywraplp.Solver.OPTIMAL: Status.OPTIMAL,
+               pywraplp.Solver.FEASIBLE: Status.FEASIBLE,
+               pywraplp.Solver.INFEASIBLE: Status.INFEASIBLE,
+               pywraplp.Solver.NOT_SOLVED: Status.UNKNOWN}
+    if code not in mapping:
+        if time_limit is not None and elapsed >= TIME_LIMIT_SHARE * time_limit:
+            # HiGHS through pywraplp reports a time limit without incumbent as code 99
+            return Status.UNKNOWN, f"status {name} at the time limit"
+        raise SolverError(f"the MIP solver failed: status {name}")
+    return mapping[code], name
+
+
+def solve_mip(
+    problem: InversionProblem,
+    *,
+    objective: Objective,
+    time_limit: float | None,
+    hint: npt.ArrayLike | None,
+    encoding: str | None,
+    threads: int,
+    mip_solver: str = DEFAULT_MIP_SOLVER,
+    bound_tightening: BoundTightening = "interval",
+    tol: float = REAL_TOLERANCE,
+) -> ExactResult:
+    """Solve ``problem`` with a big-M MIP (see the module docstring)."""
+    start = time.perf_counter()
+    check_mip_supported(problem)
+    chosen = get_encoding("mip", encoding)
+    start_point = check_hint(problem, hint)
+    if start_point is not None and mip_solver == "HIGHS":
+        raise UnsupportedProblemError(
+            "hint is not supported with mip_solver='HIGHS': OR-Tools' HiGHS interface "
+            "crashes on solution hints; use mip_solver='SCIP'"
+        )
+    realizable = objective == "feasible"
+    base: dict[str, Any] = {"backend": "mip", "objective_kind": objective,
+                            "encoding": chosen.name, "solver": mip_solver}
+    if realizable:
+        _, reason = output_fixes(problem)
+        if reason is not None:
+            return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
+                               seconds=time.perf_counter() - start, verified=False,
+                               message=f"infeasible by the target: {reason}", **base)
+    bounds = _bounds(problem, bound_tightening, realizable=realizable)
+    form = _build(problem, chosen, bounds, realizable=realizable, engine=mip_solver)
+    solver = form.solver
+    if not realizable:
+        _add_objective(problem, form, objective)
+    if start_point is not None:
+        _set_hint(problem, form, start_point)
+    size = _model_size(form)
+    status, name = _solve(form, time_limit, threads)
+    message = f"{mip_solver} {name}; bounds by {bounds.method}"
+    has_solution = status in (Status.OPTIMAL, Status.FEASIBLE)
+    bound: float | None
+    if realizable:
+        solver_objective = 0.0 if has_solution else None
+        bound = 0.0 if has_solution else None
+    else:
+        solver_objective = float(solver.Objective().Value()) if has_solution else None
+        bound = None if status is Status.INFEASIBLE else float(solver.Objective().BestBound())
+        if bound is not None and not abs(bound) < ENGINE_INFINITY:
+            bound = None  # the engine has no bound yet (SCIP reports -1e20)
+    if not has_solution:
+        return ExactResult(status=status, z=None, objective=None, bound=bound,
+                           seconds=time.perf_counter() - start, verified=False,
+                           message=message, model=size, **base)
+    z_raw = np.array([v.solution_value() for v in form.z], dtype=np.float64)
+    check = verify_latent(problem, z_raw, objective, solver_objective,
+                          proven_optimal=status is Status.OPTIMAL, tol=tol)
+    if check.note:
+        message = f"{message}; {check.note}"
+    return ExactResult(status=status, z=check.z, objective=check.objective, bound=bound,
+                       seconds=time.perf_counter() - start, verified=check.verified,
+                       message=message, solver_objective=solver_objective,
+                       verification=check.method, tolerance=check.tolerance, model=size,
+                       **base)
+
+
+def _add_objective(problem: InversionProblem, form: _Formulation, objective: Objective) -> None:
+    solver = form.solver
+    inf = solver.infinity()
+    goal = solver.Objective()
+    goal.SetMinimization()
+    top = solver.NumVar(0.0, inf, "e_max") if objective == "linf" else None
+    if top is not None:
+        goal.SetCoefficient(top, 1.0)
+    offset = 0.0
+    for j, y in form.outputs.items():
+        xj = float(problem.target[j])
+        if y is None:  # the output is always 0: its error is the constant |x_j|
+            if top is not None:
+                top.SetLb(max(top.lb(), abs(xj)))
+            else:
+                offset += abs(xj)
+            continue
+        e = top if top is not None else solver.NumVar(0.0, inf, f"e[{j}]")
+        for sign in (1.0, -1.0):  # e >= sign (y - x_j)
+            row = solver.RowConstraint(-sign * xj, inf, f"err{'+' if sign > 0 else '-'}[{j}]")
+            row.SetCoefficient(e, 1.0)
+            row.SetCoefficient(y, -sign)
+        if top is None:
+            goal.SetCoefficient(e, 1.0)
+    goal.SetOffset(offset)
+
+
+def certify_unique_mip(
+    problem: InversionProblem,
+    z: npt.NDArray[np.float64],
+    *,
+    tol: float,
+    residual_tol: float,
+    time_limit: float | None,
+    threads: int,
+    mip_solver: str = DEFAULT_MIP_SOLVER,
+    bound_tightening: BoundTightening = "interval",
+) -> UniquenessResult:
+    """Maximise ``||z' - z||_inf`` over pre-images ``z'`` with a big-M MIP.
+
+    The linf distance is maximised with one selector per coordinate and sign,
+    ``s_j^+ + ... = 1``, ``d <= (z'_j - z_j) + M_j^+ (1 - s_j^+)``,
+    ``d <= (z_j - z'_j) + M_j^- (1 - s_j^-)``, where the ``M`` come from the box.
+    """
+    start = time.perf_counter()
+    check_mip_supported(problem)
+    chosen = get_encoding("mip", None)
+    if mip_solver == "HIGHS":
+        raise UnsupportedProblemError(
+            "certify_unique needs solution hints, which crash OR-Tools' HiGHS interface; "
+            "use mip_solver='SCIP'"
+        )
+    bounds = _bounds(problem, bound_tightening, realizable=True)
+    form = _build(problem, chosen, bounds, realizable=True, engine=mip_solver)
+    solver = form.solver
+    lower, upper = problem.domain.lower, problem.domain.upper
+    up = upper - z  # how far each coordinate can move up / down
+    down = z - lower
+    span = float(max(np.max(up, initial=0.0), np.max(down, initial=0.0)))
+    distance = solver.NumVar(0.0, span, "d_max")
+    pick = solver.RowConstraint(1.0, 1.0, "one_direction")
+    for j, var in enumerate(form.z):
+        for sign, reach_other in ((1.0, down[j]), (-1.0, up[j])):
+            s = solver.BoolVar(f"s{'+' if sign > 0 else '-'}[{j}]")
+            pick.SetCoefficient(s, 1.0)
+            big_m = span + float(reach_other)
+            # d - sign (z'_j - z_j) + M s <= M
+            row = solver.RowConstraint(-solver.infinity(), big_m - sign * float(z[j]), "")
+            row.SetCoefficient(distance, 1.0)
+            row.SetCoefficient(var, -sign)
+            row.SetCoefficient(s, big_m)
+    if not form.z:
+        distance.SetUb(0.0)
+        pick.SetBounds(0.0, 0.0)
+    solver.Objective().SetCoefficient(distance, 1.0)
+    solver.Objective().SetMaximization()
+    _set_hint(problem, form, z)
+    size = _model_size(form)
+    status, name = _solve(form, time_limit, threads)
+    message = f"{mip_solver} {name}; bounds by {bounds.method}"
+    base: dict[str, Any] = {"z": z, "tol": tol, "residual_tolerance": residual_tol,
+                            "backend": "mip", "solver": mip_solver, "model": size}
+    if status is Status.INFEASIBLE:
+        return UniquenessResult(status=UniquenessStatus.UNKNOWN, other=None, distance=None,
+                                bound=None, seconds=time.perf_counter() - start,
+                                message=f"{message}: the solver rejected z itself "
+                                "(tolerances too tight?)", verified=False, **base)
+    bound = None if status is Status.UNKNOWN else float(solver.Objective().BestBound())
+    if bound is not None and not abs(bound) < ENGINE_INFINITY:
+        bound = None
+    if status is Status.UNKNOWN:
+        return UniquenessResult(status=UniquenessStatus.UNKNOWN, other=None, distance=None,
+                                bound=bound, seconds=time.perf_counter() - start,
+                                message=message, verified=False, **base)
+    raw = np.array([v.solution_value() for v in form.z], dtype=np.float64)
+    check = verify_latent(problem, raw, "feasible", None, proven_optimal=False,
+                          tol=residual_tol)
+    other = check.z
+    gap = float(np.max(np.abs(other - z), initial=0.0))
+    # distinct integer points are at least 1 apart: any threshold below 1 is exact there
+    same = tol if problem.domain.kind == "real" else 0.5
+    if gap > same and check.verified:
+        return UniquenessResult(status=UniquenessStatus.NOT_UNIQUE, other=other, distance=gap,
+                                bound=bound, seconds=time.perf_counter() - start,
+                                message=message, verified=True, **base)
+    if gap > same:
+        return UniquenessResult(status=UniquenessStatus.UNKNOWN, other=other, distance=gap,
+                                bound=bound, seconds=time.perf_counter() - start,
+                                message=f"{message}; candidate failed verification: "
+                                f"{check.note}", verified=False, **base)
+    unique = status is Status.OPTIMAL and bound is not None and bound <= same
+    return UniquenessResult(
+        status=UniquenessStatus.UNIQUE if unique else UniquenessStatus.UNKNOWN,
+        other=None, distance=None, bound=bound, seconds=time.perf_counter() - start,
+        message=message, verified=unique, **base)

@@ -1,0 +1,62 @@
+"""Both backends and every CP-SAT encoding against brute force over an integer box, on
+random small integer networks (several layers, optional output masks)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+import reluinv as ri
+from reluinv.exact import encoding_names
+from tests.strategies import integer_problems
+
+
+def brute_force(problem: ri.InversionProblem, norm: str) -> int:
+    lo, hi = problem.domain.lower.astype(int), problem.domain.upper.astype(int)
+    grid = itertools.product(*(range(a, b + 1) for a, b in zip(lo, hi, strict=True)))
+    return min(int(problem.exact_loss(list(z), norm=norm)) for z in grid)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("objective", ["l1", "linf"])
+@given(problem=integer_problems())
+def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str) -> None:
+    expected = brute_force(problem, objective)
+    runs = [ri.solve_exact(problem, backend="cpsat", objective=objective, encoding=name)
+            for name in encoding_names("cpsat")]
+    runs.append(ri.solve_exact(problem, backend="mip", objective=objective))
+    for result in runs:
+        assert result.status is ri.Status.OPTIMAL, result.message
+        assert result.verified, result.message
+        assert result.objective == expected, (result.backend, result.encoding)
+        assert result.z is not None
+        assert problem.domain.contains(result.z)
+
+
+@given(problem=integer_problems())
+def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.InversionProblem) -> None:
+    exists = brute_force(problem, "linf") == 0
+    for backend in ri.EXACT_BACKENDS:
+        result = ri.solve_exact(problem, backend=backend, objective="feasible")
+        if exists:
+            assert result.status is ri.Status.OPTIMAL, result.message
+            assert result.z is not None
+            assert problem.is_preimage(result.z)
+            assert result.verified
+            assert result.verification == "exact"
+        else:
+            assert result.status is ri.Status.INFEASIBLE, result.message
+            assert not result.verified
+            assert result.z is None
+
+
+@given(problem=integer_problems())
+def test_lp_tightened_bounds_keep_the_optimum(problem: ri.InversionProblem) -> None:
+    plain = ri.solve_exact(problem, backend="mip", objective="l1")
+    tight = ri.solve_exact(problem, backend="mip", objective="l1", bound_tightening="lp")
+    assert tight.status is ri.Status.OPTIMAL
+    assert tight.verified
+    assert tight.objective == plain.objective
+    assert np.isfinite(tight.seconds)

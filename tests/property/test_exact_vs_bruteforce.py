@@ -1,0 +1,87 @@
+"""Exact backends against brute force over {0,1}^k on random small formulas.
+
+Oracles: ``Formula.falsified`` clause by clause (lemma L1), ``Formula.satisfies`` (L2),
+and, for linf, the network's exact forward pass on every binary z.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+
+import reluinv as ri
+from reluinv.formula import Formula
+from tests.strategies import formulas
+
+SMALL = formulas(max_vars=5, max_clauses=7)
+
+
+def assignments(formula: Formula) -> list[tuple[int, ...]]:
+    return list(itertools.product((0, 1), repeat=formula.num_vars))
+
+
+def min_falsified(formula: Formula) -> int:
+    return min(formula.falsified(a) for a in assignments(formula))
+
+
+def min_linf_binary(problem: ri.InversionProblem) -> int:
+    return min(int(problem.exact_loss(list(a), norm="linf"))
+               for a in itertools.product((0, 1), repeat=problem.network.latent_dim))
+
+
+@given(SMALL)
+def test_l1_optimum_equals_brute_force_for_every_backend_and_latent(formula: Formula) -> None:
+    expected = min_falsified(formula)
+    binary = ri.encode(formula, latent="binary")
+    real = ri.encode(formula, latent="real")
+    results = [
+        ri.solve_exact(binary, backend="cpsat", objective="l1"),
+        ri.solve_exact(binary, backend="mip", objective="l1"),
+        ri.solve_exact(real, backend="mip", objective="l1"),
+    ]
+    for result in results:
+        assert result.status is ri.Status.OPTIMAL, result.message
+        assert result.verified, result.message
+        assert result.objective == pytest.approx(expected, abs=1e-6)
+        assert result.bound == pytest.approx(expected, abs=1e-6)
+    # the binary witnesses are assignments that falsify exactly the optimum weight
+    for result in results[:2]:
+        assert result.z is not None
+        assert formula.falsified([int(v) for v in result.z]) == expected
+    # by L4, decoding the real-latent witness never loses
+    assert results[2].z is not None
+    assert formula.falsified(ri.decode(real, results[2].z)) <= expected + 1e-9
+
+
+@given(SMALL)
+def test_feasible_agrees_with_satisfiability(formula: Formula) -> None:
+    satisfiable = any(formula.satisfies(a) for a in assignments(formula))
+    for backend, latent in (("cpsat", "binary"), ("mip", "binary"), ("mip", "real")):
+        problem = ri.encode(formula, latent=latent)
+        result = ri.solve_exact(problem, backend=backend, objective="feasible")
+        if satisfiable:
+            assert result.status is ri.Status.OPTIMAL, (backend, latent, result.message)
+            assert result.verified
+            assert result.z is not None
+            assert formula.satisfies(ri.decode(problem, result.z))
+        else:
+            assert result.status is ri.Status.INFEASIBLE, (backend, latent, result.message)
+            assert result.z is None
+
+
+@given(SMALL)
+def test_linf_optimum_equals_brute_force_over_binary_latents(formula: Formula) -> None:
+    problem = ri.encode(formula, latent="binary")
+    expected = min_linf_binary(problem)
+    weights = formula.clause_weights()
+    # the same value from the formula: the smallest largest falsified clause weight
+    assert expected == min(max((weights[j] for j in formula.falsified_clauses(a)), default=0)
+                           for a in assignments(formula))
+    for backend in ri.EXACT_BACKENDS:
+        result = ri.solve_exact(problem, backend=backend, objective="linf")
+        assert result.status is ri.Status.OPTIMAL, result.message
+        assert result.verified
+        assert result.objective == expected
+        assert result.bound == pytest.approx(expected, abs=1e-6)

@@ -1,0 +1,166 @@
+"""The result contract of every backend: each status, with its fields checked."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import reluinv as ri
+from reluinv.formula import Formula
+
+SAT = ri.parse_dimacs("p cnf 3 3\n1 2 0\n-1 3 0\n-2 -3 0\n")
+UNSAT = ri.parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n")
+
+
+def hard_formula(k: int = 80, ratio: float = 6.0, seed: int = 3) -> Formula:
+    """An over-constrained random 3-CNF: its MaxSAT optimum takes far longer than 10 ms."""
+    rng = np.random.default_rng(seed)
+    clauses = []
+    for _ in range(round(ratio * k)):
+        variables = rng.choice(k, size=3, replace=False) + 1
+        signs = rng.choice([-1, 1], size=3)
+        clauses.append(tuple(int(v * s) for v, s in zip(variables, signs, strict=True)))
+    return Formula(k, tuple(clauses))
+
+
+@pytest.mark.parametrize("backend", ri.EXACT_BACKENDS)
+def test_optimal_result_carries_a_verified_witness(backend: str) -> None:
+    problem = ri.encode(SAT)
+    result = ri.solve_exact(problem, backend=backend)  # type: ignore[arg-type]
+    assert result.status is ri.Status.OPTIMAL
+    assert dataclasses.is_dataclass(result)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.status = ri.Status.UNKNOWN  # type: ignore[misc]
+    assert result.z is not None
+    assert problem.is_preimage(result.z)
+    assert SAT.satisfies(ri.decode(problem, result.z))
+    assert result.objective == 0
+    assert result.bound == 0.0
+    assert result.verified
+    assert result.verification == "exact"
+    assert result.tolerance == 0.0
+    assert result.backend == backend
+    assert result.objective_kind == "feasible"
+    assert result.solver in ("CP-SAT", "SCIP")
+    assert result.encoding
+    assert result.seconds > 0
+    assert result.model is not None
+    assert result.model.fixed_by_target == SAT.num_clauses
+    assert "OPTIMAL" in result.message
+
+
+@pytest.mark.parametrize(("backend", "latent"),
+                         [("cpsat", "binary"), ("mip", "binary"), ("mip", "real")])
+def test_infeasible_is_the_solvers_proof(backend: str, latent: str) -> None:
+    result = ri.solve_exact(ri.encode(UNSAT, latent=latent), backend=backend)  # type: ignore[arg-type]
+    assert result.status is ri.Status.INFEASIBLE
+    assert result.z is None
+    assert result.objective is None
+    assert result.bound is None
+    assert not result.verified
+    assert result.verification == "none"
+    assert "INFEASIBLE" in result.message
+
+
+@pytest.mark.parametrize("backend", ri.EXACT_BACKENDS)
+def test_a_negative_relu_target_is_infeasible_before_solving(backend: str) -> None:
+    net = ri.ReluNetwork([[[1, 1]]], [[0]])
+    problem = ri.InversionProblem(net, np.array([-1.0]), ri.LatentDomain.binary(2))
+    result = ri.solve_exact(problem, backend=backend)  # type: ignore[arg-type]
+    assert result.status is ri.Status.INFEASIBLE
+    assert result.model is None
+    assert "x[0] = -1.0 < 0 is not a ReLU output" in result.message
+
+
+@pytest.mark.parametrize(("backend", "engine"),
+                         [("cpsat", "SCIP"), ("mip", "SCIP"), ("mip", "HIGHS")])
+@pytest.mark.parametrize("objective", ["l1", "linf"])
+def test_time_limit_gives_feasible_or_unknown_never_a_proof(backend: str, engine: str,
+                                                             objective: str) -> None:
+    formula = hard_formula()
+    problem = ri.encode(formula)
+    result = ri.solve_exact(problem, backend=backend, objective=objective,  # type: ignore[arg-type]
+                            time_limit=0.01, mip_solver=engine)
+    assert result.status in (ri.Status.FEASIBLE, ri.Status.UNKNOWN), result.message
+    if result.status is ri.Status.FEASIBLE:
+        assert result.z is not None
+        assert result.verified
+        weights = formula.clause_weights()
+        falsified = formula.falsified_clauses(ri.decode(problem, result.z))
+        expected = (len(falsified) if objective == "l1"
+                    else max((weights[j] for j in falsified), default=0))
+        assert result.objective == expected
+        assert result.bound is None or result.bound <= float(result.objective) + 1e-6
+    else:
+        assert result.z is None
+        assert not result.verified
+
+
+@pytest.mark.parametrize("backend", ri.EXACT_BACKENDS)
+def test_time_limit_with_an_incumbent_gives_feasible_with_a_lower_bound(backend: str) -> None:
+    formula = hard_formula()
+    problem = ri.encode(formula)
+    result = ri.solve_exact(problem, backend=backend, objective="l1",  # type: ignore[arg-type]
+                            time_limit=0.5, hint=np.zeros(formula.num_vars))
+    assert result.status is ri.Status.FEASIBLE, result.message
+    assert result.z is not None
+    assert result.verified
+    assert result.verification == "exact"
+    assert result.objective == formula.falsified([int(v) for v in result.z])
+    assert result.solver_objective is not None
+    assert result.objective <= result.solver_objective + 1e-6
+    assert result.bound is not None
+    assert result.bound <= float(result.objective)
+
+
+@pytest.mark.parametrize("backend", ri.EXACT_BACKENDS)
+def test_optimal_l1_reports_matching_objective_and_bound(backend: str) -> None:
+    result = ri.solve_exact(ri.encode(UNSAT), backend=backend, objective="l1")  # type: ignore[arg-type]
+    assert result.status is ri.Status.OPTIMAL
+    assert result.objective == 1
+    assert result.bound == pytest.approx(1.0)
+    assert result.solver_objective == pytest.approx(1.0)
+    assert result.verified
+    assert result.z is not None
+    assert UNSAT.falsified([int(v) for v in result.z]) == 1
+
+
+@pytest.mark.parametrize("backend", ri.EXACT_BACKENDS)
+def test_hint_is_accepted_and_the_answer_still_verified(backend: str) -> None:
+    problem = ri.encode(SAT)
+    assignment = next(a for a in np.ndindex(2, 2, 2) if SAT.satisfies(a))
+    result = ri.solve_exact(problem, backend=backend,  # type: ignore[arg-type]
+                            hint=ri.lift(problem, assignment))
+    assert result.status is ri.Status.OPTIMAL
+    assert result.verified
+
+
+def test_verification_failure_is_reported_not_hidden() -> None:
+    from reluinv.exact.verify import verify_latent
+
+    problem = ri.encode(SAT)
+    wrong = verify_latent(problem, [0, 0, 0], "feasible", 0.0, proven_optimal=True)
+    assert not wrong.verified
+    assert "differs from x" in wrong.note
+    claims_less = verify_latent(problem, [0, 0, 0], "l1", 0.0, proven_optimal=True)
+    assert not claims_less.verified
+    assert "recomputed objective 1" in claims_less.note
+
+
+def test_snapping_falls_back_to_the_float_check_when_the_integer_point_fails() -> None:
+    from reluinv.exact.verify import verify_latent
+
+    # G(z) = ReLU(10^7 z) = 1 at z = 1e-7, within tol of the integer 0, where G(0) = 0
+    problem = ri.InversionProblem(ri.ReluNetwork([[[10**7]]]), np.array([1.0]),
+                                  ri.LatentDomain.box(1, -1.0, 1.0))
+    check = verify_latent(problem, [1e-7], "feasible", 0.0, proven_optimal=True)
+    assert check.verified
+    assert check.method == "float"
+    assert check.z.tolist() == [1e-7]
+    snapped = verify_latent(ri.encode(SAT, latent="real"), [1 - 1e-9, 1e-9, 1 - 1e-9],
+                            "feasible", 0.0, proven_optimal=True)
+    assert snapped.method == "exact"
+    assert snapped.verified
+    assert snapped.z.tolist() == [1.0, 0.0, 1.0]
