@@ -9,6 +9,7 @@ The public surface is re-exported here; see ``__all__``.
 """
 
 from reluinv._version import __version__
+from reluinv.baselines import GradientResult, invert_gradient
 from reluinv.errors import (
     DimacsError,
     InvalidArgumentError,
@@ -19,18 +20,32 @@ from reluinv.errors import (
     SolverError,
     UnsupportedProblemError,
 )
+from reluinv.farkas import FarkasCertificate
 from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
+from reluinv.layerwise import (
+    LayerDiagnostic,
+    LayerwiseResult,
+    LayerwiseStatus,
+    invert_layerwise,
+)
 from reluinv.network import ReluNetwork
 from reluinv.problem import InversionProblem, LatentDomain
+from reluinv.random_nets import PlantedInstance, noise, plant, random_network
 from reluinv.reduction import decode, encode, lift
 
 __all__ = [
     "DimacsError",
+    "FarkasCertificate",
     "Formula",
+    "GradientResult",
     "InvalidArgumentError",
     "InversionProblem",
     "LatentDomain",
+    "LayerDiagnostic",
+    "LayerwiseResult",
+    "LayerwiseStatus",
     "NonFiniteError",
+    "PlantedInstance",
     "ProblemFileError",
     "ReluNetwork",
     "ReluinvError",
@@ -41,8 +56,13 @@ __all__ = [
     "decode",
     "encode",
     "format_dimacs",
+    "invert_gradient",
+    "invert_layerwise",
     "lift",
+    "noise",
     "parse_dimacs",
+    "plant",
+    "random_network",
     "read_dimacs",
     "write_dimacs",
 ]

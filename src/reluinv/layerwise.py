@@ -438,7 +438,7 @@ def _invert_noisy(
 # -- the whole network -----------------------------------------------------------------
 
 
-def _check_arguments(
+def check_inversion_arguments(
     network: object, x: npt.ArrayLike, noise: object, mask: npt.ArrayLike | None,
     tolerances: dict[str, float],
 ) -> tuple[FloatArray, npt.NDArray[np.intp]]:
@@ -532,7 +532,7 @@ def invert_layerwise(
                   "residual_tol": residual_tol, "certificate_radius": certificate_radius}
     if noise_bound is not None:
         tolerances["noise_bound"] = noise_bound
-    target, observed = _check_arguments(network, x, noise, mask, tolerances)
+    target, observed = check_inversion_arguments(network, x, noise, mask, tolerances)
     x_observed = target[observed]
     weights = [np.asarray(w, dtype=np.float64) for w in network.weights]
     biases = [np.asarray(b, dtype=np.float64) for b in network.biases]
