@@ -160,7 +160,7 @@ def invert_gradient(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
     x_obs = target[observed]
-    bound = residual_tol * max(1.0, float(np.max(np.abs(x_obs))))
+    bound = residual_tol * max(1.0, float(np.max(np.abs(x_obs), initial=0.0)))
     Z = rng.normal(size=(restarts, network.latent_dim))
     first = np.zeros_like(Z)
     second = np.zeros_like(Z)
@@ -176,14 +176,14 @@ def invert_gradient(
         Z = Z - step * unbiased_first / (np.sqrt(unbiased_second) + _ADAM_EPSILON)
         taken = t
         if t % 50 == 0:
-            worst = np.max(np.abs(network.forward(Z)[:, observed] - x_obs), axis=1)
+            worst = np.max(np.abs(network.forward(Z)[:, observed] - x_obs), axis=1, initial=0.0)
             if np.min(worst) <= bound:
                 break
     losses, _ = loss_and_gradient(network, Z, x_obs, observed)
     best = int(np.argmin(losses))
     z = Z[best]
     r = network.forward(z)[observed] - x_obs
-    linf = float(np.max(np.abs(r)))
+    linf = float(np.max(np.abs(r), initial=0.0))
     status = LayerwiseStatus.RECOVERED if linf <= bound else LayerwiseStatus.INCONCLUSIVE
     relation = "<=" if linf <= bound else ">"
     return GradientResult(

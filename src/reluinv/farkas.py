@@ -86,7 +86,7 @@ class FarkasCertificate:
 def _stack(
     A_eq: FloatArray, b_eq: FloatArray, A_ub: FloatArray, b_ub: FloatArray, n: int
 ) -> tuple[FloatArray, FloatArray]:
-    A = np.vstack([A_eq.reshape(-1, n), A_ub.reshape(-1, n)])
+    A = np.vstack([A_eq.reshape(b_eq.size, n), A_ub.reshape(b_ub.size, n)])
     b = np.concatenate([b_eq.ravel(), b_ub.ravel()])
     return A, b
 

@@ -287,7 +287,7 @@ class _LayerSystem:
 
 
 def _rank_and_lstsq(A: FloatArray, rhs: FloatArray, n: int) -> tuple[int, FloatArray]:
-    if A.shape[0] == 0:
+    if A.shape[0] == 0 or n == 0:
         return 0, np.zeros(n)
     solution, _, rank, _ = np.linalg.lstsq(A, rhs, rcond=None)
     return int(rank), np.asarray(solution, dtype=np.float64)
@@ -319,7 +319,7 @@ def _residual_certificate(
     """The least-squares residual ``r = b_eq - A_eq h`` is orthogonal to the columns of
     ``A_eq``, so ``y = -r`` is a Farkas ray of ``A_eq h = b_eq`` with gap ``||r||^2``."""
     r = b_eq - A_eq @ h
-    ray = -r / max(float(np.max(np.abs(r))), np.finfo(float).tiny)
+    ray = -r / max(float(np.max(np.abs(r), initial=0.0)), np.finfo(float).tiny)
     n = A_eq.shape[1]
     return check_farkas_ray(A_eq, b_eq, np.zeros((0, n)), np.zeros(0),
                             np.full(n, nonneg), ray, np.zeros(0), min_radius=radius)
@@ -351,10 +351,14 @@ def _invert_realizable(
                          residual=system.violation(h), feasible=True,
                          seconds=time.perf_counter() - started)
             return _LayerOutcome(h, diag, False)
-        if float(np.max(np.abs(A_eq @ h - b_eq))) > limit:
+        if float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) > limit:
             residual_ray = _residual_certificate(A_eq, b_eq, h, system.nonneg, radius)
             if residual_ray.verified:
                 return _infeasible(system, rank, "lstsq", None, residual_ray, started)
+    if n == 0:  # nothing to choose: the constant rows are violated (rank 0 == n above)
+        constant_ray = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.zeros(0, dtype=bool),
+                                       min_radius=radius)
+        return _infeasible(system, 0, "lstsq", None, constant_ray, started)
     result = linprog(
         np.zeros(n),
         A_ub=A_ub if A_ub.shape[0] else None, b_ub=b_ub if A_ub.shape[0] else None,
@@ -402,7 +406,12 @@ def _invert_noisy(
     W, target = system.W, system.y - system.b
     m, n = W.shape
     act = system.active
-    rank = int(np.linalg.matrix_rank(W[act])) if np.any(act) else 0
+    rank = int(np.linalg.matrix_rank(W[act])) if np.any(act) and n > 0 else 0
+    if m == 0:  # no rows constrain h: any h >= 0 fits, take h = 0
+        h = np.zeros(n)
+        diag = _diag(system, rank=0, pinned=n == 0, method="lp", eps=0.0, residual=0.0,
+                     feasible=True, seconds=time.perf_counter() - started)
+        return _LayerOutcome(h, diag, False)
     if noise == "linf":
         # Variables (h, eps): W h - eps <= y - b on every row, -W h - eps <= -(y - b) on
         # active rows.
@@ -591,7 +600,7 @@ def invert_layerwise(
             message=message,
         )
 
-    realizable_bound = residual_tol * max(1.0, float(np.max(np.abs(x_observed))))
+    realizable_bound = residual_tol * max(1.0, float(np.max(np.abs(x_observed), initial=0.0)))
     if failed_layer is not None:
         nan = (math.nan, math.nan, math.nan)
         diag = diagnostics[-1]
@@ -609,7 +618,8 @@ def invert_layerwise(
 
     z = y
     r = network.forward(z)[observed] - x_observed
-    residuals = (float(np.max(np.abs(r))), float(np.sum(np.abs(r))), float(np.linalg.norm(r)))
+    residuals = (float(np.max(np.abs(r), initial=0.0)), float(np.sum(np.abs(r))),
+                 float(np.linalg.norm(r)))
     if noise == "none":
         bound, measured = realizable_bound, residuals[0]
     else:
