@@ -14,6 +14,11 @@ planted code itself, not just some pre-image). Each trial draws a fresh network 
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread: steadier timings on a shared 2-core machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import time
 

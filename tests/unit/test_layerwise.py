@@ -80,6 +80,17 @@ def test_infeasible_lp_gets_a_rederived_farkas_ray() -> None:
     assert cert.violation < 1e-12
 
 
+def test_forward_check_catches_what_loose_layer_tolerances_let_through() -> None:
+    # A feasibility tolerance of 10% accepts the least-squares compromise h = 1.025 for
+    # h = 1 and h = 1.05; the forward pass then misses x by 0.025 and the status says so.
+    net = ReluNetwork([[[1.0], [1.0]]])
+    result = invert_layerwise(net, [1.0, 1.05], feasibility_tol=0.1)
+    assert result.layers[0].feasible
+    assert result.status is INCONCLUSIVE
+    assert result.residual == pytest.approx(0.025)
+    assert "forward check failed" in result.message
+
+
 def test_negative_relu_output_is_no_preimage_by_sign() -> None:
     net = ReluNetwork([[[1.0], [2.0]]])
     result = invert_layerwise(net, [1.0, -0.5])
@@ -225,6 +236,16 @@ def test_farkas_check_rejects_rays_that_prove_nothing() -> None:
                                  np.array([1.0, -0.5]), empty_b)
     assert not not_a_ray.verified
     assert not_a_ray.radius == pytest.approx(0.0)
+
+
+def test_farkas_check_rejects_a_false_proof_for_a_feasible_system() -> None:
+    # h = -1 is feasible (h free). y = 1 has b^T y = -1 < 0, but A^T y = 1 != 0 on the free
+    # column: it only rules out |h| < 1, which is no proof.
+    cert = check_farkas_ray(np.array([[1.0]]), np.array([-1.0]), np.zeros((0, 1)),
+                            np.zeros(0), np.array([False]), np.array([1.0]), np.zeros(0))
+    assert cert.gap == 1.0
+    assert cert.radius == pytest.approx(1.0)
+    assert not cert.verified
 
 
 def test_farkas_search_finds_nothing_on_a_feasible_system() -> None:
