@@ -71,10 +71,11 @@ from reluinv.farkas import (
     check_farkas_ray,
     find_farkas_ray,
 )
-from reluinv.network import ReluNetwork
+from reluinv.network import ReluNetwork, exact_vector
 
 __all__ = [
     "ACTIVE_THRESHOLD",
+    "EXACT_CHECK_MAX_WEIGHTS",
     "FEASIBILITY_TOLERANCE",
     "NOISY_ACCEPT_FACTOR",
     "NOISY_TAU_GROWTH",
@@ -97,6 +98,9 @@ ACTIVE_THRESHOLD = 1e-9
 FEASIBILITY_TOLERANCE = 1e-7
 #: Realizable acceptance: ``||G(z) - x||_inf <= RESIDUAL_TOLERANCE * max(1, ||x||_inf)``.
 RESIDUAL_TOLERANCE = 1e-6
+#: Integer networks with at most this many weights get their forward check redone in exact
+#: rational arithmetic (``LayerwiseResult.exact_residual``).
+EXACT_CHECK_MAX_WEIGHTS = 100_000
 #: Noisy modes: a hidden layer's outputs are estimates whose error is a small multiple of
 #: the misfit of the layer that produced them (the paper's ``2/c`` factor per layer). Below
 #: the layer above, rows are read as active only when ``y_j`` exceeds
@@ -196,6 +200,11 @@ class LayerwiseResult:
         ``||G(z) - x||_inf`` on the observed outputs (``nan`` without ``z``).
     residual_l1, residual_l2:
         The same residual in the l_1 and l_2 norms.
+    exact_residual:
+        Integer networks (up to ``EXACT_CHECK_MAX_WEIGHTS`` weights): ``||G(z) - x||_inf``
+        evaluated in exact rational arithmetic at the float ``z`` found
+        (:meth:`ReluNetwork.forward_exact`); the realizable status is decided on the larger
+        of this and ``residual``. ``None`` otherwise.
     residual_bound:
         The bound ``residual`` (``residual_l1`` for ``noise="l1"``) was held to for
         ``RECOVERED``.
@@ -218,6 +227,7 @@ class LayerwiseResult:
     residual: float
     residual_l1: float
     residual_l2: float
+    exact_residual: float | None
     residual_bound: float
     layers: tuple[LayerDiagnostic, ...]
     seconds: float
@@ -447,6 +457,19 @@ def _invert_noisy(
 # -- the whole network -----------------------------------------------------------------
 
 
+def _exact_linf_residual(
+    network: ReluNetwork, z: FloatArray, x: FloatArray, observed: npt.NDArray[np.intp]
+) -> float | None:
+    """``max_j |G(z)_j - x_j|`` over observed ``j`` in exact arithmetic (integer networks)."""
+    if not network.is_integral or network.num_nonzero_weights() > EXACT_CHECK_MAX_WEIGHTS:
+        return None
+    out = network.forward_exact(z)
+    target = exact_vector(x, "x")
+    gaps = [abs(out[j] - t) for j, t in zip(observed.tolist(), target, strict=True)]
+    return float(max(gaps, default=0))
+
+
+
 def check_inversion_arguments(
     network: object, x: npt.ArrayLike, noise: object, mask: npt.ArrayLike | None,
     tolerances: dict[str, float],
@@ -589,11 +612,14 @@ def invert_layerwise(
         if noise != "none":
             layer_tau = max(float(tau), NOISY_TAU_GROWTH * outcome.diagnostic.residual)
 
+    exact: float | None = None
+
     def finish(status: LayerwiseStatus, z: FloatArray | None, residuals: Sequence[float],
                bound: float, message: str) -> LayerwiseResult:
         linf, l1, l2 = residuals
         return LayerwiseResult(
             status=status, z=z, residual=linf, residual_l1=l1, residual_l2=l2,
+            exact_residual=exact,
             residual_bound=bound, layers=tuple(diagnostics),
             seconds=time.perf_counter() - started, noise=noise, tau=float(tau),
             feasibility_tol=float(feasibility_tol), failed_layer=failed_layer,
@@ -620,8 +646,10 @@ def invert_layerwise(
     r = network.forward(z)[observed] - x_observed
     residuals = (float(np.max(np.abs(r), initial=0.0)), float(np.sum(np.abs(r))),
                  float(np.linalg.norm(r)))
+    exact = _exact_linf_residual(network, z, x_observed, observed)
     if noise == "none":
-        bound, measured = realizable_bound, residuals[0]
+        bound = realizable_bound
+        measured = residuals[0] if exact is None else max(residuals[0], exact)
     else:
         eps_out = diagnostics[0].eps or 0.0
         bound = (noise_bound if noise_bound is not None

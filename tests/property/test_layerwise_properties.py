@@ -54,6 +54,9 @@ def assert_forward_check(network: ReluNetwork, x: np.ndarray, result: LayerwiseR
         gap = float(np.max(np.abs(network.forward(result.z) - x), initial=0.0))
         assert gap <= 1e-6 * max(1.0, float(np.max(np.abs(x), initial=0.0)))
         assert gap == pytest.approx(result.residual, abs=1e-12)
+        if network.is_integral:  # re-checked in exact rational arithmetic as well
+            assert result.exact_residual is not None
+            assert result.exact_residual <= result.residual_bound
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -96,6 +96,8 @@ def format_result(result: LayerwiseResult) -> list[str]:
         f"{result.feasibility_tol:g})",
         f"residual    linf {result.residual:.3g}  l1 {result.residual_l1:.3g}  "
         f"l2 {result.residual_l2:.3g}  (bound {result.residual_bound:.3g})",
+        *([f"exact       linf {result.exact_residual:.3g} (rational arithmetic at z)"]
+          if result.exact_residual is not None else []),
         f"seconds     {result.seconds:.4f}",
         "layers (last first):",
         f"  {'layer':>5} {'rows':>5} {'tau':>8} {'active':>6} {'rank':>5} {'n_in':>5} "
