@@ -100,3 +100,16 @@ def integer_problems(draw: st.DrawFn, *, max_width: int = 3, max_depth: int = 3,
         mask = np.asarray([draw(st.booleans()) for _ in range(sizes[-1])], dtype=bool)
     domain = LatentDomain.box(sizes[0], -radius, radius, integer=True)
     return InversionProblem(net, target, domain, mask=mask)
+
+
+@st.composite
+def network_specs(
+    draw: st.DrawFn, *, max_depth: int = 3, max_width: int = 8
+) -> tuple[tuple[int, ...], str | tuple[str, float], int]:
+    """``(sizes, activation, seed)`` of a small random network of any shape (contracting,
+    expanding or mixed). Shrinks towards one layer of width 1, ReLU, seed 0."""
+    depth = draw(st.integers(1, max_depth))
+    sizes = tuple(draw(st.integers(1, max_width)) for _ in range(depth + 1))
+    activation = draw(st.sampled_from(["relu", ("leaky_relu", 0.1), ("leaky_relu", 0.5)]))
+    seed = draw(st.integers(0, 2**16))
+    return sizes, activation, seed

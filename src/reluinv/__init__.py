@@ -9,6 +9,7 @@ The public surface is re-exported here; see ``__all__``.
 """
 
 from reluinv._version import __version__
+from reluinv.baselines import GradientResult, invert_gradient
 from reluinv.errors import (
     DimacsError,
     InvalidArgumentError,
@@ -28,7 +29,14 @@ from reluinv.exact import (
     certify_unique,
     solve_exact,
 )
+from reluinv.farkas import FarkasCertificate
 from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
+from reluinv.layerwise import (
+    LayerDiagnostic,
+    LayerwiseResult,
+    LayerwiseStatus,
+    invert_layerwise,
+)
 from reluinv.maxsat import (
     MaxSatCertificate,
     MaxSatResult,
@@ -39,6 +47,7 @@ from reluinv.maxsat import (
 from reluinv.network import ReluNetwork
 from reluinv.problem import InversionProblem, LatentDomain
 from reluinv.proofcheck import PROOF_CHECKER, ProofCheck, check_drup_proof
+from reluinv.random_nets import PlantedInstance, noise, plant, random_network
 from reluinv.reduction import decode, encode, lift
 from reluinv.sat import SAT_SOLVERS, SatResult, SatStatus, solve_sat
 
@@ -48,14 +57,20 @@ __all__ = [
     "SAT_SOLVERS",
     "DimacsError",
     "ExactResult",
+    "FarkasCertificate",
     "Formula",
+    "GradientResult",
     "InvalidArgumentError",
     "InversionProblem",
     "LatentDomain",
+    "LayerDiagnostic",
+    "LayerwiseResult",
+    "LayerwiseStatus",
     "MaxSatCertificate",
     "MaxSatResult",
     "MaxSatStatus",
     "NonFiniteError",
+    "PlantedInstance",
     "ProblemFileError",
     "ProofCheck",
     "ReluNetwork",
@@ -75,8 +90,13 @@ __all__ = [
     "decode",
     "encode",
     "format_dimacs",
+    "invert_gradient",
+    "invert_layerwise",
     "lift",
+    "noise",
     "parse_dimacs",
+    "plant",
+    "random_network",
     "read_dimacs",
     "solve_exact",
     "solve_maxsat",

@@ -1,0 +1,146 @@
+"""``reluinv invert NET.npz [X.npy]``: run the layer-wise inverter and report what it found.
+
+Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive``, 1 bad input (one
+error line on stderr), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+import numpy as np
+import numpy.typing as npt
+
+from reluinv.cli.common import error_line
+from reluinv.errors import ProblemFileError, ReluinvError
+from reluinv.layerwise import (
+    ACTIVE_THRESHOLD,
+    LayerDiagnostic,
+    LayerwiseResult,
+    LayerwiseStatus,
+    invert_layerwise,
+)
+from reluinv.network import ReluNetwork
+from reluinv.problem import InversionProblem
+
+__all__ = ["EXIT_CODES", "format_result", "handle", "register"]
+
+#: Exit code per status.
+EXIT_CODES = {
+    LayerwiseStatus.RECOVERED: 0,
+    LayerwiseStatus.NO_PREIMAGE: 3,
+    LayerwiseStatus.INCONCLUSIVE: 4,
+}
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "invert",
+        help="invert a network one layer at a time (LP / least squares per layer)",
+        description=(
+            "Recover z with G(z) = x by inverting the last layer, then the one before, down "
+            "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET.npz is a saved network or a "
+            "problem file; X.npy is the observation (default: the problem's target). Prints "
+            "the status, residuals, one line per layer and the time. Exit code 0 recovered, "
+            "3 no pre-image (certified), 4 inconclusive, 1 bad input."
+        ),
+    )
+    parser.add_argument("net", metavar="NET.npz")
+    parser.add_argument("x", metavar="X.npy", nargs="?", default=None)
+    parser.add_argument("--noise", choices=("none", "linf", "l1"), default="none",
+                        help="noise model: one LP per layer minimising the misfit")
+    parser.add_argument("--mask", metavar="M.npy", default=None,
+                        help="boolean array: observed outputs (default: the problem's mask)")
+    parser.add_argument("--tau", type=float, default=ACTIVE_THRESHOLD,
+                        help=f"activity threshold (default {ACTIVE_THRESHOLD:g}; use the "
+                             "noise level on noisy data)")
+    parser.add_argument("--noise-bound", type=float, default=None,
+                        help="largest residual accepted as recovered in the noisy modes")
+    parser.add_argument("-o", "--output", metavar="Z.npy", default=None,
+                        help="write the latent code found to this file")
+    parser.set_defaults(handler=handle)
+
+
+def _load_array(path: str, name: str) -> npt.NDArray[Any]:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise ProblemFileError(f"{path}: not a .npy array file ({name}): {exc}") from exc
+    if not isinstance(array, np.ndarray):
+        raise ProblemFileError(f"{path}: {name} must be a .npy array, got an archive")
+    return array
+
+
+def _format_layer(diag: LayerDiagnostic) -> str:
+    eps = "-" if diag.eps is None else f"{diag.eps:.3g}"
+    status = diag.lp_status or "-"
+    cert = ""
+    if diag.certificate is not None:
+        c = diag.certificate
+        cert = (f"  certificate gap {c.gap:.3g} violation {c.violation:.3g} "
+                f"radius {c.radius:.3g} verified {c.verified}")
+    return (
+        f"  {diag.layer:>5} {diag.rows:>5} {diag.tau:>8.2g} {diag.active:>6} {diag.rank:>5} "
+        f"{diag.unknowns:>5} {diag.equality_rows:>5} {'yes' if diag.pinned else 'no':>6} "
+        f"{diag.method:>6} {eps:>9} {diag.residual:>9.3g} {diag.seconds:>8.4f}  {status}{cert}"
+    )
+
+
+def format_result(result: LayerwiseResult) -> list[str]:
+    """The report printed by ``reluinv invert``."""
+    lines = [
+        f"status      {result.status.value}",
+        f"message     {result.message}",
+        f"noise       {result.noise} (tau {result.tau:g}, feasibility tol "
+        f"{result.feasibility_tol:g})",
+        f"residual    linf {result.residual:.3g}  l1 {result.residual_l1:.3g}  "
+        f"l2 {result.residual_l2:.3g}  (bound {result.residual_bound:.3g})",
+        *([f"exact       linf {result.exact_residual:.3g} (rational arithmetic at z)"]
+          if result.exact_residual is not None else []),
+        f"seconds     {result.seconds:.4f}",
+        "layers (last first):",
+        f"  {'layer':>5} {'rows':>5} {'tau':>8} {'active':>6} {'rank':>5} {'n_in':>5} "
+        f"{'eqs':>5} {'pinned':>6} {'method':>6} {'eps':>9} {'residual':>9} {'seconds':>8}"
+        "  lp status",
+    ]
+    lines.extend(_format_layer(diag) for diag in result.layers)
+    return lines
+
+
+def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path = args.net
+    try:
+        metadata = ReluNetwork.load_metadata(path)
+        mask: npt.NDArray[Any] | None = None
+        if metadata.get("format") == "reluinv-problem":
+            problem = InversionProblem.load(path)
+            network = problem.network
+            x: npt.NDArray[Any] | None = problem.target
+            mask = problem.mask
+        else:
+            network = ReluNetwork.load(path)
+            x = None
+        if args.x is not None:
+            path = args.x
+            x = _load_array(args.x, "X")
+        if x is None:
+            raise ProblemFileError(f"{args.net}: a bare network needs an observation X.npy")
+        if args.mask is not None:
+            path = args.mask
+            mask = _load_array(args.mask, "mask")
+        path = args.x if args.x is not None else args.net
+        result = invert_layerwise(network, x, noise=args.noise, mask=mask, tau=args.tau,
+                                  noise_bound=args.noise_bound)
+    except (OSError, ReluinvError, ValueError, TypeError) as exc:
+        print(error_line(path, exc), file=err)
+        return 1
+    print("\n".join(format_result(result)), file=out)
+    if args.output is not None and result.z is not None:
+        try:
+            np.save(args.output, result.z)
+        except OSError as exc:
+            print(error_line(args.output, exc), file=err)
+            return 1
+        print(f"wrote       {args.output}", file=out)
+    return EXIT_CODES[result.status]

@@ -1,0 +1,95 @@
+"""``reluinv invert`` through the command-line entry point."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reluinv import ReluNetwork, encode, parse_dimacs, plant, random_network
+from reluinv.cli import run
+
+
+def call(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def saved_instance(tmp_path: Path) -> tuple[Path, Path, np.ndarray]:
+    net = random_network([4, 16, 48], rng=np.random.default_rng(0))
+    instance = plant(net, rng=np.random.default_rng(1))
+    net_path, x_path = tmp_path / "net.npz", tmp_path / "x.npy"
+    net.save(net_path, seed=0)
+    np.save(x_path, instance.observation)
+    return net_path, x_path, instance.z
+
+
+def test_recovered_prints_layers_and_writes_z(tmp_path: Path) -> None:
+    net_path, x_path, z = saved_instance(tmp_path)
+    z_path = tmp_path / "z.npy"
+    code, out, err = call("invert", str(net_path), str(x_path), "-o", str(z_path))
+    assert (code, err) == (0, "")
+    assert out.startswith("status      recovered\n")
+    assert "layers (last first):" in out
+    layer_lines = [line.split() for line in out.splitlines() if line.startswith("      ")]
+    assert [fields[0] for fields in layer_lines] == ["2", "1"]
+    assert [fields[8] for fields in layer_lines] == ["lstsq", "lstsq"]
+    np.testing.assert_allclose(np.load(z_path), z, rtol=1e-8)
+
+
+def test_noise_and_mask_options(tmp_path: Path) -> None:
+    net_path, x_path, _ = saved_instance(tmp_path)
+    mask = np.ones(48, dtype=bool)
+    mask[::3] = False
+    mask_path = tmp_path / "mask.npy"
+    np.save(mask_path, mask)
+    code, out, _ = call("invert", str(net_path), str(x_path), "--noise", "linf",
+                        "--mask", str(mask_path))
+    assert code == 0
+    assert "noise       linf" in out
+    assert "    32 " in out  # 32 observed rows constrain the last layer
+
+
+def test_problem_file_unsat_reduction_is_inconclusive(tmp_path: Path) -> None:
+    problem = encode(parse_dimacs("p cnf 1 2\n1 0\n-1 0\n"), "real")
+    path = tmp_path / "p.npz"
+    problem.save(path)
+    code, out, _ = call("invert", str(path))
+    assert code == 4
+    assert "status      inconclusive" in out
+    assert "verified True" in out
+
+
+def test_no_preimage_exit_code(tmp_path: Path) -> None:
+    path = tmp_path / "net.npz"
+    ReluNetwork([[[1.0], [1.0]]]).save(path)
+    x_path = tmp_path / "x.npy"
+    np.save(x_path, np.array([1.0, 2.0]))
+    code, out, _ = call("invert", str(path), str(x_path))
+    assert code == 3
+    assert "status      no_preimage" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (("{net}",), "{net}: a bare network needs an observation X.npy"),
+        (("{net}", "{wrong}"), "{wrong}: x must have shape (n,) = (48,), got (5,)"),
+        (("{missing}", "{wrong}"), "{missing}: no such file"),
+        (("{net}", "{net}"), "{net}: X must be a .npy array, got an archive"),
+    ],
+    ids=["no-observation", "wrong-shape", "missing-network", "archive-as-x"],
+)
+def test_bad_inputs_get_one_error_line(
+    tmp_path: Path, argv: tuple[str, ...], expected: str
+) -> None:
+    net_path, _, _ = saved_instance(tmp_path)
+    wrong = tmp_path / "wrong.npy"
+    np.save(wrong, np.zeros(5))
+    paths = {"net": net_path, "wrong": wrong, "missing": tmp_path / "missing.npz"}
+    code, out, err = call("invert", *(arg.format(**paths) for arg in argv))
+    assert (code, out) == (1, "")
+    assert err == f"reluinv: error: {expected.format(**paths)}\n"

@@ -1,0 +1,255 @@
+"""The layer-wise inverter on hand-made networks: every status, method and certificate."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from reluinv import (
+    InvalidArgumentError,
+    LayerwiseStatus,
+    NonFiniteError,
+    ReluNetwork,
+    ShapeError,
+    encode,
+    invert_layerwise,
+    parse_dimacs,
+    random_network,
+)
+from reluinv.farkas import check_farkas_ray, find_farkas_ray
+
+RECOVERED = LayerwiseStatus.RECOVERED
+NO_PREIMAGE = LayerwiseStatus.NO_PREIMAGE
+INCONCLUSIVE = LayerwiseStatus.INCONCLUSIVE
+
+
+def test_one_layer_full_rank_uses_least_squares() -> None:
+    net = ReluNetwork([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, -1.0]]])
+    result = invert_layerwise(net, net.forward([2.0, 1.0]))
+    assert result.status is RECOVERED
+    np.testing.assert_allclose(result.z, [2.0, 1.0], atol=1e-12)
+    (diag,) = result.layers
+    assert (diag.layer, diag.method, diag.active) == (1, "lstsq", 4)
+    assert (diag.rank, diag.pinned) == (2, True)
+    assert diag.equality_rows == 4
+    assert diag.certificate is None
+    assert result.failed_layer is None
+
+
+def test_inequalities_alone_can_pin_the_latent_through_the_lp() -> None:
+    # x = ReLU([z, -z]) = 0 at z = 0: no active row, yet z <= 0 and -z <= 0 force z = 0.
+    net = ReluNetwork([[[1.0], [-1.0]]])
+    result = invert_layerwise(net, [0.0, 0.0])
+    assert result.status is RECOVERED
+    (diag,) = result.layers
+    assert (diag.method, diag.active, diag.rank, diag.pinned) == ("lp", 0, 0, False)
+    assert diag.lp_status is not None
+    assert result.z is not None
+    assert abs(result.z[0]) < 1e-9
+
+
+def test_inconsistent_equalities_give_a_residual_certificate() -> None:
+    net = ReluNetwork([[[1.0], [1.0]]])  # both outputs equal ReLU(z)
+    result = invert_layerwise(net, [1.0, 2.0])
+    assert result.status is NO_PREIMAGE
+    assert result.z is None
+    assert result.failed_layer == 1
+    cert = result.certificate
+    assert cert is not None
+    assert cert.verified
+    assert cert.gap > 0
+    assert cert.radius >= cert.min_radius
+    assert math.isnan(result.residual)
+
+
+def test_infeasible_lp_gets_a_rederived_farkas_ray() -> None:
+    # Layer 2: -h_1 - h_2 = 1 with h >= 0 is empty; rank 1 < 2, so the LP decides.
+    net = ReluNetwork([np.eye(2), [[-1.0, -1.0]]])
+    result = invert_layerwise(net, [1.0])
+    assert result.status is NO_PREIMAGE
+    (diag,) = result.layers
+    assert (diag.layer, diag.method, diag.feasible) == (2, "lp", False)
+    assert diag.lp_status is not None
+    assert "status 2" in diag.lp_status
+    cert = diag.certificate
+    assert cert is not None
+    assert cert.verified
+    assert cert.violation < 1e-12
+
+
+def test_forward_check_catches_what_loose_layer_tolerances_let_through() -> None:
+    # A feasibility tolerance of 10% accepts the least-squares compromise h = 1.025 for
+    # h = 1 and h = 1.05; the forward pass then misses x by 0.025 and the status says so.
+    net = ReluNetwork([[[1.0], [1.0]]])
+    result = invert_layerwise(net, [1.0, 1.05], feasibility_tol=0.1)
+    assert result.layers[0].feasible
+    assert result.status is INCONCLUSIVE
+    assert result.residual == pytest.approx(0.025)
+    assert "forward check failed" in result.message
+
+
+def test_negative_relu_output_is_no_preimage_by_sign() -> None:
+    net = ReluNetwork([[[1.0], [2.0]]])
+    result = invert_layerwise(net, [1.0, -0.5])
+    assert result.status is NO_PREIMAGE
+    assert result.layers[0].method == "sign"
+    assert "y[1]" in (result.layers[0].lp_status or "")
+
+
+def test_infeasible_below_a_pinned_layer_is_no_preimage() -> None:
+    # Layer 2 is the identity: it pins h = x = (1, 2); layer 1 asks z = 1 and z = 2.
+    net = ReluNetwork([[[1.0], [1.0]], np.eye(2)])
+    result = invert_layerwise(net, [1.0, 2.0])
+    assert result.status is NO_PREIMAGE
+    assert [d.pinned for d in result.layers] == [True, True]
+    assert result.failed_layer == 1
+    assert "forced by the pinned layers above" in result.message
+
+
+def test_infeasible_below_an_unpinned_layer_is_inconclusive() -> None:
+    # The real-latent reduction of an unsatisfiable formula: the clause layer has many
+    # pre-images, the LP picks one, and the literal layer has none for it.
+    problem = encode(parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n"), "real")
+    result = invert_layerwise(problem.network, problem.target)
+    assert result.status is INCONCLUSIVE
+    top, bottom = result.layers
+    assert not top.pinned
+    assert top.method == "lp"
+    assert bottom.certificate is not None
+    assert bottom.certificate.verified
+    assert "several pre-images" in result.message
+
+
+def test_leaky_layers_invert_the_activation_then_solve() -> None:
+    net = ReluNetwork([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]], activation=("leaky_relu", 0.2))
+    z = np.array([-1.0, 0.5])
+    result = invert_layerwise(net, net.forward(z))
+    assert result.status is RECOVERED
+    np.testing.assert_allclose(result.z, z, atol=1e-12)
+    assert result.layers[0].equality_rows == 3
+
+
+def test_leaky_inconsistent_system_is_no_preimage() -> None:
+    net = ReluNetwork([[[1.0], [1.0]]], activation=("leaky_relu", 0.1))
+    result = invert_layerwise(net, [-0.1, -0.2])  # z = -1 and z = -2
+    assert result.status is NO_PREIMAGE
+    assert result.certificate is not None
+    assert result.certificate.verified
+
+
+def test_rank_deficient_hidden_layer_that_still_recovers_reports_not_pinned() -> None:
+    # k = 1, hidden h = (ReLU(z), ReLU(-z)), output ReLU(h_1 + h_2) = |z|: two pre-images.
+    net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+    result = invert_layerwise(net, [3.0])
+    assert result.status is RECOVERED
+    assert result.z is not None
+    assert abs(abs(result.z[0]) - 3.0) < 1e-9
+    assert [d.pinned for d in result.layers] == [False, True]  # z from one active row
+
+
+def test_mask_drops_unobserved_rows() -> None:
+    net = random_network([4, 16, 48], rng=np.random.default_rng(5))
+    z = np.random.default_rng(6).normal(size=4)
+    x = net.forward(z)
+    corrupted = x.copy()
+    corrupted[:8] += 10.0
+    mask = np.ones(48, dtype=bool)
+    mask[:8] = False
+    assert invert_layerwise(net, corrupted).status is not RECOVERED
+    result = invert_layerwise(net, corrupted, mask=mask)
+    assert result.status is RECOVERED
+    assert result.layers[0].rows == 40
+    np.testing.assert_allclose(result.z, z, rtol=1e-8)
+
+
+@pytest.mark.parametrize("norm", ["linf", "l1"])
+def test_noisy_output_layer_fits_within_the_noise(norm: str) -> None:
+    # With tau = level, the true hidden layer is feasible for the output layer's LP with
+    # misfit ||e||_inf (l_inf) or at most ||e||_1 (l_1), so the optimum cannot exceed it.
+    rng = np.random.default_rng(11)
+    net = random_network([6, 30, 90], rng=rng)
+    level = 1e-3
+    e = rng.uniform(-level, level, size=90)
+    x = net.forward(rng.normal(size=6)) + e
+    result = invert_layerwise(net, x, noise=norm, tau=level)  # type: ignore[arg-type]
+    eps_out = result.layers[0].eps
+    assert eps_out is not None
+    bound = float(np.max(np.abs(e))) if norm == "linf" else float(np.sum(np.abs(e)))
+    assert eps_out <= bound * (1 + 1e-6)
+    assert all(d.eps is not None for d in result.layers)
+    assert result.layers[1].tau >= level  # the hidden threshold grows with the misfit
+
+
+def test_noisy_status_follows_the_noise_bound() -> None:
+    rng = np.random.default_rng(12)
+    net = random_network([6, 30, 90], rng=rng)
+    x = net.forward(rng.normal(size=6)) + rng.uniform(-1e-3, 1e-3, size=90)
+    loose = invert_layerwise(net, x, noise="linf", tau=1e-3, noise_bound=1.0)
+    tight = invert_layerwise(net, x, noise="linf", tau=1e-3, noise_bound=1e-12)
+    assert loose.status is RECOVERED
+    assert loose.residual <= 1.0
+    assert tight.status is INCONCLUSIVE
+    assert tight.residual_bound == 1e-12
+
+
+BAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
+    ({"noise": "l2"}, InvalidArgumentError, "noise must be 'none', 'linf' or 'l1'"),
+    ({"tau": -1.0}, InvalidArgumentError, "tau must be a finite number >= 0"),
+    ({"tau": float("nan")}, InvalidArgumentError, "tau must be a finite number >= 0"),
+    ({"feasibility_tol": "small"}, TypeError, "feasibility_tol must be a number"),
+    ({"x": [1.0, 2.0]}, ShapeError, r"x must have shape \(n,\) = \(3,\)"),
+    ({"x": [1.0, np.inf, 0.0]}, NonFiniteError, r"x\[1\] is inf"),
+    ({"mask": [1, 0, 1]}, ShapeError, "mask must be a boolean array of shape"),
+    ({"mask": np.zeros(3, dtype=bool)}, InvalidArgumentError, "mask observes no output"),
+    ({"network": "net"}, TypeError, "network must be a reluinv.ReluNetwork"),
+]
+
+
+@pytest.mark.parametrize(("change", "error", "match"), BAD_ARGUMENTS)
+def test_bad_arguments_get_one_clear_error(
+    change: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    kwargs: dict[str, Any] = {"network": ReluNetwork([np.eye(3)]), "x": [1.0, 0.0, 2.0]}
+    kwargs.update(change)
+    network, x = kwargs.pop("network"), kwargs.pop("x")
+    with pytest.raises(error, match=match):
+        invert_layerwise(network, x, **kwargs)
+
+
+def test_farkas_check_rejects_rays_that_prove_nothing() -> None:
+    A_eq = np.array([[1.0], [1.0]])
+    b_eq = np.array([1.0, 2.0])  # h = 1 and h = 2
+    empty_A, empty_b = np.zeros((0, 1)), np.zeros(0)
+    free = np.array([False])
+    good = check_farkas_ray(A_eq, b_eq, empty_A, empty_b, free, np.array([1.0, -1.0]), empty_b)
+    assert good.verified
+    assert good.gap == 1.0
+    assert good.radius == math.inf
+    wrong_sign = check_farkas_ray(A_eq, b_eq, empty_A, empty_b, free,
+                                  np.array([-1.0, 1.0]), empty_b)
+    assert not wrong_sign.verified
+    assert wrong_sign.gap < 0
+    not_a_ray = check_farkas_ray(A_eq, b_eq, empty_A, empty_b, free,
+                                 np.array([1.0, -0.5]), empty_b)
+    assert not not_a_ray.verified
+    assert not_a_ray.radius == pytest.approx(0.0)
+
+
+def test_farkas_check_rejects_a_false_proof_for_a_feasible_system() -> None:
+    # h = -1 is feasible (h free). y = 1 has b^T y = -1 < 0, but A^T y = 1 != 0 on the free
+    # column: it only rules out |h| < 1, which is no proof.
+    cert = check_farkas_ray(np.array([[1.0]]), np.array([-1.0]), np.zeros((0, 1)),
+                            np.zeros(0), np.array([False]), np.array([1.0]), np.zeros(0))
+    assert cert.gap == 1.0
+    assert cert.radius == pytest.approx(1.0)
+    assert not cert.verified
+
+
+def test_farkas_search_finds_nothing_on_a_feasible_system() -> None:
+    A_eq = np.array([[1.0, 1.0]])
+    b_eq = np.array([1.0])
+    ub = np.array([[1.0, 0.0]])
+    assert find_farkas_ray(A_eq, b_eq, ub, np.array([0.5]), np.array([True, True])) is None
