@@ -8,6 +8,7 @@ polynomial-time layer-wise inverter for expanding networks.
 The public surface is re-exported here; see ``__all__``.
 """
 
+from reluinv import lemmas
 from reluinv._version import __version__
 from reluinv.errors import (
     DimacsError,
@@ -20,6 +21,15 @@ from reluinv.errors import (
     UnsupportedProblemError,
 )
 from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
+from reluinv.lemmas import (
+    LemmaStatus,
+    check_binary_forcing,
+    check_cube,
+    check_lift,
+    check_loss_identity,
+    check_realizability,
+    check_rounding,
+)
 from reluinv.network import ReluNetwork
 from reluinv.problem import InversionProblem, LatentDomain
 from reluinv.reduction import decode, encode, lift
@@ -30,6 +40,7 @@ __all__ = [
     "InvalidArgumentError",
     "InversionProblem",
     "LatentDomain",
+    "LemmaStatus",
     "NonFiniteError",
     "ProblemFileError",
     "ReluNetwork",
@@ -38,9 +49,16 @@ __all__ = [
     "SolverError",
     "UnsupportedProblemError",
     "__version__",
+    "check_binary_forcing",
+    "check_cube",
+    "check_lift",
+    "check_loss_identity",
+    "check_realizability",
+    "check_rounding",
     "decode",
     "encode",
     "format_dimacs",
+    "lemmas",
     "lift",
     "parse_dimacs",
     "read_dimacs",
