@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from reluinv._version import __version__
-from reluinv.cli import info
+from reluinv.cli import info, reduce
 
 __all__ = ["build_parser", "main", "run"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = (info,)
+SUBCOMMANDS = (info, reduce)
 
 
 def build_parser() -> argparse.ArgumentParser:
