@@ -7,6 +7,7 @@ positive literals and weight 1.
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -113,3 +114,65 @@ def network_specs(
     activation = draw(st.sampled_from(["relu", ("leaky_relu", 0.1), ("leaky_relu", 0.5)]))
     seed = draw(st.integers(0, 2**16))
     return sizes, activation, seed
+def binary_points(k: int) -> st.SearchStrategy[list[int]]:
+    """Vertices of ``{0,1}^k``; shrinks towards the all-zero vertex."""
+    return st.lists(st.integers(0, 1), min_size=k, max_size=k)
+
+
+#: Offsets that put a coordinate a hair away from a vertex: one float ulp at 1, a tiny
+#: exact rational, and a float whose exact value is not the decimal it prints as.
+TINY_OFFSETS = (Fraction(1, 2**52), Fraction(1, 10**30), Fraction(1e-9))
+
+
+def adversarial_coordinates() -> st.SearchStrategy[Fraction | float | int]:
+    """One latent coordinate chosen to stress the binary-forcing gadget and rounding:
+    exact vertices, vertex +- tiny, exactly 1/2 and 1/2 +- tiny, points outside ``[0, 1]``
+    (inside and beyond the default box ``[-1, 2]``), and generic rationals and floats.
+    Shrinks towards the vertex 0."""
+    vertex = st.sampled_from([0, 1])
+    sign = st.sampled_from([-1, 1])
+    near_vertex = st.builds(lambda v, s, t: v + s * t, vertex, sign, st.sampled_from(TINY_OFFSETS))
+    near_half = st.builds(lambda s, t: Fraction(1, 2) + s * t, sign,
+                          st.sampled_from((Fraction(0), *TINY_OFFSETS)))
+    outside = st.one_of(
+        st.fractions(min_value=-3, max_value=-Fraction(1, 10**6), max_denominator=10**6),
+        st.fractions(min_value=1 + Fraction(1, 10**6), max_value=4, max_denominator=10**6),
+    )
+    generic = st.one_of(
+        st.fractions(min_value=-1, max_value=2, max_denominator=1000),
+        st.floats(min_value=-1.5, max_value=2.5, allow_nan=False, allow_infinity=False),
+    )
+    return st.one_of(vertex, near_vertex, near_half, outside, generic)
+
+
+def real_points(k: int) -> st.SearchStrategy[list[Fraction | float | int]]:
+    """Real latent codes of length ``k`` built from :func:`adversarial_coordinates`."""
+    return st.lists(adversarial_coordinates(), min_size=k, max_size=k)
+
+
+@st.composite
+def planted_formulas(
+    draw: st.DrawFn, *, max_vars: int = 6, max_clauses: int = 10, weighted: bool | None = None
+) -> tuple[Formula, tuple[int, ...]]:
+    """A formula with a satisfying assignment planted in it, and that assignment.
+
+    Drawn like :func:`formulas` with non-empty clauses; every clause that the planted
+    assignment falsifies gets one literal flipped so that it becomes true. Shrinks like
+    :func:`formulas`, and the assignment towards all zeros.
+    """
+    formula = draw(formulas(max_vars=max(max_vars, 1), max_clauses=max_clauses, min_width=1,
+                            weighted=weighted, partial=weighted))
+    if formula.num_vars == 0:  # no literal to draw: only empty clauses, which nothing satisfies
+        return Formula(0, ()), ()
+    planted = tuple(draw(binary_points(formula.num_vars)))
+
+    def true_under(lit: int) -> bool:
+        return planted[abs(lit) - 1] == (1 if lit > 0 else 0)
+
+    clauses = []
+    for clause in formula.clauses:
+        if clause and not any(true_under(lit) for lit in clause):
+            i = draw(st.integers(0, len(clause) - 1))
+            clause = (*clause[:i], -clause[i], *clause[i + 1:])
+        clauses.append(clause)
+    return Formula(formula.num_vars, tuple(clauses), formula.weights, formula.hard), planted

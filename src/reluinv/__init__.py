@@ -8,6 +8,7 @@ polynomial-time layer-wise inverter for expanding networks.
 The public surface is re-exported here; see ``__all__``.
 """
 
+from reluinv import lemmas
 from reluinv._version import __version__
 from reluinv.baselines import GradientResult, invert_gradient
 from reluinv.errors import (
@@ -36,6 +37,15 @@ from reluinv.layerwise import (
     LayerwiseResult,
     LayerwiseStatus,
     invert_layerwise,
+)
+from reluinv.lemmas import (
+    LemmaStatus,
+    check_binary_forcing,
+    check_cube,
+    check_lift,
+    check_loss_identity,
+    check_realizability,
+    check_rounding,
 )
 from reluinv.maxsat import (
     MaxSatCertificate,
@@ -66,6 +76,7 @@ __all__ = [
     "LayerDiagnostic",
     "LayerwiseResult",
     "LayerwiseStatus",
+    "LemmaStatus",
     "MaxSatCertificate",
     "MaxSatResult",
     "MaxSatStatus",
@@ -86,12 +97,19 @@ __all__ = [
     "__version__",
     "certify_maxsat_optimum",
     "certify_unique",
+    "check_binary_forcing",
+    "check_cube",
     "check_drup_proof",
+    "check_lift",
+    "check_loss_identity",
+    "check_realizability",
+    "check_rounding",
     "decode",
     "encode",
     "format_dimacs",
     "invert_gradient",
     "invert_layerwise",
+    "lemmas",
     "lift",
     "noise",
     "parse_dimacs",

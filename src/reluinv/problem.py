@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -195,13 +196,16 @@ class InversionProblem:
             return float(np.linalg.norm(r))
         raise InvalidArgumentError(f"norm must be 'l1', 'linf' or 'l2', got {norm!r}")
 
-    def exact_residual(self, z: npt.ArrayLike) -> list[Exact]:
-        """``G(z) - x`` on the observed outputs in exact rational arithmetic."""
+    def exact_residual(self, z: Sequence[Exact] | npt.ArrayLike) -> list[Exact]:
+        """``G(z) - x`` on the observed outputs in exact rational arithmetic (``z`` may hold
+        ints, floats or ``Fraction`` values)."""
         out = self.network.forward_exact(z)
         x = exact_vector(self.target, "target")
         return [out[i] - x[i] for i in self.observed.tolist()]
 
-    def exact_loss(self, z: npt.ArrayLike, norm: Literal["l1", "linf"] = "l1") -> Exact:
+    def exact_loss(
+        self, z: Sequence[Exact] | npt.ArrayLike, norm: Literal["l1", "linf"] = "l1"
+    ) -> Exact:
         """:meth:`loss` in exact arithmetic (``l1`` or ``linf``): an ``int`` for integer
         networks at integer points, a ``Fraction`` otherwise."""
         r: list[Exact] = [v if v >= 0 else -v for v in self.exact_residual(z)]

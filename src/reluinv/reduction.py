@@ -31,17 +31,28 @@ and rounding a real ``z`` never increases the l1 loss (L4), so the real-latent m
 the MaxSAT cost too. The latent domain of that variant is a real box (``[-1, 2]^k`` by
 default) that strictly contains the cube, so the gadget, not the box, does the forcing.
 
-The map is polynomial: ``2k`` (``4k``) hidden units, ``m`` (``m + k``) outputs, and
-``sum_j |distinct literals of C_j| + 2k`` (``+ 6k`` in the real variant) non-zero weights.
-An exact inverter composed with :func:`decode` therefore solves MAX-3SAT, which makes
-inverting two ReLU layers NP-hard. Clauses of any width are encoded the same way (the
-clause layer does not care); problems record the largest width in their metadata.
+Sizes (pinned by the tests). Write ``d_j`` for the number of *distinct* literals of
+``C_j`` (a duplicated literal is one unit with coefficient ``-2 w_j``; ``v`` and ``-v`` are
+two units). Then
+
+::
+
+    variant   latent   hidden units   outputs   non-zero weights (biases not counted)
+    binary    k        2k             m         2k + sum_j d_j
+    real      k        4k             m + k     6k + sum_j d_j
+
+so a 3-CNF gives at most ``3m + 2k`` (binary) or ``3m + 6k`` (real) non-zero weights: the
+map is polynomial. An exact inverter composed with :func:`decode` therefore solves
+MAX-3SAT, which makes inverting two ReLU layers NP-hard. Clauses of any width are encoded
+the same way (the clause layer does not care); problems record the largest width and the
+number of clauses wider than 3 in their metadata, so a non-3-CNF input is visible.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -49,10 +60,11 @@ import numpy.typing as npt
 
 from reluinv.errors import InvalidArgumentError, ShapeError
 from reluinv.formula import Formula
-from reluinv.network import ReluNetwork
+from reluinv.network import Exact, ReluNetwork, exact_vector
 from reluinv.problem import InversionProblem, LatentDomain
 
 __all__ = [
+    "MAX_ENCODABLE_WEIGHT",
     "REAL_LATENT_BOX",
     "decode",
     "encode",
@@ -66,6 +78,11 @@ LatentKind = Literal["binary", "real"]
 
 #: The default latent box of the real variant: it strictly contains the cube [0, 1]^k.
 REAL_LATENT_BOX: tuple[float, float] = (-1.0, 2.0)
+
+#: The largest ``w_j * |C_j|`` the encoder accepts: it keeps every weight, bias and
+#: pre-activation of the network on the cube (and on the default box) far inside int64, and
+#: the l1 loss of a binary point an exact integer in float64 for any practical ``m``.
+MAX_ENCODABLE_WEIGHT = 2**40
 
 
 def literal_unit(literal: int, num_vars: int) -> int:
@@ -98,7 +115,7 @@ def encode(
     latent: LatentKind = "binary",
     *,
     lam: int | None = None,
-    box: tuple[float, float] = REAL_LATENT_BOX,
+    box: tuple[float, float] | None = None,
 ) -> InversionProblem:
     """Turn ``formula`` into an inversion problem (see the module docstring).
 
@@ -113,7 +130,15 @@ def encode(
         The gadget constant of the real variant; default :func:`lam_lower_bound`. A smaller
         positive value is accepted (to exhibit L4's failure) and recorded.
     box:
-        ``(lo, hi)`` of the real variant's latent box; it must contain ``[0, 1]``.
+        ``(lo, hi)`` of the real variant's latent box, default :data:`REAL_LATENT_BOX`; it
+        must contain ``[0, 1]``. Only for ``latent="real"`` (the binary domain has no box).
+
+    Raises
+    ------
+    InvalidArgumentError
+        On an unknown ``latent``, a ``lam`` or ``box`` given to the binary variant, a
+        non-positive or non-integer ``lam``, a box that misses ``[0, 1]``, or weights so
+        large that the integer network could overflow int64 (``> MAX_ENCODABLE_WEIGHT``).
 
     >>> from reluinv.formula import parse_dimacs
     >>> p = encode(parse_dimacs("p cnf 2 2\\n1 2 0\\n-1 0\\n"))
@@ -127,6 +152,16 @@ def encode(
     k, m = formula.num_vars, formula.num_clauses
     weights = formula.clause_weights()
     real = latent == "real"
+    if not real and (lam is not None or box is not None):
+        given = "lam" if lam is not None else "box"
+        raise InvalidArgumentError(f"{given} only applies to latent='real'")
+    widest = max((len(c) for c in formula.clauses), default=0)
+    largest = max(weights, default=0) * max(widest, 1)
+    if largest > MAX_ENCODABLE_WEIGHT:
+        raise InvalidArgumentError(
+            f"clause weight x width reaches {largest} > MAX_ENCODABLE_WEIGHT = "
+            f"{MAX_ENCODABLE_WEIGHT}; the integer network would not be exact in int64/float64"
+        )
     hidden = 4 * k if real else 2 * k
     outputs = m + k if real else m
 
@@ -159,12 +194,10 @@ def encode(
             W2[m + v, 2 * k + v] = lam_value
             W2[m + v, 3 * k + v] = lam_value
         target[m:] = lam_value
-        lo, hi = float(box[0]), float(box[1])
+        lo, hi = (float(b) for b in (box if box is not None else REAL_LATENT_BOX))
         if not (lo <= 0.0 and hi >= 1.0):
             raise InvalidArgumentError(f"box must contain [0, 1], got ({lo}, {hi})")
         domain = LatentDomain.box(k, lo, hi)
-    elif lam is not None:
-        raise InvalidArgumentError("lam only applies to latent='real'")
     else:
         domain = LatentDomain.binary(k)
 
@@ -172,10 +205,13 @@ def encode(
     metadata: dict[str, object] = {
         "num_vars": k,
         "num_clauses": m,
-        "max_clause_width": max((len(c) for c in formula.clauses), default=0),
+        "max_clause_width": widest,
+        "clauses_wider_than_3": sum(len(c) > 3 for c in formula.clauses),
         "weighted": formula.is_weighted,
         "num_hard": formula.num_hard,
     }
+    if real:
+        metadata["lam_lower_bound"] = lam_lower_bound(formula)
     return InversionProblem(
         network=network,
         target=target,
@@ -191,18 +227,29 @@ def _latent_size(problem: InversionProblem) -> int:
     return problem.network.latent_dim
 
 
-def decode(problem: InversionProblem, z: npt.ArrayLike) -> tuple[int, ...]:
+def decode(problem: InversionProblem, z: Sequence[Exact] | npt.ArrayLike) -> tuple[int, ...]:
     """The 0/1 assignment a latent code stands for: clamp ``z`` into ``[0, 1]`` and round
     each coordinate to the nearest of 0 and 1 (``1`` at exactly ``1/2``). Variable ``v`` is
     at index ``v - 1``. On a binary ``z`` this is ``z`` itself; by L4 it never increases the
-    l1 loss of a real-latent reduction."""
-    array = np.asarray(z, dtype=np.float64)
+    l1 loss of a real-latent reduction.
+
+    The comparison with ``1/2`` is exact: ``z`` may hold floats, ints or ``Fraction`` values
+    (a ``Fraction`` just below ``1/2`` rounds to 0 even where its float would be ``0.5``).
+
+    >>> from reluinv.formula import parse_dimacs
+    >>> from fractions import Fraction
+    >>> p = encode(parse_dimacs("p cnf 3 0\\n"), latent="real")
+    >>> decode(p, [-0.3, Fraction(1, 2), Fraction(10**20 - 1, 2 * 10**20)])
+    (0, 1, 0)
+    """
     k = _latent_size(problem)
-    if array.shape != (k,):
-        raise ShapeError(f"z must have shape (k,) = ({k},), got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise InvalidArgumentError("z holds NaN or infinity")
-    return tuple(int(v >= 0.5) for v in np.clip(array, 0.0, 1.0))
+    if isinstance(z, np.ndarray) and z.shape != (k,):
+        raise ShapeError(f"z must have shape (k,) = ({k},), got {z.shape}")
+    values = exact_vector(z, "z")
+    if len(values) != k:
+        raise ShapeError(f"z must have shape (k,) = ({k},), got length {len(values)}")
+    half = Fraction(1, 2)
+    return tuple(int(v >= half) for v in values)
 
 
 def lift(problem: InversionProblem, assignment: Sequence[int]) -> npt.NDArray[np.float64]:

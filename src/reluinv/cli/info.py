@@ -40,6 +40,17 @@ def describe_formula(path: str, formula: Formula) -> list[str]:
     return lines
 
 
+def describe_domain(problem: InversionProblem) -> str:
+    """``binary domain {0,1}^k`` or ``real domain [lo, hi]^k`` (per-coordinate otherwise)."""
+    domain = problem.domain
+    if domain.kind == "binary":
+        return "binary domain {0,1}^k"
+    lower, upper = set(domain.lower.tolist()), set(domain.upper.tolist())
+    if len(lower) == 1 and len(upper) == 1:
+        return f"{domain.kind} domain [{lower.pop():g}, {upper.pop():g}]^k"
+    return f"{domain.kind} domain, per-coordinate bounds"
+
+
 def describe_npz(path: str) -> list[str]:
     metadata = ReluNetwork.load_metadata(path)
     if metadata.get("format") == "reluinv-problem":
@@ -57,7 +68,7 @@ def describe_npz(path: str) -> list[str]:
         f"  non-zero weights {network.num_nonzero_weights()}",
     ]
     if kind == "problem":
-        lines.append(f"  latent           {problem.latent} ({problem.domain.kind} domain)")
+        lines.append(f"  latent           {problem.latent} ({describe_domain(problem)})")
         if problem.lam is not None:
             lines.append(f"  lam              {problem.lam}")
         observed = len(problem.observed)
@@ -84,4 +95,4 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if failures else 0
 
 
-__all__ = ["describe_formula", "describe_npz", "handle", "register"]
+__all__ = ["describe_domain", "describe_formula", "describe_npz", "handle", "register"]
