@@ -332,7 +332,7 @@ def _start(
     process = context.Process(
         target=_worker,
         args=(sender, check, str(path), family, options.time_limit, dict(options.check_options)),
-        daemon=True,
+        daemon=False,  # the check starts child processes of its own (bounded solver calls)
     )
     process.start()
     sender.close()
@@ -402,7 +402,7 @@ def run_validation(
         raise InvalidArgumentError(f"workers must be at least 1, got {workers}")
     opts = options if options is not None else ValidationOptions()
     if check is None:
-        from reluinv.check import check_instance  # type: ignore[import-not-found]
+        from reluinv.check import check_instance
 
         check = check_instance
     results = ResultsFile(out)
@@ -423,7 +423,12 @@ def run_validation(
     records_by_key: dict[str, dict[str, Any]] = {}
 
     def emit(record: dict[str, Any]) -> None:
-        results.append(record)
+        try:
+            results.append(record)
+        except (TypeError, ValueError) as exc:  # a record strict JSON cannot hold
+            record = _error_record(Path(str(record.get("path"))), f"unserialisable record: {exc}",
+                                   key=record.get("key"), family=record.get("family"))
+            results.append(record)
         records_by_key[str(record["key"])] = record
         progress.done += 1
         progress.counts[str(record.get("verdict", "error"))] += 1

@@ -1,0 +1,107 @@
+"""The per-instance validation record: the answers agree on honest formulas, and the checks
+notice when the encoding is corrupted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import reluinv.check as check_module
+from reluinv import Formula, encode, parse_dimacs
+from reluinv.check import check_instance
+from reluinv.problem import InversionProblem
+from tests.strategies import formulas
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def statuses(record: dict[str, Any]) -> dict[str, str]:
+    return {c["name"]: c["status"] for c in record["checks"]}
+
+
+def test_satisfiable_file_record() -> None:
+    record = check_instance(EXAMPLES / "uf5-satlib.cnf", family="example")
+    json.dumps(record, allow_nan=False)
+    assert record["verdict"] == "agree"
+    assert record["n"] == 5
+    assert record["m"] == 6
+    assert record["family"] == "example"
+    assert record["sat"]["satisfiable"] is True
+    assert record["maxsat"]["cost"] == 0
+    for latent in ("binary", "real"):
+        assert record["exact"][latent]["feasible"]["status"] == "optimal"
+        assert record["exact"][latent]["l1"]["objective"] == 0
+    found = statuses(record)
+    assert found["realizable_iff_satisfiable[binary]"] == "passed"
+    assert found["realizable_iff_satisfiable[real]"] == "passed"
+    assert found["lifted_sat_model_realizes[real]"] == "passed"
+    assert found["unsat_proof_checked"] == "skipped"
+    assert set(record["timings"]) >= {"sat", "maxsat", "exact_binary", "exact_real", "checks"}
+
+
+def test_unsatisfiable_weighted_record_has_checked_proof() -> None:
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf")
+    assert record["verdict"] == "agree"
+    assert record["sat"]["satisfiable"] is False
+    assert record["sat"]["proof_checked"] is True
+    assert record["maxsat"]["cost"] == 2
+    found = statuses(record)
+    assert found["unsat_proof_checked"] == "passed"
+    assert found["l1_optimum_equals_maxsat_cost[binary]"] == "passed"
+    assert found["l1_optimum_equals_maxsat_cost[real]"] == "passed"
+    assert found["lifted_sat_model_realizes[binary]"] == "skipped"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formulas(max_vars=4, max_clauses=6))
+def test_random_small_formulas_always_agree(formula: Formula) -> None:
+    record = check_instance(formula, layerwise=True)
+    failed = [c for c in record["checks"] if c["status"] == "failed"]
+    assert failed == []
+    assert record["verdict"] == "agree"
+
+
+def corrupt_one_clause_weight(formula: Formula, latent: str = "binary", **kwargs: Any
+                              ) -> InversionProblem:
+    """The reduction with the bias of clause unit 0 off by one: the unit becomes
+    ``ReLU(w_0 + 1 - sum of literals)``, which charges a clause satisfied by one literal."""
+    problem = encode(formula, latent, **kwargs)  # type: ignore[arg-type]
+    net = problem.network
+    biases = [np.array(b) for b in net.biases]
+    weights = [np.array(w) for w in net.weights]
+    biases[1][0] += 1
+    corrupted = type(net)(weights, biases, net.activation_spec)
+    return InversionProblem(corrupted, problem.target, problem.domain, latent=problem.latent,
+                            formula=problem.formula, lam=problem.lam,
+                            metadata=problem.metadata)
+
+
+def test_corrupted_encoding_makes_the_checks_disagree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (1 or 2) and (not 1) and (not 2): unsatisfiable, MaxSAT cost 1. On the corrupted
+    # network every binary z loses 2, so the inversion optimum no longer matches RC2.
+    formula = parse_dimacs("p cnf 2 3\n1 2 0\n-1 0\n-2 0\n")
+    honest = check_instance(formula)
+    assert honest["verdict"] == "agree"
+    monkeypatch.setattr(check_module, "encode", corrupt_one_clause_weight)
+    record = check_instance(formula)
+    assert record["verdict"] == "disagree"
+    failed = {c["name"] for c in record["checks"] if c["status"] == "failed"}
+    assert {"l1_optimum_equals_maxsat_cost[binary]",
+            "lifted_maxsat_model_loss_equals_cost[binary]",
+            "lemma_L1_maxsat_model[binary]"} <= failed
+
+
+def test_time_limit_gives_unknown_never_disagree() -> None:
+    rng = np.random.default_rng(3)
+    k, m = 60, 400
+    clauses = tuple(tuple(int(v) * int(s) for v, s in zip(
+        rng.choice(np.arange(1, k + 1), 3, replace=False), rng.choice([-1, 1], 3),
+        strict=True)) for _ in range(m))
+    record = check_instance(Formula(k, clauses), time_limit=0.5, layerwise=False)
+    assert record["verdict"] in ("agree", "unknown")
+    assert not [c for c in record["checks"] if c["status"] == "failed"]
