@@ -1,101 +1,87 @@
-"""Run a function in a child process under a wall-clock limit.
+"""Run a solver or checker call in a separate process under a wall-clock limit.
 
-Some of the tools reluinv calls cannot be interrupted from Python: the ``drup`` proof
-checker is a compiled library that runs to completion, CaDiCaL (as python-sat exposes it)
-has no interrupt, and RC2 has no time limit. To bound such a call we run it in a child
-process and end that process when the limit passes. A call that did not finish reports
+Some tools reluinv calls cannot be interrupted from Python: the ``drup`` proof checker is a
+compiled library that runs to completion, CaDiCaL (as python-sat exposes it) has no
+interrupt, and RC2 has no time limit. To bound such a call we run it in a child Python
+process and kill that process when the limit passes. A call that did not finish reports
 ``finished=False``; callers turn that into an UNKNOWN answer, never into a verdict.
 
-Children are started by the ``forkserver`` method: forking from a small server process that
-has already imported reluinv costs milliseconds, and unlike a plain ``fork`` it does not copy
-the threads (solver timers, OR-Tools workers) of the calling process.
+The child is a fresh isolated interpreter (``python -I``) running :mod:`reluinv._tasks` as a
+script; it imports only python-sat and drup, so it starts in well under a second, and it
+never re-runs the caller's ``__main__`` module (as ``multiprocessing`` would) nor inherits
+the caller's threads (as ``fork`` would). Arguments and results travel pickled through the
+child's standard input and output.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
+import subprocess
+import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from typing import Any, Generic, TypeVar
+from pathlib import Path
+from typing import Any
+
+from reluinv._tasks import TASKS
 
 __all__ = ["ChildOutcome", "run_bounded"]
 
-T = TypeVar("T")
-
-_PRELOAD = ["reluinv"]
+_TASKS_SCRIPT = Path(__file__).with_name("_tasks.py")
 
 
 @dataclass(frozen=True)
-class ChildOutcome(Generic[T]):
+class ChildOutcome:
     """What a bounded call gave back.
 
     Attributes
     ----------
     finished:
-        True when the child returned a value or raised before the limit.
+        True when the child answered (with a value or an error) before the limit.
     value:
-        The returned value (``None`` when not finished or when the child raised).
+        The returned value (``None`` when not finished or on error).
     error:
-        ``None`` on success; otherwise a one-line description of the exception the child
-        raised, or of its abnormal end (for example killed by a signal, out of memory).
+        ``None`` on success; otherwise one line on the exception the task raised or on the
+        child's abnormal end (killed by a signal, out of memory, unreadable answer).
     seconds:
         Wall-clock seconds from start to the answer (or to the limit).
     """
 
     finished: bool
-    value: T | None
+    value: Any
     error: str | None
     seconds: float
 
 
-def _child_main(connection: Connection, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    try:
-        value = target(*args)
-    except BaseException as exc:  # reported to the parent, which decides
-        connection.send(("error", f"{type(exc).__name__}: {exc}"))
-    else:
-        connection.send(("value", value))
-    connection.close()
+def run_bounded(task: str, args: tuple[Any, ...], *, time_limit: float | None) -> ChildOutcome:
+    """Run ``reluinv._tasks.TASKS[task](*args)`` in a child process, killed after ``time_limit``.
 
-
-def run_bounded(
-    target: Callable[..., T], args: tuple[Any, ...], *, time_limit: float
-) -> ChildOutcome[T]:
-    """Call ``target(*args)`` in a child process; end the child after ``time_limit`` seconds.
-
-    ``target`` and its arguments must be picklable (a module-level function). The child is
-    always joined before returning, so no process outlives the call.
+    ``time_limit=None`` waits as long as it takes. The child has always ended when this
+    returns.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
+    if task not in TASKS:
+        raise KeyError(f"unknown task {task!r}; known: {sorted(TASKS)}")
     start = time.perf_counter()
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(sender, target, args), daemon=True)
-    child.start()
-    sender.close()
     try:
-        ready = receiver.poll(max(0.0, time_limit))
-        if not ready:
-            child.terminate()
-            child.join()
-            return ChildOutcome(False, None, None, time.perf_counter() - start)
-        try:
-            kind, payload = receiver.recv()
-        except EOFError:
-            child.join()
-            return ChildOutcome(
-                True, None, f"the child process ended with exit code {child.exitcode}",
-                time.perf_counter() - start,
-            )
-        child.join()
-        seconds = time.perf_counter() - start
-        if kind == "error":
-            return ChildOutcome(True, None, str(payload), seconds)
-        return ChildOutcome(True, payload, None, seconds)
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.terminate()
-            child.join()
+        completed = subprocess.run(
+            [sys.executable, "-I", str(_TASKS_SCRIPT)],
+            input=pickle.dumps((task, args)),
+            capture_output=True,
+            timeout=time_limit,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return ChildOutcome(False, None, None, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    try:
+        kind, payload = pickle.loads(completed.stdout)
+    except Exception:
+        stderr = completed.stderr.decode(errors="replace").strip().splitlines()
+        last = stderr[-1] if stderr else "no output"
+        return ChildOutcome(
+            True, None, f"the child process ended with code {completed.returncode}: {last}",
+            seconds,
+        )
+    if kind == "error":
+        return ChildOutcome(True, None, str(payload), seconds)
+    return ChildOutcome(True, payload, None, seconds)

@@ -45,9 +45,7 @@ import enum
 import time
 from dataclasses import dataclass
 
-from pysat.examples.rc2 import RC2
-from pysat.formula import WCNF
-
+from reluinv import _tasks
 from reluinv._bounded import run_bounded
 from reluinv.errors import InvalidArgumentError, SolverError
 from reluinv.formula import Formula
@@ -69,10 +67,6 @@ __all__ = [
     "lower_bound_encoding",
     "solve_maxsat",
 ]
-
-RC2_SAT_SOLVER = "g4"
-"""The SAT oracle RC2 runs on (Glucose 4)."""
-
 
 class MaxSatStatus(enum.Enum):
     """The answer of a MaxSAT call."""
@@ -168,28 +162,6 @@ class MaxSatResult:
     certificate: MaxSatCertificate | None = None
 
 
-def _rc2_optimum(
-    num_vars: int, clauses: list[list[int]], weights: list[int], hard: list[bool]
-) -> tuple[int, list[int], bool] | None:
-    """RC2 on non-empty clauses: (RC2 cost, model, hard clauses kept hard?).
-
-    Tries the hard clauses as hard first; when they are unsatisfiable, every clause soft.
-    Returns None only if RC2 finds no model even then (which would be a solver failure).
-    """
-    for keep_hard in (True, False) if any(hard) else (False,):
-        wcnf = WCNF()
-        for clause, weight, is_hard in zip(clauses, weights, hard, strict=True):
-            if keep_hard and is_hard:
-                wcnf.append(clause)
-            else:
-                wcnf.append(clause, weight=weight)
-        with RC2(wcnf, solver=RC2_SAT_SOLVER, adapt=True, exhaust=True, minz=True) as rc2:
-            model = rc2.compute()
-            if model is not None:
-                return int(rc2.cost), list(model), keep_hard
-    return None
-
-
 def solve_maxsat(
     formula: Formula,
     *,
@@ -233,11 +205,9 @@ def solve_maxsat(
     if not clauses:
         answer: tuple[int, list[int], bool] | None = (0, [], True)
     elif time_limit is None:
-        answer = _rc2_optimum(formula.num_vars, clauses, weights, hard)
+        answer = _tasks.rc2_optimum(clauses, weights, hard)
     else:
-        outcome = run_bounded(
-            _rc2_optimum, (formula.num_vars, clauses, weights, hard), time_limit=time_limit
-        )
+        outcome = run_bounded("rc2_optimum", (clauses, weights, hard), time_limit=time_limit)
         if not outcome.finished:
             return MaxSatResult(
                 MaxSatStatus.UNKNOWN, None, None, False, None, time.perf_counter() - start,

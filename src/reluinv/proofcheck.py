@@ -15,8 +15,8 @@ facts about it shape this module:
   easier to pass for sound lemmas and never admits an unsound one.
 * It is not optimised: a refutation of a few hundred lemmas checks in milliseconds, one of
   about 7,500 lemmas (pigeonhole PHP(8, 7)) takes more than a minute. A check therefore
-  runs in a child process under a time limit; a check that did not finish is reported as
-  "not checked", never as accepted or rejected.
+  runs in a child process under a time limit (:mod:`reluinv._bounded`); a check that did
+  not finish is reported as "not checked", never as accepted or rejected.
 """
 
 from __future__ import annotations
@@ -104,13 +104,6 @@ def parse_drup_lines(lines: Sequence[str]) -> tuple[list[list[int]], int]:
     return lemmas, deletions
 
 
-def _run_drup(clauses: list[list[int]], lemmas: list[list[int]]) -> bool:
-    """Ask ``drup`` whether ``lemmas`` refute ``clauses`` (runs in a child process)."""
-    import drup
-
-    return bool(drup.check_proof(clauses, lemmas).outcome == drup.Outcome.VALID)
-
-
 def check_drup_proof(
     clauses: Sequence[Sequence[int]],
     proof_lines: Sequence[str],
@@ -144,8 +137,7 @@ def check_drup_proof(
             "rejected: the proof does not end in the empty clause",
         )
     formula = [list(clause) for clause in clauses]
-    limit = float("inf") if time_limit is None else time_limit
-    outcome = run_bounded(_run_drup, (formula, lemmas), time_limit=limit)
+    outcome = run_bounded("drup_accepts", (formula, lemmas), time_limit=time_limit)
     seconds = time.perf_counter() - start
     if not outcome.finished:
         return ProofCheck(

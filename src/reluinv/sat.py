@@ -28,8 +28,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pysat.solvers import Solver
-
+from reluinv import _tasks
 from reluinv._bounded import run_bounded
 from reluinv.errors import InvalidArgumentError, SolverError
 from reluinv.formula import Formula
@@ -111,17 +110,6 @@ def assignment_from_model(model: Sequence[int] | None, num_vars: int) -> tuple[i
     return tuple(values)
 
 
-def _solve_clauses(
-    clauses: list[list[int]], solver: str, proof: bool
-) -> tuple[bool, list[int] | None, list[str] | None]:
-    """Run one python-sat solver on ``clauses``: (satisfiable, model, proof lines)."""
-    with Solver(name=solver, bootstrap_with=clauses, with_proof=proof) as sat:
-        satisfiable = bool(sat.solve())
-        model = list(sat.get_model()) if satisfiable else None
-        lines = None if satisfiable or not proof else list(sat.get_proof() or [])
-    return satisfiable, model, lines
-
-
 def _validate_options(solver: str, limit: float | None, name: str) -> None:
     if solver not in SAT_SOLVERS:
         raise InvalidArgumentError(
@@ -189,9 +177,9 @@ def solve_sat(
         return _refute_empty_clause(formula, clauses, start, proof, proof_time_limit)
 
     if time_limit is None:
-        satisfiable, model, lines = _solve_clauses(clauses, solver, proof)
+        satisfiable, model, lines = _tasks.solve_clauses(clauses, solver, proof)
     else:
-        outcome = run_bounded(_solve_clauses, (clauses, solver, proof), time_limit=time_limit)
+        outcome = run_bounded("solve_clauses", (clauses, solver, proof), time_limit=time_limit)
         if not outcome.finished:
             seconds = time.perf_counter() - start
             return SatResult(

@@ -155,14 +155,17 @@ def test_known_unsatisfiable_formulas(text: str, latent: Any) -> None:
     assert_forward_check(problem.network, problem.target, result)
 
 
-NOISE_LEVELS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
+NOISE_LEVELS = [1e-6, 1e-5, 1e-4, 1e-3]
 
 
+@pytest.mark.parametrize("activation", ["relu", ("leaky_relu", 0.1)])
 @pytest.mark.parametrize(("norm", "kind"), [("linf", "uniform"), ("l1", "gaussian")])
-def test_error_grows_linearly_with_the_noise_level(norm: Any, kind: Any) -> None:
-    """Median relative error over a few planted codes per level on 20 x 100 x 500: the
-    log-log slope is about 1 and error / level stays within a constant band."""
-    net = random_network([20, 100, 500], rng=np.random.default_rng(2019))
+def test_error_grows_linearly_with_the_noise_level(norm: Any, kind: Any, activation: Any) -> None:
+    """Median relative error over a few planted codes per level on 10 x 50 x 250 (the
+    paper's 20 x 100 x 500 at half the size; benchmarks/layerwise_noise.py runs the full
+    one and reports the constant): the log-log slope is about 1 and error / level stays
+    within a constant band."""
+    net = random_network([10, 50, 250], activation=activation, rng=np.random.default_rng(2019))
     medians = []
     for level in NOISE_LEVELS:
         errors = []

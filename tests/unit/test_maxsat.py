@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import reluinv.maxsat
+import reluinv._tasks
 from reluinv import (
     Formula,
     MaxSatStatus,
@@ -83,7 +83,7 @@ def test_a_time_limit_that_suffices_gives_the_optimum() -> None:
 
 
 def test_a_cost_that_disagrees_with_the_model_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reluinv.maxsat, "_rc2_optimum", lambda *args: (0, [1], True))
+    monkeypatch.setattr(reluinv._tasks, "rc2_optimum", lambda *args: (0, [1], True))
     with pytest.raises(SolverError, match="falsifies weight 1"):
         solve_maxsat(parse_dimacs("p cnf 1 1\n-1 0\n"))
 
