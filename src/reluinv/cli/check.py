@@ -1,0 +1,94 @@
+"""``reluinv check FILE``: one instance's validation record, for a person or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from reluinv.check import check_instance
+from reluinv.cli.common import error_line
+from reluinv.errors import ReluinvError
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "check",
+        help="check the reduction on one formula: SAT, MaxSAT, exact inversion, cross-checks",
+        description=(
+            "Solve one formula with CaDiCaL (UNSAT proofs checked) and RC2, invert its "
+            "reduction exactly for the binary and the real latent, run the layer-wise "
+            "inverter, and cross-check every answer. Exit 0 when all agree, 1 on a "
+            "disagreement, 3 when something did not finish in time."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--json", action="store_true", help="print the record as JSON")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
+                        help="seconds for the whole check")
+    parser.add_argument("--no-layerwise", action="store_true",
+                        help="skip the layer-wise inverter")
+    parser.set_defaults(handler=handle)
+
+
+def _exact_line(latent: str, objective: str, section: dict[str, Any]) -> str:
+    parts = [f"  exact {latent:<6} {objective:<8} {section['status']}"]
+    if section.get("objective") is not None:
+        parts.append(f"objective {section['objective']}")
+    if section.get("backend"):
+        parts.append(f"via {section['backend']}")
+    if section["status"] == "infeasible":
+        parts.append("the solver's proof")
+    elif "verified" in section:
+        parts.append("witness verified" if section["verified"] else "witness NOT verified")
+    if "seconds" in section:
+        parts.append(f"{section['seconds']:.3f} s")
+    return ", ".join(parts)
+
+
+def render_record(record: dict[str, Any]) -> str:
+    """The record as a few readable lines."""
+    sat, maxsat = record["sat"], record["maxsat"]
+    answer = {True: "SAT", False: "UNSAT", None: "unknown"}[sat["satisfiable"]]
+    proof = ""
+    if sat["satisfiable"] is False:
+        proof = {True: f", proof accepted by {sat['checker']}",
+                 False: ", proof REJECTED", None: ", proof not checked"}[sat["proof_checked"]]
+    lines = [
+        f"{record['path'] or '<formula>'}: n={record['n']} m={record['m']}"
+        + (f" family={record['family']}" if record.get("family") else ""),
+        f"  SAT     {answer}{proof} ({sat['seconds']:.3f} s)",
+        f"  MaxSAT  cost {maxsat['cost']} ({maxsat['seconds']:.3f} s)",
+    ]
+    for latent, by_objective in record["exact"].items():
+        for objective, section in by_objective.items():
+            lines.append(_exact_line(latent, objective, section))
+    for latent, section in record.get("layerwise", {}).items():
+        lines.append(f"  layerwise {latent:<6} {section['status']} ({section['seconds']:.3f} s)")
+    counts: dict[str, int] = {}
+    for check in record["checks"]:
+        counts[check["status"]] = counts.get(check["status"], 0) + 1
+    lines.append("  checks  " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    for check in record["checks"]:
+        if check["status"] == "failed" or check.get("unfinished"):
+            note = check.get("detail") or check.get("reason") or ""
+            lines.append(f"    {check['status']}: {check['name']} {note}".rstrip())
+    lines.append(f"  verdict {record['verdict']} ({record['seconds']:.2f} s)")
+    return "\n".join(lines)
+
+
+def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        record = check_instance(args.file, time_limit=args.time_limit,
+                                layerwise=not args.no_layerwise)
+    except (OSError, ReluinvError, ValueError) as exc:
+        print(error_line(args.file, exc), file=err)
+        return 2
+    if args.json:
+        print(json.dumps(record, sort_keys=True, allow_nan=False), file=out)
+    else:
+        print(render_record(record), file=out)
+    return {"agree": 0, "disagree": 1}.get(record["verdict"], 3)
+
+
+__all__ = ["handle", "register", "render_record"]
