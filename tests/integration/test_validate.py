@@ -197,3 +197,26 @@ def test_report_reprints_the_summary(corpus: Path, tmp_path: Path, fmt: str) -> 
         assert header[:6] == ["family", "instances", "agree", "disagree", "unknown", "error"]
     if fmt == "table":
         assert text.splitlines()[-1] == "FAILED: 0 instance(s) disagree, 1 error(s) (of 5)"
+
+
+def test_cli_validate_with_the_real_check(corpus: Path, tmp_path: Path) -> None:
+    """The main job end to end: the real per-instance check on good, unsatisfiable, weighted
+    and malformed files, two workers, then a resumed run that checks nothing again."""
+    out = tmp_path / "results.jsonl"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = run(["validate", str(corpus), "--out", str(out), "--workers", "2"],
+               stdout=stdout, stderr=stderr)
+    text = stdout.getvalue()
+    assert code == 1, text + stderr.getvalue()
+    assert text.splitlines()[-1] == (
+        f"FAILED: 0 instance(s) disagree, 1 error(s) (of 5); records in {out}")
+    records = ResultsFile(out).read()
+    verdicts = {Path(r["path"]).name: r["verdict"] for r in records}
+    assert verdicts == {"two.cnf": "agree", "three.cnf": "agree", "contradiction.cnf": "agree",
+                        "partial.wcnf": "agree", "broken.cnf": "error"}
+    unsat = next(r for r in records if r["path"].endswith("contradiction.cnf"))
+    assert unsat["sat"]["proof_checked"] is True
+    again = run(["validate", str(corpus), "--out", str(out), "--resume"],
+                stdout=io.StringIO(), stderr=io.StringIO())
+    assert again == 1
+    assert len(ResultsFile(out).read()) == len(FILES)
