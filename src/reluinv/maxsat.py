@@ -41,9 +41,11 @@ RC2 gives an optimum, not a certificate. :func:`certify_maxsat_optimum` makes th
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from reluinv import _tasks
 from reluinv._bounded import run_bounded
@@ -101,8 +103,8 @@ class MaxSatCertificate:
         Size of the lower-bound CNF (0 when no encoding was needed).
     checker:
         The checker that judged the refutation, or None.
-    proof_lines:
-        Lines of the refutation, or None.
+    proof_lines, proof_sha256:
+        Lines of the refutation and the SHA-256 of its text, or None.
     solve_seconds, check_seconds, seconds:
         Time of the SAT call on the encoding, of the proof check, and of everything.
     message:
@@ -114,15 +116,16 @@ class MaxSatCertificate:
     upper_bound_checked: bool
     lower_bound_checked: bool | None
     certified: bool
-    better_model: tuple[int, ...] | None
-    encoding_vars: int
-    encoding_clauses: int
-    checker: str | None
-    proof_lines: int | None
-    solve_seconds: float
-    check_seconds: float | None
     seconds: float
     message: str
+    better_model: tuple[int, ...] | None = None
+    encoding_vars: int = 0
+    encoding_clauses: int = 0
+    checker: str | None = None
+    proof_lines: int | None = None
+    proof_sha256: str | None = None
+    solve_seconds: float = 0.0
+    check_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -284,18 +287,12 @@ def certify_maxsat_optimum(
     upper_text = (f"model re-counts to {model_cost}" if upper
                   else f"model re-counts to {model_cost}, not the claimed {cost}")
 
-    def finish(lower: bool | None, text: str, **extra: object) -> MaxSatCertificate:
-        fields: dict[str, object] = {
-            "better_model": None, "encoding_vars": 0, "encoding_clauses": 0,
-            "checker": None, "proof_lines": None, "solve_seconds": 0.0,
-            "check_seconds": None,
-        }
-        fields.update(extra)
-        return MaxSatCertificate(
-            cost=cost, model_cost=model_cost, upper_bound_checked=upper,
-            lower_bound_checked=lower, certified=upper and lower is True,
-            seconds=time.perf_counter() - start, message=f"{upper_text}; {text}",
-            **fields,  # type: ignore[arg-type]
+    unfinished = MaxSatCertificate(cost, model_cost, upper, None, False, 0.0, upper_text)
+
+    def finish(lower: bool | None, text: str, **details: Any) -> MaxSatCertificate:
+        return dataclasses.replace(
+            unfinished, lower_bound_checked=lower, certified=upper and lower is True,
+            seconds=time.perf_counter() - start, message=f"{upper_text}; {text}", **details,
         )
 
     if cost == 0:
@@ -318,5 +315,5 @@ def certify_maxsat_optimum(
         return finish(False, f"lower bound refuted: an assignment of cost {better_cost} exists",
                       better_model=better, **sizes, **times)
     text = f"lower bound ({encoding.num_clauses} clauses): {sat.message}"
-    return finish(sat.proof_checked, text, checker=sat.checker,
-                  proof_lines=sat.proof_lines, **sizes, **times)
+    return finish(sat.proof_checked, text, checker=sat.checker, proof_lines=sat.proof_lines,
+                  proof_sha256=sat.proof_sha256, **sizes, **times)

@@ -21,6 +21,7 @@ facts about it shape this module:
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,9 @@ class ProofCheck:
         Number of lemmas checked (deletion lines are not counted).
     deletions:
         Number of deletion lines dropped before checking.
+    proof_sha256:
+        SHA-256 of the proof text as given (lines joined by newlines, deletions included),
+        so a record names which proof the checker judged.
     seconds:
         Wall-clock seconds the check took, child process start included.
     message:
@@ -70,6 +74,7 @@ class ProofCheck:
     checker: str
     lemmas: int
     deletions: int
+    proof_sha256: str
     seconds: float
     message: str
 
@@ -131,9 +136,10 @@ def check_drup_proof(
     """
     start = time.perf_counter()
     lemmas, deletions = parse_drup_lines(proof_lines)
+    digest = hashlib.sha256("\n".join(proof_lines).encode()).hexdigest()
     if not lemmas or lemmas[-1]:
         return ProofCheck(
-            False, PROOF_CHECKER, len(lemmas), deletions, time.perf_counter() - start,
+            False, PROOF_CHECKER, len(lemmas), deletions, digest, time.perf_counter() - start,
             "rejected: the proof does not end in the empty clause",
         )
     formula = [list(clause) for clause in clauses]
@@ -141,15 +147,15 @@ def check_drup_proof(
     seconds = time.perf_counter() - start
     if not outcome.finished:
         return ProofCheck(
-            None, PROOF_CHECKER, len(lemmas), deletions, seconds,
+            None, PROOF_CHECKER, len(lemmas), deletions, digest, seconds,
             f"not checked: the checker did not finish within {time_limit} s",
         )
     if outcome.error is not None:
         return ProofCheck(
-            None, PROOF_CHECKER, len(lemmas), deletions, seconds,
+            None, PROOF_CHECKER, len(lemmas), deletions, digest, seconds,
             f"not checked: the checker failed ({outcome.error})",
         )
     accepted = bool(outcome.value)
     verdict = "accepted" if accepted else "rejected: some lemma is not a RUP consequence"
-    return ProofCheck(accepted, PROOF_CHECKER, len(lemmas), deletions, seconds,
+    return ProofCheck(accepted, PROOF_CHECKER, len(lemmas), deletions, digest, seconds,
                       f"{verdict} ({len(lemmas)} lemmas, {PROOF_CHECKER})")

@@ -80,6 +80,8 @@ class SatResult:
         Lines of the proof as the solver wrote it (deletions included), or None.
     proof_lemmas:
         Lemmas the checker was given (deletion lines dropped), or None.
+    proof_sha256:
+        SHA-256 of the proof text the checker judged, or None.
     """
 
     status: SatStatus
@@ -92,6 +94,7 @@ class SatResult:
     checker: str | None = None
     proof_lines: int | None = None
     proof_lemmas: int | None = None
+    proof_sha256: str | None = None
     solve_seconds: float = 0.0
     check_seconds: float | None = None
 
@@ -215,6 +218,7 @@ def solve_sat(
         SatStatus.UNSATISFIABLE, False, None, check.accepted, time.perf_counter() - start,
         f"unsatisfiable ({solver}); proof {check.message}", solver,
         checker=check.checker, proof_lines=len(lines), proof_lemmas=check.lemmas,
+        proof_sha256=check.proof_sha256,
         solve_seconds=solve_seconds, check_seconds=check.seconds,
     )
 
@@ -240,5 +244,6 @@ def _refute_empty_clause(
         SatStatus.UNSATISFIABLE, False, None, check.accepted, time.perf_counter() - start,
         f"unsatisfiable: {reason}; proof {check.message}", "none",
         checker=check.checker, proof_lines=1, proof_lemmas=check.lemmas,
+        proof_sha256=check.proof_sha256,
         check_seconds=check.seconds,
     )

@@ -59,4 +59,6 @@ def test_batch_forward_equals_rowwise(net: ReluNetwork, data: st.DataObject) -> 
     batch = data.draw(hnp.arrays(np.float64, (3, net.latent_dim),
                                  elements=st.floats(-3, 3, allow_nan=False)))
     rows = np.stack([net.forward(z) for z in batch])
-    np.testing.assert_allclose(net.forward(batch), rows, rtol=0, atol=1e-12)
+    # A matrix-matrix product may round differently from matrix-vector products: outputs
+    # of a few thousand differ in the last bits, hence a relative tolerance as well.
+    np.testing.assert_allclose(net.forward(batch), rows, rtol=1e-12, atol=1e-12)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from pysat.solvers import Solver
 
@@ -40,6 +42,7 @@ def test_a_valid_refutation_is_accepted_and_the_checker_named() -> None:
     assert check.checker == PROOF_CHECKER
     assert check.checker.startswith("drup ")
     assert check.lemmas == 2
+    assert check.proof_sha256 == hashlib.sha256(b"2 0\n0").hexdigest()
 
 
 def test_a_proof_with_a_lemma_dropped_is_rejected() -> None:

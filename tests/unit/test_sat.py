@@ -27,6 +27,8 @@ def test_pigeonhole_is_unsatisfiable_with_a_checked_proof(solver: str, holes: in
     assert result.proof_lines >= 1
     assert result.proof_lemmas is not None
     assert result.proof_lemmas <= result.proof_lines
+    assert result.proof_sha256 is not None
+    assert len(result.proof_sha256) == 64
 
 
 def test_a_satisfiable_formula_gets_a_model_sized_by_the_declared_variables() -> None:
