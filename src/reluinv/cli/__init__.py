@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from reluinv._version import __version__
-from reluinv.cli import info, reduce
+from reluinv.cli import generate_instances, info, reduce
 
 __all__ = ["build_parser", "main", "run"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = (info, reduce)
+SUBCOMMANDS = (info, reduce, generate_instances)
 
 
 def build_parser() -> argparse.ArgumentParser:
