@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## The main job on the bundled instances.
 validate: $(STAMP)
-	$(BIN)/reluinv info examples/*
+	$(BIN)/reluinv validate --out results.jsonl
 
 ## The whole test suite: lint, types, then pytest (unit, property, integration, notebooks).
 test: lint pytest
