@@ -122,7 +122,15 @@ def _bounds(problem: InversionProblem, tightening: BoundTightening,
 
 
 def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBounds,
-           *, realizable: bool, engine: str) -> _Formulation:
+           *, realizable: bool, engine: str, minimise_error: bool = False) -> _Formulation:
+    """The MIP of ``G(z)`` over the latent box.
+
+    With ``minimise_error`` (objectives ``"l1"`` and ``"linf"``) an unstable ReLU output unit
+    whose target is ``x_j <= 0`` gets no binary: its error ``|ReLU(t) - x_j| = ReLU(t) - x_j``
+    is convex and increasing in the unit's value, so at any optimum of the minimisation
+    ``y = max(t, 0)`` holds with only ``y >= t, y >= 0``. (Every returned ``z`` is verified by
+    the forward pass anyway, and its recomputed objective can only be lower than ``y``'s.)
+    """
     solver = _new_solver(engine)
     net = problem.network
     domain = problem.domain
@@ -134,7 +142,8 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
         else:
             z.append(solver.IntVar(float(lo), float(hi), f"z[{j}]"))
     counts: dict[str, int] = dict.fromkeys(
-        ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable"), 0)
+        ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable",
+         "convex_outputs"), 0)
     hint_terms: list[tuple[Any, int, int, str]] = []
     fixes = {f.unit: f for f in output_fixes(problem)[0]} if realizable else {}
     observed = problem.observed.tolist()
@@ -174,6 +183,14 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
             if phase is Phase.ACTIVE:
                 counts["stable_active"] += 1
                 y = t
+            elif (last and minimise_error and alpha == 0.0
+                  and float(problem.target[j]) <= 0.0):
+                counts["convex_outputs"] += 1
+                y = solver.NumVar(max(lo, 0.0), max(hi, 0.0), f"h{label}")
+                above = solver.RowConstraint(0.0, solver.infinity(), f"convex{label}")
+                above.SetCoefficient(y, 1.0)
+                above.SetCoefficient(t, -1.0)
+                hint_terms.append((y, i, j, "y"))
             elif phase is Phase.INACTIVE:  # leaky ReLU: y = alpha t
                 counts["stable_inactive"] += 1
                 y = solver.NumVar(alpha * lo, alpha * hi, f"h{label}")
@@ -279,7 +296,8 @@ def solve_mip(
                                seconds=time.perf_counter() - start, verified=False,
                                message=f"infeasible by the target: {reason}", **base)
     bounds = _bounds(problem, bound_tightening, realizable=realizable)
-    form = _build(problem, chosen, bounds, realizable=realizable, engine=mip_solver)
+    form = _build(problem, chosen, bounds, realizable=realizable, engine=mip_solver,
+                  minimise_error=objective in ("l1", "linf"))
     solver = form.solver
     if not realizable:
         _add_objective(problem, form, objective)

@@ -69,6 +69,11 @@ class ModelSize:
         ``"feasible"``: ``x_j > 0`` active, ``x_j = 0`` inactive); they need no binary.
     unstable:
         Units that needed a phase variable.
+    convex_outputs:
+        Unstable ReLU output units whose error term is convex in the pre-activation
+        (objective ``"l1"`` or ``"linf"`` and target ``x_j <= 0``: the error is
+        ``ReLU(t) - x_j``); minimisation makes ``y >= t, y >= 0`` exact, so they need no
+        binary. Counted apart from ``unstable``.
     """
 
     variables: int
@@ -78,6 +83,7 @@ class ModelSize:
     stable_inactive: int
     fixed_by_target: int
     unstable: int
+    convex_outputs: int = 0
 
 
 @dataclass(frozen=True, eq=False)
