@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, find, given, settings
@@ -25,6 +26,7 @@ from reluinv import (
     check_realizability,
     check_rounding,
     encode,
+    read_dimacs,
 )
 from reluinv.lemmas import LemmaStatus
 from reluinv.reduction import lam_lower_bound
@@ -62,6 +64,25 @@ def test_l1_and_l2_at_every_vertex(latent: str, formula: Formula) -> None:
     brute = [formula.falsified(z) for z in itertools.product((0, 1), repeat=formula.num_vars)]
     assert cube.min_loss == cube.min_falsified == min(brute)
     assert cube.num_preimages == cube.num_satisfying == brute.count(0)
+
+
+BUNDLED = Path(__file__).resolve().parents[2] / "instances"
+BUNDLED_AT_MOST_K = sorted(
+    str(path.relative_to(BUNDLED)) for path in BUNDLED.glob("*/*cnf")
+    if read_dimacs(path).num_vars <= EXHAUSTIVE_K
+)
+
+
+@pytest.mark.parametrize("latent", LATENTS)
+@pytest.mark.parametrize("path", BUNDLED_AT_MOST_K)
+def test_l1_and_l2_exhaustive_on_bundled_formulas(latent: str, path: str) -> None:
+    """Every bundled formula with k <= 10 (random 3-CNF, weighted, partial, pigeonhole,
+    walkthrough), exhaustively: hypothesis rarely draws k = 10 with many clauses."""
+    formula = read_dimacs(BUNDLED / path)
+    cube = check_cube(encode(formula, latent))  # type: ignore[arg-type]
+    assert cube.status is LemmaStatus.HOLDS, cube.first_violation
+    brute = [formula.falsified(z) for z in itertools.product((0, 1), repeat=formula.num_vars)]
+    assert cube.min_loss == min(brute)
 
 
 @pytest.mark.parametrize("latent", LATENTS)
