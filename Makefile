@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## The main job on the bundled instances.
 validate: $(STAMP)
-	$(BIN)/reluinv validate --out results.jsonl
+	$(BIN)/reluinv validate --out results.jsonl --workers 2
 
 ## The whole test suite: lint, types, then pytest (unit, property, integration, notebooks).
 test: lint pytest

@@ -15,21 +15,24 @@ from tests.strategies import planted_problem
 FORMULA = ri.parse_dimacs("p cnf 3 2\n1 -2 0\n2 3 0\n")
 
 # (latent, backend, encoding, objective) -> (variables, constraints, binaries,
-#  stable_active, stable_inactive, fixed_by_target, unstable), counted by hand:
+#  stable_active, stable_inactive, fixed_by_target, unstable, convex_outputs), counted by
+#  hand:
 #  binary latent: the 6 literal units are always active on [0, 1]; the 2 clause units are
 #  unstable (or fixed by the target x = 0). Real latent on [-1, 2]: all 12 literal /
-#  gadget units are unstable, the 3 gadget outputs lam (a_v + b_v) always active.
+#  gadget units are unstable, the 3 gadget outputs lam (a_v + b_v) always active. The MIP
+#  models the 2 clause outputs of an l1 objective (target 0: convex error) without a
+#  binary: t, y and the rows pre, y >= t, instead of t, y, a binary and 4 rows.
 PINNED = [
-    ("binary", "cpsat", "max_equality", "feasible", (9, 8, 0, 6, 0, 2, 0)),
-    ("binary", "cpsat", "max_equality", "l1", (13, 12, 0, 6, 0, 0, 2)),
-    ("binary", "cpsat", "indicator", "feasible", (9, 8, 0, 6, 0, 2, 0)),
-    ("binary", "cpsat", "indicator", "l1", (15, 18, 2, 6, 0, 0, 2)),
-    ("binary", "cpsat", "big_m", "feasible", (9, 8, 0, 6, 0, 2, 0)),
-    ("binary", "cpsat", "big_m", "l1", (15, 16, 2, 6, 0, 0, 2)),
-    ("binary", "mip", "big_m", "feasible", (11, 8, 0, 6, 0, 2, 0)),
-    ("binary", "mip", "big_m", "l1", (17, 18, 2, 6, 0, 0, 2)),
-    ("real", "mip", "big_m", "feasible", (44, 53, 12, 0, 0, 5, 12)),
-    ("real", "mip", "big_m", "l1", (53, 69, 14, 3, 0, 0, 14)),
+    ("binary", "cpsat", "max_equality", "feasible", (9, 8, 0, 6, 0, 2, 0, 0)),
+    ("binary", "cpsat", "max_equality", "l1", (13, 12, 0, 6, 0, 0, 2, 0)),
+    ("binary", "cpsat", "indicator", "feasible", (9, 8, 0, 6, 0, 2, 0, 0)),
+    ("binary", "cpsat", "indicator", "l1", (15, 18, 2, 6, 0, 0, 2, 0)),
+    ("binary", "cpsat", "big_m", "feasible", (9, 8, 0, 6, 0, 2, 0, 0)),
+    ("binary", "cpsat", "big_m", "l1", (15, 16, 2, 6, 0, 0, 2, 0)),
+    ("binary", "mip", "big_m", "feasible", (11, 8, 0, 6, 0, 2, 0, 0)),
+    ("binary", "mip", "big_m", "l1", (15, 14, 0, 6, 0, 0, 0, 2)),
+    ("real", "mip", "big_m", "feasible", (44, 53, 12, 0, 0, 5, 12, 0)),
+    ("real", "mip", "big_m", "l1", (51, 65, 12, 3, 0, 0, 12, 2)),
 ]
 
 
@@ -42,7 +45,7 @@ def test_encoding_sizes_are_pinned(latent: str, backend: str, encoding: str, obj
     m = result.model
     assert m is not None
     assert (m.variables, m.constraints, m.binaries, m.stable_active, m.stable_inactive,
-            m.fixed_by_target, m.unstable) == expected
+            m.fixed_by_target, m.unstable, m.convex_outputs) == expected
     assert result.encoding == encoding
 
 
