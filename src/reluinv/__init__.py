@@ -11,6 +11,7 @@ The public surface is re-exported here; see ``__all__``.
 from reluinv import lemmas
 from reluinv._version import __version__
 from reluinv.baselines import GradientResult, invert_gradient
+from reluinv.check import check_instance
 from reluinv.errors import (
     DimacsError,
     InvalidArgumentError,
@@ -100,6 +101,7 @@ __all__ = [
     "check_binary_forcing",
     "check_cube",
     "check_drup_proof",
+    "check_instance",
     "check_lift",
     "check_loss_identity",
     "check_realizability",
