@@ -58,6 +58,7 @@ solver failure. Uniqueness of a recovered ``z`` is not claimed here.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import time
@@ -178,6 +179,11 @@ class LayerDiagnostic:
         The checked Farkas ray when the layer was found infeasible, else ``None``.
     seconds:
         Wall-clock time of this layer.
+    preimage:
+        The ``h_{i-1}`` this step chose (the input handed to the next step down; ``z`` for
+        layer 1), or ``None`` when the layer had no pre-image. On a layer that is not
+        ``pinned`` it is one point of a polyhedron of pre-images, which is what lets a
+        later layer fail where another choice would have succeeded.
     """
 
     layer: int
@@ -195,6 +201,7 @@ class LayerDiagnostic:
     feasible: bool
     certificate: FarkasCertificate | None
     seconds: float
+    preimage: FloatArray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -621,7 +628,7 @@ def invert_layerwise(
         else:
             outcome = _invert_realizable(system, tol=feasibility_tol,
                                          radius=certificate_radius, started=layer_started)
-        diagnostics.append(outcome.diagnostic)
+        diagnostics.append(dataclasses.replace(outcome.diagnostic, preimage=outcome.h))
         if outcome.h is None:
             failed_layer, proved = i, outcome.proved_infeasible
             break

@@ -17,6 +17,7 @@ from reluinv import (
     encode,
     invert_layerwise,
     parse_dimacs,
+    plant,
     random_network,
 )
 from reluinv.farkas import check_farkas_ray, find_farkas_ray
@@ -253,3 +254,29 @@ def test_farkas_search_finds_nothing_on_a_feasible_system() -> None:
     b_eq = np.array([1.0])
     ub = np.array([[1.0, 0.0]])
     assert find_farkas_ray(A_eq, b_eq, ub, np.array([0.5]), np.array([True, True])) is None
+
+
+def test_each_step_reports_the_preimage_it_handed_down() -> None:
+    net = random_network([4, 12, 30], rng=np.random.default_rng(3))
+    instance = plant(net, rng=np.random.default_rng(4))
+    result = invert_layerwise(net, instance.observation)
+    assert result.status is RECOVERED
+    top, bottom = result.layers
+    assert top.preimage is not None
+    assert bottom.preimage is not None
+    np.testing.assert_allclose(net.layer_outputs(instance.z)[0], top.preimage, atol=1e-9)
+    np.testing.assert_allclose(net.activate(net.weights[0] @ bottom.preimage), top.preimage,
+                               atol=1e-9)
+    np.testing.assert_array_equal(bottom.preimage, result.z)
+
+
+def test_failed_step_has_no_preimage_and_the_one_above_is_a_clause_layer_preimage() -> None:
+    problem = encode(parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n"), "real")
+    result = invert_layerwise(problem.network, problem.target)
+    top, bottom = result.layers
+    assert bottom.preimage is None
+    assert top.preimage is not None
+    W2, b2 = problem.network.weights[1], problem.network.biases[1]
+    assert np.all(top.preimage >= -1e-9)
+    np.testing.assert_allclose(np.maximum(W2 @ top.preimage + b2, 0.0), problem.target,
+                               atol=1e-7)
