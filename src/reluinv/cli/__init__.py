@@ -10,6 +10,7 @@ messages on stderr, never tracebacks.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -61,9 +62,16 @@ def run(
     except KeyboardInterrupt:
         print("reluinv: interrupted", file=err)
         return 130
+    except BrokenPipeError:  # the reader went away (``reluinv info ... | head``)
+        return 0
     return code
 
 
 def main() -> None:
     """Console entry point."""
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # point stdout at /dev/null so the exit flush stays quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)
