@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reluinv._rng import check_rng
 from reluinv.errors import InvalidArgumentError
 from reluinv.formula import Formula
 
@@ -44,14 +45,6 @@ def _check_count(value: object, name: str, minimum: int) -> int:
         raise InvalidArgumentError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
 
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
 
 
 def _random_clauses(
@@ -79,7 +72,7 @@ def random_kcnf(
     w = _check_count(width, "width", 1)
     if w > n:
         raise InvalidArgumentError(f"width = {w} distinct variables need num_vars >= {w}, got {n}")
-    return Formula(n, tuple(_random_clauses(n, m, w, _check_rng(rng))))
+    return Formula(n, tuple(_random_clauses(n, m, w, check_rng(rng))))
 
 
 def random_max3sat(num_vars: int, ratio: float, *, rng: np.random.Generator) -> Formula:
@@ -119,7 +112,7 @@ def partial_weighted_max3sat(
     hard_count = _check_count(num_hard, "num_hard", 0)
     soft_count = _check_count(num_soft, "num_soft", 0)
     top = _check_count(max_weight, "max_weight", 1)
-    generator = _check_rng(rng)
+    generator = check_rng(rng)
     hidden = generator.integers(0, 2, size=n)
     hard = []
     for clause in _random_clauses(n, hard_count, 3, generator):

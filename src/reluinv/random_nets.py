@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from reluinv._rng import check_rng
 from reluinv.errors import InvalidArgumentError, ShapeError
 from reluinv.network import ActivationSpec, ReluNetwork
 
@@ -49,14 +50,6 @@ NOISE_KINDS: tuple[NoiseKind, ...] = ("uniform", "gaussian", "sparse")
 #: Default share of corrupted entries of the ``"sparse"`` model.
 SPARSE_FRACTION = 0.05
 
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
 
 
 def random_network(
@@ -84,7 +77,7 @@ def random_network(
     >>> net.sizes, [w.shape for w in net.weights]
     ((5, 20, 60), [(20, 5), (60, 20)])
     """
-    generator = _check_rng(rng)
+    generator = check_rng(rng)
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or len(sizes) < 2:
         raise ShapeError(f"sizes must list at least two layer sizes (k, ..., n), got {sizes!r}")
     dims: list[int] = []
@@ -115,7 +108,7 @@ def noise(
     >>> bool(np.max(np.abs(e)) <= 0.1)
     True
     """
-    generator = _check_rng(rng)
+    generator = check_rng(rng)
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 0:
         raise InvalidArgumentError(f"size must be a non-negative integer, got {size!r}")
     if not (isinstance(level, int | float | np.floating) and math.isfinite(level)
@@ -181,7 +174,7 @@ def plant(
     >>> bool(np.array_equal(inst.observation, net.forward(inst.z)))
     True
     """
-    generator = _check_rng(rng)
+    generator = check_rng(rng)
     if not isinstance(network, ReluNetwork):
         raise TypeError(f"network must be a reluinv.ReluNetwork, got {type(network).__name__}")
     z = generator.normal(size=network.latent_dim)
