@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import statistics
 import time
 from collections import Counter
@@ -293,6 +294,12 @@ def _worker(
     time_limit: float | None,
     check_options: dict[str, Any],
 ) -> None:  # pragma: no cover - runs in a child process
+    # A Ctrl-C in the terminal goes to the foreground process group. The worker leaves that
+    # group, so only the parent sees it and decides (it kills the workers and writes nothing
+    # for them); otherwise a solver that catches SIGINT (SCIP does) would end its search
+    # early and the worker would report a cut-short answer as if it were the instance's.
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         record = check(path, time_limit=time_limit, family=family, **check_options)
     except Exception as exc:  # any failure of one instance becomes its error record
