@@ -21,7 +21,8 @@ UNBOUNDED = ri.InversionProblem(ri.ReluNetwork([[[1.0, 2.0]]]), np.array([1.0]),
                                                 np.array([1.0, 1.0])))
 
 BAD = [
-    (BINARY, {"backend": "gurobi"}, InvalidArgumentError, "backend must be one of 'maxsat', 'cpsat', 'mip'"),
+    (BINARY, {"backend": "gurobi"}, InvalidArgumentError,
+     "backend must be one of 'maxsat', 'cpsat', 'mip'"),
     (BINARY, {"objective": "l2"}, InvalidArgumentError, "objective must be 'feasible', 'l1'"),
     (BINARY, {"time_limit": 0}, InvalidArgumentError, "time_limit must be positive"),
     (BINARY, {"time_limit": "1"}, InvalidArgumentError, "time_limit must be a number"),

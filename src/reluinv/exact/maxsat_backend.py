@@ -159,8 +159,8 @@ def solve_maxsat_backend(
         _fix_outputs(problem, compiled)
     elif objective == "l1":
         for j, h in compiled.outputs.items():
-            clauses, offset = l1_soft_clauses(h, int(problem.target[j]))
-            soft.extend(clauses)
+            unit_soft, offset = l1_soft_clauses(h, int(problem.target[j]))
+            soft.extend(unit_soft)
             constant += offset
     size = ModelSize(
         variables=builder.top, constraints=len(builder.clauses) + len(soft),
@@ -189,7 +189,7 @@ def solve_maxsat_backend(
             weights = [1] * len(hard) + [w for _, w in soft]
             flags = [True] * len(hard) + [False] * len(soft)
             finished, value = _run("rc2_optimum", (clauses, weights, flags), time_limit)
-            if finished and (value is None or not value[2]):
+            if finished and (value is None or (hard and not value[2])):
                 raise SolverError("RC2 found the network's clauses unsatisfiable")
             model, solver_objective = ((value[1], float(value[0] + constant)) if finished
                                        else (None, None))
@@ -230,7 +230,7 @@ def _timed_out(problem: InversionProblem, objective: Objective, time_limit: floa
         return ExactResult(status=Status.UNKNOWN, z=None, objective=None, bound=None,
                            seconds=time.perf_counter() - start, verified=False,
                            message=f"UNKNOWN: {message}", model=size, **base)
-    value = float(problem.exact_loss(hint, norm=objective))  # type: ignore[arg-type]
+    value = float(problem.exact_loss(hint, norm=objective))
     check = verify_latent(problem, hint, objective, value, proven_optimal=False)
     return ExactResult(status=Status.FEASIBLE, z=check.z, objective=check.objective,
                        bound=0.0, seconds=time.perf_counter() - start,

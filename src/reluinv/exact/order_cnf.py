@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -144,7 +145,7 @@ class CnfBuilder:
     def order_var(self, values: Sequence[int]) -> OrderInt:
         """A fresh :class:`OrderInt` over ``values`` (sorted, distinct), chain included."""
         lits = tuple(self.new_var() for _ in values[1:])
-        for lower, upper in zip(lits, lits[1:], strict=False):
+        for lower, upper in itertools.pairwise(lits):
             self.add([-upper, lower])
         return OrderInt(tuple(values), lits)
 
@@ -204,8 +205,8 @@ def relu(t: OrderInt) -> OrderInt:
     if t.values[0] >= 0:
         return t
     positive = [v for v in t.values if v > 0]
-    lits = tuple(t.geq(v) for v in positive)
-    return OrderInt((0, *positive), lits)  # type: ignore[arg-type]
+    lits = tuple(int(t.geq(v)) for v in positive)  # literals: every v > values[0]
+    return OrderInt((0, *positive), lits)
 
 
 @dataclass(frozen=True)
