@@ -63,69 +63,10 @@ def rc2_optimum(
     return None
 
 
-def _order_geq(values: list[int], lits: list[int], c: int) -> int | bool:
-    """``[v >= c]`` of an order-encoded integer (see ``reluinv.exact.order_cnf.OrderInt``)."""
-    if c <= values[0]:
-        return True
-    if c > values[-1]:
-        return False
-    index = next(i for i, v in enumerate(values) if v >= c)
-    return lits[index - 1]
-
-
-def linf_optimum(
-    clauses: list[list[int]], outputs: list[tuple[list[int], list[int], int]], solver: str
-) -> tuple[int, list[int]] | None:
-    """The least ``e`` with ``|v_j - x_j| <= e`` for every ``(values, lits, x_j)`` in
-    ``outputs`` (order-encoded ``v_j``) under ``clauses``, by binary search over ``e`` with
-    assumptions on one incremental solver: ``(e, model)``, or None when ``clauses`` alone
-    are unsatisfiable."""
-    from pysat.solvers import Solver
-
-    def assumptions(e: int) -> list[int] | None:
-        lits: list[int] = []
-        for values, order, x in outputs:
-            low = _order_geq(values, order, x - e)      # v >= x - e
-            high = _order_geq(values, order, x + e + 1)  # not (v >= x + e + 1)
-            if low is False or high is True:
-                return None
-            lits.extend(lit for lit in (low, -high if not isinstance(high, bool) else True)
-                        if not isinstance(lit, bool))
-        return lits
-
-    with Solver(name=solver, bootstrap_with=clauses) as sat:
-        if not sat.solve():
-            return None
-        model = list(sat.get_model() or [])
-        true = {lit for lit in model if lit > 0}  # variables absent from the model are false
-
-        def value(values: list[int], order: list[int]) -> int:
-            v = values[0]
-            for value_i, lit in zip(values[1:], order, strict=True):
-                if (lit in true) if lit > 0 else (-lit not in true):
-                    v = value_i
-            return v
-
-        best = max((abs(value(values, order) - x) for values, order, x in outputs), default=0)
-        low = 0
-        while low < best:
-            middle = (low + best) // 2
-            assumed = assumptions(middle)
-            if assumed is not None and sat.solve(assumptions=assumed):
-                # the model satisfies the assumptions, also on variables it does not list
-                model = [lit for lit in sat.get_model() or [] if -lit not in assumed] + assumed
-                true = {lit for lit in model if lit > 0}
-                best = max(abs(value(values, order) - x) for values, order, x in outputs)
-            else:
-                low = middle + 1
-    return best, model
-
-
 TASKS: dict[str, Callable[..., Any]] = {
     "solve_clauses": solve_clauses,
     "drup_accepts": drup_accepts,
     "rc2_optimum": rc2_optimum,
-    "linf_optimum": linf_optimum,
 }
 """The functions a child process may be asked to run, by name."""
 

@@ -64,3 +64,14 @@ def test_certify_unique_refuses_the_maxsat_backend() -> None:
     problem = ri.encode(SAT)
     with pytest.raises(ri.InvalidArgumentError, match="certify_unique needs backend"):
         ri.certify_unique(problem, [1, 0, 1], backend="maxsat")  # type: ignore[arg-type]
+
+
+def test_an_interrupted_linf_search_keeps_its_incumbent_and_proven_bound() -> None:
+    formula = hard_formula()
+    problem = ri.encode(formula)
+    result = ri.solve_exact(problem, backend="maxsat", objective="linf", time_limit=0.05)
+    assert result.status in (ri.Status.OPTIMAL, ri.Status.FEASIBLE), result.message
+    assert result.verified
+    assert result.bound is not None
+    assert result.objective is not None
+    assert result.bound <= float(result.objective)

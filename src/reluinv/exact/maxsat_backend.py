@@ -25,35 +25,32 @@ on the observed outputs ``j``:
 
 Every answer goes through the same verification as the other backends
 (:func:`reluinv.exact.verify.verify_latent`: exact forward pass, objective recomputed).
-With a ``time_limit`` the solver runs in a child process that is ended when the limit
-passes (:mod:`reluinv._bounded`; neither RC2 nor python-sat's CaDiCaL can be interrupted):
-the status is then UNKNOWN, or FEASIBLE with the verified ``hint`` as incumbent and the
-trivial lower bound 0 (a norm is never negative). Without a time limit the solvers run in
-this process; the ``hint`` is then not used.
+The solvers run in this process and are interrupted at the ``time_limit``
+(:mod:`reluinv.exact.pysat_calls`). Then ``"linf"`` returns FEASIBLE with its incumbent
+and the proven lower bound of its search; RC2 and CaDiCaL have no incumbent, so the status
+is UNKNOWN, or FEASIBLE with the verified ``hint`` as incumbent and the trivial lower
+bound 0 (a norm is never negative). The ``hint`` is used for nothing else.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from reluinv import _tasks
-from reluinv._bounded import run_bounded
 from reluinv.errors import SolverError, UnsupportedProblemError
 from reluinv.exact.common import check_hint, output_fixes
 from reluinv.exact.encodings import get_encoding
 from reluinv.exact.order_cnf import CompiledNetwork, OrderInt, compile_network
+from reluinv.exact.pysat_calls import linf_search, rc2_solve, sat_solve
 from reluinv.exact.result import ExactResult, ModelSize, Objective, Status
 from reluinv.exact.verify import verify_latent
 from reluinv.problem import InversionProblem
 
-__all__ = ["SAT_SOLVER", "check_maxsat_supported", "l1_soft_clauses", "solve_maxsat_backend"]
-
-#: The python-sat solver for the decision questions (``"feasible"``, ``"linf"``).
-SAT_SOLVER = "cadical195"
+__all__ = ["check_maxsat_supported", "l1_soft_clauses", "solve_maxsat_backend"]
 
 
 def check_maxsat_supported(problem: InversionProblem) -> None:
@@ -116,18 +113,6 @@ def _negate(lit: int | bool) -> int | bool:
     return (not lit) if isinstance(lit, bool) else -lit
 
 
-def _run(task: str, args: tuple[Any, ...], time_limit: float | None) -> tuple[bool, Any]:
-    """``(finished, value)`` of a task, in this process or in a bounded child."""
-    if time_limit is None:
-        return True, _tasks.TASKS[task](*args)
-    outcome = run_bounded(task, args, time_limit=time_limit)
-    if not outcome.finished:
-        return False, None
-    if outcome.error is not None:
-        raise SolverError(f"{task} failed: {outcome.error}")
-    return True, outcome.value
-
-
 def solve_maxsat_backend(
     problem: InversionProblem,
     *,
@@ -172,49 +157,39 @@ def solve_maxsat_backend(
                            message=f"INFEASIBLE by the compilation: {builder.empty_reason}",
                            model=size, **base)
     hard = builder.clauses
-    model: list[int] | None
-    solver_objective: float | None
     if realizable:
-        finished, value = (True, (True, [], None)) if not hard else _run(
-            "solve_clauses", (hard, SAT_SOLVER, False), time_limit)
-        if finished and not value[0]:
-            return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
-                               seconds=time.perf_counter() - start, verified=False,
-                               message=f"CaDiCaL INFEASIBLE: the {len(hard)} clauses are "
-                               "unsatisfiable", model=size, **base)
-        model, solver_objective = (value[1], 0.0) if finished else (None, None)
+        outcome = sat_solve(hard, time_limit=time_limit)
     elif objective == "l1":
-        if soft:
-            clauses = hard + [c for c, _ in soft]
-            weights = [1] * len(hard) + [w for _, w in soft]
-            flags = [True] * len(hard) + [False] * len(soft)
-            finished, value = _run("rc2_optimum", (clauses, weights, flags), time_limit)
-            if finished and (value is None or (hard and not value[2])):
-                raise SolverError("RC2 found the network's clauses unsatisfiable")
-            model, solver_objective = ((value[1], float(value[0] + constant)) if finished
-                                       else (None, None))
-        else:
-            finished, value = (True, (True, [], None)) if not hard else _run(
-                "solve_clauses", (hard, SAT_SOLVER, False), time_limit)
-            model, solver_objective = ((value[1], float(constant)) if finished
-                                       else (None, None))
+        outcome = rc2_solve(hard, soft, time_limit=time_limit)
+        if outcome.value is not None:
+            outcome = replace(outcome, value=outcome.value + constant,
+                              lower=None if outcome.lower is None else outcome.lower + constant)
     else:
-        outputs = [(list(h.values), list(h.lits), int(problem.target[j]))
-                   for j, h in compiled.outputs.items()]
-        finished, value = _run("linf_optimum", (hard, outputs, SAT_SOLVER), time_limit)
-        if finished and value is None:
-            raise SolverError("CaDiCaL found the network's clauses unsatisfiable")
-        model, solver_objective = (value[1], float(value[0])) if finished else (None, None)
-    if model is None:
+        outputs = [(h, int(problem.target[j])) for j, h in compiled.outputs.items()]
+        outcome = linf_search(hard, outputs, time_limit=time_limit)
+    if outcome.finished and not outcome.satisfiable:
+        if not realizable:
+            raise SolverError(f"{solver_name} found the network's clauses unsatisfiable")
+        return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
+                           seconds=time.perf_counter() - start, verified=False,
+                           message=f"CaDiCaL INFEASIBLE: the {len(hard)} clauses are "
+                           "unsatisfiable", model=size, **base)
+    model = outcome.model
+    if model is None or outcome.value is None:
         return _timed_out(problem, objective, time_limit, start_point, size, start, base)
+    solver_objective = float(outcome.value)
     true = {lit for lit in model if lit > 0}
     z_raw = np.array([v.value_in(true) for v in compiled.latent], dtype=np.float64)
-    check = verify_latent(problem, z_raw, objective, solver_objective, proven_optimal=True)
-    message = f"{solver_name} OPTIMAL ({len(hard)} hard, {len(soft)} soft clauses)"
+    status = Status.OPTIMAL if outcome.finished else Status.FEASIBLE
+    check = verify_latent(problem, z_raw, objective, solver_objective,
+                          proven_optimal=outcome.finished)
+    message = f"{solver_name} {status.name} ({len(hard)} hard, {len(soft)} soft clauses)"
+    if not outcome.finished:
+        message += f"; time limit of {time_limit} s reached, lower bound {outcome.lower}"
     if check.note:
         message = f"{message}; {check.note}"
-    bound = solver_objective
-    return ExactResult(status=Status.OPTIMAL, z=check.z, objective=check.objective,
+    bound = None if outcome.lower is None else float(outcome.lower)
+    return ExactResult(status=status, z=check.z, objective=check.objective,
                        bound=bound, seconds=time.perf_counter() - start,
                        verified=check.verified, message=message,
                        solver_objective=solver_objective, verification=check.method,
