@@ -13,11 +13,12 @@ from tests.unit.test_exact_contract import SAT, hard_formula
 
 @pytest.mark.parametrize("objective", ["feasible", "l1"])
 def test_encoding_size_is_pinned(objective: str) -> None:
-    # 3 latent literals; each 2-literal clause sum takes the values 0..2 (2 new literals)
+    # 3 latent literals; each clause unit u = ReLU(1 - s) only asks [s >= 1] of its
+    # 2-literal sum s, so the sum is clamped to {0, 1}: one new literal (an OR) each
     result = ri.solve_exact(ri.encode(SAT), backend="maxsat", objective=objective)
     assert result.model is not None
-    assert result.model.variables == 3 + 3 * 2
-    assert result.model.constraints == 24
+    assert result.model.variables == 3 + 3 * 1
+    assert result.model.constraints == 15
     assert result.model.unstable == 3
     assert result.model.stable_active == 6
     assert result.encoding == "order"
@@ -47,7 +48,7 @@ def test_a_unit_with_too_many_values_is_refused() -> None:
     problem = ri.InversionProblem(net, np.array([0.0]),
                                   ri.LatentDomain.box(2, -MAX_VALUES, MAX_VALUES, integer=True))
     with pytest.raises(UnsupportedProblemError, match="more than MAX_VALUES"):
-        ri.solve_exact(problem, backend="maxsat")
+        ri.solve_exact(problem, backend="maxsat", objective="l1")
 
 
 def test_negative_scaling_negates_the_order_literals() -> None:

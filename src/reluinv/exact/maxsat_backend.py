@@ -136,7 +136,11 @@ def solve_maxsat_backend(
             return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
                                seconds=time.perf_counter() - start, verified=False,
                                message=f"infeasible by the target: {reason}", **base)
-    compiled = compile_network(problem, chosen)
+    output_needs = None
+    if realizable:  # only [t >= x] and [t >= x + 1] (x > 0), or [t >= 1] (x = 0)
+        output_needs = {f.unit: (1, 1) if f.pre is None else (int(f.pre), int(f.pre) + 1)
+                        for f in output_fixes(problem)[0]}
+    compiled = compile_network(problem, chosen, output_needs=output_needs)
     builder = compiled.builder
     soft: list[tuple[list[int], int]] = []
     constant = 0

@@ -36,13 +36,15 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from reluinv.errors import UnsupportedProblemError
+from reluinv.exact.bounds import interval_bounds
 from reluinv.problem import InversionProblem
 
 if TYPE_CHECKING:
@@ -53,7 +55,9 @@ __all__ = [
     "CnfBuilder",
     "CompiledNetwork",
     "OrderInt",
+    "clamp",
     "compile_network",
+    "effective_need",
     "linear_sum",
     "relu",
 ]
@@ -149,14 +153,20 @@ class CnfBuilder:
             self.add([-upper, lower])
         return OrderInt(tuple(values), lits)
 
-    def add_sum(self, a: OrderInt, b: OrderInt, label: str) -> OrderInt:
+    def add_sum(self, a: OrderInt, b: OrderInt, label: str,
+                need: tuple[int, int] | None = None) -> OrderInt:
         """``a + b`` as a fresh :class:`OrderInt` (module docstring: upward and downward
-        clauses for every pair of values)."""
+        clauses for every pair of values), clamped to ``need`` when given."""
         if len(a.values) == 1:
-            return b.shifted(a.values[0])
+            return clamp(b.shifted(a.values[0]), need)
         if len(b.values) == 1:
-            return a.shifted(b.values[0])
-        sums = sorted({x + y for x in a.values for y in b.values})
+            return clamp(a.shifted(b.values[0]), need)
+        low, high = need if need is not None else (None, None)
+
+        def cut(v: int) -> int:
+            return v if low is None or high is None else min(max(v, low - 1), high)
+
+        sums = sorted({cut(x + y) for x in a.values for y in b.values})
         if len(sums) > MAX_VALUES:
             raise UnsupportedProblemError(
                 f"unit {label} would take {len(sums)} values, more than MAX_VALUES = "
@@ -169,7 +179,7 @@ class CnfBuilder:
             a_at_least = a.geq(a.values[i])
             a_above = a.geq(a.values[i + 1]) if i + 1 < ra else False
             for j in range(rb):
-                s = a.values[i] + b.values[j]
+                s = cut(a.values[i] + b.values[j])
                 # upward: a >= a_i and b >= b_j  ->  c >= s
                 self.add([_neg(a_at_least), _neg(b.geq(b.values[j])), c.geq(s)])
                 # downward: a <= a_i and b <= b_j  ->  c <= s, i.e. not [c >= s + 1]
@@ -184,17 +194,59 @@ def _neg(lit: Lit) -> Lit:
     return -lit
 
 
-def linear_sum(builder: CnfBuilder, terms: list[OrderInt], constant: int,
-               label: str) -> OrderInt:
-    """``sum(terms) + constant``, adding the two smallest value sets first."""
-    heap = [(len(t.values), n, t) for n, t in enumerate(terms)]
+def clamp(v: OrderInt, need: tuple[int, int] | None) -> OrderInt:
+    """``min(max(v, low - 1), high)`` for ``need = (low, high)``: the same literal for
+    every threshold ``c`` in ``[low, high]``, fewer values (``None``: ``v`` itself)."""
+    if need is None:
+        return v
+    low, high = need
+    values = sorted({min(max(x, low - 1), high) for x in v.values})
+    if len(values) == len(v.values):
+        return v
+    return OrderInt(tuple(values), tuple(int(v.geq(x)) for x in values[1:]))
+
+
+def effective_need(low: int, high: int, lo: int, hi: int) -> tuple[int, int]:
+    """The thresholds ``[low, high]`` of a quantity in ``[lo, hi]`` that are not decided
+    by its bounds alone, as a clamp range: its clamped values then stay in ``[lo, hi]``,
+    which keeps sums of clamped values exact on the thresholds asked. When every
+    threshold is decided, a range that clamps to the constant that decides them the same
+    way (``hi`` when all are above ``hi``, else ``lo``)."""
+    first, last = max(low, lo + 1), min(high, hi)
+    if first <= last:
+        return first, last
+    return (hi + 1, hi) if low > hi else (lo + 1, lo)
+
+
+def linear_sum(builder: CnfBuilder, terms: list[tuple[OrderInt, int, int]], constant: int,
+               label: str, need: tuple[int, int] | None = None) -> OrderInt:
+    """``sum(terms) + constant``, adding the two smallest value sets first.
+
+    ``terms`` are ``(v, lo, hi)``: an order-encoded integer and the true bounds of what it
+    can take. With ``need = (low, high)`` only the thresholds ``[t >= c]``, ``low <= c <=
+    high``, of the total ``t`` are asked for, so every partial sum ``P`` is clamped to the
+    thresholds that can still decide one of them: with the other terms ``R`` in
+    ``[R_lo, R_hi]``, ``[P >= c']`` for ``low - R_hi <= c' <= high - R_lo``.
+    """
+    s_lo = sum(lo for _, lo, _ in terms)
+    s_hi = sum(hi for _, _, hi in terms)
+
+    def node_need(lo: int, hi: int) -> tuple[int, int] | None:
+        if need is None:
+            return None
+        return effective_need(need[0] - constant - (s_hi - hi),
+                              need[1] - constant - (s_lo - lo), lo, hi)
+
+    heap = [(len(v.values), n, clamp(v, node_need(lo, hi)), lo, hi)
+            for n, (v, lo, hi) in enumerate(terms)]
     heapq.heapify(heap)
     counter = len(heap)
     while len(heap) > 1:
-        _, _, a = heapq.heappop(heap)
-        _, _, b = heapq.heappop(heap)
-        c = builder.add_sum(a, b, label)
-        heapq.heappush(heap, (len(c.values), counter, c))
+        _, _, a, a_lo, a_hi = heapq.heappop(heap)
+        _, _, b, b_lo, b_hi = heapq.heappop(heap)
+        lo, hi = a_lo + b_lo, a_hi + b_hi
+        c = builder.add_sum(a, b, label, node_need(lo, hi))
+        heapq.heappush(heap, (len(c.values), counter, c, lo, hi))
         counter += 1
     total = heap[0][2] if heap else OrderInt.constant(0)
     return total.shifted(constant)
@@ -235,48 +287,114 @@ class CompiledNetwork:
     phases: dict[str, int]
 
 
-def compile_network(problem: InversionProblem, encoding: ReluEncoding) -> CompiledNetwork:
+Need = tuple[int, int] | None
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
+
+
+def _input_needs(w: npt.NDArray[Any], b: npt.NDArray[Any], t_lo: list[int], t_hi: list[int],
+                 h_lo: list[int], h_hi: list[int], needs: list[Need]) -> list[Need]:
+    """The thresholds of each input ``h_q`` that some unit's needed thresholds depend on
+    (the hull over the units; ``None``: none), by the rule of :func:`linear_sum`."""
+    out: list[Need] = [None] * len(h_lo)
+    for j, need in enumerate(needs):
+        if need is None:
+            continue
+        low, high = need[0] - int(b[j]), need[1] - int(b[j])
+        s_lo, s_hi = t_lo[j] - int(b[j]), t_hi[j] - int(b[j])
+        for q in np.flatnonzero(w[j]).tolist():
+            weight = int(w[j, q])
+            term_lo, term_hi = sorted((weight * h_lo[q], weight * h_hi[q]))
+            n_lo, n_hi = low - (s_hi - term_hi), high - (s_lo - term_lo)
+            if n_lo > n_hi:
+                continue
+            if weight > 0:  # [w h >= c] = [h >= ceil(c / w)]
+                c_lo, c_hi = _ceil_div(n_lo, weight), _ceil_div(n_hi, weight)
+            else:  # [w h >= c] = not [h >= floor(c / w) + 1]
+                c_lo, c_hi = n_hi // weight + 1, n_lo // weight + 1
+            c_lo, c_hi = max(c_lo, h_lo[q] + 1), min(c_hi, h_hi[q])  # the rest is trivial
+            if c_lo > c_hi:
+                continue
+            old = out[q]
+            out[q] = (c_lo, c_hi) if old is None else (min(old[0], c_lo), max(old[1], c_hi))
+    return out
+
+
+def compile_network(problem: InversionProblem, encoding: ReluEncoding, *,
+                    output_needs: Mapping[int, tuple[int, int]] | None = None
+                    ) -> CompiledNetwork:
     """Compile ``problem.network`` over ``problem.domain`` (integer box) into CNF.
 
-    Hidden units are compiled in full; of the last layer only the observed units.
-    ``encoding`` links each unit's output to its pre-activation (``"order"``: shared
-    literals).
+    Only what the observed outputs depend on is encoded. ``output_needs[j] = (low, high)``
+    says that only the thresholds ``[t_dj >= c]``, ``low <= c <= high``, of output ``j``'s
+    pre-activation will be asked for (the realizable case asks for two); by default all
+    thresholds of ``h_dj`` are. A backward pass turns these into the thresholds every
+    hidden unit must provide, and each sum is clamped to them (:func:`linear_sum`):
+    exact for every threshold asked, with fewer values. ``encoding`` links each unit's
+    output to its pre-activation (``"order"``: shared literals).
     """
     net = problem.network
+    bounds = interval_bounds(net, problem.domain.lower, problem.domain.upper, exact=True)
+    t_lo = [[int(v) for v in layer] for layer in bounds.lower]
+    t_hi = [[int(v) for v in layer] for layer in bounds.upper]
+    observed = set(problem.observed.tolist())
+    # backward: the thresholds each pre-activation must provide
+    needs: list[list[Need]] = [[None] * len(layer) for layer in t_lo]
+    for j in observed:
+        given = None if output_needs is None else output_needs.get(j)
+        needs[-1][j] = given if given is not None else (max(1, t_lo[-1][j] + 1),
+                                                        max(t_hi[-1][j], 1))
+    for i in range(net.depth - 1, 0, -1):
+        h_lo = [max(v, 0) for v in t_lo[i - 1]]
+        h_hi = [max(v, 0) for v in t_hi[i - 1]]
+        h_needs = _input_needs(net.weights[i], net.biases[i], t_lo[i], t_hi[i], h_lo, h_hi,
+                               needs[i])
+        # h = max(t, 0): [h >= c] = [t >= c] for c >= 1; c <= 0 is always true
+        needs[i - 1] = [None if n is None or n[1] < 1 else (max(n[0], 1), n[1])
+                        for n in h_needs]
+
     builder = CnfBuilder()
     latent = tuple(builder.order_var(list(range(int(lo), int(hi) + 1)))
                    for lo, hi in zip(problem.domain.lower, problem.domain.upper, strict=True))
     h: list[OrderInt] = list(latent)
+    h_lo = [int(v) for v in problem.domain.lower]
+    h_hi = [int(v) for v in problem.domain.upper]
     phases = dict.fromkeys(("stable_active", "stable_inactive", "unstable"), 0)
     pre: dict[int, OrderInt] = {}
     outputs: dict[int, OrderInt] = {}
-    observed = set(problem.observed.tolist())
     for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
         last = i == net.depth - 1
         nxt: list[OrderInt] = []
         for j in range(w.shape[0]):
-            if last and j not in observed:
-                nxt.append(OrderInt.constant(0))
+            lo, hi = t_lo[i][j], t_hi[i][j]
+            if needs[i][j] is None:  # nothing downstream asks: keep only the trivial answers
+                nxt.append(OrderInt.constant(max(lo, 0)))
                 continue
             label = f"[{i + 1}][{j}]"
             constant = int(b[j])
-            terms: list[OrderInt] = []
+            terms: list[tuple[OrderInt, int, int]] = []
             for q in np.flatnonzero(w[j]).tolist():
-                term = h[q].scaled(int(w[j, q]))
-                if len(term.values) == 1:
-                    constant += term.values[0]
+                weight = int(w[j, q])
+                term = h[q].scaled(weight)
+                term_lo, term_hi = sorted((weight * h_lo[q], weight * h_hi[q]))
+                if term_lo == term_hi:
+                    constant += term_lo
                 else:
-                    terms.append(term)
-            t = linear_sum(builder, terms, constant, label)
-            if t.values[0] >= 0:
+                    terms.append((term, term_lo, term_hi))
+            t = linear_sum(builder, terms, constant, label, needs[i][j])
+            if lo >= 0:
                 phases["stable_active"] += 1
-            elif t.values[-1] <= 0:
+            elif hi <= 0:
                 phases["stable_inactive"] += 1
             else:
                 phases["unstable"] += 1
-            y = encoding.add_unit(builder, t, t.values[0], t.values[-1], 0.0, label).y
+            y = encoding.add_unit(builder, t, lo, hi, 0.0, label).y
             nxt.append(y)
             if last:
                 pre[j], outputs[j] = t, y
         h = nxt
+        h_lo = [max(v, 0) for v in t_lo[i]]
+        h_hi = [max(v, 0) for v in t_hi[i]]
     return CompiledNetwork(builder, latent, pre, outputs, phases)
