@@ -24,8 +24,20 @@ Operations, each exact:
   ``[h >= c] = [t >= c]`` for ``c > 0``: the unit's output shares the pre-activation's
   literals (the ``"order"`` entry of :mod:`reluinv.exact.encodings`).
 
-The value sets are exact supersets of what each quantity can reach (sums of value sets),
-never tighter, so a value outside a set is a proof that the quantity never takes it.
+**Clamping to the thresholds asked.** Often only a few thresholds of a quantity are ever
+asked: the realizable case asks ``[t >= x_j]`` and ``[t >= x_j + 1]`` of an output, and a
+clause unit ``u = ReLU(w (1 - s))`` of the MAX-3SAT reduction asks only ``[s >= 1]`` of its
+literal sum. A backward pass over the layers computes, for every pre-activation, the
+interval ``[low, high]`` of thresholds its consumers can ask (through a sum ``t = P + R``
+with the rest ``R`` in ``[R_lo, R_hi]``, a threshold ``c`` of ``t`` asks ``P`` for
+``c - R_hi .. c - R_lo``); each partial sum is then replaced by
+``min(max(P, low - 1), high)`` with ``[low, high]`` cut to the thresholds its bounds do not
+decide. That answers every threshold asked exactly, and the sum of two clamped values,
+clamped again, is the clamped sum, so the totalizers stay exact while their value sets
+shrink (the reduction's clause sums become plain ORs).
+
+The value sets are supersets of what each (clamped) quantity can reach, never tighter, so
+a value outside a set is a proof that the quantity never takes it.
 A unit whose value set would exceed :data:`MAX_VALUES` values is refused
 (:class:`~reluinv.errors.UnsupportedProblemError`): the encoding is meant for the small
 integer ranges of reductions and verification benchmarks, not for wide real-valued nets.
