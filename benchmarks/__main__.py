@@ -13,11 +13,11 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import time
+from pathlib import Path
 
-from benchmarks.common import Table, machine_info, write_results  # noqa: E402
+from benchmarks.common import Table, machine_info, write_results
 
 SUITES = ("layerwise", "exact", "validation")
 

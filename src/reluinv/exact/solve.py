@@ -45,7 +45,10 @@ __all__ = [
 Backend = Literal["maxsat", "cpsat", "mip"]
 
 #: The backends :func:`solve_exact` accepts, fastest first (measured by
-#: ``python -m benchmarks`` on random 3-CNF reductions with a binary latent).
+#: ``python -m benchmarks`` on random 3-CNF reductions with a binary latent: on the l1
+#: optimum of over-constrained formulas the maxsat backend runs 1.3-2x RC2's time and
+#: CP-SAT 6-7x; on small decision questions CP-SAT's presolve is about 2x quicker than
+#: the maxsat backend's compilation, both far behind CaDiCaL alone).
 EXACT_BACKENDS: tuple[Backend, ...] = ("maxsat", "cpsat", "mip")
 
 #: Default of :func:`certify_unique`'s ``tol`` on real domains: two pre-images closer than
