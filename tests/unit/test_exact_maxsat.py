@@ -76,3 +76,16 @@ def test_an_interrupted_linf_search_keeps_its_incumbent_and_proven_bound() -> No
     assert result.bound is not None
     assert result.objective is not None
     assert result.bound <= float(result.objective)
+
+
+@pytest.mark.parametrize("backend", ["maxsat", "cpsat"])
+def test_check_instance_runs_the_binary_latent_on_the_chosen_backend(backend: str) -> None:
+    from reluinv.check import check_instance
+
+    default = backend == "maxsat"
+    record = (check_instance(SAT, layerwise=False) if default
+              else check_instance(SAT, layerwise=False, binary_backend=backend))
+    assert record["verdict"] == "agree"
+    for objective in ("feasible", "l1"):
+        assert record["exact"]["binary"][objective]["backend"] == backend
+    assert record["exact"]["binary"]["l1"]["objective"] == 0
