@@ -30,6 +30,10 @@ The solvers run in this process and are interrupted at the ``time_limit``
 and the proven lower bound of its search; RC2 and CaDiCaL have no incumbent, so the status
 is UNKNOWN, or FEASIBLE with the verified ``hint`` as incumbent and the trivial lower
 bound 0 (a norm is never negative). The ``hint`` is used for nothing else.
+
+The result's :class:`~reluinv.exact.result.ModelSize` counts CNF variables (all Boolean:
+``variables == binaries``) and clauses (hard plus soft as ``constraints``); the phase
+counts come from the interval bounds, as in the other backends.
 """
 
 from __future__ import annotations
