@@ -57,8 +57,9 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", default=list(DEFAULT_CONFIGS),
                         help="ratio:k pairs")
     parser.add_argument("--solvers", nargs="+",
-                        default=["cpsat", "mip"],
-                        help="backend[:option]: cpsat:ENCODING or mip:ENGINE (mip:HIGHS)")
+                        default=["maxsat", "cpsat", "mip"],
+                        help="backend[:option]: maxsat, cpsat:ENCODING or mip:ENGINE "
+                             "(mip:HIGHS)")
     parser.add_argument("--objectives", nargs="+", default=["feasible", "l1", "linf"])
     args = parser.parse_args()
     print(f"# seed {args.seed}, {args.instances} instances per row, time limit "

@@ -79,10 +79,11 @@ seeds = st.integers(0, 2**16)
 
 @st.composite
 def integer_problems(draw: st.DrawFn, *, max_width: int = 3, max_depth: int = 3,
-                     radius: int = 2) -> InversionProblem:
-    """Small integer ReLU networks over the integer box ``[-radius, radius]^k`` with a
-    random integer target (realizable or not) and, sometimes, an output mask. Shrinks
-    towards one layer, narrow layers, zero weights and an unmasked target."""
+                     radius: int = 2, binary: bool = False) -> InversionProblem:
+    """Small integer ReLU networks over the integer box ``[-radius, radius]^k`` (over
+    ``{0,1}^k`` when ``binary``) with a random integer target (realizable or not) and,
+    sometimes, an output mask. Shrinks towards one layer, narrow layers, zero weights and
+    an unmasked target."""
     depth = draw(st.integers(1, max_depth))
     sizes = [draw(st.integers(1, max_width)) for _ in range(depth + 1)]
     entry = st.integers(-3, 3)
@@ -91,7 +92,8 @@ def integer_problems(draw: st.DrawFn, *, max_width: int = 3, max_depth: int = 3,
     biases = [[draw(entry) for _ in range(n_out)] for n_out in sizes[1:]]
     net = ReluNetwork(weights, biases, "relu")
     if draw(st.booleans()):  # realizable: the image of a point of the box
-        point = [draw(st.integers(-radius, radius)) for _ in range(sizes[0])]
+        low, high = (0, 1) if binary else (-radius, radius)
+        point = [draw(st.integers(low, high)) for _ in range(sizes[0])]
         target = np.asarray(net.forward_exact(point), dtype=np.float64)
     else:
         target = np.asarray([draw(st.integers(0, 4)) for _ in range(sizes[-1])],
@@ -99,7 +101,8 @@ def integer_problems(draw: st.DrawFn, *, max_width: int = 3, max_depth: int = 3,
     mask = None
     if draw(st.booleans()):
         mask = np.asarray([draw(st.booleans()) for _ in range(sizes[-1])], dtype=bool)
-    domain = LatentDomain.box(sizes[0], -radius, radius, integer=True)
+    domain = (LatentDomain.binary(sizes[0]) if binary
+              else LatentDomain.box(sizes[0], -radius, radius, integer=True))
     return InversionProblem(net, target, domain, mask=mask)
 
 

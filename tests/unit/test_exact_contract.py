@@ -43,7 +43,7 @@ def test_optimal_result_carries_a_verified_witness(backend: str) -> None:
     assert result.tolerance == 0.0
     assert result.backend == backend
     assert result.objective_kind == "feasible"
-    assert result.solver in ("CP-SAT", "SCIP")
+    assert result.solver in ("CP-SAT", "SCIP", "CaDiCaL")
     assert result.encoding
     assert result.seconds > 0
     assert result.model is not None
@@ -52,7 +52,8 @@ def test_optimal_result_carries_a_verified_witness(backend: str) -> None:
 
 
 @pytest.mark.parametrize(("backend", "latent"),
-                         [("cpsat", "binary"), ("mip", "binary"), ("mip", "real")])
+                         [("cpsat", "binary"), ("maxsat", "binary"), ("mip", "binary"),
+                          ("mip", "real")])
 def test_infeasible_is_the_solvers_proof(backend: str, latent: str) -> None:
     result = ri.solve_exact(ri.encode(UNSAT, latent=latent), backend=backend)  # type: ignore[arg-type]
     assert result.status is ri.Status.INFEASIBLE

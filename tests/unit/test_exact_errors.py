@@ -21,7 +21,8 @@ UNBOUNDED = ri.InversionProblem(ri.ReluNetwork([[[1.0, 2.0]]]), np.array([1.0]),
                                                 np.array([1.0, 1.0])))
 
 BAD = [
-    (BINARY, {"backend": "gurobi"}, InvalidArgumentError, "backend must be one of 'cpsat', 'mip'"),
+    (BINARY, {"backend": "gurobi"}, InvalidArgumentError,
+     "backend must be one of 'maxsat', 'cpsat', 'mip'"),
     (BINARY, {"objective": "l2"}, InvalidArgumentError, "objective must be 'feasible', 'l1'"),
     (BINARY, {"time_limit": 0}, InvalidArgumentError, "time_limit must be positive"),
     (BINARY, {"time_limit": "1"}, InvalidArgumentError, "time_limit must be a number"),
@@ -39,6 +40,10 @@ BAD = [
      "needs a binary or integer latent domain.*use backend='mip'"),
     (LEAKY, {"backend": "cpsat"}, UnsupportedProblemError, "leaky ReLU.*use backend='mip'"),
     (FLOATS, {"backend": "cpsat"}, UnsupportedProblemError, "non-integer entries"),
+    (REAL, {"backend": "maxsat"}, UnsupportedProblemError, "maxsat backend needs a binary or "
+     "integer latent domain"),
+    (LEAKY, {"backend": "maxsat"}, UnsupportedProblemError, "leaky ReLU.*use backend='mip'"),
+    (FLOATS, {"backend": "maxsat"}, UnsupportedProblemError, "non-integer entries"),
     (UNBOUNDED, {"backend": "mip"}, UnsupportedProblemError,
      r"needs a bounded latent box: z\[1\] has bounds \[-inf, 1.0\]"),
 ]

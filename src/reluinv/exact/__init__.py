@@ -1,12 +1,15 @@
-"""Exact inversion of ReLU networks with OR-Tools, every answer verified.
+"""Exact inversion of ReLU networks with OR-Tools and python-sat, every answer verified.
 
 Modules, in the order data flows through them:
 
 * :mod:`~reluinv.exact.bounds`: interval (and LP) bounds on every pre-activation and the
   unit phases they prove;
 * :mod:`~reluinv.exact.encodings`: the registry of ReLU encodings, by name;
-* :mod:`~reluinv.exact.cpsat` / :mod:`~reluinv.exact.mip`: one module per backend, each
-  turning an :class:`~reluinv.problem.InversionProblem` into a solver model;
+* :mod:`~reluinv.exact.cpsat` / :mod:`~reluinv.exact.mip` /
+  :mod:`~reluinv.exact.maxsat_backend`: one module per backend, each turning an
+  :class:`~reluinv.problem.InversionProblem` into a solver model (the last through
+  :mod:`~reluinv.exact.order_cnf`, a CNF compilation, and
+  :mod:`~reluinv.exact.pysat_calls`, interruptible python-sat calls);
 * :mod:`~reluinv.exact.verify`: the forward pass re-checks every returned latent code;
 * :mod:`~reluinv.exact.result`: frozen result objects with status enums;
 * :mod:`~reluinv.exact.solve`: :func:`solve_exact` and :func:`certify_unique`.

@@ -30,6 +30,14 @@ MIP encodings (float ``t``, ``y``; ReLU or leaky ReLU with slope ``alpha``, ``0`
 
     With ``alpha = 0`` this is the classic ``y <= t - lo (1 - a)``, ``y <= hi a``. The
     constants are the interval (or LP) bounds, never an arbitrary large number.
+
+MaxSAT encodings (``t`` an order-encoded integer, :mod:`reluinv.exact.order_cnf`; ReLU):
+
+``order``
+    ``y = max(t, 0)`` takes the values ``{0} u {t_i > 0}`` and shares ``t``'s literals,
+    ``[y >= c] = [t >= c]`` for ``c > 0``: no clause and no new variable. The phase
+    variable is ``[t >= 1]``. Unlike the other backends this entry sees every unit, stable
+    ones too (for them it is the identity or the constant 0).
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ __all__ = [
     "get_encoding",
 ]
 
-BackendName = Literal["cpsat", "mip"]
+BackendName = Literal["cpsat", "mip", "maxsat"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,17 @@ def _mip_big_m(solver: Any, t: Any, lo: float, hi: float, alpha: float, name: st
     return UnitVars(y, a)
 
 
+# -- MaxSAT (order encoding) ------------------------------------------------------------
+
+
+def _maxsat_order(builder: Any, t: Any, lo: int, hi: int, alpha: float,
+                  name: str) -> UnitVars:
+    from reluinv.exact.order_cnf import relu
+
+    active = t.geq(1)
+    return UnitVars(relu(t), None if isinstance(active, bool) else active)
+
+
 ENCODINGS: Mapping[tuple[BackendName, str], ReluEncoding] = MappingProxyType({
     ("cpsat", "max_equality"): ReluEncoding(
         "max_equality", "cpsat", "y = max(t, 0) by add_max_equality, no Boolean",
@@ -148,11 +167,14 @@ ENCODINGS: Mapping[tuple[BackendName, str], ReluEncoding] = MappingProxyType({
     ("mip", "big_m"): ReluEncoding(
         "big_m", "mip", "linear big-M with bound constants and binary a (ReLU, leaky ReLU)",
         _mip_big_m, uses_phase_variable=True),
+    ("maxsat", "order"): ReluEncoding(
+        "order", "maxsat", "order-encoded t; y = max(t, 0) shares t's literals, no clause",
+        _maxsat_order, uses_phase_variable=False),
 })
 
 #: The encoding each backend uses when none is named (the fastest measured).
 DEFAULT_ENCODING: Mapping[BackendName, str] = MappingProxyType(
-    {"cpsat": "max_equality", "mip": "big_m"}
+    {"cpsat": "max_equality", "mip": "big_m", "maxsat": "order"}
 )
 
 

@@ -110,7 +110,7 @@ class ExactResult:
         True when ``z`` is in the domain and the recomputed residual / objective matches
         the solver's claim (exactly, or within ``tolerance``). False without ``z``.
     backend:
-        ``"cpsat"`` or ``"mip"``.
+        ``"maxsat"``, ``"cpsat"`` or ``"mip"``.
     message:
         The solver's own status text and notes (why something was not verified, ...).
     objective_kind:
@@ -118,7 +118,8 @@ class ExactResult:
     encoding:
         The name of the ReLU encoding used (see :mod:`reluinv.exact.encodings`).
     solver:
-        The underlying engine (``"CP-SAT"``, ``"SCIP"``, ``"HIGHS"``).
+        The underlying engine (``"CP-SAT"``, ``"SCIP"``, ``"HIGHS"``, ``"RC2"``,
+        ``"CaDiCaL"``).
     solver_objective:
         The objective value the solver reported, before verification.
     verification:

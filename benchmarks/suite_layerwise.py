@@ -1,0 +1,168 @@
+"""Layer-wise inversion, realizable case, against the least-squares floor and gradient descent.
+
+Random nets with ``N(0, 1/n_i)`` weights and no bias (``reluinv.random_network``), a planted
+``z* ~ N(0, I)``, ``x = G(z*)``. Per trial, interleaved in this process:
+
+* ``floor``: one ``numpy.linalg.lstsq`` per layer on the rows that carry an equation
+  (ReLU: the active rows ``y_j > tau``; leaky ReLU: every row, with ``s^{-1}(y)``), nothing
+  else: no rank check, no feasibility check, no forward verification;
+* ``layerwise``: ``invert_layerwise(net, x)`` with all its checks (rank, inequality rows,
+  forward verification, exact re-check on integer nets);
+* ``gradient``: ``invert_gradient`` (Adam, restarts), which stops as soon as its forward
+  residual passes the same acceptance test as the layer-wise answer, or after its step
+  budget (then its best point is reported).
+
+Reported: median seconds, ratios of medians, median relative error ``||z - z*|| / ||z*||``,
+and the share of the layer-wise time spent outside the per-layer solves (the final
+forward verification). Peak memory of the largest case is measured in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import Table, median
+from reluinv import LayerwiseStatus, ReluNetwork, invert_gradient, invert_layerwise, plant
+from reluinv import random_network as make_network
+from reluinv.layerwise import ACTIVE_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Shape:
+    sizes: tuple[int, ...]
+    activation: Any  # "relu" or ("leaky_relu", slope)
+    trials: int
+    gradient_trials: int
+    gradient_steps: int
+
+    @property
+    def label(self) -> str:
+        name = "relu" if self.activation == "relu" else f"leaky {self.activation[1]:g}"
+        return " x ".join(map(str, self.sizes)) + f" {name}"
+
+
+def shapes(quick: bool) -> list[Shape]:
+    leaky = ("leaky_relu", 0.1)
+    if quick:
+        return [Shape((20, 100, 500), "relu", 5, 2, 3000),
+                Shape((20, 60, 784), "relu", 5, 2, 3000),
+                Shape((100, 500, 2500), "relu", 3, 1, 500),
+                Shape((250, 1000, 4000), "relu", 3, 1, 200),
+                Shape((20, 200, 500, 784), leaky, 5, 2, 3000)]
+    return [Shape((20, 100, 500), "relu", 21, 5, 3000),
+            Shape((20, 60, 784), "relu", 21, 5, 3000),
+            Shape((100, 500, 2500), "relu", 11, 3, 1000),
+            Shape((250, 1000, 4000), "relu", 7, 2, 300),
+            Shape((20, 200, 500, 784), leaky, 21, 5, 3000)]
+
+
+def lstsq_floor(net: ReluNetwork, x: np.ndarray) -> tuple[np.ndarray, float]:
+    """One least-squares solve per layer on the rows that carry an equation."""
+    started = time.perf_counter()
+    y = x
+    leaky = net.activation == "leaky_relu"
+    for W in reversed(net.weights):
+        A = np.asarray(W)
+        if leaky:
+            y = np.linalg.lstsq(A, np.where(y >= 0, y, y / net.slope), rcond=None)[0]
+        else:
+            active = y > ACTIVE_THRESHOLD
+            y = np.linalg.lstsq(A[active], y[active], rcond=None)[0]
+    return y, time.perf_counter() - started
+
+
+def run(quick: bool, seed: int) -> list[Table]:
+    table = Table("Layer-wise inversion (realizable) vs lstsq floor and gradient descent",
+                  ["shape", "trials", "floor s", "layerwise s", "x floor", "verify share",
+                   "recovered", "lw rel err", "floor rel err", "gd trials", "gd s",
+                   "gd / lw", "gd recovered", "gd rel err"])
+    table.header()
+    for shape in shapes(quick):
+        warm = make_network(list(shape.sizes), activation=shape.activation,
+                            rng=np.random.default_rng(seed + 999))
+        invert_layerwise(warm, plant(warm, rng=np.random.default_rng(seed + 998)).observation)
+        floor_s, lw_s, verify_share, lw_err, floor_err, gd_s, gd_err = ([] for _ in range(7))
+        recovered = gd_recovered = 0
+        for trial in range(shape.trials):
+            net = make_network(list(shape.sizes), activation=shape.activation,
+                               rng=np.random.default_rng(seed + trial))
+            instance = plant(net, rng=np.random.default_rng(seed + 10_000 + trial))
+            x = instance.observation
+            # alternate the order so that neither method always runs on a warm cache
+            runs = ["floor", "layerwise"] if trial % 2 == 0 else ["layerwise", "floor"]
+            for name in runs:
+                if name == "floor":
+                    z, seconds = lstsq_floor(net, x)
+                    floor_s.append(seconds)
+                    floor_err.append(instance.relative_error(z))
+                else:
+                    result = invert_layerwise(net, x)
+                    lw_s.append(result.seconds)
+                    layers = sum(d.seconds for d in result.layers)
+                    verify_share.append(1.0 - layers / result.seconds)
+                    recovered += int(result.status is LayerwiseStatus.RECOVERED)
+                    lw_err.append(instance.relative_error(result.z) if result.z is not None
+                                  else float("nan"))
+            if trial < shape.gradient_trials:
+                gd = invert_gradient(net, x, steps=shape.gradient_steps,
+                                     rng=np.random.default_rng(seed + 20_000 + trial))
+                gd_s.append(gd.seconds)
+                gd_err.append(instance.relative_error(gd.z))
+                gd_recovered += int(gd.status is LayerwiseStatus.RECOVERED)
+        table.add({
+            "shape": shape.label, "trials": shape.trials,
+            "floor s": median(floor_s), "layerwise s": median(lw_s),
+            "x floor": median(lw_s) / median(floor_s),
+            "verify share": median(verify_share),
+            "recovered": f"{recovered}/{shape.trials}",
+            "lw rel err": median(lw_err), "floor rel err": median(floor_err),
+            "gd trials": f"{len(gd_s)} ({shape.gradient_steps} steps)",
+            "gd s": median(gd_s), "gd / lw": median(gd_s) / median(lw_s),
+            "gd recovered": f"{gd_recovered}/{len(gd_s)}", "gd rel err": median(gd_err),
+        })
+    return [table, peak_memory(seed)]
+
+
+_MEMORY_SCRIPT = """
+import json, resource, sys, tracemalloc
+import numpy as np
+from reluinv import invert_layerwise, plant, random_network
+sizes, seed = json.loads(sys.argv[1])
+net = random_network(sizes, rng=np.random.default_rng(seed))
+x = plant(net, rng=np.random.default_rng(seed + 1)).observation
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
+result = invert_layerwise(net, x)
+current, peak = tracemalloc.get_traced_memory()
+tracemalloc.stop()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+weights = sum(w.nbytes for w in net.weights)
+print(json.dumps({"status": result.status.name, "tracemalloc_peak_mb": peak / 2**20,
+                  "maxrss_before_mb": before / 1024, "maxrss_after_mb": after / 1024,
+                  "weights_mb": weights / 2**20}))
+"""
+
+
+def peak_memory(seed: int) -> Table:
+    """Peak memory of one inversion of the largest case, in a fresh child process."""
+    table = Table("Peak memory, largest layer-wise case (child process)",
+                  ["shape", "status", "weights MB", "tracemalloc peak MB",
+                   "maxrss before MB", "maxrss after MB"])
+    table.header()
+    sizes = [250, 1000, 4000]
+    out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, json.dumps([sizes, seed])],
+                         capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout)
+    table.add({"shape": " x ".join(map(str, sizes)), "status": data["status"],
+               "weights MB": data["weights_mb"],
+               "tracemalloc peak MB": data["tracemalloc_peak_mb"],
+               "maxrss before MB": data["maxrss_before_mb"],
+               "maxrss after MB": data["maxrss_after_mb"]})
+    return table
