@@ -36,6 +36,9 @@ Exact: TypeAlias = int | Fraction
 
 _FORMAT_VERSION = 1
 
+#: Integer products and sums stay exact in int64 below this magnitude.
+_INT64_EXACT_LIMIT = 2**62
+
 
 def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"], float]:
     if activation == "relu":
@@ -146,6 +149,7 @@ class ReluNetwork:
         self._float_weights = tuple(np.asarray(w, dtype=np.float64) for w in ws)
         self._float_biases = tuple(np.asarray(b, dtype=np.float64) for b in bs)
         self._exact_layers: list[tuple[list[list[Exact]], list[Exact]]] | None = None
+        self._int64_row_bounds: list[tuple[int, int]] | None = None
 
     # -- description -------------------------------------------------------------------
 
@@ -264,12 +268,44 @@ class ReluNetwork:
                 for w, b in zip(self.weights, self.biases, strict=True)
             ]
         out: list[list[Exact]] = []
-        for rows, bias in self._exact_layers:
-            pre = [sum((wij * hj for wij, hj in zip(row, h, strict=True)), bi)
-                   for row, bi in zip(rows, bias, strict=True)]
+        for i, (rows, bias) in enumerate(self._exact_layers):
+            pre = self._int64_layer(i, h)
+            if pre is None:
+                pre = [sum((wij * hj for wij, hj in zip(row, h, strict=True)), bi)
+                       for row, bi in zip(rows, bias, strict=True)]
             out.append(pre)
             h = [self._exact_activate(t) for t in pre]
         return out
+
+    def _int64_layer(self, i: int, h: list[Exact]) -> list[Exact] | None:
+        """Layer ``i``'s pre-activation computed in int64, when that is provably exact.
+
+        Used for integer weights and biases on an integer input when every partial sum is
+        bounded by ``max|h| * max_row sum|W_row| + max|b| < 2**62`` (computed in Python
+        integers, so the bound itself cannot overflow). ``None`` when the fast path does not
+        apply; the caller then sums in Python integers / Fractions.
+        """
+        w, b = self.weights[i], self.biases[i]
+        if not (np.issubdtype(w.dtype, np.integer) and np.issubdtype(b.dtype, np.integer)):
+            return None
+        if not all(type(v) is int for v in h):
+            return None
+        if self._int64_row_bounds is None:
+            self._int64_row_bounds = [
+                # object arrays: the bounds are summed in Python integers, never overflow
+                (int(np.abs(wi.astype(object)).sum(axis=1).max(initial=0)),
+                 int(np.abs(bi.astype(object)).max(initial=0)))
+                for wi, bi in zip(self.weights, self.biases, strict=True)
+                if np.issubdtype(wi.dtype, np.integer)
+            ] if all(np.issubdtype(wi.dtype, np.integer) for wi in self.weights) else []
+        if i >= len(self._int64_row_bounds):
+            return None
+        row_sum, bias_max = self._int64_row_bounds[i]
+        h_max = max((abs(int(v)) for v in h), default=0)
+        if h_max * row_sum + bias_max >= _INT64_EXACT_LIMIT:
+            return None
+        result: list[Exact] = (w @ np.asarray(h, dtype=np.int64) + b).tolist()
+        return result
 
     def forward_exact(self, z: Sequence[Exact] | npt.ArrayLike) -> list[Exact]:
         """``G(z)`` in exact rational arithmetic: Python ``int`` where everything is an
