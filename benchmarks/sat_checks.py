@@ -19,25 +19,7 @@ import itertools
 import numpy as np
 
 from reluinv import Formula, SatStatus, certify_maxsat_optimum, solve_maxsat, solve_sat
-
-
-def pigeonhole(holes: int) -> Formula:
-    """PHP(holes + 1, holes): variable ``p * holes + h + 1`` puts pigeon p in hole h."""
-    pigeons = holes + 1
-    clauses = [tuple(p * holes + h + 1 for h in range(holes)) for p in range(pigeons)]
-    clauses += [(-(p * holes + h + 1), -(q * holes + h + 1))
-                for h in range(holes) for p, q in itertools.combinations(range(pigeons), 2)]
-    return Formula(pigeons * holes, tuple(clauses))
-
-
-def random_3cnf(num_vars: int, num_clauses: int, rng: np.random.Generator) -> Formula:
-    """Uniform random 3-CNF: three distinct variables per clause, random signs."""
-    clauses = []
-    for _ in range(num_clauses):
-        chosen = rng.choice(num_vars, size=3, replace=False) + 1
-        signs = rng.choice([-1, 1], size=3)
-        clauses.append(tuple(int(v * s) for v, s in zip(chosen, signs, strict=True)))
-    return Formula(num_vars, tuple(clauses))
+from reluinv.instances import pigeonhole, random_kcnf
 
 
 def sat_line(name: str, formula: Formula, proof_time_limit: float) -> None:
@@ -63,7 +45,7 @@ def main() -> None:
 
     found = 0
     for draw in itertools.count():
-        formula = random_3cnf(100, 426, rng)
+        formula = random_kcnf(100, 426, rng=rng)
         if solve_sat(formula, proof=False).status is not SatStatus.UNSATISFIABLE:
             continue
         sat_line(f"3cnf k=100 r=4.26 #{draw}", formula, args.proof_time_limit)
@@ -72,7 +54,7 @@ def main() -> None:
             break
 
     for ratio, k in itertools.product((6, 8), (30, 40, 50, 60)):
-        formula = random_3cnf(k, ratio * k, rng)
+        formula = random_kcnf(k, ratio * k, rng=rng)
         r = solve_maxsat(formula)
         assert r.cost is not None
         assert r.model is not None
