@@ -20,6 +20,7 @@ naming the file and the problem, and the run goes on.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import multiprocessing
@@ -57,6 +58,9 @@ FORMULA_SUFFIXES = tuple(
 
 #: Record verdicts, in the order summaries list them.
 VERDICTS = ("agree", "disagree", "unknown", "error")
+
+#: ``prctl`` option that sets the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
 
 #: Default size limit of one input file, in bytes (compressed size for compressed files).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -286,6 +290,17 @@ def _error_record(path: Path, message: str, **extra: Any) -> dict[str, Any]:
     return {"path": str(path), "verdict": "error", "error": message, **extra}
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in a child process
+    """Ask Linux to kill this worker when the parent dies (``PR_SET_PDEATHSIG``): having
+    left the parent's process group, a worker would otherwise outlive a killed run. Where
+    ``prctl`` is not available the worker just finishes its instance and exits."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+
+
 def _worker(
     connection: multiprocessing.connection.Connection,
     check: CheckFunction,
@@ -300,6 +315,7 @@ def _worker(
     # early and the worker would report a cut-short answer as if it were the instance's.
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     try:
         record = check(path, time_limit=time_limit, family=family, **check_options)
     except Exception as exc:  # any failure of one instance becomes its error record

@@ -220,3 +220,36 @@ def test_cli_validate_with_the_real_check(corpus: Path, tmp_path: Path) -> None:
                 stdout=io.StringIO(), stderr=io.StringIO())
     assert again == 1
     assert len(ResultsFile(out).read()) == len(FILES)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as stream:
+            return [int(p) for p in stream.read().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_workers_do_not_outlive_a_killed_run(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "sat" / "hang.cnf").write_text("p cnf 1 1\n1 0\n")
+    script = (
+        "import sys; from reluinv.validate import run_validation; "
+        "from tests.integration.validation_checks import hanging_check; "
+        "run_validation([sys.argv[1]], out=sys.argv[2], check=hanging_check)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, str(corpus / "sat"),
+                                str(tmp_path / "r.jsonl")], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and not workers:
+        workers = _children(process.pid)  # hang.cnf sorts first: this worker never ends
+        time.sleep(0.05)
+    assert workers
+    time.sleep(0.5)  # let the worker settle into its check
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{w}").exists() for w in workers)
