@@ -224,9 +224,7 @@ def solve_cpsat(
             bad = int(observed[np.flatnonzero(x[observed] != np.round(x[observed]))[0]])
             reason = f"target x[{bad}] = {x[bad]} is not an integer, but G(z) is"
         if reason is not None:
-            return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
-                               seconds=time.perf_counter() - start, verified=False,
-                               message=f"infeasible by the target: {reason}", **base)
+            return ExactResult.infeasible_by_target(reason, time.perf_counter() - start, **base)
     elif not np.all(x[observed] == np.round(x[observed])):
         raise UnsupportedProblemError(
             "the cpsat backend needs an integer target for objectives 'l1' and 'linf': "

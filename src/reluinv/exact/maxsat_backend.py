@@ -137,9 +137,7 @@ def solve_maxsat_backend(
     if realizable:
         _, reason = output_fixes(problem)
         if reason is not None:
-            return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
-                               seconds=time.perf_counter() - start, verified=False,
-                               message=f"infeasible by the target: {reason}", **base)
+            return ExactResult.infeasible_by_target(reason, time.perf_counter() - start, **base)
     output_needs = None
     if realizable:  # only [t >= x] and [t >= x + 1] (x > 0), or [t >= 1] (x = 0)
         output_needs = {f.unit: (1, 1) if f.pre is None else (int(f.pre), int(f.pre) + 1)

@@ -292,9 +292,7 @@ def solve_mip(
     if realizable:
         _, reason = output_fixes(problem)
         if reason is not None:
-            return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
-                               seconds=time.perf_counter() - start, verified=False,
-                               message=f"infeasible by the target: {reason}", **base)
+            return ExactResult.infeasible_by_target(reason, time.perf_counter() - start, **base)
     bounds = _bounds(problem, bound_tightening, realizable=realizable)
     form = _build(problem, chosen, bounds, realizable=realizable, engine=mip_solver,
                   minimise_error=objective in ("l1", "linf"))

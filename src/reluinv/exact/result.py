@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -151,6 +151,14 @@ class ExactResult:
     def found(self) -> bool:
         """Whether a latent code was returned."""
         return self.z is not None
+
+    @classmethod
+    def infeasible_by_target(cls, reason: str, seconds: float, **fields: Any) -> ExactResult:
+        """INFEASIBLE without a solver call: the target itself rules every ``z`` out (for
+        example a negative observed ReLU output); ``reason`` says which entry and why."""
+        return cls(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
+                   seconds=seconds, verified=False,
+                   message=f"infeasible by the target: {reason}", **fields)
 
 
 class UniquenessStatus(enum.Enum):
