@@ -28,7 +28,7 @@ from reluinv import plant, random_network
 
 
 def linf_lp(W: np.ndarray, y: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
-    """``A_ub [h; eps] <= b_ub`` of the l_inf layer LP (see reluinv.layerwise)."""
+    """``A_ub [h; eps] <= b_ub`` of the l_inf layer LP (see reluinv.layerwise.inverter)."""
     m, _ = W.shape
     act = y > tau
     column = -np.ones((m, 1))

@@ -36,7 +36,7 @@ from reluinv import (
     plant,
 )
 from reluinv import random_network as make_network
-from reluinv.layerwise import ACTIVE_THRESHOLD
+from reluinv.layerwise.inverter import ACTIVE_THRESHOLD
 
 
 def lstsq_floor(net: ReluNetwork, x: np.ndarray) -> tuple[np.ndarray, float]:

@@ -19,7 +19,7 @@ import itertools
 import numpy as np
 
 from reluinv import Formula, SatStatus, certify_maxsat_optimum, solve_maxsat, solve_sat
-from reluinv.instances import pigeonhole, random_kcnf
+from reluinv.validation.generators import pigeonhole, random_kcnf
 
 
 def sat_line(name: str, formula: Formula, proof_time_limit: float) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from benchmarks.common import Table, median
 from reluinv import LayerwiseStatus, ReluNetwork, invert_gradient, invert_layerwise, plant
 from reluinv import random_network as make_network
-from reluinv.layerwise import ACTIVE_THRESHOLD
+from reluinv.layerwise.inverter import ACTIVE_THRESHOLD
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Validation throughput: instances per second of ``run_validation`` with 1 and 2 workers.
 
-The instances are the bundled ``instances/`` folder when it exists, else ``examples/`` plus
+The instances are the bundled set (:func:`reluinv.validation.bundled.bundled_instances`)
+when it is installed, else ``examples/`` plus
 random 3-CNF formulas at ratio 4.26 (``benchmarks/exact_vs_rc2.py``'s generator, seeded,
 written to a temporary folder). Each configuration (binary-latent exact backend of
 ``check_instance``, number of workers) validates the same files with the same per-instance
@@ -19,15 +20,16 @@ import numpy as np
 from benchmarks.common import Table, median
 from benchmarks.exact_vs_rc2 import random_3cnf
 from reluinv import write_dimacs
-from reluinv.validate import ValidationOptions, run_validation
+from reluinv.validation.bundled import bundled_instances
+from reluinv.validation.runner import ValidationOptions, run_validation
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def instance_paths(folder: Path, quick: bool, seed: int) -> tuple[list[Path], str]:
-    bundled = ROOT / "instances"
+    bundled = bundled_instances()
     if bundled.is_dir() and any(bundled.iterdir()):
-        return [bundled], "instances/"
+        return [bundled], "the bundled set"
     ks = (20, 25) if quick else (20, 30, 40)
     paths: list[Path] = [ROOT / "examples"]
     for k in ks:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 
-from reluinv.formula import Formula
-from reluinv.instances import pigeonhole
+from reluinv.data.formula import Formula
+from reluinv.validation.generators import pigeonhole
 
 __all__ = ["brute_force_minimum", "pigeonhole"]
 

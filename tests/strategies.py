@@ -13,9 +13,9 @@ import numpy as np
 import numpy.typing as npt
 from hypothesis import strategies as st
 
-from reluinv.formula import Formula
-from reluinv.network import ActivationSpec, ReluNetwork
-from reluinv.problem import InversionProblem, LatentDomain
+from reluinv.data.formula import Formula
+from reluinv.data.network import ActivationSpec, ReluNetwork
+from reluinv.data.problem import InversionProblem, LatentDomain
 
 
 @st.composite

@@ -8,13 +8,14 @@ polynomial-time layer-wise inverter for expanding networks.
 The public surface is re-exported here; see ``__all__``.
 """
 
-from reluinv import lemmas
 from reluinv._version import __version__
-from reluinv.baselines import GradientResult, invert_gradient
-from reluinv.check import check_instance
+from reluinv.data.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
+from reluinv.data.network import ReluNetwork
+from reluinv.data.problem import InversionProblem, LatentDomain
 from reluinv.errors import (
     DimacsError,
     InvalidArgumentError,
+    InvalidTypeError,
     NonFiniteError,
     ProblemFileError,
     ReluinvError,
@@ -31,15 +32,27 @@ from reluinv.exact import (
     certify_unique,
     solve_exact,
 )
-from reluinv.farkas import FarkasCertificate
-from reluinv.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
-from reluinv.layerwise import (
+from reluinv.layerwise.farkas import FarkasCertificate
+from reluinv.layerwise.gradient import GradientResult, invert_gradient
+from reluinv.layerwise.inverter import (
     LayerDiagnostic,
     LayerwiseResult,
     LayerwiseStatus,
     invert_layerwise,
 )
-from reluinv.lemmas import (
+from reluinv.layerwise.random_nets import PlantedInstance, noise, plant, random_network
+from reluinv.oracles.maxsat import (
+    MaxSatCertificate,
+    MaxSatResult,
+    MaxSatStatus,
+    certify_maxsat_optimum,
+    solve_maxsat,
+)
+from reluinv.oracles.proofcheck import PROOF_CHECKER, ProofCheck, check_drup_proof
+from reluinv.oracles.sat import SAT_SOLVERS, SatResult, SatStatus, solve_sat
+from reluinv.reduction import lemmas
+from reluinv.reduction.construction import decode, encode, lift
+from reluinv.reduction.lemmas import (
     LemmaStatus,
     check_binary_forcing,
     check_cube,
@@ -48,19 +61,7 @@ from reluinv.lemmas import (
     check_realizability,
     check_rounding,
 )
-from reluinv.maxsat import (
-    MaxSatCertificate,
-    MaxSatResult,
-    MaxSatStatus,
-    certify_maxsat_optimum,
-    solve_maxsat,
-)
-from reluinv.network import ReluNetwork
-from reluinv.problem import InversionProblem, LatentDomain
-from reluinv.proofcheck import PROOF_CHECKER, ProofCheck, check_drup_proof
-from reluinv.random_nets import PlantedInstance, noise, plant, random_network
-from reluinv.reduction import decode, encode, lift
-from reluinv.sat import SAT_SOLVERS, SatResult, SatStatus, solve_sat
+from reluinv.validation.check import check_instance
 
 __all__ = [
     "EXACT_BACKENDS",
@@ -72,6 +73,7 @@ __all__ = [
     "Formula",
     "GradientResult",
     "InvalidArgumentError",
+    "InvalidTypeError",
     "InversionProblem",
     "LatentDomain",
     "LayerDiagnostic",

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "DimacsError",
     "InvalidArgumentError",
+    "InvalidTypeError",
     "NonFiniteError",
     "ProblemFileError",
     "ReluinvError",
@@ -48,6 +49,10 @@ class DimacsError(ReluinvError, ValueError):
 
 class InvalidArgumentError(ReluinvError, ValueError):
     """An argument has a value outside what the function accepts."""
+
+
+class InvalidTypeError(ReluinvError, TypeError):
+    """An argument is of the wrong kind (a string where a number of seconds is expected)."""
 
 
 class ShapeError(ReluinvError, ValueError):

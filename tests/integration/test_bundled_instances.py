@@ -11,10 +11,16 @@ import numpy as np
 import pytest
 
 from reluinv import Formula, read_dimacs
-from reluinv.bundled import FAMILIES, MANIFEST_NAME, linear_search_cost, satisfiable
 from reluinv.cli import run
+from reluinv.validation.bundled import (
+    FAMILIES,
+    MANIFEST_NAME,
+    bundled_instances,
+    linear_search_cost,
+    satisfiable,
+)
 
-INSTANCES = Path(__file__).resolve().parents[2] / "instances"
+INSTANCES = bundled_instances()
 MANIFEST = json.loads((INSTANCES / MANIFEST_NAME).read_text())
 FILES = sorted(MANIFEST["files"])
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import reluinv.check as check_module
+import reluinv.validation.check as check_module
 from reluinv import Formula, encode, parse_dimacs
-from reluinv.check import check_instance
-from reluinv.problem import InversionProblem
+from reluinv.data.problem import InversionProblem
+from reluinv.validation.check import check_instance
 from tests.strategies import formulas
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -11,7 +11,7 @@ import pytest
 
 from reluinv import InversionProblem, encode, read_dimacs
 from reluinv.cli import run
-from reluinv.lemmas import check_cube
+from reluinv.reduction.lemmas import check_cube
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from reluinv.cli import run
-from reluinv.validate import (
+from reluinv.validation.runner import (
     Progress,
     ResultsFile,
     ValidationOptions,
@@ -147,7 +147,7 @@ def test_killed_process_leaves_a_valid_file_and_resume_completes(corpus: Path, t
         (corpus / "sat" / f"extra{i}.cnf").write_text(f"p cnf 2 1\n{1 + i % 2} 0\n")
     out = tmp_path / "r.jsonl"
     script = (
-        "import sys; from reluinv.validate import run_validation; "
+        "import sys; from reluinv.validation.runner import run_validation; "
         "from tests.integration.validation_checks import slow_check; "
         "run_validation([sys.argv[1]], out=sys.argv[2], check=slow_check)"
     )
@@ -234,7 +234,7 @@ def _children(pid: int) -> list[int]:
 def test_workers_do_not_outlive_a_killed_run(corpus: Path, tmp_path: Path) -> None:
     (corpus / "sat" / "hang.cnf").write_text("p cnf 1 1\n1 0\n")
     script = (
-        "import sys; from reluinv.validate import run_validation; "
+        "import sys; from reluinv.validation.runner import run_validation; "
         "from tests.integration.validation_checks import hanging_check; "
         "run_validation([sys.argv[1]], out=sys.argv[2], check=hanging_check)"
     )

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 
 import reluinv as ri
-from reluinv.formula import Formula
+from reluinv.data.formula import Formula
 from tests.strategies import formulas
 
 SMALL = formulas(max_vars=5, max_clauses=7)

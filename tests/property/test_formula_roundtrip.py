@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from reluinv import ReluNetwork, format_dimacs, parse_dimacs
-from reluinv.formula import Formula
+from reluinv.data.formula import Formula
 from tests.strategies import formulas
 
 

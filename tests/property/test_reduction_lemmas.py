@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, find, given, settings
@@ -28,8 +27,9 @@ from reluinv import (
     encode,
     read_dimacs,
 )
-from reluinv.lemmas import LemmaStatus
-from reluinv.reduction import lam_lower_bound
+from reluinv.reduction.construction import lam_lower_bound
+from reluinv.reduction.lemmas import LemmaStatus
+from reluinv.validation.bundled import bundled_instances
 from tests.strategies import binary_points, formulas, planted_formulas, real_points
 
 LATENTS = ["binary", "real"]
@@ -66,7 +66,7 @@ def test_l1_and_l2_at_every_vertex(latent: str, formula: Formula) -> None:
     assert cube.num_preimages == cube.num_satisfying == brute.count(0)
 
 
-BUNDLED = Path(__file__).resolve().parents[2] / "instances"
+BUNDLED = bundled_instances()
 BUNDLED_AT_MOST_K = sorted(
     str(path.relative_to(BUNDLED)) for path in BUNDLED.glob("*/*cnf")
     if read_dimacs(path).num_vars <= EXHAUSTIVE_K

@@ -14,7 +14,7 @@ from reluinv import (
     invert_gradient,
     random_network,
 )
-from reluinv.baselines import loss_and_gradient
+from reluinv.layerwise.gradient import loss_and_gradient
 
 FD_STEP = 1e-6
 

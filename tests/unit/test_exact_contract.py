@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import reluinv as ri
-from reluinv.formula import Formula
+from reluinv.data.formula import Formula
 
 SAT = ri.parse_dimacs("p cnf 3 3\n1 2 0\n-1 3 0\n-2 -3 0\n")
 UNSAT = ri.parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n")

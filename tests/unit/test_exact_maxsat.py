@@ -80,7 +80,7 @@ def test_an_interrupted_linf_search_keeps_its_incumbent_and_proven_bound() -> No
 
 @pytest.mark.parametrize("backend", ["maxsat", "cpsat"])
 def test_check_instance_runs_the_binary_latent_on_the_chosen_backend(backend: str) -> None:
-    from reluinv.check import check_instance
+    from reluinv.validation.check import check_instance
 
     default = backend == "maxsat"
     record = (check_instance(SAT, layerwise=False) if default

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from reluinv import Formula, InvalidArgumentError
-from reluinv.instances import (
+from reluinv.validation.generators import (
     partial_weighted_max3sat,
     pigeonhole,
     random_kcnf,

@@ -20,7 +20,7 @@ from reluinv import (
     plant,
     random_network,
 )
-from reluinv.farkas import check_farkas_ray, find_farkas_ray
+from reluinv.layerwise.farkas import check_farkas_ray, find_farkas_ray
 
 RECOVERED = LayerwiseStatus.RECOVERED
 NO_PREIMAGE = LayerwiseStatus.NO_PREIMAGE

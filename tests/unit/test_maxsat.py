@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import reluinv._tasks
+import reluinv.oracles._tasks
 from reluinv import (
     Formula,
     MaxSatStatus,
@@ -15,7 +15,7 @@ from reluinv import (
     solve_maxsat,
 )
 from reluinv.errors import InvalidArgumentError, SolverError
-from reluinv.maxsat import lower_bound_encoding
+from reluinv.oracles.maxsat import lower_bound_encoding
 from tests.sat_instances import brute_force_minimum, pigeonhole
 
 # Hard clauses 1 and -1 clash; soft 3: (2), soft 2: (-2). Hard weight 1 + 5 = 6.
@@ -83,7 +83,7 @@ def test_a_time_limit_that_suffices_gives_the_optimum() -> None:
 
 
 def test_a_cost_that_disagrees_with_the_model_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reluinv._tasks, "rc2_optimum", lambda *args: (0, [1], True))
+    monkeypatch.setattr(reluinv.oracles._tasks, "rc2_optimum", lambda *args: (0, [1], True))
     with pytest.raises(SolverError, match="falsifies weight 1"):
         solve_maxsat(parse_dimacs("p cnf 1 1\n-1 0\n"))
 

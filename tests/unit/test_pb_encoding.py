@@ -9,7 +9,7 @@ import pytest
 from pysat.solvers import Solver
 
 from reluinv.errors import InvalidArgumentError
-from reluinv.pb_encoding import atmost_weighted
+from reluinv.oracles.pb_encoding import atmost_weighted
 
 
 def _extends(clauses: list[list[int]], fixed: list[int]) -> bool:

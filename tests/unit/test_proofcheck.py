@@ -8,7 +8,7 @@ import pytest
 from pysat.solvers import Solver
 
 from reluinv.errors import InvalidArgumentError
-from reluinv.proofcheck import PROOF_CHECKER, check_drup_proof, parse_drup_lines
+from reluinv.oracles.proofcheck import PROOF_CHECKER, check_drup_proof, parse_drup_lines
 from tests.sat_instances import pigeonhole
 
 XOR2 = [[1, 2], [-1, 2], [1, -2], [-1, -2]]  # unsatisfiable; "2 0" then "0" refutes it

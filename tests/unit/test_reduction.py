@@ -18,7 +18,7 @@ from reluinv import (
     lift,
     parse_dimacs,
 )
-from reluinv.reduction import (
+from reluinv.reduction.construction import (
     MAX_ENCODABLE_WEIGHT,
     REAL_LATENT_BOX,
     lam_lower_bound,

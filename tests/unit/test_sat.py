@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-import reluinv._tasks
+import reluinv.oracles._tasks
 from reluinv import Formula, SatStatus, parse_dimacs, solve_sat
 from reluinv.errors import InvalidArgumentError, SolverError
-from reluinv.sat import SAT_SOLVERS, assignment_from_model
+from reluinv.oracles.sat import SAT_SOLVERS, assignment_from_model
 from tests.sat_instances import pigeonhole
 
 
@@ -91,13 +91,13 @@ def test_a_time_limit_that_suffices_gives_the_same_checked_answer() -> None:
 def test_a_corrupted_solver_proof_is_reported_as_rejected(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    honest = reluinv._tasks.solve_clauses
+    honest = reluinv.oracles._tasks.solve_clauses
 
     def corrupted(*args: Any) -> tuple[bool, list[int] | None, list[str] | None]:
         satisfiable, model, lines = honest(*args)
         return satisfiable, model, ["0"] if lines is not None else None
 
-    monkeypatch.setattr(reluinv._tasks, "solve_clauses", corrupted)
+    monkeypatch.setattr(reluinv.oracles._tasks, "solve_clauses", corrupted)
     result = solve_sat(pigeonhole(3))
     assert result.status is SatStatus.UNSATISFIABLE
     assert result.proof_checked is False
@@ -105,7 +105,7 @@ def test_a_corrupted_solver_proof_is_reported_as_rejected(
 
 
 def test_a_wrong_model_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reluinv._tasks, "solve_clauses", lambda *args: (True, [1, 2], None))
+    monkeypatch.setattr(reluinv.oracles._tasks, "solve_clauses", lambda *args: (True, [1, 2], None))
     with pytest.raises(SolverError, match="falsifies clauses"):
         solve_sat(parse_dimacs("p cnf 2 1\n-1 -2 0\n"))
 

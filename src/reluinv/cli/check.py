@@ -6,9 +6,9 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from reluinv.check import check_instance
 from reluinv.cli.common import error_line
 from reluinv.errors import ReluinvError
+from reluinv.validation.check import check_instance
 
 
 def register(subparsers: Any) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from reluinv.bundled import FAMILIES, MANIFEST_NAME, BuiltInstance, build_instance_set
 from reluinv.cli.common import error_line
 from reluinv.errors import ReluinvError
+from reluinv.validation.bundled import FAMILIES, MANIFEST_NAME, BuiltInstance, build_instance_set
 
 
 def register(subparsers: Any) -> None:

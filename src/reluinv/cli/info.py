@@ -6,10 +6,10 @@ import argparse
 from typing import Any, TextIO
 
 from reluinv.cli.common import error_line, format_histogram
+from reluinv.data.formula import Formula, read_dimacs
+from reluinv.data.network import ReluNetwork
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import ReluinvError
-from reluinv.formula import Formula, read_dimacs
-from reluinv.network import ReluNetwork
-from reluinv.problem import InversionProblem
 
 
 def register(subparsers: Any) -> None:

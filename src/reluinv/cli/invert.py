@@ -13,16 +13,16 @@ import numpy as np
 import numpy.typing as npt
 
 from reluinv.cli.common import error_line
+from reluinv.data.network import ReluNetwork
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
-from reluinv.layerwise import (
+from reluinv.layerwise.inverter import (
     ACTIVE_THRESHOLD,
     LayerDiagnostic,
     LayerwiseResult,
     LayerwiseStatus,
     invert_layerwise,
 )
-from reluinv.network import ReluNetwork
-from reluinv.problem import InversionProblem
 
 __all__ = ["EXIT_CODES", "format_result", "handle", "register"]
 

@@ -8,9 +8,9 @@ import os
 from typing import Any, TextIO
 
 from reluinv.cli.common import error_line
+from reluinv.data.formula import read_dimacs
 from reluinv.errors import ReluinvError
-from reluinv.formula import read_dimacs
-from reluinv.reduction import encode
+from reluinv.reduction.construction import encode
 
 
 def register(subparsers: Any) -> None:

@@ -8,12 +8,12 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from reluinv.cli.common import error_line
+from reluinv.data.formula import read_dimacs
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import ReluinvError
 from reluinv.exact import EXACT_BACKENDS, ExactResult, solve_exact
 from reluinv.exact.common import OBJECTIVES
-from reluinv.formula import read_dimacs
-from reluinv.problem import InversionProblem
-from reluinv.reduction import decode, encode
+from reluinv.reduction.construction import decode, encode
 
 
 def register(subparsers: Any) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reluinv.errors import ReluinvError
-from reluinv.validate import (
+from reluinv.validation.bundled import bundled_instances
+from reluinv.validation.runner import (
     VERDICTS,
     FamilySummary,
     Progress,
@@ -20,8 +21,6 @@ from reluinv.validate import (
     summarize,
 )
 
-#: The bundled instances, validated when no path is given.
-BUNDLED_INSTANCES = Path(__file__).resolve().parents[3] / "instances"
 DEFAULT_OUT = "results.jsonl"
 
 
@@ -141,7 +140,7 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[int, str]:
 
 
 def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    paths = args.paths or [str(BUNDLED_INSTANCES)]
+    paths = args.paths or [str(bundled_instances())]
     try:
         options = ValidationOptions(
             time_limit=args.time_limit,

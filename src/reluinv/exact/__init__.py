@@ -7,7 +7,7 @@ Modules, in the order data flows through them:
 * :mod:`~reluinv.exact.encodings`: the registry of ReLU encodings, by name;
 * :mod:`~reluinv.exact.cpsat` / :mod:`~reluinv.exact.mip` /
   :mod:`~reluinv.exact.maxsat_backend`: one module per backend, each turning an
-  :class:`~reluinv.problem.InversionProblem` into a solver model (the last through
+  :class:`~reluinv.data.problem.InversionProblem` into a solver model (the last through
   :mod:`~reluinv.exact.order_cnf`, a CNF compilation, and
   :mod:`~reluinv.exact.pysat_calls`, interruptible python-sat calls);
 * :mod:`~reluinv.exact.verify`: the forward pass re-checks every returned latent code;

@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.network import ReluNetwork
 from reluinv.errors import SolverError
-from reluinv.network import ReluNetwork
 
 __all__ = [
     "FLOAT_BOUND_MARGIN",

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import InvalidArgumentError, ShapeError
 from reluinv.exact.result import Objective
-from reluinv.problem import InversionProblem
 
 __all__ = [
     "OBJECTIVES",

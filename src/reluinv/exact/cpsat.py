@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import SolverError, UnsupportedProblemError
 from reluinv.exact.bounds import NetworkBounds, Phase, interval_bounds
 from reluinv.exact.common import check_hint, output_fixes
@@ -42,7 +43,6 @@ from reluinv.exact.result import (
     UniquenessStatus,
 )
 from reluinv.exact.verify import verify_latent
-from reluinv.problem import InversionProblem
 
 __all__ = ["certify_unique_cpsat", "check_cpsat_supported", "solve_cpsat"]
 

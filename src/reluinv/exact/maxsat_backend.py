@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import SolverError, UnsupportedProblemError
 from reluinv.exact.common import check_hint, output_fixes
 from reluinv.exact.encodings import get_encoding
@@ -52,7 +53,6 @@ from reluinv.exact.order_cnf import CompiledNetwork, OrderInt, compile_network
 from reluinv.exact.pysat_calls import linf_search, rc2_solve, sat_solve
 from reluinv.exact.result import ExactResult, ModelSize, Objective, Status
 from reluinv.exact.verify import verify_latent
-from reluinv.problem import InversionProblem
 
 __all__ = ["check_maxsat_supported", "l1_soft_clauses", "solve_maxsat_backend"]
 

@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import InvalidArgumentError, SolverError, UnsupportedProblemError
 from reluinv.exact.bounds import NetworkBounds, Phase, interval_bounds, tighten_with_lp
 from reluinv.exact.common import check_hint, output_fixes
@@ -45,7 +46,6 @@ from reluinv.exact.result import (
     UniquenessStatus,
 )
 from reluinv.exact.verify import REAL_TOLERANCE, verify_latent
-from reluinv.problem import InversionProblem
 
 __all__ = [
     "DEFAULT_MIP_SOLVER",

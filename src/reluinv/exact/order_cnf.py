@@ -55,9 +55,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import UnsupportedProblemError
 from reluinv.exact.bounds import interval_bounds
-from reluinv.problem import InversionProblem
 
 if TYPE_CHECKING:
     from reluinv.exact.encodings import ReluEncoding

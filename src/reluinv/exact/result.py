@@ -22,6 +22,8 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.results import ResultBase
+
 __all__ = [
     "ExactResult",
     "ModelSize",
@@ -87,7 +89,7 @@ class ModelSize:
 
 
 @dataclass(frozen=True, eq=False)
-class ExactResult:
+class ExactResult(ResultBase):
     """The answer of :func:`reluinv.solve_exact`.
 
     Attributes
@@ -173,7 +175,7 @@ class UniquenessStatus(enum.Enum):
 
 
 @dataclass(frozen=True, eq=False)
-class UniquenessResult:
+class UniquenessResult(ResultBase):
     """The answer of :func:`reluinv.certify_unique`.
 
     Attributes

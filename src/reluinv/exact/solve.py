@@ -1,6 +1,6 @@
 """The front door of exact inversion: :func:`solve_exact` and :func:`certify_unique`.
 
-Both take an :class:`~reluinv.problem.InversionProblem` and dispatch to a backend:
+Both take an :class:`~reluinv.data.problem.InversionProblem` and dispatch to a backend:
 
 ``"cpsat"``
     OR-Tools CP-SAT, exact integer arithmetic; integer ReLU networks over binary or integer
@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.problem import InversionProblem
 from reluinv.errors import InvalidArgumentError
 from reluinv.exact.common import check_hint, check_objective, check_time_limit
 from reluinv.exact.cpsat import certify_unique_cpsat, solve_cpsat
@@ -32,7 +33,6 @@ from reluinv.exact.maxsat_backend import solve_maxsat_backend
 from reluinv.exact.mip import DEFAULT_MIP_SOLVER, BoundTightening, certify_unique_mip, solve_mip
 from reluinv.exact.result import ExactResult, UniquenessResult
 from reluinv.exact.verify import REAL_TOLERANCE, residual_tolerance, verify_latent
-from reluinv.problem import InversionProblem
 
 __all__ = [
     "EXACT_BACKENDS",

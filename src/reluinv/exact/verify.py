@@ -26,8 +26,8 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.data.problem import InversionProblem
 from reluinv.exact.result import Number, Objective, VerificationMethod
-from reluinv.problem import InversionProblem
 
 __all__ = ["REAL_TOLERANCE", "Verification", "residual_tolerance", "verify_latent"]
 

@@ -1,0 +1,135 @@
+"""Argument checks at the library's boundary, in one place.
+
+Every public function checks its arguments here before it computes anything, so the same
+mistake gets the same message everywhere:
+
+* the wrong *kind* of value (a string where seconds are expected, a list where a
+  ``numpy.random.Generator`` is) raises :class:`~reluinv.errors.InvalidTypeError`, a
+  ``TypeError``;
+* a value of the right kind outside what the function accepts (a negative time limit, an
+  unknown backend name) raises :class:`~reluinv.errors.InvalidArgumentError`, a
+  ``ValueError``.
+
+Each check takes ``name``, the argument *as the caller wrote it*: the library passes the
+keyword (``"time_limit"``), the command line passes its flag (``"--time-limit"``), so the
+message names what the user can change. Messages read
+``"<name> must be <rule>, got <value>"``.
+
+Conventions shared by every function of the package:
+
+* **time limits** are seconds, a positive number; ``None`` (and ``math.inf``) mean
+  "no limit" and come back as ``None``;
+* **counts** (workers, threads) are ``int``, never ``bool``;
+* **randomness** comes from an explicit ``numpy.random.Generator`` (:func:`check_rng`), so
+  every result can be reproduced from its seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TypeVar
+
+import numpy as np
+
+from reluinv.errors import InvalidArgumentError, InvalidTypeError
+
+__all__ = [
+    "check_choice",
+    "check_count",
+    "check_flag",
+    "check_nonnegative",
+    "check_rng",
+    "check_time_limit",
+]
+
+T = TypeVar("T")
+
+
+def _shown(value: object) -> str:
+    """A short, unambiguous text of ``value`` for messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | np.integer
+                                                      | np.floating)
+
+
+def check_time_limit(value: object, name: str = "time_limit") -> float | None:
+    """Seconds, or ``None`` for no limit: a positive number (``inf`` means no limit).
+
+    >>> check_time_limit(2), check_time_limit(None), check_time_limit(float("inf"))
+    (2.0, None, None)
+    """
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise InvalidTypeError(
+            f"{name} must be a number of seconds or None, got {type(value).__name__} "
+            f"{_shown(value)}"
+        )
+    seconds = float(value)  # type: ignore[arg-type]
+    if math.isnan(seconds) or seconds <= 0:
+        raise InvalidArgumentError(f"{name} must be a positive number of seconds, got {value}")
+    return None if math.isinf(seconds) else seconds
+
+
+def check_count(value: object, name: str, *, minimum: int = 1) -> int:
+    """An ``int`` (not a ``bool``) of at least ``minimum``.
+
+    >>> check_count(2, "workers")
+    2
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InvalidTypeError(f"{name} must be an int, got {type(value).__name__} "
+                               f"{_shown(value)}")
+    if value < minimum:
+        raise InvalidArgumentError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def check_nonnegative(value: object, name: str) -> float:
+    """A finite number ``>= 0`` (a tolerance, a bound), as ``float``."""
+    if not _is_number(value):
+        raise InvalidTypeError(f"{name} must be a number, got {type(value).__name__} "
+                               f"{_shown(value)}")
+    number = float(value)  # type: ignore[arg-type]
+    if not (math.isfinite(number) and number >= 0):
+        raise InvalidArgumentError(f"{name} must be a finite number >= 0, got {value}")
+    return number
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A ``bool`` (``numpy.bool_`` accepted)."""
+    if not isinstance(value, bool | np.bool_):
+        raise InvalidTypeError(f"{name} must be True or False, got {type(value).__name__} "
+                               f"{_shown(value)}")
+    return bool(value)
+
+
+def check_choice(value: T, name: str, choices: Iterable[T]) -> T:
+    """``value`` if it is one of ``choices`` (compared with ``==``), else a clear error.
+
+    >>> check_choice("l1", "objective", ("feasible", "l1", "linf"))
+    'l1'
+    """
+    options = tuple(choices)
+    if isinstance(value, str | int | float | bool | type(None)) and value in options:
+        return value
+    listed = ", ".join(repr(option) for option in options)
+    if options and not isinstance(value, type(options[0])) and value is not None:
+        raise InvalidTypeError(f"{name} must be one of {listed}, got {type(value).__name__} "
+                               f"{_shown(value)}")
+    raise InvalidArgumentError(f"{name} must be one of {listed}, got {_shown(value)}")
+
+
+def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
+    """``rng`` if it is a ``numpy.random.Generator``; an :class:`InvalidTypeError` otherwise."""
+    if not isinstance(rng, np.random.Generator):
+        raise InvalidTypeError(
+            f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng

@@ -1,0 +1,534 @@
+"""CNF and weighted CNF formulas, and strict DIMACS input and output.
+
+A formula has variables ``1..num_vars`` and clauses ``C_1..C_m``; a clause is a tuple of
+non-zero integer literals (``v`` for the variable, ``-v`` for its negation). On a 0/1
+assignment ``z`` (variable ``v`` at index ``v - 1``) a literal has the value
+``val(v) = z_v`` and ``val(-v) = 1 - z_v``; a clause is satisfied when one of its literals
+has the value 1. The empty clause is never satisfied.
+
+Weights
+-------
+Every clause ``C_j`` has a positive integer weight ``w_j``: 1 in an unweighted formula,
+the written weight of a soft clause in a weighted one. A *hard* clause gets
+``w_j = 1 + (total weight of the soft clauses)``, so violating it costs more than violating
+every soft clause together. This is the weight the reduction of
+:mod:`reluinv.reduction.construction`
+puts on the clause unit, and :meth:`Formula.falsified` counts the same way: the minimum of
+``falsified`` is the MaxSAT cost when the hard clauses can be satisfied, and exceeds the
+total soft weight exactly when they cannot.
+
+Formats read
+------------
+* ``p cnf n m``: plain CNF. The declared ``n`` is authoritative: variables that occur in no
+  clause still exist (python-sat's ``CNF.nv`` is the largest variable that *occurs*).
+* ``p wcnf n m [top]``: every clause starts with its weight; clauses of weight ``>= top`` are
+  hard. Without ``top`` every clause is soft.
+* The newer MaxSAT format with no ``p`` line: a hard clause starts with ``h``, a soft clause
+  with its weight; ``n`` is the largest variable that occurs.
+
+Clauses may span lines or share one; ``c`` comment lines may stand anywhere; a SATLIB file
+may end with a ``%`` line followed by a stray ``0``. Everything else that breaks a rule
+raises :class:`~reluinv.errors.DimacsError` naming the line and the rule. Parsing streams
+line by line, so a large file is never held as a list of lines.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Literal
+
+from reluinv._version import __version__
+from reluinv.errors import DimacsError, InvalidArgumentError
+
+__all__ = [
+    "Formula",
+    "format_dimacs",
+    "open_text",
+    "parse_dimacs",
+    "read_dimacs",
+    "write_dimacs",
+]
+
+Clause = tuple[int, ...]
+DimacsFormat = Literal["auto", "cnf", "wcnf"]
+
+_PLAIN_CLAUSE = re.compile(r"-?[0-9]+(?:[ \t]+-?[0-9]+)*")
+_COMPRESSED_OPENERS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A CNF formula, optionally weighted and partial (hard + soft clauses).
+
+    Parameters
+    ----------
+    num_vars:
+        The number ``n`` of variables, ``1..n``; it sizes the latent code of the reduction.
+    clauses:
+        The clauses, each a tuple of non-zero literals with ``|literal| <= num_vars``.
+    weights:
+        ``None`` for an unweighted formula (every weight is 1); otherwise one positive
+        integer per clause. For a hard clause the entry is the hard weight
+        ``1 + total soft weight`` (see the module docstring).
+    hard:
+        One flag per clause (empty tuple: no hard clauses).
+    comments:
+        Comment lines (without the leading ``c``) kept for provenance; not part of equality.
+    """
+
+    num_vars: int
+    clauses: tuple[Clause, ...]
+    weights: tuple[int, ...] | None = None
+    hard: tuple[bool, ...] = ()
+    comments: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.num_vars, bool) or not isinstance(self.num_vars, int):
+            raise InvalidArgumentError(
+                f"num_vars must be an int, got {type(self.num_vars).__name__}"
+            )
+        if self.num_vars < 0:
+            raise InvalidArgumentError(f"num_vars must be >= 0, got {self.num_vars}")
+        clauses = tuple(
+            clause if type(clause) is tuple and all(type(lit) is int for lit in clause)
+            else tuple(int(lit) for lit in clause)
+            for clause in self.clauses
+        )
+        n = self.num_vars
+        for j, clause in enumerate(clauses):
+            if clause and (0 in clause or max(clause) > n or min(clause) < -n):
+                bad = next(lit for lit in clause if lit == 0 or abs(lit) > n)
+                raise InvalidArgumentError(
+                    f"clauses[{j}] holds literal {bad}; literals must be non-zero with "
+                    f"|literal| <= num_vars = {n}"
+                )
+        object.__setattr__(self, "clauses", clauses)
+        m = len(clauses)
+        hard = tuple(bool(h) for h in self.hard)
+        if hard and len(hard) != m:
+            raise InvalidArgumentError(f"hard has {len(hard)} flags for {m} clauses")
+        if not any(hard):
+            hard = ()
+        object.__setattr__(self, "hard", hard)
+        if self.weights is not None:
+            weights = tuple(int(w) for w in self.weights)
+            if len(weights) != m:
+                raise InvalidArgumentError(f"weights has {len(weights)} entries for {m} clauses")
+            for j, w in enumerate(weights):
+                if w <= 0:
+                    raise InvalidArgumentError(f"weights[{j}] = {w}; weights must be positive")
+            if hard:
+                expected = 1 + sum(w for w, h in zip(weights, hard, strict=True) if not h)
+                for j, (w, h) in enumerate(zip(weights, hard, strict=True)):
+                    if h and w != expected:
+                        raise InvalidArgumentError(
+                            f"weights[{j}] = {w} on a hard clause; a hard clause weighs "
+                            f"1 + total soft weight = {expected}"
+                        )
+            object.__setattr__(self, "weights", weights)
+        elif hard:
+            raise InvalidArgumentError("a formula with hard clauses needs weights")
+
+    # -- sizes -------------------------------------------------------------------------
+
+    @property
+    def num_clauses(self) -> int:
+        """The number ``m`` of clauses."""
+        return len(self.clauses)
+
+    @property
+    def is_weighted(self) -> bool:
+        """True for a formula read from (or meant for) the weighted format."""
+        return self.weights is not None
+
+    @property
+    def num_hard(self) -> int:
+        """The number of hard clauses."""
+        return sum(self.hard)
+
+    def clause_weights(self) -> tuple[int, ...]:
+        """The weight ``w_j`` of every clause (1 for each clause of an unweighted formula)."""
+        return self.weights if self.weights is not None else (1,) * len(self.clauses)
+
+    @property
+    def soft_weight(self) -> int:
+        """Total weight of the soft clauses (of all clauses when there are no hard ones)."""
+        weights = self.clause_weights()
+        if not self.hard:
+            return sum(weights)
+        return sum(w for w, h in zip(weights, self.hard, strict=True) if not h)
+
+    @property
+    def hard_weight(self) -> int:
+        """The weight a hard clause carries: ``1 + soft_weight``."""
+        return 1 + self.soft_weight
+
+    def is_hard(self, j: int) -> bool:
+        """Whether clause ``j`` (0-based) is hard."""
+        return bool(self.hard) and self.hard[j]
+
+    def clause_length_histogram(self) -> dict[int, int]:
+        """Map clause length -> number of clauses of that length, sorted by length."""
+        counts = Counter(len(c) for c in self.clauses)
+        return dict(sorted(counts.items()))
+
+    def sha256(self) -> str:
+        """A content hash of the formula (its canonical DIMACS text without comments)."""
+        digest = hashlib.sha256()
+        for chunk in _dimacs_lines(self, provenance=None):
+            digest.update(chunk.encode())
+        return digest.hexdigest()
+
+    # -- evaluation --------------------------------------------------------------------
+
+    def _check_assignment(self, assignment: Sequence[int]) -> tuple[int, ...]:
+        values = tuple(assignment)
+        if len(values) != self.num_vars:
+            raise InvalidArgumentError(
+                f"assignment has length {len(values)}; it needs one 0/1 value per variable, "
+                f"num_vars = {self.num_vars}"
+            )
+        out = []
+        for i, value in enumerate(values):
+            if value not in (0, 1) or (isinstance(value, float) and value != int(value)):
+                raise InvalidArgumentError(
+                    f"assignment[{i}] = {value!r}; assignment values must be 0 or 1"
+                )
+            out.append(int(value))
+        return tuple(out)
+
+    def falsified_clauses(self, assignment: Sequence[int]) -> list[int]:
+        """Indices (0-based) of the clauses that the 0/1 ``assignment`` falsifies."""
+        values = self._check_assignment(assignment)
+        falsified = []
+        for j, clause in enumerate(self.clauses):
+            if not any((values[lit - 1] == 1) if lit > 0 else (values[-lit - 1] == 0)
+                       for lit in clause):
+                falsified.append(j)
+        return falsified
+
+    def falsified(self, assignment: Sequence[int]) -> int:
+        """Total weight of the clauses that the 0/1 ``assignment`` falsifies.
+
+        ``assignment[v - 1]`` is the value of variable ``v``. A falsified hard clause
+        counts ``hard_weight = 1 + soft_weight``, exactly as the reduction weighs it.
+
+        >>> f = parse_dimacs("p cnf 2 2\\n1 2 0\\n-1 0\\n")
+        >>> f.falsified([1, 0]), f.falsified([0, 1])
+        (1, 0)
+        """
+        weights = self.clause_weights()
+        return sum(weights[j] for j in self.falsified_clauses(assignment))
+
+    def satisfies(self, assignment: Sequence[int]) -> bool:
+        """Whether the 0/1 ``assignment`` satisfies every clause."""
+        return not self.falsified_clauses(assignment)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def open_text(path: str | os.PathLike[str]) -> IO[str]:
+    """Open a text file for reading, decompressing ``.gz``, ``.xz`` and ``.bz2`` files."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    opener = _COMPRESSED_OPENERS.get(suffix)
+    if opener is not None:
+        stream: IO[str] = opener(path, "rt", encoding="utf-8")  # type: ignore[operator]
+        return stream
+    return open(path, encoding="utf-8")
+
+
+def _format_from_path(path: str | os.PathLike[str]) -> DimacsFormat:
+    name = os.fspath(path).lower()
+    for suffix in _COMPRESSED_OPENERS:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return "wcnf" if name.endswith(".wcnf") else "auto"
+
+
+def read_dimacs(path: str | os.PathLike[str], *, format: DimacsFormat | None = None) -> Formula:
+    """Read a DIMACS CNF or WCNF file (optionally ``.gz``, ``.xz`` or ``.bz2`` compressed).
+
+    Parameters
+    ----------
+    path:
+        The file. A missing or unreadable file raises the usual ``OSError``.
+    format:
+        ``"auto"`` recognises the ``p`` line; ``"wcnf"`` also accepts the header-less MaxSAT
+        format whose first clause is soft. ``None`` picks ``"wcnf"`` for ``*.wcnf`` files
+        and ``"auto"`` otherwise.
+    """
+    fmt = format if format is not None else _format_from_path(path)
+    try:
+        with open_text(path) as stream:
+            return _parse_lines(stream, source=os.fspath(path), fmt=fmt)
+    except UnicodeDecodeError as exc:
+        raise DimacsError(os.fspath(path), None, f"not a UTF-8 text file ({exc.reason})") from exc
+    except (EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise
+        raise DimacsError(os.fspath(path), None, f"cannot be decompressed: {exc}") from exc
+
+
+def parse_dimacs(text: str, *, source: str = "<string>", format: DimacsFormat = "auto") -> Formula:
+    """Parse DIMACS CNF or WCNF ``text``; see the module docstring for the formats.
+
+    >>> f = parse_dimacs("p wcnf 3 2 10\\n10 1 -2 0\\n3 3 0\\n")
+    >>> f.num_vars, f.clauses, f.weights, f.hard
+    (3, ((1, -2), (3,)), (4, 3), (True, False))
+    """
+    return _parse_lines(io.StringIO(text), source=source, fmt=format)
+
+
+def _parse_lines(lines: Iterable[str], *, source: str, fmt: DimacsFormat) -> Formula:
+    parser = _Parser(source, fmt)
+    for number, line in enumerate(lines, start=1):
+        parser.feed(number, line)
+        if parser.ended:
+            break
+    return parser.finish()
+
+
+class _Parser:
+    """A streaming DIMACS parser: one line at a time, state kept between lines."""
+
+    def __init__(self, source: str, fmt: DimacsFormat) -> None:
+        self.source = source
+        self.fmt = fmt
+        self.kind: Literal["cnf", "wcnf", "new"] | None = None
+        self.declared_vars = 0
+        self.declared_clauses = 0
+        self.top: int | None = None
+        self.clauses: list[Clause] = []
+        self.raw_weights: list[int] = []
+        self.hard: list[bool] = []
+        self.comments: list[str] = []
+        self.current: list[int] = []
+        self.current_weight: int | None = None  # weighted formats: None = expecting a weight
+        self.current_hard = False
+        self.clause_start_line = 0
+        self.max_var = 0
+        self.after_percent = False
+        self.ended = False
+        self.line = 0
+
+    def error(self, rule: str, line: int | None = -1) -> DimacsError:
+        return DimacsError(self.source, self.line if line == -1 else line, rule)
+
+    def feed(self, number: int, line: str) -> None:
+        self.line = number
+        stripped = line.strip()
+        if not stripped:
+            return
+        head = stripped[0]
+        if head == "c":
+            if not self.after_percent:
+                self.comments.append(stripped[1:].strip())
+            return
+        if self.after_percent:
+            if stripped == "0":
+                return
+            raise self.error("only a stray '0' may follow the SATLIB end marker '%'")
+        if self.kind == "cnf" and not self.current and self.read_plain_clause(stripped):
+            return
+        if head == "%":
+            self.after_percent = True
+            return
+        if head == "p":
+            self.read_header(stripped)
+            return
+        if self.kind is None:
+            if head == "h" or self.fmt == "wcnf":
+                self.kind = "new"
+            else:
+                raise self.error(
+                    "missing 'p cnf' or 'p wcnf' line before the first clause (a header-less "
+                    "MaxSAT file needs an 'h' clause first or the .wcnf suffix)"
+                )
+        self.read_tokens(stripped.split())
+
+    def read_header(self, stripped: str) -> None:
+        if self.kind is not None:
+            if self.kind == "new":
+                raise self.error("a 'p' line after clauses (the header must come first)")
+            raise self.error("second 'p' line (only one header is allowed)")
+        tokens = stripped.split()
+        if len(tokens) < 4 or tokens[0] != "p" or tokens[1] not in ("cnf", "wcnf"):
+            raise self.error(
+                f"malformed header {stripped!r}; expected 'p cnf N M' or 'p wcnf N M [TOP]'"
+            )
+        kind = tokens[1]
+        allowed = 4 if kind == "cnf" else 5
+        if len(tokens) > allowed:
+            raise self.error(f"header {stripped!r} has {len(tokens)} fields, at most {allowed}")
+        numbers = []
+        for name, token in zip(("variables", "clauses", "top"), tokens[2:], strict=False):
+            value = _to_int(token)
+            if value is None or value < 0:
+                raise self.error(
+                    f"header field {name} = {token!r} must be a non-negative integer"
+                )
+            numbers.append(value)
+        self.kind = "cnf" if kind == "cnf" else "wcnf"
+        self.declared_vars, self.declared_clauses = numbers[0], numbers[1]
+        if len(numbers) == 3:
+            if numbers[2] <= 0:
+                raise self.error(f"header field top = {numbers[2]} must be positive")
+            self.top = numbers[2]
+
+    def read_plain_clause(self, stripped: str) -> bool:
+        """Fast path for the common CNF line: one whole clause of decimal literals ending
+        in 0. Returns False (nothing consumed) whenever the general path is needed."""
+        if not _PLAIN_CLAUSE.fullmatch(stripped):
+            return False
+        try:
+            values = [int(token) for token in stripped.split()]
+        except ValueError:
+            return False
+        if values[-1] != 0 or 0 in values[:-1]:
+            return False
+        clause = tuple(values[:-1])
+        n = self.declared_vars
+        if clause and (max(clause) > n or min(clause) < -n):
+            return False  # the general path names the offending literal
+        if len(self.clauses) >= self.declared_clauses:
+            return False
+        self.clauses.append(clause)
+        return True
+
+    def read_tokens(self, tokens: list[str]) -> None:
+        weighted = self.kind != "cnf"
+        for token in tokens:
+            if weighted and self.current_weight is None:
+                self.clause_start_line = self.line
+                if self.kind == "new" and token == "h":
+                    self.current_weight = 0
+                    self.current_hard = True
+                    continue
+                weight = _to_int(token)
+                if weight is None or weight <= 0:
+                    raise self.error(
+                        f"clause weight {token!r} must be a positive integer"
+                        + (" (a literal 0 cannot stand where a weight is expected)"
+                           if token == "0" else "")
+                    )
+                self.current_weight = weight
+                self.current_hard = self.top is not None and weight >= self.top
+                continue
+            literal = _to_int(token)
+            if literal is None:
+                raise self.error(f"invalid literal {token!r}; literals are non-zero integers")
+            if literal == 0:
+                self.end_clause()
+                continue
+            if not self.current:
+                self.clause_start_line = self.line
+            var = abs(literal)
+            if self.kind != "new" and var > self.declared_vars:
+                raise self.error(
+                    f"literal {literal} exceeds the declared number of variables "
+                    f"{self.declared_vars}"
+                )
+            self.max_var = max(self.max_var, var)
+            self.current.append(literal)
+
+    def end_clause(self) -> None:
+        self.clauses.append(tuple(self.current))
+        self.current = []
+        if self.kind != "cnf":
+            assert self.current_weight is not None  # set before any literal is read
+            self.raw_weights.append(self.current_weight)
+            self.hard.append(self.current_hard)
+            self.current_weight = None
+            self.current_hard = False
+        if self.kind != "new" and len(self.clauses) > self.declared_clauses:
+            raise self.error(
+                f"more clauses than the {self.declared_clauses} the header declares"
+            )
+
+    def finish(self) -> Formula:
+        if self.kind is None:
+            raise self.error("no 'p cnf' or 'p wcnf' header and no clauses", line=None)
+        if self.current or self.current_weight is not None:
+            raise self.error(
+                f"the last clause (from line {self.clause_start_line}) is not terminated by 0",
+                line=None,
+            )
+        if self.kind != "new" and len(self.clauses) != self.declared_clauses:
+            raise self.error(
+                f"the header declares {self.declared_clauses} clauses, found "
+                f"{len(self.clauses)}",
+                line=None,
+            )
+        num_vars = self.declared_vars if self.kind != "new" else self.max_var
+        comments = tuple(self.comments)
+        if self.kind == "cnf":
+            return Formula(num_vars, tuple(self.clauses), comments=comments)
+        soft_total = sum(w for w, h in zip(self.raw_weights, self.hard, strict=True) if not h)
+        weights = tuple(
+            (1 + soft_total) if h else w for w, h in zip(self.raw_weights, self.hard, strict=True)
+        )
+        return Formula(
+            num_vars, tuple(self.clauses), weights, tuple(self.hard), comments=comments
+        )
+
+
+def _to_int(token: str) -> int | None:
+    """The integer a token spells in plain decimal, or None (``0x12``, ``1.5``, ``1e3``...)."""
+    body = token[1:] if token[:1] in "+-" else token
+    if not body.isdigit() or not body.isascii():
+        return None
+    return int(token)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def _dimacs_lines(formula: Formula, provenance: dict[str, object] | None) -> Iterator[str]:
+    if provenance is not None:
+        yield f"c generator: reluinv {__version__}\n"
+        for key, value in provenance.items():
+            text = str(value).replace("\n", " ")
+            yield f"c {key}: {text}\n"
+    n, m = formula.num_vars, formula.num_clauses
+    if formula.weights is None:
+        yield f"p cnf {n} {m}\n"
+        for clause in formula.clauses:
+            yield " ".join(map(str, (*clause, 0))) + "\n"
+        return
+    top = formula.hard_weight
+    yield f"p wcnf {n} {m} {top}\n"
+    for clause, weight in zip(formula.clauses, formula.weights, strict=True):
+        yield " ".join(map(str, (weight, *clause, 0))) + "\n"
+
+
+def format_dimacs(formula: Formula, *, provenance: dict[str, object] | None = None) -> str:
+    """The DIMACS text of ``formula``: ``p cnf`` when unweighted, else ``p wcnf n m top``.
+
+    ``top`` is the hard weight ``1 + soft_weight``, so exactly the hard clauses reach it and
+    ``parse_dimacs(format_dimacs(f)) == f``. ``provenance`` (for example generator
+    parameters and the seed) is written first as ``c key: value`` lines, after a line naming
+    the generator and version.
+    """
+    return "".join(_dimacs_lines(formula, provenance if provenance is not None else {}))
+
+
+def write_dimacs(
+    formula: Formula,
+    path: str | os.PathLike[str],
+    *,
+    provenance: dict[str, object] | None = None,
+) -> None:
+    """Write ``formula`` to ``path`` in DIMACS (see :func:`format_dimacs`), streaming."""
+    with open(path, "w", encoding="utf-8") as stream:
+        for chunk in _dimacs_lines(formula, provenance if provenance is not None else {}):
+            stream.write(chunk)

@@ -1,0 +1,320 @@
+"""MaxSAT optima with RC2, in the weight convention of :class:`~reluinv.data.formula.Formula`,
+and checkable certificates of optimality.
+
+Cost convention
+---------------
+The cost of an assignment ``z`` is ``formula.falsified(z)``: the total weight of the clauses
+``z`` falsifies, a hard clause weighing ``1 + soft_weight``. :func:`solve_maxsat` returns the
+minimum of that cost over ``{0,1}^n``. This is the quantity Lemma L1 of the reduction
+equates with the least l1 loss of the inversion problem.
+
+How RC2 is asked
+----------------
+* First with the hard clauses as *hard* and the soft clauses with their weights. When the
+  hard clauses can all be satisfied, RC2's optimum is the least soft weight over
+  assignments that satisfy them, and that is the minimum of ``falsified``: any assignment
+  falsifying a hard clause already costs more than all soft clauses together.
+* When the hard clauses cannot all be satisfied RC2 reports no model. We then ask again with
+  *every* clause soft at its :class:`Formula` weight (a hard clause at ``1 + soft_weight``),
+  so that RC2's optimum is exactly ``min_z formula.falsified(z)`` and a model exists.
+* An empty clause is falsified by every assignment; its weight is added as a constant and it
+  is not given to RC2.
+
+The returned model is re-counted on the original formula and must reproduce the cost, or
+:class:`~reluinv.errors.SolverError` is raised. RC2 has no time limit of its own; with
+``time_limit`` it runs in a child process that is ended when the limit passes, and the
+answer is UNKNOWN.
+
+Certificates
+------------
+RC2 gives an optimum, not a certificate. :func:`certify_maxsat_optimum` makes the claim
+"the optimum is ``c``" checkable in two halves:
+
+* *upper bound*: a model whose re-counted cost is ``c``;
+* *lower bound*: a DRUP refutation, checked by ``drup``, of "some assignment falsifies
+  weight at most ``c - 1``", encoded in CNF with one relaxation variable ``r_j`` per clause
+  (clause ``C_j or r_j``: when ``r_j`` is false, ``C_j`` must hold) and the pseudo-Boolean
+  constraint ``sum_j w_j r_j <= c - 1`` (:func:`reluinv.oracles.pb_encoding.atmost_weighted`).
+  Any assignment ``z`` with cost at most ``c - 1`` satisfies the encoding with
+  ``r_j = [z falsifies C_j]``, so a refutation proves every assignment costs at least ``c``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from reluinv.data.formula import Formula
+from reluinv.errors import InvalidArgumentError, SolverError
+from reluinv.oracles import _tasks
+from reluinv.oracles._bounded import run_bounded
+from reluinv.oracles.pb_encoding import atmost_weighted
+from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT
+from reluinv.oracles.sat import (
+    SatStatus,
+    _validate_options,
+    _validate_time_limit,
+    assignment_from_model,
+    solve_sat,
+)
+from reluinv.results import ResultBase
+
+__all__ = [
+    "MaxSatCertificate",
+    "MaxSatResult",
+    "MaxSatStatus",
+    "certify_maxsat_optimum",
+    "lower_bound_encoding",
+    "solve_maxsat",
+]
+
+class MaxSatStatus(enum.Enum):
+    """The answer of a MaxSAT call."""
+
+    OPTIMAL = "optimal"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class MaxSatCertificate:
+    """A checkable optimum: an upper bound from a model, a lower bound from a refutation.
+
+    Attributes
+    ----------
+    cost:
+        The claimed optimum ``c`` (in :class:`Formula`'s weight convention).
+    model_cost:
+        ``formula.falsified(model)``, re-counted.
+    upper_bound_checked:
+        True when ``model_cost == cost``.
+    lower_bound_checked:
+        True when a refutation of "cost <= c - 1" was accepted by the checker (or ``c = 0``,
+        which needs none); False when the claim is wrong (the encoding is satisfiable, see
+        ``better_model``) or the checker rejected the proof; None when undecided (time limit
+        of the solver or of the checker), see ``message``.
+    certified:
+        ``upper_bound_checked and lower_bound_checked is True``.
+    better_model:
+        When the lower bound fails because the encoding is satisfiable: an assignment of
+        cost at most ``c - 1`` (re-counted), else None.
+    encoding_vars, encoding_clauses:
+        Size of the lower-bound CNF (0 when no encoding was needed).
+    checker:
+        The checker that judged the refutation, or None.
+    proof_lines, proof_sha256:
+        Lines of the refutation and the SHA-256 of its text, or None.
+    solve_seconds, check_seconds, seconds:
+        Time of the SAT call on the encoding, of the proof check, and of everything.
+    message:
+        What happened, in one line.
+    """
+
+    cost: int
+    model_cost: int
+    upper_bound_checked: bool
+    lower_bound_checked: bool | None
+    certified: bool
+    seconds: float
+    message: str
+    better_model: tuple[int, ...] | None = None
+    encoding_vars: int = 0
+    encoding_clauses: int = 0
+    checker: str | None = None
+    proof_lines: int | None = None
+    proof_sha256: str | None = None
+    solve_seconds: float = 0.0
+    check_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class MaxSatResult(ResultBase):
+    """The answer of :func:`solve_maxsat`.
+
+    Attributes
+    ----------
+    status:
+        OPTIMAL, or UNKNOWN when the time limit passed.
+    cost:
+        ``min_z formula.falsified(z)``, equal to ``formula.falsified(model)`` (re-counted);
+        None when UNKNOWN.
+    model:
+        An optimal 0/1 assignment (variable ``v`` at index ``v - 1``), or None.
+    optimal:
+        True when ``status`` is OPTIMAL.
+    hard_satisfiable:
+        Whether the hard clauses can all be satisfied together (True when there are none;
+        None when UNKNOWN). An empty hard clause makes it False.
+    seconds:
+        Wall-clock seconds of the whole call (certificate included).
+    message:
+        What happened, in one line.
+    certificate:
+        The :class:`MaxSatCertificate` when ``certify=True`` was asked and the optimum is
+        known, else None.
+    """
+
+    status: MaxSatStatus
+    cost: int | None
+    model: tuple[int, ...] | None
+    optimal: bool
+    hard_satisfiable: bool | None
+    seconds: float
+    message: str
+    certificate: MaxSatCertificate | None = None
+
+
+def solve_maxsat(
+    formula: Formula,
+    *,
+    time_limit: float | None = None,
+    certify: bool = False,
+    proof_time_limit: float | None = DEFAULT_PROOF_TIME_LIMIT,
+) -> MaxSatResult:
+    """The least total weight of falsified clauses, ``min_z formula.falsified(z)``, by RC2.
+
+    Parameters
+    ----------
+    formula:
+        The formula; an unweighted one has every clause soft with weight 1.
+    time_limit:
+        Seconds for RC2 (``None``: no limit). When it passes the status is UNKNOWN.
+    certify:
+        Also build a :class:`MaxSatCertificate` (:func:`certify_maxsat_optimum`).
+    proof_time_limit:
+        Seconds for the certificate's proof check.
+
+    Examples
+    --------
+    >>> from reluinv.data.formula import parse_dimacs
+    >>> r = solve_maxsat(parse_dimacs("p cnf 1 2\\n1 0\\n-1 0\\n"))
+    >>> r.status.name, r.cost
+    ('OPTIMAL', 1)
+    """
+    _validate_time_limit(time_limit, "time_limit")
+    start = time.perf_counter()
+    all_weights = formula.clause_weights()
+    hard_flags = [formula.is_hard(j) for j in range(formula.num_clauses)]
+    constant = sum(w for clause, w in zip(formula.clauses, all_weights, strict=True)
+                   if not clause)
+    kept = [j for j, clause in enumerate(formula.clauses) if clause]
+    clauses = [list(formula.clauses[j]) for j in kept]
+    weights = [all_weights[j] for j in kept]
+    hard = [hard_flags[j] for j in kept]
+    empty_hard = any(h for clause, h in zip(formula.clauses, hard_flags, strict=True)
+                     if not clause)
+
+    if not clauses:
+        answer: tuple[int, list[int], bool] | None = (0, [], True)
+    elif time_limit is None:
+        answer = _tasks.rc2_optimum(clauses, weights, hard)
+    else:
+        outcome = run_bounded("rc2_optimum", (clauses, weights, hard), time_limit=time_limit)
+        if not outcome.finished:
+            return MaxSatResult(
+                MaxSatStatus.UNKNOWN, None, None, False, None, time.perf_counter() - start,
+                f"RC2 did not finish within the time limit of {time_limit} s",
+            )
+        if outcome.error is not None:
+            raise SolverError(f"RC2 failed: {outcome.error}")
+        answer = outcome.value
+    if answer is None:
+        raise SolverError("RC2 found no model although every clause was soft")
+    rc2_cost, rc2_model, hard_kept = answer
+    model = assignment_from_model(rc2_model, formula.num_vars)
+    cost = formula.falsified(model)
+    if cost != rc2_cost + constant:
+        raise SolverError(
+            f"RC2 reported cost {rc2_cost} (+ {constant} from empty clauses) but its model "
+            f"falsifies weight {cost}"
+        )
+    hard_satisfiable = (hard_kept or not any(hard)) and not empty_hard
+    how = ("hard clauses kept hard" if any(hard) and hard_kept
+           else "every clause soft at its weight")
+    message = f"optimum {cost} by RC2 ({how}); model re-counted on the formula"
+    certificate = None
+    if certify:
+        certificate = certify_maxsat_optimum(
+            formula, cost, model, proof_time_limit=proof_time_limit
+        )
+        message += f"; certificate: {certificate.message}"
+    return MaxSatResult(
+        MaxSatStatus.OPTIMAL, cost, model, True, hard_satisfiable,
+        time.perf_counter() - start, message, certificate,
+    )
+
+
+def lower_bound_encoding(formula: Formula, bound: int) -> Formula:
+    """A CNF satisfiable exactly when some assignment falsifies weight at most ``bound``.
+
+    Variables ``1..n`` are the formula's; ``n + 1 + j`` is the relaxation variable ``r_j``
+    of clause ``j`` (every clause, an empty one included, gets ``C_j or r_j``); the variables
+    after ``n + m`` belong to the weighted at-most constraint
+    ``sum_j w_j r_j <= bound``.
+    """
+    if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
+        raise InvalidArgumentError(f"bound must be a non-negative int, got {bound!r}")
+    n, m = formula.num_vars, formula.num_clauses
+    relax = [n + 1 + j for j in range(m)]
+    clauses = [[*clause, r] for clause, r in zip(formula.clauses, relax, strict=True)]
+    counter, top = atmost_weighted(relax, formula.clause_weights(), bound, top_id=n + m)
+    return Formula(top, tuple(map(tuple, clauses + counter)))
+
+
+def certify_maxsat_optimum(
+    formula: Formula,
+    cost: int,
+    model: tuple[int, ...] | list[int],
+    *,
+    solver: str = "cadical195",
+    time_limit: float | None = None,
+    proof_time_limit: float | None = DEFAULT_PROOF_TIME_LIMIT,
+) -> MaxSatCertificate:
+    """Check the claim "``min_z formula.falsified(z) == cost``, attained by ``model``".
+
+    The upper bound re-counts ``model``; the lower bound refutes
+    :func:`lower_bound_encoding` ``(formula, cost - 1)`` with a proof-logging solver and
+    checks the DRUP proof with ``drup``. ``time_limit`` bounds the SAT call and
+    ``proof_time_limit`` the check; either passing leaves ``lower_bound_checked = None``.
+    """
+    if isinstance(cost, bool) or not isinstance(cost, int) or cost < 0:
+        raise InvalidArgumentError(f"cost must be a non-negative int, got {cost!r}")
+    _validate_options(solver, time_limit, "time_limit")
+    start = time.perf_counter()
+    model_cost = formula.falsified(model)
+    upper = model_cost == cost
+    upper_text = (f"model re-counts to {model_cost}" if upper
+                  else f"model re-counts to {model_cost}, not the claimed {cost}")
+
+    unfinished = MaxSatCertificate(cost, model_cost, upper, None, False, 0.0, upper_text)
+
+    def finish(lower: bool | None, text: str, **details: Any) -> MaxSatCertificate:
+        return dataclasses.replace(
+            unfinished, lower_bound_checked=lower, certified=upper and lower is True,
+            seconds=time.perf_counter() - start, message=f"{upper_text}; {text}", **details,
+        )
+
+    if cost == 0:
+        return finish(True, "lower bound 0 holds for positive weights (no proof needed)")
+    encoding = lower_bound_encoding(formula, cost - 1)
+    sizes = {"encoding_vars": encoding.num_vars, "encoding_clauses": encoding.num_clauses}
+    sat = solve_sat(encoding, proof=True, solver=solver, time_limit=time_limit,
+                    proof_time_limit=proof_time_limit)
+    times = {"solve_seconds": sat.solve_seconds, "check_seconds": sat.check_seconds}
+    if sat.status is SatStatus.UNKNOWN:
+        return finish(None, f"lower bound undecided: {sat.message}", **sizes, **times)
+    if sat.status is SatStatus.SATISFIABLE:
+        assert sat.model is not None  # a satisfiable SatResult always carries its model
+        better = sat.model[: formula.num_vars]
+        better_cost = formula.falsified(better)
+        if better_cost >= cost:
+            raise SolverError(
+                f"the lower-bound encoding for {cost - 1} has a model of cost {better_cost}"
+            )
+        return finish(False, f"lower bound refuted: an assignment of cost {better_cost} exists",
+                      better_model=better, **sizes, **times)
+    text = f"lower bound ({encoding.num_clauses} clauses): {sat.message}"
+    return finish(sat.proof_checked, text, checker=sat.checker, proof_lines=sat.proof_lines,
+                  proof_sha256=sat.proof_sha256, **sizes, **times)

@@ -1,0 +1,250 @@
+"""SAT answers with evidence: checked models and checked refutations.
+
+:func:`solve_sat` decides whether a :class:`~reluinv.data.formula.Formula` read as plain CNF
+(weights ignored: hard and soft clauses must all hold) has a satisfying assignment.
+
+* A *satisfiable* answer carries a model, a 0/1 tuple with variable ``v`` at index
+  ``v - 1``, sized by the declared ``num_vars`` (variables that occur in no clause get 0).
+  It is re-checked clause by clause on the original formula before it is returned.
+* An *unsatisfiable* answer carries the solver's DRUP refutation, checked by the verified
+  ``drup`` checker (:mod:`reluinv.oracles.proofcheck`): ``proof_checked`` says whether it was
+  accepted. A formula holding an empty clause is refuted without a solver, by the one-line
+  proof ``0`` (the empty clause is already in the formula), which the checker also checks.
+* A time limit that passes gives ``satisfiable=None`` (:attr:`SatStatus.UNKNOWN`), never an
+  answer.
+
+Proof-logging solvers
+---------------------
+:data:`SAT_SOLVERS` lists the python-sat solvers whose proofs we have seen the checker
+accept (CaDiCaL 1.9.5 and 1.5.3, Glucose 4); other solvers' proofs (Maplesat's for one) fail
+checking, so they are not offered. python-sat's CaDiCaL cannot be interrupted, so a time
+limit runs the solver in a child process that is ended when the limit passes.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reluinv.data.formula import Formula
+from reluinv.errors import InvalidArgumentError, SolverError
+from reluinv.oracles import _tasks
+from reluinv.oracles._bounded import run_bounded
+from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT, check_drup_proof
+from reluinv.results import ResultBase
+
+__all__ = ["SAT_SOLVERS", "SatResult", "SatStatus", "assignment_from_model", "solve_sat"]
+
+SAT_SOLVERS = ("cadical195", "cadical153", "glucose4")
+"""python-sat solver names :func:`solve_sat` accepts; their DRUP proofs pass ``drup``."""
+
+
+class SatStatus(enum.Enum):
+    """The answer of a SAT call."""
+
+    SATISFIABLE = "satisfiable"
+    UNSATISFIABLE = "unsatisfiable"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SatResult(ResultBase):
+    """The answer of :func:`solve_sat` and its evidence.
+
+    Attributes
+    ----------
+    status:
+        SATISFIABLE, UNSATISFIABLE or UNKNOWN (time limit).
+    satisfiable:
+        True, False, or None for UNKNOWN.
+    model:
+        A satisfying 0/1 assignment (variable ``v`` at index ``v - 1``, length
+        ``num_vars``), already re-checked on the formula; None unless satisfiable.
+    proof_checked:
+        For an unsatisfiable answer: True when the checker accepted the refutation, False
+        when it rejected it, None when the proof was not checked (``proof=False``, or the
+        check hit its time limit; the reason is in ``message``). None otherwise.
+    seconds:
+        Wall-clock seconds of the whole call (solve and check).
+    solve_seconds, check_seconds:
+        The two parts of ``seconds`` (``check_seconds`` is None when nothing was checked).
+    message:
+        What happened, in one line (solver, proof verdict, or why something is missing).
+    solver:
+        The python-sat solver name used, or ``"none"`` when the formula was decided without
+        one (an empty clause present).
+    checker:
+        Name and version of the checker that judged the proof, or None.
+    proof_lines:
+        Lines of the proof as the solver wrote it (deletions included), or None.
+    proof_lemmas:
+        Lemmas the checker was given (deletion lines dropped), or None.
+    proof_sha256:
+        SHA-256 of the proof text the checker judged, or None.
+    """
+
+    status: SatStatus
+    satisfiable: bool | None
+    model: tuple[int, ...] | None
+    proof_checked: bool | None
+    seconds: float
+    message: str
+    solver: str
+    checker: str | None = None
+    proof_lines: int | None = None
+    proof_lemmas: int | None = None
+    proof_sha256: str | None = None
+    solve_seconds: float = 0.0
+    check_seconds: float | None = None
+
+
+def assignment_from_model(model: Sequence[int] | None, num_vars: int) -> tuple[int, ...]:
+    """Turn a solver model (a list of signed literals) into a 0/1 tuple of length ``num_vars``.
+
+    Variables the model does not mention get 0; literals above ``num_vars`` (auxiliary
+    variables of an encoding) are ignored.
+    """
+    values = [0] * num_vars
+    for literal in model or ():
+        var = abs(literal)
+        if var <= num_vars:
+            values[var - 1] = 1 if literal > 0 else 0
+    return tuple(values)
+
+
+def _validate_options(solver: str, limit: float | None, name: str) -> None:
+    if solver not in SAT_SOLVERS:
+        raise InvalidArgumentError(
+            f"solver = {solver!r} is not a proof-logging solver; choose one of {SAT_SOLVERS}"
+        )
+    _validate_time_limit(limit, name)
+
+
+def _validate_time_limit(limit: float | None, name: str) -> None:
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int | float):
+        raise InvalidArgumentError(
+            f"{name} must be a number of seconds or None, got {type(limit).__name__}"
+        )
+    if not limit > 0:
+        raise InvalidArgumentError(f"{name} must be positive, got {limit}")
+
+
+def solve_sat(
+    formula: Formula,
+    *,
+    proof: bool = True,
+    solver: str = "cadical195",
+    time_limit: float | None = None,
+    proof_time_limit: float | None = DEFAULT_PROOF_TIME_LIMIT,
+) -> SatResult:
+    """Decide satisfiability of ``formula`` (all clauses, weights ignored), with evidence.
+
+    Parameters
+    ----------
+    formula:
+        The formula; hard and soft clauses alike must be satisfied.
+    proof:
+        Log a DRUP proof and check it with ``drup`` when the answer is unsatisfiable.
+    solver:
+        One of :data:`SAT_SOLVERS`.
+    time_limit:
+        Seconds for the solver (``None``: no limit). When it passes the answer is UNKNOWN.
+    proof_time_limit:
+        Seconds for the proof check (``None``: no limit). When it passes the answer stays
+        UNSATISFIABLE (the solver said so) with ``proof_checked=None``.
+
+    Returns
+    -------
+    SatResult
+
+    Raises
+    ------
+    SolverError
+        If the solver returns a model that does not satisfy the formula, or fails.
+
+    Examples
+    --------
+    >>> from reluinv.data.formula import parse_dimacs
+    >>> r = solve_sat(parse_dimacs("p cnf 2 3\\n1 2 0\\n-1 0\\n-2 0\\n"))
+    >>> r.status.name, r.proof_checked
+    ('UNSATISFIABLE', True)
+    """
+    _validate_options(solver, time_limit, "time_limit")
+    _validate_time_limit(proof_time_limit, "proof_time_limit")
+    start = time.perf_counter()
+    clauses = [list(clause) for clause in formula.clauses]
+    if any(not clause for clause in clauses):
+        return _refute_empty_clause(formula, clauses, start, proof, proof_time_limit)
+
+    if time_limit is None:
+        satisfiable, model, lines = _tasks.solve_clauses(clauses, solver, proof)
+    else:
+        outcome = run_bounded("solve_clauses", (clauses, solver, proof), time_limit=time_limit)
+        if not outcome.finished:
+            seconds = time.perf_counter() - start
+            return SatResult(
+                SatStatus.UNKNOWN, None, None, None, seconds,
+                f"{solver} did not finish within the time limit of {time_limit} s",
+                solver, solve_seconds=seconds,
+            )
+        if outcome.error is not None or outcome.value is None:
+            raise SolverError(f"{solver} failed: {outcome.error}")
+        satisfiable, model, lines = outcome.value
+    solve_seconds = time.perf_counter() - start
+
+    if satisfiable:
+        assignment = assignment_from_model(model, formula.num_vars)
+        if not formula.satisfies(assignment):
+            raise SolverError(
+                f"{solver} returned a model that falsifies clauses "
+                f"{formula.falsified_clauses(assignment)[:5]} of the formula"
+            )
+        return SatResult(
+            SatStatus.SATISFIABLE, True, assignment, None, time.perf_counter() - start,
+            f"satisfiable ({solver}); model re-checked on every clause", solver,
+            solve_seconds=solve_seconds,
+        )
+    if lines is None:
+        return SatResult(
+            SatStatus.UNSATISFIABLE, False, None, None, time.perf_counter() - start,
+            f"unsatisfiable ({solver}); no proof requested", solver,
+            solve_seconds=solve_seconds,
+        )
+    check = check_drup_proof(clauses, lines, time_limit=proof_time_limit)
+    return SatResult(
+        SatStatus.UNSATISFIABLE, False, None, check.accepted, time.perf_counter() - start,
+        f"unsatisfiable ({solver}); proof {check.message}", solver,
+        checker=check.checker, proof_lines=len(lines), proof_lemmas=check.lemmas,
+        proof_sha256=check.proof_sha256,
+        solve_seconds=solve_seconds, check_seconds=check.seconds,
+    )
+
+
+def _refute_empty_clause(
+    formula: Formula,
+    clauses: list[list[int]],
+    start: float,
+    proof: bool,
+    proof_time_limit: float | None,
+) -> SatResult:
+    """An empty clause is never satisfied; its refutation is the one-line proof ``0``."""
+    first = next(j for j, clause in enumerate(clauses) if not clause)
+    reason = f"clause {first} is empty"
+    if not proof:
+        return SatResult(
+            SatStatus.UNSATISFIABLE, False, None, None, time.perf_counter() - start,
+            f"unsatisfiable: {reason}; no proof requested", "none",
+        )
+    lines = ["0"]
+    check = check_drup_proof(clauses, lines, time_limit=proof_time_limit)
+    return SatResult(
+        SatStatus.UNSATISFIABLE, False, None, check.accepted, time.perf_counter() - start,
+        f"unsatisfiable: {reason}; proof {check.message}", "none",
+        checker=check.checker, proof_lines=1, proof_lemmas=check.lemmas,
+        proof_sha256=check.proof_sha256,
+        check_seconds=check.seconds,
+    )

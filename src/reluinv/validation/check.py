@@ -1,0 +1,460 @@
+"""One validation record per formula: every answer about it, and whether they agree.
+
+:func:`check_instance` asks each solver its own question about a formula ``F`` and then
+checks that the answers fit together as the reduction says they must:
+
+* **SAT** (CaDiCaL, :func:`reluinv.solve_sat`): satisfiable or not; an UNSAT answer carries a
+  DRUP proof that an independent checker (``drup``) accepted or not.
+* **MaxSAT** (RC2, :func:`reluinv.solve_maxsat`): the least falsified weight, with a model.
+* **Exact inversion** (:func:`reluinv.solve_exact`) of ``encode(F, latent)`` for both
+  latents: objective ``"feasible"`` (is ``x`` realizable?) and ``"l1"`` (the least loss).
+* **Layer-wise inversion** (:func:`reluinv.invert_layerwise`) of both networks.
+
+The cross-checks, each ``passed``, ``failed`` or ``skipped`` (with a reason):
+
+``realizable_iff_satisfiable[latent]``
+    the exact solver finds a pre-image exactly when CaDiCaL says satisfiable (L2, L3);
+``unsat_proof_checked``
+    an UNSAT answer's proof was accepted by the checker;
+``l1_optimum_equals_maxsat_cost[latent]``
+    the exact l1 optimum equals RC2's cost (L1, L4);
+``decoded_falsified_equals_objective[latent]``
+    ``F.falsified(decode(z))`` equals the exact objective at the optimum ``z``;
+``lifted_maxsat_model_loss_equals_cost[latent]``
+    ``loss(lift(RC2 model)) == cost``, exactly;
+``lifted_sat_model_realizes[latent]``
+    ``G(lift(SAT model)) = x`` exactly;
+``lemma_*``
+    the lemma checks of :mod:`reluinv.reduction.lemmas` on these witnesses;
+``layerwise_sound[latent]``
+    the layer-wise inverter never reports RECOVERED with a ``z`` that fails the forward
+    check (nor one that decodes to a falsifying assignment), and never NO_PREIMAGE on a
+    satisfiable formula.
+
+The verdict is ``disagree`` when a check failed, ``unknown`` when a check could not be made
+because something did not finish (a time limit), and ``agree`` otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from reluinv.data.formula import Formula, read_dimacs
+from reluinv.data.problem import InversionProblem
+from reluinv.exact import ExactResult, Status, solve_exact
+from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
+from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
+from reluinv.oracles.sat import SatResult, solve_sat
+from reluinv.reduction import lemmas
+from reluinv.reduction.construction import decode, encode, lift
+
+__all__ = ["RECORD_SCHEMA_VERSION", "check_instance"]
+
+#: Version of the record layout; bumped when a field changes meaning.
+RECORD_SCHEMA_VERSION = 1
+
+LATENTS: tuple[Literal["binary", "real"], ...] = ("binary", "real")
+
+#: The real latent's box in validation runs: the unit cube. Over it the question is still a
+#: real one (the clause layer alone is happy at z = 1/2; only the binary-forcing gadget rules
+#: such points out), and the MIP needs no phase binaries for the literal units ``p_v, q_v``,
+#: which are linear on the cube: on the over-constrained k = 20 instances this took the
+#: real-latent l1 solve from about 20 s (box [-1, 2]) to about 1 s. Lemma L3 off the cube is
+#: covered by the lemma tests.
+VALIDATION_REAL_BOX: tuple[float, float] = (0.0, 1.0)
+CheckStatus = Literal["passed", "failed", "skipped"]
+
+
+class _Budget:
+    """What is left of the instance's time limit."""
+
+    def __init__(self, time_limit: float | None) -> None:
+        self.deadline = None if time_limit is None else time.monotonic() + time_limit
+
+    def left(self) -> float | None:
+        """Seconds left (at least a sliver, so a solver call still returns a status)."""
+        if self.deadline is None:
+            return None
+        return max(0.05, self.deadline - time.monotonic())
+
+    @property
+    def spent(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+
+def _number(value: object) -> Any:
+    """A JSON-friendly form of an exact or float number: ints stay ints, a non-integral
+    Fraction becomes its string ``"p/q"``, and infinite or NaN floats become strings
+    (``"inf"``), which strict JSON cannot hold as numbers."""
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else str(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else str(number)
+    return value
+
+
+class _Checks:
+    """The list of cross-checks of one record."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, name: str, status: CheckStatus, detail: str = "", *,
+            unfinished: bool = False, **values: Any) -> None:
+        entry: dict[str, Any] = {"name": name, "status": status}
+        if detail:
+            entry["reason" if status == "skipped" else "detail"] = detail
+        if unfinished:
+            entry["unfinished"] = True
+        entry.update({key: _number(value) for key, value in values.items()})
+        self.items.append(entry)
+
+    def verdict(self) -> str:
+        if any(c["status"] == "failed" for c in self.items):
+            return "disagree"
+        if any(c.get("unfinished") for c in self.items):
+            return "unknown"
+        return "agree"
+
+
+def _sat_section(result: SatResult) -> dict[str, Any]:
+    return {
+        "status": result.status.value,
+        "satisfiable": result.satisfiable,
+        "proof_checked": result.proof_checked,
+        "checker": result.checker,
+        "proof_lines": result.proof_lines,
+        "solver": result.solver,
+        "seconds": round(result.seconds, 6),
+        "message": result.message,
+    }
+
+
+def _maxsat_section(result: MaxSatResult) -> dict[str, Any]:
+    return {
+        "status": result.status.value,
+        "cost": result.cost,
+        "optimal": result.optimal,
+        "hard_satisfiable": result.hard_satisfiable,
+        "seconds": round(result.seconds, 6),
+        "message": result.message,
+    }
+
+
+def _exact_section(result: ExactResult) -> dict[str, Any]:
+    return {
+        "status": result.status.value,
+        "objective": _number(result.objective),
+        "bound": _number(result.bound),
+        "verified": result.verified,
+        "backend": result.backend,
+        "solver": result.solver,
+        "seconds": round(result.seconds, 6),
+        "message": result.message,
+    }
+
+
+def _layerwise_section(result: LayerwiseResult) -> dict[str, Any]:
+    return {
+        "status": result.status.value,
+        "residual": _number(result.residual),
+        "residual_bound": _number(result.residual_bound),
+        "failed_layer": result.failed_layer,
+        "seconds": round(result.seconds, 6),
+        "message": result.message,
+    }
+
+
+def _lemma(checks: _Checks, name: str, run: Callable[[], Any]) -> None:
+    """Run one lemma check and record its status."""
+    outcome = run()
+    holds = outcome.status is lemmas.LemmaStatus.HOLDS
+    checks.add(name, "passed" if holds else "failed", outcome.statement)
+
+
+def _found(result: ExactResult) -> bool:
+    return result.z is not None and result.verified
+
+
+def _check_latent(
+    latent: Literal["binary", "real"],
+    problem: InversionProblem,
+    formula: Formula,
+    sat: SatResult | None,
+    maxsat: MaxSatResult | None,
+    feasible: ExactResult | None,
+    l1: ExactResult | None,
+    layerwise: LayerwiseResult | None,
+    checks: _Checks,
+) -> None:
+    """The cross-checks that concern one latent variant."""
+    tag = f"[{latent}]"
+    satisfiable = sat.satisfiable if sat is not None else None
+
+    # realizable (exact, objective "feasible") <=> satisfiable
+    name = f"realizable_iff_satisfiable{tag}"
+    if feasible is None or feasible.status is Status.UNKNOWN:
+        checks.add(name, "skipped", "the exact feasibility solve did not finish", unfinished=True)
+    elif satisfiable is None:
+        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
+    elif feasible.status is Status.INFEASIBLE:
+        checks.add(name, "passed" if not satisfiable else "failed",
+                   "exact: no pre-image; CaDiCaL: " + ("SAT" if satisfiable else "UNSAT"))
+    elif _found(feasible):
+        checks.add(name, "passed" if satisfiable else "failed",
+                   "exact: verified pre-image; CaDiCaL: " + ("SAT" if satisfiable else "UNSAT"))
+    else:
+        checks.add(name, "failed", f"exact feasibility returned an unverified z "
+                   f"({feasible.message})")
+
+    # the exact pre-image is a satisfying assignment (L2 / L3 on the solver's witness)
+    if feasible is not None and _found(feasible):
+        assert feasible.z is not None
+        z = feasible.z
+        if latent == "binary":
+            _lemma(checks, f"lemma_L2_exact_witness{tag}",
+                   lambda: lemmas.check_realizability(problem, z))
+        else:
+            _lemma(checks, f"lemma_L3_exact_witness{tag}",
+                   lambda: lemmas.check_binary_forcing(problem, z))
+
+    # exact l1 optimum = MaxSAT cost, and the decoded assignment falsifies that much
+    cost = maxsat.cost if maxsat is not None and maxsat.optimal else None
+    name = f"l1_optimum_equals_maxsat_cost{tag}"
+    if l1 is None or l1.status is Status.UNKNOWN:
+        checks.add(name, "skipped", "the exact l1 solve did not finish", unfinished=True)
+    elif cost is None:
+        checks.add(name, "skipped", "the MaxSAT solve did not finish", unfinished=True)
+    elif not _found(l1):
+        checks.add(name, "failed", f"exact l1 status {l1.status.value} without a verified z",
+                   cost=cost)
+    elif l1.status is Status.OPTIMAL:
+        checks.add(name, "passed" if l1.objective == cost else "failed",
+                   objective=l1.objective, cost=cost)
+    else:  # FEASIBLE at a time limit: the bounds must bracket the cost
+        assert l1.objective is not None
+        consistent = cost <= l1.objective and (l1.bound is None or l1.bound <= cost + 1e-6)
+        if consistent:
+            checks.add(name, "skipped", "time limit: exact l1 not proven optimal (bounds "
+                       "consistent with the cost)", unfinished=True, objective=l1.objective,
+                       bound=l1.bound, cost=cost)
+        else:
+            checks.add(name, "failed", "exact l1 bounds exclude the MaxSAT cost",
+                       objective=l1.objective, bound=l1.bound, cost=cost)
+
+    if l1 is not None and _found(l1):
+        assert l1.z is not None
+        assert l1.objective is not None
+        z = l1.z
+        falsified = formula.falsified(decode(problem, z))
+        name = f"decoded_falsified_equals_objective{tag}"
+        if l1.status is Status.OPTIMAL:
+            checks.add(name, "passed" if falsified == l1.objective else "failed",
+                       falsified=falsified, objective=l1.objective)
+        else:
+            checks.add(name, "passed" if falsified <= l1.objective else "failed",
+                       "time limit: only falsified <= objective is implied",
+                       falsified=falsified, objective=l1.objective)
+        if latent == "binary":
+            _lemma(checks, f"lemma_L1_exact_optimum{tag}",
+                   lambda: lemmas.check_loss_identity(problem, z))
+        else:
+            _lemma(checks, f"lemma_L4_exact_optimum{tag}",
+                   lambda: lemmas.check_rounding(problem, z))
+
+    # lifted RC2 and SAT models
+    name = f"lifted_maxsat_model_loss_equals_cost{tag}"
+    if maxsat is None or maxsat.model is None or cost is None:
+        checks.add(name, "skipped", "no MaxSAT model", unfinished=True)
+    else:
+        model = maxsat.model
+        loss = problem.exact_loss(lift(problem, model))
+        checks.add(name, "passed" if loss == cost else "failed", loss=loss, cost=cost)
+        _lemma(checks, f"lemma_L1_maxsat_model{tag}",
+               lambda: lemmas.check_loss_identity(problem, lift(problem, model)))
+    name = f"lifted_sat_model_realizes{tag}"
+    if sat is None or sat.satisfiable is None:
+        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
+    elif not sat.satisfiable or sat.model is None:
+        checks.add(name, "skipped", "unsatisfiable: no model to lift")
+    else:
+        sat_model = sat.model
+        realizes = problem.is_preimage(lift(problem, sat_model))
+        checks.add(name, "passed" if realizes else "failed")
+        _lemma(checks, f"lemma_L2_sat_model{tag}", lambda: lemmas.check_lift(problem, sat_model))
+
+    # the layer-wise inverter is never wrong in what it claims
+    name = f"layerwise_sound{tag}"
+    if layerwise is None:
+        checks.add(name, "skipped", "the layer-wise inverter was not run")
+    elif layerwise.status is LayerwiseStatus.RECOVERED:
+        assert layerwise.z is not None
+        residual = problem.loss(layerwise.z, "linf")
+        assignment = decode(problem, layerwise.z)
+        forward_ok = residual <= layerwise.residual_bound
+        # On the real variant a near pre-image is near a satisfying vertex (L3).
+        decodes_ok = latent == "binary" or formula.satisfies(assignment)
+        checks.add(name, "passed" if forward_ok and decodes_ok else "failed",
+                   "RECOVERED: forward check within the reported bound"
+                   + ("" if latent == "binary" else "; decodes to a satisfying assignment"),
+                   residual=residual, residual_bound=layerwise.residual_bound)
+    elif layerwise.status is LayerwiseStatus.NO_PREIMAGE:
+        if satisfiable is None:
+            checks.add(name, "skipped", "NO_PREIMAGE, and the SAT solve did not finish",
+                       unfinished=True)
+        else:
+            checks.add(name, "failed" if satisfiable else "passed",
+                       "NO_PREIMAGE (certified) on a "
+                       + ("satisfiable" if satisfiable else "unsatisfiable") + " formula")
+    else:
+        checks.add(name, "passed", "INCONCLUSIVE claims nothing")
+
+
+def check_instance(
+    formula_or_path: Formula | str | os.PathLike[str],
+    *,
+    time_limit: float | None = None,
+    family: str | None = None,
+    binary_backend: str = "maxsat",
+    real_backend: str = "mip",
+    layerwise: bool = True,
+    proof: bool = True,
+    real_box: tuple[float, float] = VALIDATION_REAL_BOX,
+) -> dict[str, Any]:
+    """Check the reduction on one formula; return a JSON-serialisable record.
+
+    Parameters
+    ----------
+    formula_or_path:
+        A :class:`~reluinv.data.formula.Formula` or a DIMACS file (read with
+        :func:`~reluinv.data.formula.read_dimacs`; a malformed file raises its ``DimacsError``).
+    time_limit:
+        Seconds for the whole check; each solver call gets what is left. What does not
+        finish is recorded, and the verdict is then ``unknown``, never ``disagree``.
+    family:
+        A label stored in the record (validation runs take it from a manifest).
+    binary_backend, real_backend:
+        Exact backends for the binary latent (``"maxsat"`` by default: the integer network
+        compiled to CNF for RC2 / CaDiCaL, the fastest measured by ``python -m benchmarks``;
+        ``"cpsat"`` is the cross-check) and the real latent (MIP: neither CP-SAT nor the
+        CNF compilation can decide real questions).
+    layerwise:
+        Also run the layer-wise inverter on both networks.
+    proof:
+        Ask for and check a DRUP proof of UNSAT answers.
+    real_box:
+        The latent box ``[lo, hi]^k`` of the real variant (see :data:`VALIDATION_REAL_BOX`).
+
+    Returns
+    -------
+    dict
+        ``schema``, identity (``path``, ``sha256``, ``n``, ``m``, ``family``, ...), the
+        sections ``sat``, ``maxsat``, ``exact`` (per latent and objective), ``layerwise``
+        (per latent), the list ``checks``, the ``verdict`` and ``timings`` in seconds.
+    """
+    started = time.perf_counter()
+    budget = _Budget(time_limit)
+    path: str | None = None
+    if isinstance(formula_or_path, Formula):
+        formula = formula_or_path
+    else:
+        path = os.fspath(formula_or_path)
+        formula = read_dimacs(path)
+    timings: dict[str, float] = {}
+    record: dict[str, Any] = {
+        "schema": RECORD_SCHEMA_VERSION,
+        "path": path,
+        "name": Path(path).name if path is not None else None,
+        "family": family,
+        "sha256": formula.sha256(),
+        "n": formula.num_vars,
+        "m": formula.num_clauses,
+        "weighted": formula.is_weighted,
+        "hard_clauses": formula.num_hard,
+        "max_clause_width": max((len(c) for c in formula.clauses), default=0),
+        "time_limit": time_limit,
+    }
+
+    def timed(name: str, call: Callable[[], Any]) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return call()
+        finally:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
+
+    sat = timed("sat", lambda: solve_sat(formula, proof=proof, time_limit=budget.left()))
+    record["sat"] = _sat_section(sat)
+    maxsat = timed("maxsat", lambda: solve_maxsat(formula, time_limit=budget.left()))
+    record["maxsat"] = _maxsat_section(maxsat)
+
+    checks = _Checks()
+    name = "unsat_proof_checked"
+    if sat.satisfiable is False:
+        if not proof:
+            checks.add(name, "skipped", "proofs not requested")
+        elif sat.proof_checked is True:
+            checks.add(name, "passed", f"accepted by {sat.checker}")
+        elif sat.proof_checked is False:
+            checks.add(name, "failed", f"rejected by {sat.checker}: {sat.message}")
+        else:
+            checks.add(name, "skipped", f"proof not checked: {sat.message}", unfinished=True)
+    elif sat.satisfiable is None:
+        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
+    else:
+        checks.add(name, "skipped", "satisfiable: no refutation needed")
+
+    if maxsat.optimal and maxsat.cost is not None and maxsat.model is not None:
+        recount = formula.falsified(maxsat.model)
+        checks.add("maxsat_model_recount", "passed" if recount == maxsat.cost else "failed",
+                   falsified=recount, cost=maxsat.cost)
+
+    record["exact"] = {}
+    record["layerwise"] = {}
+    record["real_box"] = list(real_box)
+    for latent in LATENTS:
+        problem = encode(formula, latent) if latent == "binary" else encode(
+            formula, latent, box=real_box)
+        backend = binary_backend if latent == "binary" else real_backend
+        results: dict[str, ExactResult | None] = {}
+        for objective in ("feasible", "l1"):
+            if budget.spent:
+                results[objective] = None
+                continue
+            t0 = time.perf_counter()
+            results[objective] = solve_exact(
+                problem, backend=backend,  # type: ignore[arg-type]
+                objective=objective, time_limit=budget.left())
+            timings[f"exact_{latent}"] = (timings.get(f"exact_{latent}", 0.0)
+                                          + time.perf_counter() - t0)
+        record["exact"][latent] = {
+            objective: (_exact_section(result) if result is not None
+                        else {"status": "not run", "message": "time limit reached before"})
+            for objective, result in results.items()
+        }
+        lw: LayerwiseResult | None = None
+        if layerwise:
+            t0 = time.perf_counter()
+            lw = invert_layerwise(problem.network, problem.target)
+            timings["layerwise"] = timings.get("layerwise", 0.0) + time.perf_counter() - t0
+            record["layerwise"][latent] = _layerwise_section(lw)
+        t0 = time.perf_counter()
+        _check_latent(latent, problem, formula, sat, maxsat, results["feasible"],
+                      results["l1"], lw, checks)
+        timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
+
+    record["checks"] = checks.items
+    record["verdict"] = checks.verdict()
+    record["timings"] = {name: round(seconds, 6) for name, seconds in timings.items()}
+    record["seconds"] = round(time.perf_counter() - started, 6)
+    return record
