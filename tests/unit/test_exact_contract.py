@@ -75,15 +75,17 @@ def test_a_negative_relu_target_is_infeasible_before_solving(backend: str) -> No
     assert "x[0] = -1.0 < 0 is not a ReLU output" in result.message
 
 
-@pytest.mark.parametrize(("backend", "engine"),
-                         [("cpsat", "SCIP"), ("mip", "SCIP"), ("mip", "HIGHS")])
+@pytest.mark.parametrize(("backend", "options"),
+                         [("cpsat", {}), ("mip", {"mip_solver": "SCIP"}),
+                          ("mip", {"mip_solver": "HIGHS"})])
 @pytest.mark.parametrize("objective", ["l1", "linf"])
-def test_time_limit_gives_feasible_or_unknown_never_a_proof(backend: str, engine: str,
+def test_time_limit_gives_feasible_or_unknown_never_a_proof(backend: str,
+                                                             options: dict[str, str],
                                                              objective: str) -> None:
     formula = hard_formula()
     problem = ri.encode(formula)
     result = ri.solve_exact(problem, backend=backend, objective=objective,  # type: ignore[arg-type]
-                            time_limit=0.01, mip_solver=engine)
+                            time_limit=0.01, **options)  # type: ignore[arg-type]
     assert result.status in (ri.Status.FEASIBLE, ri.Status.UNKNOWN), result.message
     if result.status is ri.Status.FEASIBLE:
         assert result.z is not None

@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 import reluinv as ri
-from reluinv.errors import InvalidArgumentError, ShapeError, UnsupportedProblemError
+from reluinv.errors import (
+    InvalidArgumentError,
+    InvalidTypeError,
+    ShapeError,
+    UnsupportedProblemError,
+)
 
 BINARY = ri.encode(ri.parse_dimacs("p cnf 2 1\n1 2 0\n"))
 REAL = ri.encode(ri.parse_dimacs("p cnf 2 1\n1 2 0\n"), latent="real")
@@ -22,18 +27,33 @@ UNBOUNDED = ri.InversionProblem(ri.ReluNetwork([[[1.0, 2.0]]]), np.array([1.0]),
 
 BAD = [
     (BINARY, {"backend": "gurobi"}, InvalidArgumentError,
-     "backend must be one of 'maxsat', 'cpsat', 'mip'"),
-    (BINARY, {"objective": "l2"}, InvalidArgumentError, "objective must be 'feasible', 'l1'"),
-    (BINARY, {"time_limit": 0}, InvalidArgumentError, "time_limit must be positive"),
-    (BINARY, {"time_limit": "1"}, InvalidArgumentError, "time_limit must be a number"),
-    (BINARY, {"threads": 0}, InvalidArgumentError, "threads must be a positive integer"),
+     "backend must be one of 'auto', 'maxsat', 'cpsat', 'mip', got 'gurobi'"),
+    (BINARY, {"objective": "l2"}, InvalidArgumentError,
+     "objective must be one of 'feasible', 'l1', 'linf', got 'l2'"),
+    (BINARY, {"time_limit": 0}, InvalidArgumentError, "time_limit must be a positive number"),
+    (BINARY, {"time_limit": -1.0}, InvalidArgumentError, "time_limit must be a positive number"),
+    (BINARY, {"time_limit": float("nan")}, InvalidArgumentError,
+     "time_limit must be a positive number"),
+    (BINARY, {"time_limit": "1"}, InvalidTypeError, "time_limit must be a number of seconds"),
+    (BINARY, {"backend": "cpsat", "threads": 0}, InvalidArgumentError,
+     "threads must be at least 1, got 0"),
+    (BINARY, {"threads": 0}, InvalidArgumentError, "threads must be at least 1, got 0"),
+    (BINARY, {"backend": "mip", "threads": True}, InvalidTypeError,
+     "threads must be an int, got bool"),
+    (BINARY, {"backend": "cpsat", "seed": -1}, InvalidArgumentError,
+     "seed must be at least 0, got -1"),
+    (BINARY, {"backend": "mip", "tol": -1e-6}, InvalidArgumentError,
+     "tol must be a finite number >= 0"),
     (BINARY, {"hint": [1, 0, 1]}, ShapeError, r"hint must have shape \(k,\) = \(2,\)"),
     (BINARY, {"hint": [0.5, 1]}, InvalidArgumentError, "integer point of the binary"),
-    (BINARY, {"encoding": "sos1"}, InvalidArgumentError, "encoding must be one of"),
+    (BINARY, {"backend": "cpsat", "encoding": "sos1"}, InvalidArgumentError,
+     "encoding must be one of 'max_equality', 'indicator', 'big_m', got 'sos1'"),
+    (BINARY, {"encoding": "sos1"}, InvalidArgumentError,
+     "no backend accepts the options given: backend 'cpsat': encoding must be one of"),
     (BINARY, {"backend": "mip", "mip_solver": "CPLEX"}, InvalidArgumentError,
      "mip_solver must be one of 'SCIP', 'HIGHS'"),
     (BINARY, {"backend": "mip", "bound_tightening": "sdp"}, InvalidArgumentError,
-     "bound_tightening must be 'interval' or 'lp'"),
+     "bound_tightening must be one of 'interval', 'lp', got 'sdp'"),
     (BINARY, {"backend": "mip", "mip_solver": "HIGHS", "hint": [1, 0]}, UnsupportedProblemError,
      "hint is not supported with mip_solver='HIGHS'"),
     (REAL, {"backend": "cpsat"}, UnsupportedProblemError,

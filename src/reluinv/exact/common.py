@@ -1,4 +1,4 @@
-"""Argument checks and facts shared by both backends.
+"""Checks and facts shared by every backend.
 
 The *realizable case* (objective ``"feasible"``): every observed output must equal its
 target, so its phase is read off the target instead of searched. For ReLU,
@@ -10,7 +10,6 @@ infeasibility before any model is built. For leaky ReLU, ``s`` is a bijection, s
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,33 +24,10 @@ __all__ = [
     "OBJECTIVES",
     "OutputFix",
     "check_hint",
-    "check_objective",
-    "check_time_limit",
     "output_fixes",
 ]
 
 OBJECTIVES: tuple[Objective, ...] = ("feasible", "l1", "linf")
-
-
-def check_objective(objective: object) -> Objective:
-    """``objective`` if it is one of :data:`OBJECTIVES`, else a clear error."""
-    if objective not in OBJECTIVES:
-        raise InvalidArgumentError(
-            f"objective must be 'feasible', 'l1' or 'linf', got {objective!r}"
-        )
-    return objective
-
-
-def check_time_limit(time_limit: object) -> float | None:
-    """``None`` or a positive finite number of seconds."""
-    if time_limit is None:
-        return None
-    if isinstance(time_limit, bool) or not isinstance(time_limit, int | float):
-        raise InvalidArgumentError(f"time_limit must be a number of seconds, got {time_limit!r}")
-    value = float(time_limit)
-    if not (value > 0 and math.isfinite(value)):
-        raise InvalidArgumentError(f"time_limit must be positive and finite, got {time_limit!r}")
-    return value
 
 
 def check_hint(problem: InversionProblem, hint: npt.ArrayLike | None,

@@ -24,50 +24,53 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from reluinv.data.problem import InversionProblem
-from reluinv.errors import SolverError, UnsupportedProblemError
+from reluinv.errors import SolverError
+from reluinv.exact.backend import BackendOptions, CpsatOptions, SolverAnswer
 from reluinv.exact.bounds import NetworkBounds, Phase, interval_bounds
-from reluinv.exact.common import check_hint, output_fixes
-from reluinv.exact.encodings import ReluEncoding, get_encoding
+from reluinv.exact.common import output_fixes
+from reluinv.exact.encodings import BackendName, ReluEncoding, get_encoding
 from reluinv.exact.result import (
-    ExactResult,
     ModelSize,
     Objective,
     Status,
     UniquenessResult,
     UniquenessStatus,
 )
-from reluinv.exact.verify import verify_latent
 
-__all__ = ["certify_unique_cpsat", "check_cpsat_supported", "solve_cpsat"]
+__all__ = ["CPSAT", "CpsatBackend", "cpsat_unsupported"]
 
 SOLVER_NAME = "CP-SAT"
 
 
-def check_cpsat_supported(problem: InversionProblem) -> None:
-    """Raise :class:`UnsupportedProblemError` unless CP-SAT can answer ``problem`` exactly."""
+def cpsat_unsupported(problem: InversionProblem, objective: Objective) -> str | None:
+    """Why CP-SAT cannot answer ``objective`` on ``problem`` exactly, or ``None``.
+
+    It needs an integral ReLU network over a binary or integer box, and for ``"l1"`` /
+    ``"linf"`` an integer target (the realizable case sends a non-integer target to
+    INFEASIBLE before any model: :func:`reluinv.exact.backend.infeasible_by_target`).
+    """
     net = problem.network
     if problem.domain.kind == "real":
-        raise UnsupportedProblemError(
-            "the cpsat backend needs a binary or integer latent domain, got a real box; "
-            "CP-SAT scales continuous variables to integers and can answer wrongly: use "
-            "backend='mip'"
-        )
+        return ("the cpsat backend needs a binary or integer latent domain, got a real box; "
+                "CP-SAT scales continuous variables to integers and can answer wrongly: use "
+                "backend='mip'")
     if net.activation != "relu":
-        raise UnsupportedProblemError(
-            "the cpsat backend needs a ReLU network with integer weights; leaky ReLU "
-            f"(alpha = {net.slope}) is not integral: use backend='mip'"
-        )
+        return ("the cpsat backend needs a ReLU network with integer weights; leaky ReLU "
+                f"(alpha = {net.slope}) is not integral: use backend='mip'")
     if not net.is_integral:
-        raise UnsupportedProblemError(
-            "the cpsat backend needs integer weights and biases; this network has "
-            "non-integer entries: use backend='mip'"
-        )
+        return ("the cpsat backend needs integer weights and biases; this network has "
+                "non-integer entries: use backend='mip'")
+    x = problem.target[problem.observed]
+    if objective != "feasible" and not np.all(x == np.round(x)):
+        return ("the cpsat backend needs an integer target for objectives 'l1' and 'linf': "
+                "use backend='mip'")
+    return None
 
 
 @dataclass
@@ -198,48 +201,21 @@ def _add_objective(form: _Formulation, bounds: NetworkBounds, problem: Inversion
         model.minimize(top)
 
 
-def solve_cpsat(
-    problem: InversionProblem,
-    *,
-    objective: Objective,
-    time_limit: float | None,
-    hint: npt.ArrayLike | None,
-    encoding: str | None,
-    threads: int,
-    seed: int,
-) -> ExactResult:
-    """Solve ``problem`` with CP-SAT (see the module docstring)."""
-    start = time.perf_counter()
-    check_cpsat_supported(problem)
-    chosen = get_encoding("cpsat", encoding)
-    start_point = check_hint(problem, hint)
+def _solve(problem: InversionProblem, objective: Objective, time_limit: float | None,
+           hint: npt.NDArray[np.float64] | None, options: CpsatOptions) -> SolverAnswer:
+    """Build and solve the CP-SAT model of ``problem`` (see the module docstring)."""
+    chosen = get_encoding("cpsat", options.encoding)
     realizable = objective == "feasible"
-    x = problem.target
-    observed = problem.observed
-    base: dict[str, Any] = {"backend": "cpsat", "objective_kind": objective,
-                            "encoding": chosen.name, "solver": SOLVER_NAME}
-    if realizable:
-        _, reason = output_fixes(problem)
-        if reason is None and not np.all(x[observed] == np.round(x[observed])):
-            bad = int(observed[np.flatnonzero(x[observed] != np.round(x[observed]))[0]])
-            reason = f"target x[{bad}] = {x[bad]} is not an integer, but G(z) is"
-        if reason is not None:
-            return ExactResult.infeasible_by_target(reason, time.perf_counter() - start, **base)
-    elif not np.all(x[observed] == np.round(x[observed])):
-        raise UnsupportedProblemError(
-            "the cpsat backend needs an integer target for objectives 'l1' and 'linf': "
-            "use backend='mip'"
-        )
     bounds = interval_bounds(problem.network, problem.domain.lower, problem.domain.upper,
                              exact=True)
     form = _build(problem, chosen, bounds, realizable=realizable)
     model = form.model
     if not realizable:
         _add_objective(form, bounds, problem, objective)
-    if start_point is not None:
-        _add_hint(problem, form, start_point)
+    if hint is not None:
+        _add_hint(problem, form, hint)
     size = _model_size(form)
-    solver = _make_solver(time_limit, threads, seed)
+    solver = _make_solver(time_limit, options.threads, options.seed)
     code = solver.solve(model)
     status = _status(code)
     message = f"CP-SAT {solver.status_name(code)}"
@@ -254,34 +230,17 @@ def solve_cpsat(
         bound = None
     else:
         bound = float(solver.best_objective_bound)
-    if not has_solution:
-        return ExactResult(status=status, z=None, objective=None, bound=bound,
-                           seconds=time.perf_counter() - start, verified=False,
-                           message=message, model=size, **base)
-    z_raw = np.array([solver.value(v) for v in form.z], dtype=np.float64)
-    check = verify_latent(problem, z_raw, objective, solver_objective,
-                          proven_optimal=status is Status.OPTIMAL)
-    if check.note:
-        message = f"{message}; {check.note}"
-    return ExactResult(status=status, z=check.z, objective=check.objective, bound=bound,
-                       seconds=time.perf_counter() - start, verified=check.verified,
-                       message=message, solver_objective=solver_objective,
-                       verification=check.method, tolerance=check.tolerance, model=size,
-                       **base)
+    z = (np.array([solver.value(v) for v in form.z], dtype=np.float64) if has_solution
+         else None)
+    return SolverAnswer(status=status, z=z, solver_objective=solver_objective, bound=bound,
+                        message=message, solver=SOLVER_NAME, model=size)
 
 
-def certify_unique_cpsat(
-    problem: InversionProblem,
-    z: npt.NDArray[np.float64],
-    *,
-    time_limit: float | None,
-    threads: int,
-    seed: int,
-) -> UniquenessResult:
+def _certify_unique(problem: InversionProblem, z: npt.NDArray[np.float64], *,
+                    time_limit: float | None, options: CpsatOptions) -> UniquenessResult:
     """Maximise ``||z' - z||_inf`` over integer pre-images ``z'`` (exact; tolerance 0)."""
     start = time.perf_counter()
-    check_cpsat_supported(problem)
-    chosen = get_encoding("cpsat", None)
+    chosen = get_encoding("cpsat", options.encoding)
     bounds = interval_bounds(problem.network, problem.domain.lower, problem.domain.upper,
                              exact=True)
     form = _build(problem, chosen, bounds, realizable=True)
@@ -303,7 +262,7 @@ def certify_unique_cpsat(
     model.maximize(distance)
     _add_hint(problem, form, np.asarray(z0, dtype=np.float64))
     size = _model_size(form)
-    solver = _make_solver(time_limit, threads, seed)
+    solver = _make_solver(time_limit, options.threads, options.seed)
     code = solver.solve(model)
     status = _status(code)
     message = f"CP-SAT {solver.status_name(code)}"
@@ -331,3 +290,36 @@ def certify_unique_cpsat(
         status=UniquenessStatus.UNIQUE if unique else UniquenessStatus.UNKNOWN,
         other=None, distance=None, bound=bound, seconds=time.perf_counter() - start,
         message=message, verified=unique, **base)
+
+
+class CpsatBackend:
+    """The cpsat backend as an :class:`~reluinv.exact.backend.ExactBackend` (and a
+    :class:`~reluinv.exact.backend.CertifyingBackend`); the math is the module docstring."""
+
+    name: BackendName = "cpsat"
+    options_type: type[BackendOptions] = CpsatOptions
+
+    def supports(self, problem: InversionProblem, objective: Objective) -> str | None:
+        """See :func:`cpsat_unsupported`."""
+        return cpsat_unsupported(problem, objective)
+
+    def solver_name(self, objective: Objective, options: BackendOptions) -> str:
+        """Always ``"CP-SAT"``."""
+        return SOLVER_NAME
+
+    def solve(self, problem: InversionProblem, objective: Objective,
+              time_limit: float | None, hint: npt.NDArray[np.float64] | None,
+              options: BackendOptions) -> SolverAnswer:
+        """Build and solve the CP-SAT model (module docstring)."""
+        return _solve(problem, objective, time_limit, hint, cast(CpsatOptions, options))
+
+    def certify_unique(self, problem: InversionProblem, z: npt.NDArray[np.float64], *,
+                       tol: float, residual_tol: float, time_limit: float | None,
+                       options: BackendOptions) -> UniquenessResult:
+        """Exact on integer points: ``tol`` and ``residual_tol`` are 0 here."""
+        return _certify_unique(problem, z, time_limit=time_limit,
+                               options=cast(CpsatOptions, options))
+
+
+#: The registered instance.
+CPSAT = CpsatBackend()

@@ -48,10 +48,12 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from reluinv.errors import InvalidArgumentError
+from reluinv.exact.order_cnf import relu
 
 __all__ = [
     "DEFAULT_ENCODING",
     "ENCODINGS",
+    "BackendName",
     "ReluEncoding",
     "UnitVars",
     "encoding_names",
@@ -148,8 +150,6 @@ def _mip_big_m(solver: Any, t: Any, lo: float, hi: float, alpha: float, name: st
 
 def _maxsat_order(builder: Any, t: Any, lo: int, hi: int, alpha: float,
                   name: str) -> UnitVars:
-    from reluinv.exact.order_cnf import relu
-
     active = t.geq(1)
     return UnitVars(relu(t), None if isinstance(active, bool) else active)
 

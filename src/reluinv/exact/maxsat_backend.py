@@ -38,48 +38,48 @@ counts come from the interval bounds, as in the other backends.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
-from typing import Any
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
 from reluinv.data.problem import InversionProblem
-from reluinv.errors import SolverError, UnsupportedProblemError
-from reluinv.exact.common import check_hint, output_fixes
-from reluinv.exact.encodings import get_encoding
+from reluinv.errors import SolverError
+from reluinv.exact.backend import BackendOptions, MaxsatOptions, SolverAnswer
+from reluinv.exact.common import output_fixes
+from reluinv.exact.encodings import BackendName, get_encoding
 from reluinv.exact.order_cnf import CompiledNetwork, OrderInt, compile_network
 from reluinv.exact.pysat_calls import linf_search, rc2_solve, sat_solve
-from reluinv.exact.result import ExactResult, ModelSize, Objective, Status
-from reluinv.exact.verify import verify_latent
+from reluinv.exact.result import ModelSize, Objective, Status
 
-__all__ = ["check_maxsat_supported", "l1_soft_clauses", "solve_maxsat_backend"]
+__all__ = ["MAXSAT", "MaxsatBackend", "l1_soft_clauses", "maxsat_unsupported"]
 
 
-def check_maxsat_supported(problem: InversionProblem) -> None:
-    """Raise :class:`UnsupportedProblemError` unless the maxsat backend can answer exactly."""
+def maxsat_unsupported(problem: InversionProblem, objective: Objective) -> str | None:
+    """Why the maxsat backend cannot answer ``objective`` on ``problem``, or ``None``.
+
+    It needs an integral ReLU network over a binary or integer box, and for ``"l1"`` /
+    ``"linf"`` an integer target (the realizable case sends a non-integer target to
+    INFEASIBLE before any model). The compilation may still refuse a unit whose value set
+    exceeds :data:`~reluinv.exact.order_cnf.MAX_VALUES` (an
+    :class:`~reluinv.errors.UnsupportedProblemError` from :meth:`MaxsatBackend.solve`):
+    that depends on the bounds, known only while compiling.
+    """
     net = problem.network
     if problem.domain.kind == "real":
-        raise UnsupportedProblemError(
-            "the maxsat backend needs a binary or integer latent domain, got a real box: "
-            "use backend='mip'"
-        )
+        return ("the maxsat backend needs a binary or integer latent domain, got a real box: "
+                "use backend='mip'")
     if net.activation != "relu":
-        raise UnsupportedProblemError(
-            f"the maxsat backend needs a ReLU network with integer weights; leaky ReLU "
-            f"(alpha = {net.slope}) is not integral: use backend='mip'"
-        )
+        return (f"the maxsat backend needs a ReLU network with integer weights; leaky ReLU "
+                f"(alpha = {net.slope}) is not integral: use backend='mip'")
     if not net.is_integral:
-        raise UnsupportedProblemError(
-            "the maxsat backend needs integer weights and biases; this network has "
-            "non-integer entries: use backend='mip'"
-        )
+        return ("the maxsat backend needs integer weights and biases; this network has "
+                "non-integer entries: use backend='mip'")
     x = problem.target[problem.observed]
-    if not np.all(x == np.round(x)):
-        raise UnsupportedProblemError(
-            "the maxsat backend needs an integer target: use backend='mip'"
-        )
+    if objective != "feasible" and not np.all(x == np.round(x)):
+        return "the maxsat backend needs an integer target: use backend='mip'"
+    return None
 
 
 def l1_soft_clauses(h: OrderInt, x: int) -> tuple[list[tuple[list[int], int]], int]:
@@ -117,27 +117,16 @@ def _negate(lit: int | bool) -> int | bool:
     return (not lit) if isinstance(lit, bool) else -lit
 
 
-def solve_maxsat_backend(
-    problem: InversionProblem,
-    *,
-    objective: Objective,
-    time_limit: float | None,
-    hint: npt.ArrayLike | None,
-    encoding: str | None,
-) -> ExactResult:
-    """Solve ``problem`` by compilation to (Max)SAT (see the module docstring)."""
-    start = time.perf_counter()
-    check_maxsat_supported(problem)
-    chosen = get_encoding("maxsat", encoding)
-    start_point = check_hint(problem, hint)
+def _solver_name(objective: Objective) -> str:
+    return "RC2" if objective == "l1" else "CaDiCaL"
+
+
+def _solve(problem: InversionProblem, objective: Objective, time_limit: float | None,
+           hint: npt.NDArray[np.float64] | None, options: MaxsatOptions) -> SolverAnswer:
+    """Compile ``problem`` to (Max)SAT and solve it (see the module docstring)."""
+    chosen = get_encoding("maxsat", options.encoding)
     realizable = objective == "feasible"
-    solver_name = "RC2" if objective == "l1" else "CaDiCaL"
-    base: dict[str, Any] = {"backend": "maxsat", "objective_kind": objective,
-                            "encoding": chosen.name, "solver": solver_name}
-    if realizable:
-        _, reason = output_fixes(problem)
-        if reason is not None:
-            return ExactResult.infeasible_by_target(reason, time.perf_counter() - start, **base)
+    solver_name = _solver_name(objective)
     output_needs = None
     if realizable:  # only [t >= x] and [t >= x + 1] (x > 0), or [t >= 1] (x = 0)
         output_needs = {f.unit: (1, 1) if f.pre is None else (int(f.pre), int(f.pre) + 1)
@@ -158,10 +147,9 @@ def solve_maxsat_backend(
         binaries=builder.top, fixed_by_target=len(compiled.pre) if realizable else 0,
         **compiled.phases)
     if builder.empty_reason is not None:  # only the target fixes can empty a clause
-        return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
-                           seconds=time.perf_counter() - start, verified=False,
-                           message=f"INFEASIBLE by the compilation: {builder.empty_reason}",
-                           model=size, **base)
+        return SolverAnswer(status=Status.INFEASIBLE, z=None, solver_objective=None,
+                            bound=None, solver=solver_name, model=size,
+                            message=f"INFEASIBLE by the compilation: {builder.empty_reason}")
     hard = builder.clauses
     if realizable:
         outcome = sat_solve(hard, time_limit=time_limit)
@@ -176,47 +164,61 @@ def solve_maxsat_backend(
     if outcome.finished and not outcome.satisfiable:
         if not realizable:
             raise SolverError(f"{solver_name} found the network's clauses unsatisfiable")
-        return ExactResult(status=Status.INFEASIBLE, z=None, objective=None, bound=None,
-                           seconds=time.perf_counter() - start, verified=False,
-                           message=f"CaDiCaL INFEASIBLE: the {len(hard)} clauses are "
-                           "unsatisfiable", model=size, **base)
+        return SolverAnswer(status=Status.INFEASIBLE, z=None, solver_objective=None,
+                            bound=None, solver=solver_name, model=size,
+                            message=f"CaDiCaL INFEASIBLE: the {len(hard)} clauses are "
+                            "unsatisfiable")
     model = outcome.model
     if model is None or outcome.value is None:
-        return _timed_out(problem, objective, time_limit, start_point, size, start, base)
-    solver_objective = float(outcome.value)
+        return _timed_out(problem, objective, time_limit, hint, size, solver_name)
     true = {lit for lit in model if lit > 0}
     z_raw = np.array([v.value_in(true) for v in compiled.latent], dtype=np.float64)
     status = Status.OPTIMAL if outcome.finished else Status.FEASIBLE
-    check = verify_latent(problem, z_raw, objective, solver_objective,
-                          proven_optimal=outcome.finished)
     message = f"{solver_name} {status.name} ({len(hard)} hard, {len(soft)} soft clauses)"
     if not outcome.finished:
         message += f"; time limit of {time_limit} s reached, lower bound {outcome.lower}"
-    if check.note:
-        message = f"{message}; {check.note}"
-    bound = None if outcome.lower is None else float(outcome.lower)
-    return ExactResult(status=status, z=check.z, objective=check.objective,
-                       bound=bound, seconds=time.perf_counter() - start,
-                       verified=check.verified, message=message,
-                       solver_objective=solver_objective, verification=check.method,
-                       tolerance=check.tolerance, model=size, **base)
+    return SolverAnswer(status=status, z=z_raw, solver_objective=float(outcome.value),
+                        bound=None if outcome.lower is None else float(outcome.lower),
+                        message=message, solver=solver_name, model=size)
 
 
 def _timed_out(problem: InversionProblem, objective: Objective, time_limit: float | None,
-               hint: npt.NDArray[np.float64] | None, size: ModelSize, start: float,
-               base: dict[str, Any]) -> ExactResult:
-    """UNKNOWN, or FEASIBLE with the verified hint as incumbent (objectives l1, linf)."""
+               hint: npt.NDArray[np.float64] | None, size: ModelSize,
+               solver_name: str) -> SolverAnswer:
+    """UNKNOWN, or FEASIBLE with the hint as incumbent (objectives l1, linf)."""
     message = f"time limit of {time_limit} s reached before the solver answered"
     if hint is None or objective == "feasible":
-        return ExactResult(status=Status.UNKNOWN, z=None, objective=None, bound=None,
-                           seconds=time.perf_counter() - start, verified=False,
-                           message=f"UNKNOWN: {message}", model=size, **base)
+        return SolverAnswer(status=Status.UNKNOWN, z=None, solver_objective=None, bound=None,
+                            message=f"UNKNOWN: {message}", solver=solver_name, model=size)
     value = float(problem.exact_loss(hint, norm=objective))
-    check = verify_latent(problem, hint, objective, value, proven_optimal=False)
-    return ExactResult(status=Status.FEASIBLE, z=check.z, objective=check.objective,
-                       bound=0.0, seconds=time.perf_counter() - start,
-                       verified=check.verified,
-                       message=f"FEASIBLE: {message}; the hint is the incumbent, and the "
-                       "bound is 0 (a norm is never negative)",
-                       solver_objective=value, verification=check.method,
-                       tolerance=check.tolerance, model=size, **base)
+    return SolverAnswer(status=Status.FEASIBLE, z=hint, solver_objective=value, bound=0.0,
+                        message=f"FEASIBLE: {message}; the hint is the incumbent, and the "
+                        "bound is 0 (a norm is never negative)", solver=solver_name,
+                        model=size)
+
+
+class MaxsatBackend:
+    """The maxsat backend as an :class:`~reluinv.exact.backend.ExactBackend` (no
+    ``certify_unique``: a CNF has no distance objective); the math is the module docstring."""
+
+    name: BackendName = "maxsat"
+    options_type: type[BackendOptions] = MaxsatOptions
+
+    def supports(self, problem: InversionProblem, objective: Objective) -> str | None:
+        """See :func:`maxsat_unsupported`."""
+        return maxsat_unsupported(problem, objective)
+
+    def solver_name(self, objective: Objective, options: BackendOptions) -> str:
+        """RC2 for ``"l1"``, CaDiCaL for ``"feasible"`` and ``"linf"``."""
+        return _solver_name(objective)
+
+    def solve(self, problem: InversionProblem, objective: Objective,
+              time_limit: float | None, hint: npt.NDArray[np.float64] | None,
+              options: BackendOptions) -> SolverAnswer:
+        """Compile and solve (module docstring); the compilation may raise
+        :class:`~reluinv.errors.UnsupportedProblemError` (value sets above MAX_VALUES)."""
+        return _solve(problem, objective, time_limit, hint, cast(MaxsatOptions, options))
+
+
+#: The registered instance.
+MAXSAT = MaxsatBackend()

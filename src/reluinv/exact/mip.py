@@ -27,56 +27,59 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from reluinv.data.problem import InversionProblem
-from reluinv.errors import InvalidArgumentError, SolverError, UnsupportedProblemError
+from reluinv.errors import SolverError, UnsupportedProblemError
+from reluinv.exact.backend import (
+    DEFAULT_MIP_SOLVER,
+    MIP_SOLVERS,
+    BackendOptions,
+    BoundTightening,
+    MipOptions,
+    SolverAnswer,
+)
 from reluinv.exact.bounds import NetworkBounds, Phase, interval_bounds, tighten_with_lp
-from reluinv.exact.common import check_hint, output_fixes
-from reluinv.exact.encodings import ReluEncoding, get_encoding
+from reluinv.exact.common import output_fixes
+from reluinv.exact.encodings import BackendName, ReluEncoding, get_encoding
 from reluinv.exact.result import (
-    ExactResult,
     ModelSize,
     Objective,
     Status,
     UniquenessResult,
     UniquenessStatus,
 )
-from reluinv.exact.verify import REAL_TOLERANCE, verify_latent
+from reluinv.exact.verify import verify_latent
 
 __all__ = [
     "DEFAULT_MIP_SOLVER",
+    "MIP",
     "MIP_SOLVERS",
     "BoundTightening",
-    "certify_unique_mip",
-    "solve_mip",
+    "MipBackend",
+    "mip_unsupported",
 ]
 
-BoundTightening = Literal["interval", "lp"]
-#: The MIP engines reachable through pywraplp, by OR-Tools' name.
-MIP_SOLVERS: tuple[str, ...] = ("SCIP", "HIGHS")
 #: Values at or beyond this magnitude are an engine's infinity (SCIP uses 1e20), not bounds.
 ENGINE_INFINITY = 1e20
 #: An unrecognised engine status after at least this share of the time limit is read as
 #: "stopped by the time limit" (UNKNOWN), not as a failure.
 TIME_LIMIT_SHARE = 0.9
-#: The engine used when none is named (SCIP: faster on the measured instances).
-DEFAULT_MIP_SOLVER = "SCIP"
 
 
-def check_mip_supported(problem: InversionProblem) -> None:
-    """Raise :class:`UnsupportedProblemError` when the latent box is unbounded."""
+def mip_unsupported(problem: InversionProblem, objective: Objective) -> str | None:
+    """Why the MIP backend cannot answer ``problem``, or ``None``: it needs a bounded
+    latent box (every objective)."""
     domain = problem.domain
     if not domain.is_bounded:
         j = int(np.flatnonzero(~(np.isfinite(domain.lower) & np.isfinite(domain.upper)))[0])
-        raise UnsupportedProblemError(
-            f"the mip backend needs a bounded latent box: z[{j}] has bounds "
-            f"[{domain.lower[j]}, {domain.upper[j]}]; give finite bounds, e.g. "
-            "LatentDomain.box(k, -5, 5) (big-M constants come from them)"
-        )
+        return (f"the mip backend needs a bounded latent box: z[{j}] has bounds "
+                f"[{domain.lower[j]}, {domain.upper[j]}]; give finite bounds, e.g. "
+                "LatentDomain.box(k, -5, 5) (big-M constants come from them)")
+    return None
 
 
 @dataclass
@@ -91,10 +94,6 @@ class _Formulation:
 def _new_solver(engine: str) -> Any:
     from ortools.linear_solver import pywraplp
 
-    if engine not in MIP_SOLVERS:
-        raise InvalidArgumentError(
-            f"mip_solver must be one of {', '.join(map(repr, MIP_SOLVERS))}, got {engine!r}"
-        )
     solver = pywraplp.Solver.CreateSolver(engine)
     if solver is None:
         raise SolverError(f"OR-Tools was built without the {engine} MIP solver")
@@ -106,10 +105,6 @@ def _new_solver(engine: str) -> Any:
 
 def _bounds(problem: InversionProblem, tightening: BoundTightening,
             *, realizable: bool) -> NetworkBounds:
-    if tightening not in ("interval", "lp"):
-        raise InvalidArgumentError(
-            f"bound_tightening must be 'interval' or 'lp', got {tightening!r}"
-        )
     domain = problem.domain
     bounds = interval_bounds(problem.network, domain.lower, domain.upper)
     if tightening == "lp":
@@ -264,46 +259,29 @@ def _solve(form: _Formulation, time_limit: float | None, threads: int) -> tuple[
     return mapping[code], name
 
 
-def solve_mip(
-    problem: InversionProblem,
-    *,
-    objective: Objective,
-    time_limit: float | None,
-    hint: npt.ArrayLike | None,
-    encoding: str | None,
-    threads: int,
-    mip_solver: str = DEFAULT_MIP_SOLVER,
-    bound_tightening: BoundTightening = "interval",
-    tol: float = REAL_TOLERANCE,
-) -> ExactResult:
-    """Solve ``problem`` with a big-M MIP (see the module docstring)."""
-    start = time.perf_counter()
-    check_mip_supported(problem)
-    chosen = get_encoding("mip", encoding)
-    start_point = check_hint(problem, hint)
-    if start_point is not None and mip_solver == "HIGHS":
+def _solve_model(problem: InversionProblem, objective: Objective,
+                 time_limit: float | None, hint: npt.NDArray[np.float64] | None,
+                 options: MipOptions) -> SolverAnswer:
+    """Build and solve the big-M MIP of ``problem`` (see the module docstring)."""
+    chosen = get_encoding("mip", options.encoding)
+    engine = options.mip_solver
+    if hint is not None and engine == "HIGHS":
         raise UnsupportedProblemError(
             "hint is not supported with mip_solver='HIGHS': OR-Tools' HiGHS interface "
             "crashes on solution hints; use mip_solver='SCIP'"
         )
     realizable = objective == "feasible"
-    base: dict[str, Any] = {"backend": "mip", "objective_kind": objective,
-                            "encoding": chosen.name, "solver": mip_solver}
-    if realizable:
-        _, reason = output_fixes(problem)
-        if reason is not None:
-            return ExactResult.infeasible_by_target(reason, time.perf_counter() - start, **base)
-    bounds = _bounds(problem, bound_tightening, realizable=realizable)
-    form = _build(problem, chosen, bounds, realizable=realizable, engine=mip_solver,
+    bounds = _bounds(problem, options.bound_tightening, realizable=realizable)
+    form = _build(problem, chosen, bounds, realizable=realizable, engine=engine,
                   minimise_error=objective in ("l1", "linf"))
     solver = form.solver
     if not realizable:
         _add_objective(problem, form, objective)
-    if start_point is not None:
-        _set_hint(problem, form, start_point)
+    if hint is not None:
+        _set_hint(problem, form, hint)
     size = _model_size(form)
-    status, name = _solve(form, time_limit, threads)
-    message = f"{mip_solver} {name}; bounds by {bounds.method}"
+    status, name = _solve(form, time_limit, options.threads)
+    message = f"{engine} {name}; bounds by {bounds.method}"
     has_solution = status in (Status.OPTIMAL, Status.FEASIBLE)
     bound: float | None
     if realizable:
@@ -314,20 +292,10 @@ def solve_mip(
         bound = None if status is Status.INFEASIBLE else float(solver.Objective().BestBound())
         if bound is not None and not abs(bound) < ENGINE_INFINITY:
             bound = None  # the engine has no bound yet (SCIP reports -1e20)
-    if not has_solution:
-        return ExactResult(status=status, z=None, objective=None, bound=bound,
-                           seconds=time.perf_counter() - start, verified=False,
-                           message=message, model=size, **base)
-    z_raw = np.array([v.solution_value() for v in form.z], dtype=np.float64)
-    check = verify_latent(problem, z_raw, objective, solver_objective,
-                          proven_optimal=status is Status.OPTIMAL, tol=tol)
-    if check.note:
-        message = f"{message}; {check.note}"
-    return ExactResult(status=status, z=check.z, objective=check.objective, bound=bound,
-                       seconds=time.perf_counter() - start, verified=check.verified,
-                       message=message, solver_objective=solver_objective,
-                       verification=check.method, tolerance=check.tolerance, model=size,
-                       **base)
+    z = (np.array([v.solution_value() for v in form.z], dtype=np.float64) if has_solution
+         else None)
+    return SolverAnswer(status=status, z=z, solver_objective=solver_objective, bound=bound,
+                        message=message, solver=engine, model=size)
 
 
 def _add_objective(problem: InversionProblem, form: _Formulation, objective: Objective) -> None:
@@ -357,16 +325,14 @@ def _add_objective(problem: InversionProblem, form: _Formulation, objective: Obj
     goal.SetOffset(offset)
 
 
-def certify_unique_mip(
+def _certify_unique(
     problem: InversionProblem,
     z: npt.NDArray[np.float64],
     *,
     tol: float,
     residual_tol: float,
     time_limit: float | None,
-    threads: int,
-    mip_solver: str = DEFAULT_MIP_SOLVER,
-    bound_tightening: BoundTightening = "interval",
+    options: MipOptions,
 ) -> UniquenessResult:
     """Maximise ``||z' - z||_inf`` over pre-images ``z'`` with a big-M MIP.
 
@@ -375,14 +341,14 @@ def certify_unique_mip(
     ``d <= (z_j - z'_j) + M_j^- (1 - s_j^-)``, where the ``M`` come from the box.
     """
     start = time.perf_counter()
-    check_mip_supported(problem)
-    chosen = get_encoding("mip", None)
+    chosen = get_encoding("mip", options.encoding)
+    mip_solver = options.mip_solver
     if mip_solver == "HIGHS":
         raise UnsupportedProblemError(
             "certify_unique needs solution hints, which crash OR-Tools' HiGHS interface; "
             "use mip_solver='SCIP'"
         )
-    bounds = _bounds(problem, bound_tightening, realizable=True)
+    bounds = _bounds(problem, options.bound_tightening, realizable=True)
     form = _build(problem, chosen, bounds, realizable=True, engine=mip_solver)
     solver = form.solver
     lower, upper = problem.domain.lower, problem.domain.upper
@@ -408,7 +374,7 @@ def certify_unique_mip(
     solver.Objective().SetMaximization()
     _set_hint(problem, form, z)
     size = _model_size(form)
-    status, name = _solve(form, time_limit, threads)
+    status, name = _solve(form, time_limit, options.threads)
     message = f"{mip_solver} {name}; bounds by {bounds.method}"
     base: dict[str, Any] = {"z": z, "tol": tol, "residual_tolerance": residual_tol,
                             "backend": "mip", "solver": mip_solver, "model": size}
@@ -445,3 +411,36 @@ def certify_unique_mip(
         status=UniquenessStatus.UNIQUE if unique else UniquenessStatus.UNKNOWN,
         other=None, distance=None, bound=bound, seconds=time.perf_counter() - start,
         message=message, verified=unique, **base)
+
+
+class MipBackend:
+    """The MIP backend as an :class:`~reluinv.exact.backend.ExactBackend` (and a
+    :class:`~reluinv.exact.backend.CertifyingBackend`); the math is the module docstring."""
+
+    name: BackendName = "mip"
+    options_type: type[BackendOptions] = MipOptions
+
+    def supports(self, problem: InversionProblem, objective: Objective) -> str | None:
+        """See :func:`mip_unsupported`."""
+        return mip_unsupported(problem, objective)
+
+    def solver_name(self, objective: Objective, options: BackendOptions) -> str:
+        """The engine, ``options.mip_solver``."""
+        return cast(MipOptions, options).mip_solver
+
+    def solve(self, problem: InversionProblem, objective: Objective,
+              time_limit: float | None, hint: npt.NDArray[np.float64] | None,
+              options: BackendOptions) -> SolverAnswer:
+        """Build and solve the big-M MIP (module docstring)."""
+        return _solve_model(problem, objective, time_limit, hint, cast(MipOptions, options))
+
+    def certify_unique(self, problem: InversionProblem, z: npt.NDArray[np.float64], *,
+                       tol: float, residual_tol: float, time_limit: float | None,
+                       options: BackendOptions) -> UniquenessResult:
+        """The selector MIP of :func:`_certify_unique`."""
+        return _certify_unique(problem, z, tol=tol, residual_tol=residual_tol,
+                               time_limit=time_limit, options=cast(MipOptions, options))
+
+
+#: The registered instance.
+MIP = MipBackend()

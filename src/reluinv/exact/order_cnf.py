@@ -50,7 +50,7 @@ import heapq
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -59,14 +59,12 @@ from reluinv.data.problem import InversionProblem
 from reluinv.errors import UnsupportedProblemError
 from reluinv.exact.bounds import interval_bounds
 
-if TYPE_CHECKING:
-    from reluinv.exact.encodings import ReluEncoding
-
 __all__ = [
     "MAX_VALUES",
     "CnfBuilder",
     "CompiledNetwork",
     "OrderInt",
+    "UnitEncoding",
     "clamp",
     "compile_network",
     "effective_need",
@@ -273,6 +271,16 @@ def relu(t: OrderInt) -> OrderInt:
     return OrderInt((0, *positive), lits)
 
 
+class UnitEncoding(Protocol):
+    """What :func:`compile_network` needs of a ReLU encoding: ``add_unit(builder, t, lo,
+    hi, alpha, name)`` returning an object whose ``y`` is the unit's output. The
+    ``"order"`` entry of :mod:`reluinv.exact.encodings` is one; this module does not import
+    that registry (the registry imports :func:`relu` from here)."""
+
+    @property
+    def add_unit(self) -> Any: ...
+
+
 @dataclass(frozen=True)
 class CompiledNetwork:
     """The CNF of a network over its latent box.
@@ -334,7 +342,7 @@ def _input_needs(w: npt.NDArray[Any], b: npt.NDArray[Any], t_lo: list[int], t_hi
     return out
 
 
-def compile_network(problem: InversionProblem, encoding: ReluEncoding, *,
+def compile_network(problem: InversionProblem, encoding: UnitEncoding, *,
                     output_needs: Mapping[int, tuple[int, int]] | None = None
                     ) -> CompiledNetwork:
     """Compile ``problem.network`` over ``problem.domain`` (integer box) into CNF.
