@@ -20,36 +20,42 @@ def brute_force(problem: ri.InversionProblem, norm: str) -> int:
     return min(int(problem.exact_loss(list(z), norm=norm)) for z in grid)  # type: ignore[arg-type]
 
 
+SOLVERS = [("cpsat", name) for name in encoding_names("cpsat")] + [("mip", None),
+                                                                     ("auto", None)]
+
+
+@pytest.mark.parametrize(("backend", "encoding"), SOLVERS,
+                         ids=[f"{b}-{e}" if e else b for b, e in SOLVERS])
 @pytest.mark.parametrize("objective", ["l1", "linf"])
 @given(problem=integer_problems())
-def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str) -> None:
+def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str,
+                                    backend: str, encoding: str | None) -> None:
     expected = brute_force(problem, objective)
-    runs = [ri.solve_exact(problem, backend="cpsat", objective=objective, encoding=name)
-            for name in encoding_names("cpsat")]
-    runs.append(ri.solve_exact(problem, backend="mip", objective=objective))
-    for result in runs:
-        assert result.status is ri.Status.OPTIMAL, result.message
-        assert result.verified, result.message
-        assert result.objective == expected, (result.backend, result.encoding)
-        assert result.z is not None
-        assert problem.domain.contains(result.z)
+    result = ri.solve_exact(problem, backend=backend, objective=objective,  # type: ignore[arg-type]
+                            encoding=encoding)
+    assert result.status is ri.Status.OPTIMAL, result.message
+    assert result.verified, result.message
+    assert result.objective == expected, (result.backend, result.encoding)
+    assert result.z is not None
+    assert problem.domain.contains(result.z)
 
 
+@pytest.mark.parametrize("backend", [*ri.EXACT_BACKENDS, "auto"])
 @given(problem=integer_problems())
-def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.InversionProblem) -> None:
+def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.InversionProblem,
+                                                           backend: str) -> None:
     exists = brute_force(problem, "linf") == 0
-    for backend in ri.EXACT_BACKENDS:
-        result = ri.solve_exact(problem, backend=backend, objective="feasible")
-        if exists:
-            assert result.status is ri.Status.OPTIMAL, result.message
-            assert result.z is not None
-            assert problem.is_preimage(result.z)
-            assert result.verified
-            assert result.verification == "exact"
-        else:
-            assert result.status is ri.Status.INFEASIBLE, result.message
-            assert not result.verified
-            assert result.z is None
+    result = ri.solve_exact(problem, backend=backend, objective="feasible")  # type: ignore[arg-type]
+    if exists:
+        assert result.status is ri.Status.OPTIMAL, result.message
+        assert result.z is not None
+        assert problem.is_preimage(result.z)
+        assert result.verified
+        assert result.verification == "exact"
+    else:
+        assert result.status is ri.Status.INFEASIBLE, result.message
+        assert not result.verified
+        assert result.z is None
 
 
 @given(problem=integer_problems())

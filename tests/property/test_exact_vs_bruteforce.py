@@ -31,57 +31,60 @@ def min_linf_binary(problem: ri.InversionProblem) -> int:
                for a in itertools.product((0, 1), repeat=problem.network.latent_dim))
 
 
-@given(SMALL)
-def test_l1_optimum_equals_brute_force_for_every_backend_and_latent(formula: Formula) -> None:
+RUNS = [("cpsat", "binary"), ("maxsat", "binary"), ("mip", "binary"), ("mip", "real"),
+        ("auto", "binary"), ("auto", "real")]
+
+
+@pytest.mark.parametrize(("backend", "latent"), RUNS)
+@given(formula=SMALL)
+def test_l1_optimum_equals_brute_force_for_every_backend_and_latent(formula: Formula,
+                                                                    backend: str,
+                                                                    latent: str) -> None:
     expected = min_falsified(formula)
-    binary = ri.encode(formula, latent="binary")
-    real = ri.encode(formula, latent="real")
-    results = [
-        ri.solve_exact(binary, backend="cpsat", objective="l1"),
-        ri.solve_exact(binary, backend="mip", objective="l1"),
-        ri.solve_exact(real, backend="mip", objective="l1"),
-    ]
-    for result in results:
-        assert result.status is ri.Status.OPTIMAL, result.message
-        assert result.verified, result.message
-        assert result.objective == pytest.approx(expected, abs=1e-6)
-        assert result.bound == pytest.approx(expected, abs=1e-6)
-    # the binary witnesses are assignments that falsify exactly the optimum weight
-    for result in results[:2]:
-        assert result.z is not None
+    problem = ri.encode(formula, latent=latent)  # type: ignore[arg-type]
+    result = ri.solve_exact(problem, backend=backend, objective="l1")  # type: ignore[arg-type]
+    assert result.status is ri.Status.OPTIMAL, result.message
+    assert result.verified, result.message
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    assert result.bound == pytest.approx(expected, abs=1e-6)
+    assert result.z is not None
+    if latent == "binary":
+        # the binary witness is an assignment that falsifies exactly the optimum weight
         assert formula.falsified([int(v) for v in result.z]) == expected
-    # by L4, decoding the real-latent witness never loses
-    assert results[2].z is not None
-    assert formula.falsified(ri.decode(real, results[2].z)) <= expected + 1e-9
+    else:
+        # by L4, decoding the real-latent witness never loses
+        assert formula.falsified(ri.decode(problem, result.z)) <= expected + 1e-9
 
 
-@given(SMALL)
-def test_feasible_agrees_with_satisfiability(formula: Formula) -> None:
+@pytest.mark.parametrize(("backend", "latent"), RUNS)
+@given(formula=SMALL)
+def test_feasible_agrees_with_satisfiability(formula: Formula, backend: str,
+                                             latent: str) -> None:
     satisfiable = any(formula.satisfies(a) for a in assignments(formula))
-    for backend, latent in (("cpsat", "binary"), ("mip", "binary"), ("mip", "real")):
-        problem = ri.encode(formula, latent=latent)
-        result = ri.solve_exact(problem, backend=backend, objective="feasible")
-        if satisfiable:
-            assert result.status is ri.Status.OPTIMAL, (backend, latent, result.message)
-            assert result.verified
-            assert result.z is not None
-            assert formula.satisfies(ri.decode(problem, result.z))
-        else:
-            assert result.status is ri.Status.INFEASIBLE, (backend, latent, result.message)
-            assert result.z is None
+    problem = ri.encode(formula, latent=latent)  # type: ignore[arg-type]
+    result = ri.solve_exact(problem, backend=backend, objective="feasible")  # type: ignore[arg-type]
+    if satisfiable:
+        assert result.status is ri.Status.OPTIMAL, result.message
+        assert result.verified
+        assert result.z is not None
+        assert formula.satisfies(ri.decode(problem, result.z))
+    else:
+        assert result.status is ri.Status.INFEASIBLE, result.message
+        assert result.z is None
 
 
-@given(SMALL)
-def test_linf_optimum_equals_brute_force_over_binary_latents(formula: Formula) -> None:
+@pytest.mark.parametrize("backend", [*ri.EXACT_BACKENDS, "auto"])
+@given(formula=SMALL)
+def test_linf_optimum_equals_brute_force_over_binary_latents(formula: Formula,
+                                                             backend: str) -> None:
     problem = ri.encode(formula, latent="binary")
     expected = min_linf_binary(problem)
     weights = formula.clause_weights()
     # the same value from the formula: the smallest largest falsified clause weight
     assert expected == min(max((weights[j] for j in formula.falsified_clauses(a)), default=0)
                            for a in assignments(formula))
-    for backend in ri.EXACT_BACKENDS:
-        result = ri.solve_exact(problem, backend=backend, objective="linf")
-        assert result.status is ri.Status.OPTIMAL, result.message
-        assert result.verified
-        assert result.objective == expected
-        assert result.bound == pytest.approx(expected, abs=1e-6)
+    result = ri.solve_exact(problem, backend=backend, objective="linf")  # type: ignore[arg-type]
+    assert result.status is ri.Status.OPTIMAL, result.message
+    assert result.verified
+    assert result.objective == expected
+    assert result.bound == pytest.approx(expected, abs=1e-6)

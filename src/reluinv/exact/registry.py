@@ -13,20 +13,23 @@ the first whose ``supports`` accepts the problem and whose model builds (the max
 compilation refuses value sets above :data:`~reluinv.exact.order_cnf.MAX_VALUES` while
 compiling; auto then falls through to the next backend). The orders come from the
 project's measurements on random 3-CNF reductions with a binary latent (``python -m
-benchmarks``, README "Exact inversion against python-sat"; re-measured on the bundled
-instances):
+benchmarks``, README "Exact inversion against python-sat") and on the 49 bundled
+instances (``reluinv.validation.bundled``, binary latent, 10 s limit, medians of the
+per-instance time ratio maxsat / cpsat):
 
 ``"feasible"``: cpsat, maxsat, mip
     On decision questions CP-SAT's presolve answers in about half the time of the maxsat
-    backend's CNF compilation (18-21x CaDiCaL's time against 26-46x).
+    backend's CNF compilation: 18-21x CaDiCaL's time against 26-46x on random 3-CNF;
+    ratio 1.98 on the bundled set (1.1-3.8 per family, cpsat quicker in every family).
 ``"l1"``: maxsat, cpsat, mip
     On the l1 optimum of over-constrained MAX-3SAT reductions the maxsat backend runs in
-    1.2-2.1x RC2's time, CP-SAT in 7-7.5x.
-``"linf"``: cpsat, maxsat, mip
-    The maxsat backend's linf is a binary search of CaDiCaL calls after the same
-    compilation; CP-SAT answers these small questions faster (see the report of the
-    bundled-instance measurement in the tests' module docstring).
-
+    1.2-2.1x RC2's time, CP-SAT in 7-7.5x; on the bundled set the ratio is 0.40 on the
+    over-constrained family (where CP-SAT also hit the limit on 3 of 10, maxsat on 1) and
+    0.66 on random 3-CNF, but 5.9 on the partial family (large hard-clause weights) and
+    above 1 on tiny formulas, where a fixed compilation cost dominates.
+``"linf"``: maxsat, cpsat, mip
+    A binary search of CaDiCaL calls after the same compilation: ratio 0.40 on the
+    bundled set (0.17-0.47 per family, maxsat quicker in every family).
 MIP comes last everywhere and is the only backend for real latent codes, non-integral
 networks and leaky ReLU (CP-SAT would scale continuous variables to integers and can
 answer wrongly; the CNF compilation needs integers).
@@ -60,14 +63,15 @@ __all__ = [
 ]
 
 #: The backend names :func:`reluinv.solve_exact` accepts besides ``"auto"``, fastest first
-#: on the optimisation questions where speed matters most. ``"auto"`` (the default) picks
-#: per objective by :data:`AUTO_ORDER`: feasible -> cpsat, maxsat, mip; l1 -> maxsat,
-#: cpsat, mip; linf -> cpsat, maxsat, mip; the first that takes the caller's options and
-#: supports the problem (real latents, non-integral networks and leaky ReLU only go to
-#: mip). Measured by ``python -m benchmarks`` on random 3-CNF reductions with a binary
-#: latent: on the l1 optimum of over-constrained formulas the maxsat backend runs
-#: 1.3-2x RC2's time and CP-SAT 6-7x; on small decision questions CP-SAT's presolve is
-#: about 2x quicker than the maxsat backend's compilation.
+#: on the optimisation questions ("l1", "linf"). ``"auto"`` (the default) picks per
+#: objective by :data:`AUTO_ORDER`: feasible -> cpsat, maxsat, mip; l1 and linf -> maxsat,
+#: cpsat, mip; the first that takes the caller's options and supports the problem (real
+#: latents, non-integral networks and leaky ReLU only go to mip), falling through when the
+#: maxsat compilation refuses. Measured by ``python -m benchmarks`` on random 3-CNF
+#: reductions with a binary latent: on the l1 optimum of over-constrained formulas the
+#: maxsat backend runs 1.3-2x RC2's time and CP-SAT 6-7x; on small decision questions
+#: CP-SAT's presolve is about 2x quicker than the maxsat backend's compilation (the module
+#: docstring has the bundled-set medians).
 EXACT_BACKENDS: tuple[BackendName, ...] = ("maxsat", "cpsat", "mip")
 
 AUTO: Literal["auto"] = "auto"
@@ -82,7 +86,7 @@ BACKENDS: Mapping[BackendName, ExactBackend] = MappingProxyType(
 AUTO_ORDER: Mapping[Objective, tuple[BackendName, ...]] = MappingProxyType({
     "feasible": ("cpsat", "maxsat", "mip"),
     "l1": ("maxsat", "cpsat", "mip"),
-    "linf": ("cpsat", "maxsat", "mip"),
+    "linf": ("maxsat", "cpsat", "mip"),
 })
 
 #: The order ``backend="auto"`` of :func:`reluinv.certify_unique` tries (maxsat has no
