@@ -112,7 +112,8 @@ class ExactResult(ResultBase):
         True when ``z`` is in the domain and the recomputed residual / objective matches
         the solver's claim (exactly, or within ``tolerance``). False without ``z``.
     backend:
-        ``"maxsat"``, ``"cpsat"`` or ``"mip"``.
+        The backend that answered: ``"maxsat"``, ``"cpsat"`` or ``"mip"`` (under
+        ``backend="auto"`` the one the rule chose; ``message`` then says so).
     message:
         The solver's own status text and notes (why something was not verified, ...).
     objective_kind:
