@@ -28,7 +28,8 @@ def test_solve_dimacs_prints_the_record_and_the_falsified_weight() -> None:
     """The default backend is ``auto``: the library picks it (needs ``backend="auto"``)."""
     code, out, err = call("solve", str(EXAMPLES / "uf5-satlib.cnf"))
     assert (code, err) == (0, "")
-    fields = {key: value.strip() for key, _, value in map(str.partition, out.splitlines())}
+    pairs = (line.partition(" ") for line in out.splitlines())
+    fields = {key: value.strip() for key, _, value in pairs}
     assert fields["status"] == "optimal"
     assert fields["verified"] == "True"
     assert fields["backend"] in ri.EXACT_BACKENDS
