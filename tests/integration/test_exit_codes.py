@@ -112,7 +112,8 @@ def no_patch(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the library as it is."""
 
 
-# (argv with {name} placeholders for the files above, patch, expected code); the id is "subcommand-code-what".
+# (argv with {name} placeholders for the files above, patch, expected code); each id reads
+# "subcommand-code-what".
 CASES: dict[str, tuple[tuple[str, ...], Patch, int]] = {
     "validate-0-agree": (("validate", "{sat-dir}", "-o", "{results}"), no_patch, 0),
     "validate-1-disagree-patched": (("validate", "{sat-dir}", "-o", "{results}"),
