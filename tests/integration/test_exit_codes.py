@@ -255,3 +255,12 @@ def test_interrupted_is_130(monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = call("solve", UF5)
     assert code == ExitCode.INTERRUPTED == 130
     assert err == "reluinv: interrupted\n"
+
+
+def test_readme_lists_the_same_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Exit codes\n"):]
+    section = section[:section.index("\n## ")]
+    rows = {int(cells[1]): cells[2].strip() for line in section.splitlines()
+            if (cells := line.split("|")) and len(cells) > 3 and cells[1].strip().isdigit()}
+    assert rows == {code.value: code.meaning for code in ExitCode}
