@@ -39,6 +39,18 @@ def test_solve_dimacs_prints_the_record_and_the_falsified_weight() -> None:
         assert key in fields
 
 
+def test_solve_decodes_the_assignment_with_the_library(tmp_path: Path) -> None:
+    """A pre-image decodes to the one satisfying assignment (lemma L2), falsifying 0."""
+    formula = tmp_path / "one-model.cnf"
+    formula.write_text("p cnf 2 2\n1 2 0\n-1 0\n")  # only x1 = 0, x2 = 1
+    code, out, _ = call("solve", str(formula), "--backend", "cpsat", "--json")
+    report = json.loads(out)
+    assert (code, report["status"]) == (0, "optimal")
+    assert report["z"] == [0, 1]
+    assert report["assignment"] == [0, 1]
+    assert report["falsified_weight"] == 0
+
+
 def test_solve_passes_the_backend_through(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line chooses no backend: ``--backend`` (default ``auto``) goes to
     ``solve_exact`` as given."""

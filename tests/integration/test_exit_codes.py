@@ -218,6 +218,8 @@ def test_help_lists_the_exit_code_table(command: str | None) -> None:
          "--time-limit must be a positive number of seconds, got -1"),
         (("check", UF5, "--time-limit", "soon"), "--time-limit must be a number of seconds, "
                                                  "got 'soon'"),
+        (("validate", "--time-limit", "0"),
+         "--time-limit must be a positive number of seconds, got 0"),
         (("validate", "--workers", "0"), "--workers must be at least 1, got 0"),
         (("validate", "--workers", "2.5"), "--workers must be an integer, got '2.5'"),
         (("validate", "--max-bytes", "-5"), "--max-bytes must be at least 1, got -5"),
@@ -226,8 +228,8 @@ def test_help_lists_the_exit_code_table(command: str | None) -> None:
         (("invert", "n.npz", "--noise-bound", "nan"),
          "--noise-bound must be a finite number >= 0, got nan"),
     ],
-    ids=["time-limit-negative", "time-limit-text", "workers-zero", "workers-float",
-         "max-bytes-negative", "lam-zero", "tau-negative", "noise-bound-nan"],
+    ids=["time-limit-negative", "time-limit-text", "validate-time-limit-zero", "workers-zero",
+         "workers-float", "max-bytes-negative", "lam-zero", "tau-negative", "noise-bound-nan"],
 )
 def test_bad_flag_values_are_one_usage_line_naming_the_flag(
     argv: tuple[str, ...], message: str
