@@ -23,7 +23,7 @@ def test_info_reports_every_good_file_and_one_line_per_bad_file(tmp_path: Path) 
     missing = tmp_path / "missing.cnf"
     code, out, err = call("info", str(EXAMPLES / "uf5-satlib.cnf"), str(bad), str(missing),
                           str(EXAMPLES / "partial-maxsat.wcnf"))
-    assert code == 1
+    assert code == 2
     assert "variables        5" in out
     assert "clause lengths   3:6" in out
     assert "hard clauses     2 (weight 11 each)" in out

@@ -80,8 +80,13 @@ def test_no_preimage_exit_code(tmp_path: Path) -> None:
         (("{net}", "{wrong}"), "{wrong}: x must have shape (n,) = (48,), got (5,)"),
         (("{missing}", "{wrong}"), "{missing}: no such file"),
         (("{net}", "{net}"), "{net}: X must be a .npy array, got an archive"),
+        (("{text}",), "{text}: not a NumPy .npz archive (a saved reluinv network or problem)"),
+        (("{net}", "{text}"), "{text}: X must be a NumPy .npy array file"),
+        (("{wrong}",), "{wrong}: a single .npy array, not a .npz archive (a saved reluinv "
+                       "network or problem)"),
     ],
-    ids=["no-observation", "wrong-shape", "missing-network", "archive-as-x"],
+    ids=["no-observation", "wrong-shape", "missing-network", "archive-as-x", "text-as-npz",
+         "text-as-x", "npy-as-npz"],
 )
 def test_bad_inputs_get_one_error_line(
     tmp_path: Path, argv: tuple[str, ...], expected: str
@@ -89,7 +94,9 @@ def test_bad_inputs_get_one_error_line(
     net_path, _, _ = saved_instance(tmp_path)
     wrong = tmp_path / "wrong.npy"
     np.save(wrong, np.zeros(5))
-    paths = {"net": net_path, "wrong": wrong, "missing": tmp_path / "missing.npz"}
+    text = tmp_path / "formula.npz"
+    text.write_text("p cnf 1 1\n1 0\n")
+    paths = {"net": net_path, "wrong": wrong, "missing": tmp_path / "missing.npz", "text": text}
     code, out, err = call("invert", *(arg.format(**paths) for arg in argv))
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")
     assert err == f"reluinv: error: {expected.format(**paths)}\n"

@@ -9,6 +9,7 @@ import pytest
 
 from reluinv import (
     InvalidArgumentError,
+    InvalidTypeError,
     LayerwiseStatus,
     ReluNetwork,
     invert_gradient,
@@ -65,10 +66,11 @@ def test_gradient_descent_never_claims_a_missing_preimage() -> None:
 @pytest.mark.parametrize(
     ("change", "error", "match"),
     [
-        ({"steps": 0}, InvalidArgumentError, "steps must be a positive integer"),
-        ({"restarts": 1.5}, InvalidArgumentError, "restarts must be a positive integer"),
+        ({"steps": 0}, InvalidArgumentError, "steps must be at least 1, got 0"),
+        ({"restarts": 1.5}, InvalidTypeError, "restarts must be an int, got float 1.5"),
         ({"lr": -0.1}, InvalidArgumentError, "lr must be a finite number >= 0"),
-        ({"rng": 3}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"lr": "fast"}, InvalidTypeError, "lr must be a number, got str 'fast'"),
+        ({"rng": 3}, InvalidTypeError, "rng must be a numpy.random.Generator"),
     ],
 )
 def test_bad_gradient_arguments(change: dict[str, Any], error: type[Exception], match: str) -> None:

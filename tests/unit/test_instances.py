@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from reluinv import Formula, InvalidArgumentError
+from reluinv import Formula, InvalidArgumentError, InvalidTypeError
 from reluinv.validation.generators import (
     partial_weighted_max3sat,
     pigeonhole,
@@ -75,18 +75,21 @@ def test_pigeonhole_wide_clauses() -> None:
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: random_kcnf(3, 5, rng=None), TypeError, "rng must be a numpy.random.Generator"),
+    (lambda: random_kcnf(3, 5, rng=None), InvalidTypeError,
+     "rng must be a numpy.random.Generator"),
     (lambda: random_kcnf(3, 5, rng=np.random.default_rng(0), width=4), InvalidArgumentError,
      "need num_vars >= 4"),
     (lambda: random_kcnf(0, 5, rng=np.random.default_rng(0)), InvalidArgumentError,
-     "num_vars must be >= 1"),
+     "num_vars must be at least 1, got 0"),
     (lambda: random_kcnf(3, -1, rng=np.random.default_rng(0)), InvalidArgumentError,
-     "num_clauses must be >= 0"),
+     "num_clauses must be at least 0, got -1"),
     (lambda: random_max3sat(10, 0, rng=np.random.default_rng(0)), InvalidArgumentError,
      "ratio must be a positive number"),
+    (lambda: random_max3sat(10, "6", rng=np.random.default_rng(0)), InvalidTypeError,
+     "ratio must be a number, got str '6'"),
     (lambda: weighted_max3sat(5, 5, max_weight=0, rng=np.random.default_rng(0)),
-     InvalidArgumentError, "max_weight must be >= 1"),
-    (lambda: pigeonhole(2.0), TypeError, "holes must be an int"),
+     InvalidArgumentError, "max_weight must be at least 1, got 0"),
+    (lambda: pigeonhole(2.0), InvalidTypeError, "holes must be an int, got float 2.0"),
 ])
 def test_generators_reject_bad_arguments(call: object, error: type[Exception],
                                          message: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from reluinv import (
     InvalidArgumentError,
+    InvalidTypeError,
     LayerwiseStatus,
     NonFiniteError,
     ReluNetwork,
@@ -197,15 +198,18 @@ def test_noisy_status_follows_the_noise_bound() -> None:
 
 
 BAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
-    ({"noise": "l2"}, InvalidArgumentError, "noise must be 'none', 'linf' or 'l1'"),
+    ({"noise": "l2"}, InvalidArgumentError, "noise must be one of 'none', 'linf', 'l1', got 'l2'"),
+    ({"noise": 1}, InvalidTypeError, "noise must be one of 'none', 'linf', 'l1', got int 1"),
     ({"tau": -1.0}, InvalidArgumentError, "tau must be a finite number >= 0"),
     ({"tau": float("nan")}, InvalidArgumentError, "tau must be a finite number >= 0"),
-    ({"feasibility_tol": "small"}, TypeError, "feasibility_tol must be a number"),
+    ({"feasibility_tol": "small"}, InvalidTypeError, "feasibility_tol must be a number"),
+    ({"noise_bound": -1.0}, InvalidArgumentError, "noise_bound must be a finite number >= 0"),
     ({"x": [1.0, 2.0]}, ShapeError, r"x must have shape \(n,\) = \(3,\)"),
     ({"x": [1.0, np.inf, 0.0]}, NonFiniteError, r"x\[1\] is inf"),
     ({"mask": [1, 0, 1]}, ShapeError, "mask must be a boolean array of shape"),
     ({"mask": np.zeros(3, dtype=bool)}, InvalidArgumentError, "mask observes no output"),
-    ({"network": "net"}, TypeError, "network must be a reluinv.ReluNetwork"),
+    ({"network": "net"}, InvalidTypeError, "network must be a reluinv.ReluNetwork"),
+    ({"x": [[1.0], [2.0, 3.0]]}, InvalidTypeError, "x must be an array of numbers"),
 ]
 
 

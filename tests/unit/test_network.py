@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from reluinv import NonFiniteError, ReluNetwork, ShapeError
-from reluinv.errors import InvalidArgumentError, ProblemFileError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, ProblemFileError
 
 
 def small_net() -> ReluNetwork:
@@ -76,8 +77,9 @@ def test_forward_exact_with_fraction_input() -> None:
         ([[[1, 2]]], [[1], [2]], ShapeError, "biases has 2 entries for 1 layers"),
         ([[[1.0, np.nan]]], None, NonFiniteError, r"weights\[0\]\[0, 1\] is nan"),
         ([[[1.0, 0.0]]], [[np.inf]], NonFiniteError, r"biases\[0\]\[0\] is inf"),
-        ([[["a", "b"]]], None, TypeError, r"weights\[0\] must hold real numbers"),
-        (np.eye(2), None, TypeError, "list of 2-D arrays"),
+        ([[["a", "b"]]], None, InvalidTypeError, r"weights\[0\] must hold real numbers"),
+        (np.eye(2), None, InvalidTypeError, "list of 2-D arrays"),
+        ([[[1, 2]]], np.zeros(1), InvalidTypeError, "biases must be a list of 1-D arrays"),
     ],
 )
 def test_constructor_rejects_bad_input(
@@ -87,10 +89,14 @@ def test_constructor_rejects_bad_input(
         ReluNetwork(weights, biases)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", ("leaky_relu", 1.5), ("leaky_relu", 0),
-                                        ("leaky_relu", "x")])
-def test_constructor_rejects_bad_activation(activation: object) -> None:
-    with pytest.raises(InvalidArgumentError, match="activation"):
+@pytest.mark.parametrize(
+    ("activation", "error"),
+    [("sigmoid", InvalidArgumentError), (("leaky_relu", 1.5), InvalidArgumentError),
+     (("leaky_relu", 0), InvalidArgumentError), (("leaky_relu", "x"), InvalidTypeError),
+     (0.1, InvalidTypeError)],
+)
+def test_constructor_rejects_bad_activation(activation: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="activation"):
         ReluNetwork([[[1.0]]], activation=activation)  # type: ignore[arg-type]
 
 
@@ -121,3 +127,26 @@ def test_load_rejects_foreign_npz(tmp_path: Path) -> None:
     np.savez(path, a=np.zeros(3))
     with pytest.raises(ProblemFileError, match="not a reluinv network file"):
         ReluNetwork.load(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"p cnf 1 1\n1 0\n", "not a NumPy .npz archive"),
+     (b"", "not a NumPy .npz archive"),
+     (None, "a single .npy array, not a .npz archive")],
+    ids=["text", "empty", "npy"],
+)
+@pytest.mark.parametrize("load", [ReluNetwork.load, ReluNetwork.load_metadata],
+                         ids=["load", "load_metadata"])
+def test_load_names_a_file_that_is_not_an_archive(
+    tmp_path: Path, content: bytes | None, message: str, load: Callable[[Path], object]
+) -> None:
+    path = tmp_path / "net.npz"
+    if content is None:
+        with open(path, "wb") as stream:
+            np.save(stream, np.zeros(3))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ProblemFileError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: {message} (a saved reluinv network or problem)"

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from reluinv import InvalidArgumentError, ShapeError, noise, plant, random_network
+from reluinv import InvalidArgumentError, InvalidTypeError, ShapeError, noise, plant, random_network
 
 
 def test_shapes_follow_the_row_convention() -> None:
@@ -62,9 +62,9 @@ def test_planted_instance_observation_is_forward_plus_noise() -> None:
 
 BAD: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"sizes": [5]}, ShapeError, "at least two layer sizes"),
-    ({"sizes": [5, 0]}, InvalidArgumentError, r"sizes\[1\] must be a positive integer"),
-    ({"sizes": [5, 2.5]}, InvalidArgumentError, r"sizes\[1\] must be a positive integer"),
-    ({"rng": 0}, TypeError, "rng must be a numpy.random.Generator"),
+    ({"sizes": [5, 0]}, InvalidArgumentError, r"sizes\[1\] must be at least 1, got 0"),
+    ({"sizes": [5, 2.5]}, InvalidTypeError, r"sizes\[1\] must be an int, got float 2.5"),
+    ({"rng": 0}, InvalidTypeError, "rng must be a numpy.random.Generator"),
     ({"activation": "tanh"}, InvalidArgumentError, "activation must be"),
 ]
 
@@ -80,11 +80,22 @@ def test_bad_random_network_arguments(
         random_network(sizes, **kwargs)
 
 
-def test_bad_noise_arguments() -> None:
-    rng = np.random.default_rng(0)
-    with pytest.raises(InvalidArgumentError, match="kind must be one of"):
-        noise(3, kind="pink", level=1.0, rng=rng)  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgumentError, match="level must be a finite number"):
-        noise(3, kind="uniform", level=-1.0, rng=rng)
-    with pytest.raises(InvalidArgumentError, match="fraction must lie in"):
-        noise(3, kind="sparse", level=1.0, rng=rng, fraction=2.0)
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"kind": "pink"}, InvalidArgumentError, "kind must be one of"),
+        ({"level": -1.0}, InvalidArgumentError, "level must be a finite number >= 0"),
+        ({"level": "loud"}, InvalidTypeError, "level must be a number, got str 'loud'"),
+        ({"size": -1}, InvalidArgumentError, "size must be at least 0, got -1"),
+        ({"size": 3.0}, InvalidTypeError, "size must be an int, got float 3.0"),
+        ({"kind": "sparse", "fraction": 2.0}, InvalidArgumentError, "fraction must lie in"),
+        ({"rng": None}, InvalidTypeError, "rng must be a numpy.random.Generator"),
+    ],
+)
+def test_bad_noise_arguments(change: dict[str, Any], error: type[Exception], match: str) -> None:
+    kwargs: dict[str, Any] = {"size": 3, "kind": "uniform", "level": 1.0,
+                              "rng": np.random.default_rng(0)}
+    kwargs.update(change)
+    size = kwargs.pop("size")
+    with pytest.raises(error, match=match):
+        noise(size, **kwargs)

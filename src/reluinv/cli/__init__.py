@@ -2,14 +2,20 @@
 
 Each subcommand lives in its own module with two functions: ``register(subparsers)`` adds
 its parser and sets ``handler``; the handler takes the parsed arguments and an output
-stream and returns an exit code. :func:`run` returns that code (tests call it with a list
-of arguments); :func:`main` is the console entry point. Library errors become one-line
-messages on stderr, never tracebacks.
+stream and returns an exit code from the one table of :mod:`reluinv.cli.exit_codes`
+(0 success, 1 disagreement or wrong answer, 2 usage or bad input, 3 no solution
+(certified), 4 unknown, 130 interrupted). :func:`run` returns that code (tests call it with
+a list of arguments); :func:`main` is the console entry point. Library errors become
+one-line messages on stderr, never tracebacks.
+
+The command line decides nothing: every choice (which backend, how a latent code reads as
+an assignment, what a ``.npz`` file holds) is a library call; the handlers only present.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +23,8 @@ from typing import TextIO
 
 from reluinv._version import __version__
 from reluinv.cli import check, generate_instances, info, invert, reduce, solve, validate
+from reluinv.cli.common import ArgumentParser, HelpFormatter
+from reluinv.cli.exit_codes import ExitCode, epilog
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -26,8 +34,10 @@ SUBCOMMANDS = (validate, check, info, reduce, solve, invert, generate_instances)
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="reluinv",
+        epilog=epilog(),
+        formatter_class=HelpFormatter,
         description=(
             "Inverting ReLU generative networks: the MAX-3SAT reduction, exact inversion "
             "with certificates, and the layer-wise inverter."
@@ -46,25 +56,29 @@ def run(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Parse ``argv``, run the subcommand and return its exit code."""
+    """Parse ``argv``, run the subcommand and return its exit code.
+
+    ``--help`` and ``--version`` write to ``stdout``, usage errors to ``stderr`` (exit 2).
+    """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help, --version and usage errors
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help(out)
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         code: int = args.handler(args, out, err)
     except KeyboardInterrupt:
         print("reluinv: interrupted", file=err)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # the reader went away (``reluinv info ... | head``)
-        return 0
-    return code
+        return ExitCode.OK
+    return int(code)
 
 
 def main() -> None:

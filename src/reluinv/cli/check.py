@@ -6,25 +6,31 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from reluinv.cli.common import error_line
+from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
+from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.validation.check import check_instance
 
+#: The exit code of each verdict of :func:`reluinv.check_instance`.
+VERDICT_CODES = {"agree": ExitCode.OK, "disagree": ExitCode.DISAGREE,
+                 "unknown": ExitCode.UNKNOWN}
+
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "check",
+    parser = add_subcommand(
+        subparsers, "check",
         help="check the reduction on one formula: SAT, MaxSAT, exact inversion, cross-checks",
         description=(
             "Solve one formula with CaDiCaL (UNSAT proofs checked) and RC2, invert its "
             "reduction exactly for the binary and the real latent, run the layer-wise "
             "inverter, and cross-check every answer. Exit 0 when all agree, 1 on a "
-            "disagreement, 3 when something did not finish in time."
+            "disagreement, 4 when something did not finish in time."
         ),
+        codes=VERDICT_CODES.values(),
     )
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print the record as JSON")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
+    parser.add_argument("--time-limit", type=time_limit_flag(), default=None, metavar="S",
                         help="seconds for the whole check")
     parser.add_argument("--no-layerwise", action="store_true",
                         help="skip the layer-wise inverter")
@@ -83,12 +89,12 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                 layerwise=not args.no_layerwise)
     except (OSError, ReluinvError, ValueError) as exc:
         print(error_line(args.file, exc), file=err)
-        return 2
+        return ExitCode.BAD_INPUT
     if args.json:
         print(json.dumps(record, sort_keys=True, allow_nan=False), file=out)
     else:
         print(render_record(record), file=out)
-    return {"agree": 0, "disagree": 1}.get(record["verdict"], 3)
+    return VERDICT_CODES[record["verdict"]]
 
 
-__all__ = ["handle", "register", "render_record"]
+__all__ = ["VERDICT_CODES", "handle", "register", "render_record"]

@@ -1,10 +1,122 @@
-"""Helpers shared by the subcommands: error lines and small formatting."""
+"""Helpers shared by the subcommands: the parser, flag-value adapters, error lines.
+
+Flag values are checked by :mod:`reluinv.arguments`, the library's one argument-validation
+module, with the *flag* as the argument's name; the adapters below turn its checks into
+argparse ``type=`` functions, so a bad value is a usage error (exit 2) on one line that
+names the flag: ``reluinv solve: error: --time-limit must be a positive number of
+seconds, got -1``.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn, TypeVar
 
-from reluinv.errors import DimacsError
+from reluinv.arguments import check_count, check_nonnegative, check_time_limit
+from reluinv.cli.exit_codes import ExitCode, epilog
+from reluinv.errors import DimacsError, ReluinvError
+
+__all__ = [
+    "ArgumentParser",
+    "HelpFormatter",
+    "add_subcommand",
+    "count_flag",
+    "error_line",
+    "format_histogram",
+    "nonnegative_flag",
+    "time_limit_flag",
+]
+
+T = TypeVar("T")
+
+#: argparse's own prefix of a failed ``type=`` conversion: ``argument --flag/-f: ``.
+_ARGUMENT_PREFIX = re.compile(r"^argument (?P<flags>[^:]+): (?P<rest>.*)$", re.DOTALL)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose flag-value errors name the flag once.
+
+    argparse writes ``argument --time-limit: <message>``; when the message already starts
+    with the flag (as every adapter's does), the prefix is dropped.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        match = _ARGUMENT_PREFIX.match(message)
+        if match is not None:
+            flags = match["flags"].split("/")
+            if any(match["rest"].startswith(flag) for flag in flags):
+                message = match["rest"]
+        super().error(message)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual, but keeps multi-line text (the exit-code table) as is."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def add_subcommand(
+    subparsers: Any, name: str, *, help: str, description: str, codes: Iterable[ExitCode]
+) -> argparse.ArgumentParser:
+    """Register subcommand ``name`` with the rows of the exit-code table it can return
+    (plus 130, interrupted) as its ``--help`` epilog."""
+    rows = {*codes, ExitCode.BAD_INPUT, ExitCode.INTERRUPTED}
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help, description=description, epilog=epilog(rows),
+        formatter_class=HelpFormatter,
+    )
+    return parser
+
+
+def _flag_adapter(
+    flag: str, parse: Callable[[str], T], kind: str, check: Callable[[T, str], object]
+) -> Callable[[str], Any]:
+    """An argparse ``type=``: ``parse`` the text (``kind`` names what it should be), then
+    ``check(value, flag)``; a failure of either is one ``ArgumentTypeError`` line."""
+
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be {kind}, got {text!r}") from None
+        try:
+            return check(value, flag)
+        except ReluinvError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = flag.lstrip("-").replace("-", "_")
+    return convert
+
+
+def _number(text: str) -> int | float:
+    """``"3"`` -> ``3``, ``"0.5"`` -> ``0.5`` (so messages echo what the user typed)."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def time_limit_flag(flag: str = "--time-limit") -> Callable[[str], float | None]:
+    """Seconds: a positive number (``inf`` means no limit) by
+    :func:`reluinv.arguments.check_time_limit`."""
+    return _flag_adapter(flag, _number, "a number of seconds", check_time_limit)
+
+
+def count_flag(flag: str, *, minimum: int = 1) -> Callable[[str], int]:
+    """An integer of at least ``minimum`` by :func:`reluinv.arguments.check_count`."""
+    return _flag_adapter(flag, int, "an integer",
+                         lambda value, name: check_count(value, name, minimum=minimum))
+
+
+def nonnegative_flag(flag: str) -> Callable[[str], float]:
+    """A finite number ``>= 0`` by :func:`reluinv.arguments.check_nonnegative`."""
+    return _flag_adapter(flag, _number, "a number", check_nonnegative)
 
 
 def error_line(path: str, exc: BaseException) -> str:

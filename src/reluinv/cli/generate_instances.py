@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from reluinv.cli.common import error_line
+from reluinv.cli.common import add_subcommand, error_line
+from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.validation.bundled import FAMILIES, MANIFEST_NAME, BuiltInstance, build_instance_set
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "generate-instances",
+    parser = add_subcommand(
+        subparsers, "generate-instances",
         help="regenerate the bundled formulas and their checked manifest",
         description=(
             "Write the bundled instance set (one subfolder per family, provenance lines in "
@@ -20,6 +21,7 @@ def register(subparsers: Any) -> None:
             "and MaxSAT cost (RC2 and a CaDiCaL linear search agree). Deterministic. Prints "
             "one line per file with the solver times."
         ),
+        codes=(ExitCode.OK,),
     )
     parser.add_argument("--out", default="instances", metavar="DIR",
                         help="target folder (default: instances)")
@@ -43,12 +45,12 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         built = build_instance_set(args.out, families=families, progress=report)
     except (OSError, ReluinvError, ValueError) as exc:
         print(error_line(args.out, exc), file=err)
-        return 1
+        return ExitCode.BAD_INPUT
     satisfiable = sum(item.entry["satisfiable"] for item in built)
     print(f"{len(built)} files ({satisfiable} SAT, {len(built) - satisfiable} UNSAT), "
           f"manifest {args.out}/{MANIFEST_NAME}; slowest RC2 "
           f"{max((i.rc2_seconds for i in built), default=0.0):.3f} s", file=out)
-    return 0
+    return ExitCode.OK
 
 
 __all__ = ["handle", "register"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from reluinv.cli.common import error_line, format_histogram
+from reluinv.cli.common import add_subcommand, error_line, format_histogram
+from reluinv.cli.exit_codes import ExitCode
+from reluinv.data.files import load_npz
 from reluinv.data.formula import Formula, read_dimacs
 from reluinv.data.network import ReluNetwork
 from reluinv.data.problem import InversionProblem
@@ -13,14 +15,15 @@ from reluinv.errors import ReluinvError
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "info",
+    parser = add_subcommand(
+        subparsers, "info",
         help="describe DIMACS formulas and saved .npz problems or networks",
         description=(
             "Per file: variables, clauses, clause-length histogram, weights and hard clauses "
             "(formulas), or sizes, activation and metadata (saved .npz files). A bad file "
-            "gets one error line; the other files are still reported."
+            "gets one error line; the other files are still reported (exit 2)."
         ),
+        codes=(ExitCode.OK,),
     )
     parser.add_argument("files", nargs="+", metavar="FILE")
     parser.set_defaults(handler=handle)
@@ -52,14 +55,11 @@ def describe_domain(problem: InversionProblem) -> str:
 
 
 def describe_npz(path: str) -> list[str]:
+    loaded = load_npz(path)
     metadata = ReluNetwork.load_metadata(path)
-    if metadata.get("format") == "reluinv-problem":
-        problem = InversionProblem.load(path)
-        network = problem.network
-        kind = "problem"
-    else:
-        network = ReluNetwork.load(path)
-        kind = "network"
+    problem = loaded if isinstance(loaded, InversionProblem) else None
+    network = loaded.network if isinstance(loaded, InversionProblem) else loaded
+    kind = "network" if problem is None else "problem"
     lines = [
         f"{path}: {kind}",
         f"  sizes            {' x '.join(map(str, network.sizes))}",
@@ -67,7 +67,7 @@ def describe_npz(path: str) -> list[str]:
         f"  integral         {network.is_integral}",
         f"  non-zero weights {network.num_nonzero_weights()}",
     ]
-    if kind == "problem":
+    if problem is not None:
         lines.append(f"  latent           {problem.latent} ({describe_domain(problem)})")
         if problem.lam is not None:
             lines.append(f"  lam              {problem.lam}")
@@ -92,7 +92,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(error_line(path, exc), file=err)
             continue
         print("\n".join(lines), file=out)
-    return 1 if failures else 0
+    return ExitCode.BAD_INPUT if failures else ExitCode.OK
 
 
 __all__ = ["describe_domain", "describe_formula", "describe_npz", "handle", "register"]

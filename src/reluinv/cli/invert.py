@@ -1,7 +1,7 @@
 """``reluinv invert NET.npz [X.npy]``: run the layer-wise inverter and report what it found.
 
-Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive``, 1 bad input (one
-error line on stderr), 2 usage errors.
+Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive``, 2 usage errors and
+bad input (one error line on stderr).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.cli.common import error_line
-from reluinv.data.network import ReluNetwork
+from reluinv.cli.common import add_subcommand, error_line, nonnegative_flag
+from reluinv.cli.exit_codes import ExitCode
+from reluinv.data.files import load_array, load_npz
 from reluinv.data.problem import InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
 from reluinv.layerwise.inverter import (
@@ -28,23 +29,24 @@ __all__ = ["EXIT_CODES", "format_result", "handle", "register"]
 
 #: Exit code per status.
 EXIT_CODES = {
-    LayerwiseStatus.RECOVERED: 0,
-    LayerwiseStatus.NO_PREIMAGE: 3,
-    LayerwiseStatus.INCONCLUSIVE: 4,
+    LayerwiseStatus.RECOVERED: ExitCode.OK,
+    LayerwiseStatus.NO_PREIMAGE: ExitCode.NO_SOLUTION,
+    LayerwiseStatus.INCONCLUSIVE: ExitCode.UNKNOWN,
 }
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "invert",
+    parser = add_subcommand(
+        subparsers, "invert",
         help="invert a network one layer at a time (LP / least squares per layer)",
         description=(
             "Recover z with G(z) = x by inverting the last layer, then the one before, down "
             "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET.npz is a saved network or a "
             "problem file; X.npy is the observation (default: the problem's target). Prints "
             "the status, residuals, one line per layer and the time. Exit code 0 recovered, "
-            "3 no pre-image (certified), 4 inconclusive, 1 bad input."
+            "3 no pre-image (certified), 4 inconclusive, 2 bad input."
         ),
+        codes=EXIT_CODES.values(),
     )
     parser.add_argument("net", metavar="NET.npz")
     parser.add_argument("x", metavar="X.npy", nargs="?", default=None)
@@ -52,24 +54,14 @@ def register(subparsers: Any) -> None:
                         help="noise model: one LP per layer minimising the misfit")
     parser.add_argument("--mask", metavar="M.npy", default=None,
                         help="boolean array: observed outputs (default: the problem's mask)")
-    parser.add_argument("--tau", type=float, default=ACTIVE_THRESHOLD,
+    parser.add_argument("--tau", type=nonnegative_flag("--tau"), default=ACTIVE_THRESHOLD,
                         help=f"activity threshold (default {ACTIVE_THRESHOLD:g}; use the "
                              "noise level on noisy data)")
-    parser.add_argument("--noise-bound", type=float, default=None,
+    parser.add_argument("--noise-bound", type=nonnegative_flag("--noise-bound"), default=None,
                         help="largest residual accepted as recovered in the noisy modes")
     parser.add_argument("-o", "--output", metavar="Z.npy", default=None,
                         help="write the latent code found to this file")
     parser.set_defaults(handler=handle)
-
-
-def _load_array(path: str, name: str) -> npt.NDArray[Any]:
-    try:
-        array = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise ProblemFileError(f"{path}: not a .npy array file ({name}): {exc}") from exc
-    if not isinstance(array, np.ndarray):
-        raise ProblemFileError(f"{path}: {name} must be a .npy array, got an archive")
-    return array
 
 
 def _format_layer(diag: LayerDiagnostic) -> str:
@@ -111,36 +103,33 @@ def format_result(result: LayerwiseResult) -> list[str]:
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = args.net
     try:
-        metadata = ReluNetwork.load_metadata(path)
+        loaded = load_npz(path)
         mask: npt.NDArray[Any] | None = None
-        if metadata.get("format") == "reluinv-problem":
-            problem = InversionProblem.load(path)
-            network = problem.network
-            x: npt.NDArray[Any] | None = problem.target
-            mask = problem.mask
+        x: npt.NDArray[Any] | None = None
+        if isinstance(loaded, InversionProblem):
+            network, x, mask = loaded.network, loaded.target, loaded.mask
         else:
-            network = ReluNetwork.load(path)
-            x = None
+            network = loaded
         if args.x is not None:
             path = args.x
-            x = _load_array(args.x, "X")
+            x = load_array(args.x, "X")
         if x is None:
             raise ProblemFileError(f"{args.net}: a bare network needs an observation X.npy")
         if args.mask is not None:
             path = args.mask
-            mask = _load_array(args.mask, "mask")
+            mask = load_array(args.mask, "mask")
         path = args.x if args.x is not None else args.net
         result = invert_layerwise(network, x, noise=args.noise, mask=mask, tau=args.tau,
                                   noise_bound=args.noise_bound)
     except (OSError, ReluinvError, ValueError, TypeError) as exc:
         print(error_line(path, exc), file=err)
-        return 1
+        return ExitCode.BAD_INPUT
     print("\n".join(format_result(result)), file=out)
     if args.output is not None and result.z is not None:
         try:
             np.save(args.output, result.z)
         except OSError as exc:
             print(error_line(args.output, exc), file=err)
-            return 1
+            return ExitCode.BAD_INPUT
         print(f"wrote       {args.output}", file=out)
     return EXIT_CODES[result.status]

@@ -7,15 +7,16 @@ import dataclasses
 import os
 from typing import Any, TextIO
 
-from reluinv.cli.common import error_line
+from reluinv.cli.common import add_subcommand, count_flag, error_line
+from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.formula import read_dimacs
 from reluinv.errors import ReluinvError
 from reluinv.reduction.construction import encode
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "reduce",
+    parser = add_subcommand(
+        subparsers, "reduce",
         help="turn a DIMACS formula into a two-layer ReLU inversion problem (.npz)",
         description=(
             "Encode FILE (cnf or wcnf) with the MAX-3SAT reduction and save the network, the "
@@ -23,11 +24,12 @@ def register(subparsers: Any) -> None:
             "The binary latent gives sizes k x 2k x m; the real latent adds the "
             "binary-forcing gadget, k x 4k x (m + k)."
         ),
+        codes=(ExitCode.OK,),
     )
     parser.add_argument("file", metavar="FILE", help="a DIMACS .cnf or .wcnf formula")
     parser.add_argument("--latent", choices=("binary", "real"), default="binary",
                         help="latent domain: {0,1}^k (default) or a real box with the gadget")
-    parser.add_argument("--lam", type=int, default=None, metavar="L",
+    parser.add_argument("--lam", type=count_flag("--lam"), default=None, metavar="L",
                         help="gadget constant of the real latent (default: the L4 bound)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.npz",
                         help="where to write the problem")
@@ -44,7 +46,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     except (OSError, ReluinvError, ValueError) as exc:
         print(error_line(path, exc), file=err)
-        return 1
+        return ExitCode.BAD_INPUT
     target: str = args.output
     if not target.endswith(".npz"):
         target += ".npz"  # numpy.savez appends it anyway; report the file actually written
@@ -52,12 +54,12 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         problem.save(target)
     except OSError as exc:
         print(error_line(target, exc), file=err)
-        return 1
+        return ExitCode.BAD_INPUT
     sizes = " x ".join(map(str, problem.network.sizes))
     lam = f", lam {problem.lam}" if problem.lam is not None else ""
     print(f"{target}: {args.latent} latent, sizes {sizes}{lam}, "
           f"{problem.network.num_nonzero_weights()} non-zero weights", file=out)
-    return 0
+    return ExitCode.OK
 
 
 __all__ = ["handle", "register"]

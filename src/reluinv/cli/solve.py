@@ -4,97 +4,108 @@ from __future__ import annotations
 
 import argparse
 import json
-from fractions import Fraction
 from typing import Any, TextIO
 
-from reluinv.cli.common import error_line
+from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
+from reluinv.cli.exit_codes import ExitCode
+from reluinv.data.files import load_npz
 from reluinv.data.formula import read_dimacs
 from reluinv.data.problem import InversionProblem
-from reluinv.errors import ReluinvError
-from reluinv.exact import EXACT_BACKENDS, ExactResult, solve_exact
+from reluinv.errors import ProblemFileError, ReluinvError, SolverError
+from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.exact.common import OBJECTIVES
-from reluinv.reduction.construction import decode, encode
+from reluinv.reduction.construction import encode
+from reluinv.reduction.solution import decoded_solution
+
+__all__ = ["CODES", "exit_code", "handle", "register", "render_fields"]
+
+#: The exit codes ``solve`` returns (besides 2, bad input).
+CODES = (ExitCode.OK, ExitCode.DISAGREE, ExitCode.NO_SOLUTION, ExitCode.UNKNOWN)
+
+_STATUS_CODES = {
+    Status.OPTIMAL: ExitCode.OK,
+    Status.INFEASIBLE: ExitCode.NO_SOLUTION,
+    Status.FEASIBLE: ExitCode.UNKNOWN,  # a solution, but the time limit came first
+    Status.UNKNOWN: ExitCode.UNKNOWN,
+}
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "solve",
+    parser = add_subcommand(
+        subparsers, "solve",
         help="invert exactly: a DIMACS formula (encoded on the fly) or a saved .npz problem",
         description=(
-            "Solve the inversion problem of FILE exactly and print status, objective, bound, "
-            "seconds and whether the answer was verified. A DIMACS file is encoded by the "
-            "MAX-3SAT reduction first; for it the decoded assignment's falsified weight is "
-            "printed too."
+            "Solve the inversion problem of FILE exactly and print the result's record "
+            "(status, objective, bound, seconds, whether z was verified, ...). A DIMACS file "
+            "is encoded by the MAX-3SAT reduction first; for it the decoded assignment and "
+            "its falsified weight are printed too. Exit 0 optimal (z verified), 3 "
+            "infeasible, 4 unknown or feasible at the time limit, 1 a z that failed "
+            "verification."
         ),
+        codes=CODES,
     )
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--latent", choices=("binary", "real"), default="binary",
                         help="latent variant of the reduction (DIMACS input only)")
-    parser.add_argument("--backend", choices=EXACT_BACKENDS, default=None,
-                        help="default: cpsat for binary latents of integer networks, else mip")
+    parser.add_argument("--backend", choices=("auto", *EXACT_BACKENDS), default="auto",
+                        help="exact backend (default auto: the library picks the fastest "
+                             "one that supports the problem)")
     parser.add_argument("--objective", choices=OBJECTIVES, default="feasible")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="S")
+    parser.add_argument("--time-limit", type=time_limit_flag(), default=None, metavar="S",
+                        help="seconds for the solver; reaching it gives unknown (exit 4)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=handle)
 
 
-def _number(value: object) -> object:
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else float(value)
-    return value
+def load_problem(path: str, latent: str) -> InversionProblem:
+    """A saved ``.npz`` problem, or the reduction (``latent`` variant) of a DIMACS file."""
+    if not path.endswith(".npz"):
+        return encode(read_dimacs(path), latent=latent)  # type: ignore[arg-type]
+    loaded = load_npz(path)
+    if not isinstance(loaded, InversionProblem):
+        raise ProblemFileError(f"{path}: a saved network without a target, not a problem "
+                               "file (reluinv reduce writes problem files)")
+    return loaded
 
 
-def _report(path: str, problem: InversionProblem, result: ExactResult) -> dict[str, Any]:
-    report: dict[str, Any] = {
-        "file": path,
-        "status": result.status.name,
-        "objective_kind": result.objective_kind,
-        "objective": _number(result.objective),
-        "bound": result.bound,
-        "seconds": round(result.seconds, 6),
-        "verified": result.verified,
-        "verification": result.verification,
-        "tolerance": result.tolerance,
-        "backend": result.backend,
-        "solver": result.solver,
-        "encoding": result.encoding,
-        "message": result.message,
-    }
-    if result.z is not None:
-        report["z"] = [_number(int(v)) if float(v).is_integer() else float(v)
-                       for v in result.z]
-    if problem.formula is not None and result.z is not None:
-        assignment = decode(problem, result.z)
-        report["assignment"] = list(assignment)
-        report["falsified_weight"] = problem.formula.falsified(assignment)
-    return report
+def exit_code(result: ExactResult) -> ExitCode:
+    """0 optimal with a verified z, 3 infeasible, 4 unknown or feasible, 1 unverified."""
+    if result.status in (Status.OPTIMAL, Status.FEASIBLE) and not result.verified:
+        return ExitCode.DISAGREE
+    return _STATUS_CODES[result.status]
+
+
+def render_fields(record: dict[str, Any]) -> list[str]:
+    """A record as aligned ``key  value`` lines (lists space-separated, dicts as k=v)."""
+    width = max(len(key) for key in record)
+    lines = []
+    for key, value in record.items():
+        if isinstance(value, list):
+            text = " ".join(map(str, value))
+        elif isinstance(value, dict):
+            text = " ".join(f"{k}={v}" for k, v in value.items())
+        else:
+            text = str(value)
+        lines.append(f"{key:<{width}}  {text}".rstrip())
+    return lines
 
 
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path: str = args.file
     try:
-        if path.endswith(".npz"):
-            problem = InversionProblem.load(path)
-        else:
-            problem = encode(read_dimacs(path), latent=args.latent)
-        backend = args.backend
-        if backend is None:
-            cpsat_ok = problem.domain.kind != "real" and problem.network.is_integral
-            backend = "cpsat" if cpsat_ok else "mip"
-        result = solve_exact(problem, backend=backend, objective=args.objective,
+        problem = load_problem(path, args.latent)
+        result = solve_exact(problem, backend=args.backend, objective=args.objective,
                              time_limit=args.time_limit)
+        solution = decoded_solution(problem, result.z) if result.z is not None else None
+    except SolverError as exc:  # neither a proof nor a time limit: nothing is known
+        print(error_line(path, exc), file=err)
+        return ExitCode.UNKNOWN
     except (OSError, ReluinvError, ValueError) as exc:
         print(error_line(path, exc), file=err)
-        return 1
-    report = _report(path, problem, result)
+        return ExitCode.BAD_INPUT
+    record = {"file": path, **result.to_record(), **(solution or {})}
     if args.json:
-        print(json.dumps(report, sort_keys=True), file=out)
+        print(json.dumps(record, sort_keys=True, allow_nan=False), file=out)
     else:
-        width = max(len(key) for key in report)
-        for key, value in report.items():
-            text = " ".join(map(str, value)) if isinstance(value, list) else value
-            print(f"{key:<{width}}  {text}", file=out)
-    return 0
-
-
-__all__ = ["handle", "register"]
+        print("\n".join(render_fields(record)), file=out)
+    return exit_code(result)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from reluinv.cli.common import add_subcommand, count_flag, time_limit_flag
+from reluinv.cli.exit_codes import ExitCode, validation_exit_code
 from reluinv.errors import ReluinvError
 from reluinv.validation.bundled import bundled_instances
 from reluinv.validation.runner import (
@@ -23,36 +25,47 @@ from reluinv.validation.runner import (
 
 DEFAULT_OUT = "results.jsonl"
 
+#: The exit codes ``validate`` and ``report`` return (besides 2, bad input).
+CODES = (ExitCode.OK, ExitCode.DISAGREE, ExitCode.UNKNOWN)
+
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "validate",
+    parser = add_subcommand(
+        subparsers, "validate",
         help="the main job: check the reduction on every formula (one JSON record each)",
         description=(
             "For each formula (files, or folders searched recursively for .cnf/.wcnf, "
             "optionally .gz/.xz/.bz2), run the per-instance check (SAT with a checked proof, "
             "MaxSAT, exact inversion of both latents, cross-checks) and append its record to "
-            "the results file as one JSON line. With no PATH, the bundled instances."
+            "the results file as one JSON line. With no PATH, the bundled instances. Exit 1 "
+            "if an instance disagrees, else 2 if a file could not be read, else 4 if a check "
+            "did not finish in time, else 0."
         ),
+        codes=CODES,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH")
     parser.add_argument("--out", "-o", default=DEFAULT_OUT,
                         help=f"results file, JSON lines (default: ./{DEFAULT_OUT})")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
+    parser.add_argument("--time-limit", type=time_limit_flag(), default=None, metavar="S",
                         help="seconds per instance; a check that runs out is 'unknown'")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
+    parser.add_argument("--workers", type=count_flag("--workers"), default=1, metavar="N",
                         help="instances checked in parallel processes (default 1)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the records in --out and skip their instances")
-    parser.add_argument("--max-bytes", type=int, default=None, metavar="B",
+    parser.add_argument("--max-bytes", type=count_flag("--max-bytes"), default=None,
+                        metavar="B",
                         help="files larger than this are recorded as errors")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.set_defaults(handler=handle_validate)
 
-    report: argparse.ArgumentParser = subparsers.add_parser(
-        "report",
+    report = add_subcommand(
+        subparsers, "report",
         help="reprint the summary of a results file",
-        description="Reprint the per-family summary table of a validation results file.",
+        description=(
+            "Reprint the per-family summary table of a validation results file. Exit codes "
+            "as for validate, from the records in the file."
+        ),
+        codes=CODES,
     )
     report.add_argument("results", metavar="RESULTS")
     report.add_argument("--format", choices=("table", "markdown", "csv"), default="table")
@@ -122,18 +135,20 @@ def render_summary(summaries: Sequence[FamilySummary], fmt: str = "table") -> st
     return "\n".join(lines) + "\n"
 
 
-def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[int, str]:
-    """The exit code and the last line: 0 only with no disagreement and no error."""
+def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
+    """The exit code and the last line (:func:`~reluinv.cli.exit_codes.validation_exit_code`
+    of the verdicts counted in the summary's total row)."""
     total = summaries[-1] if summaries else None
     if total is None or total.instances == 0:
-        return 1, "no instances were checked"
+        return ExitCode.BAD_INPUT, "no instances were checked"
+    code = validation_exit_code(verdict for verdict, count in total.counts.items() if count)
     disagree, errors = total.counts["disagree"], total.counts["error"]
     unknown = total.counts["unknown"]
     if disagree or errors:
-        return 1, (f"FAILED: {disagree} instance(s) disagree, {errors} error(s) "
-                   f"(of {total.instances})")
+        return code, (f"FAILED: {disagree} instance(s) disagree, {errors} error(s) "
+                      f"(of {total.instances})")
     note = f", {unknown} unknown (not finished in time)" if unknown else ""
-    return 0, f"OK: {total.counts['agree']} of {total.instances} instances agree{note}"
+    return code, f"OK: {total.counts['agree']} of {total.instances} instances agree{note}"
 
 
 # -- handlers ----------------------------------------------------------------------------
@@ -148,11 +163,11 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     except ReluinvError as exc:
         print(f"reluinv: error: {exc}", file=err)
-        return 2
+        return ExitCode.BAD_INPUT
     for path in paths:
         if not Path(path).exists():
             print(f"reluinv: error: {path}: no such file or folder", file=err)
-            return 2
+            return ExitCode.BAD_INPUT
     live = not args.quiet and err.isatty()
 
     def show(progress: Progress) -> None:
@@ -172,10 +187,10 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write("\n")
         print(f"reluinv: interrupted; the records so far are in {args.out}; "
               "rerun with --resume to continue", file=err)
-        return 130
+        return ExitCode.INTERRUPTED
     except ReluinvError as exc:
         print(f"reluinv: error: {exc}", file=err)
-        return 2
+        return ExitCode.BAD_INPUT
     if live:
         err.write("\n")
     for record in records:
@@ -193,11 +208,15 @@ def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = Path(args.results)
     if not path.is_file():
         print(f"reluinv: error: {path}: no such file", file=err)
-        return 2
-    records = ResultsFile(path).read()
+        return ExitCode.BAD_INPUT
+    try:
+        records = ResultsFile(path).read()
+    except (OSError, ValueError) as exc:
+        print(f"reluinv: error: {path}: {exc}", file=err)
+        return ExitCode.BAD_INPUT
     if not records:
         print(f"reluinv: error: {path}: no records", file=err)
-        return 1
+        return ExitCode.BAD_INPUT
     summaries = summarize(records)
     print(render_summary(summaries, args.format), file=out, end="")
     code, line = verdict_line(summaries)
@@ -206,4 +225,4 @@ def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return code
 
 
-__all__ = ["handle_report", "handle_validate", "register", "render_summary"]
+__all__ = ["CODES", "handle_report", "handle_validate", "register", "render_summary"]

@@ -17,18 +17,26 @@ Two forward passes: :meth:`ReluNetwork.forward` in float64 (one vector or a batc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.errors import InvalidArgumentError, NonFiniteError, ProblemFileError, ShapeError
+from reluinv.errors import (
+    InvalidArgumentError,
+    InvalidTypeError,
+    NonFiniteError,
+    ProblemFileError,
+    ShapeError,
+)
 
-__all__ = ["ActivationSpec", "ReluNetwork", "exact_vector"]
+__all__ = ["ActivationSpec", "ReluNetwork", "exact_vector", "open_npz", "read_metadata"]
 
 ActivationSpec: TypeAlias = str | tuple[str, float]
 FloatArray: TypeAlias = npt.NDArray[np.float64]
@@ -50,28 +58,29 @@ def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"]
     ):
         slope = activation[1]
         if isinstance(slope, bool) or not isinstance(slope, int | float | np.floating):
-            raise InvalidArgumentError(
-                f"activation slope must be a number in (0, 1), got {slope!r}"
+            raise InvalidTypeError(
+                f"activation slope must be a number in (0, 1), got {type(slope).__name__} "
+                f"{slope!r}"
             )
         slope = float(slope)
         if not 0.0 < slope < 1.0:
             raise InvalidArgumentError(f"activation slope must lie in (0, 1), got {slope}")
         return "leaky_relu", slope
-    raise InvalidArgumentError(
-        f"activation must be 'relu' or ('leaky_relu', alpha) with 0 < alpha < 1, "
-        f"got {activation!r}"
-    )
+    rule = "activation must be 'relu' or ('leaky_relu', alpha) with 0 < alpha < 1"
+    if not isinstance(activation, str | tuple | list):
+        raise InvalidTypeError(f"{rule}, got {type(activation).__name__} {activation!r}")
+    raise InvalidArgumentError(f"{rule}, got {activation!r}")
 
 
 def _as_matrix(value: object, name: str) -> npt.NDArray[Any]:
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be array-like of numbers: {exc}") from exc
+        raise InvalidTypeError(f"{name} must be array-like of numbers: {exc}") from exc
     if array.dtype == np.bool_ or not (
         np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
     ):
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+        raise InvalidTypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if np.issubdtype(array.dtype, np.floating):
         if not np.all(np.isfinite(array)):
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
@@ -111,7 +120,7 @@ class ReluNetwork:
         activation: ActivationSpec = "relu",
     ) -> None:
         if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence):
-            raise TypeError("weights must be a list of 2-D arrays [W_1, ..., W_d]")
+            raise InvalidTypeError("weights must be a list of 2-D arrays [W_1, ..., W_d]")
         if len(weights) == 0:
             raise ShapeError("weights must hold at least one layer")
         self.activation, self.slope = _parse_activation(activation)
@@ -130,7 +139,8 @@ class ReluNetwork:
             bs = [np.zeros(w.shape[0], dtype=w.dtype) for w in ws]
         else:
             if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
-                raise TypeError("biases must be a list of 1-D arrays [b_1, ..., b_d] or None")
+                raise InvalidTypeError(
+                    "biases must be a list of 1-D arrays [b_1, ..., b_d] or None")
             if len(biases) != len(ws):
                 raise ShapeError(f"biases has {len(biases)} entries for {len(ws)} layers")
             bs = []
@@ -368,22 +378,56 @@ class ReluNetwork:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ReluNetwork:
         """Load a network saved by :meth:`save` (or a problem file: its network)."""
-        with np.load(path, allow_pickle=False) as data:
+        with open_npz(path) as data:
             return cls.from_arrays(data, source=os.fspath(path))
 
     @staticmethod
     def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         """The metadata dictionary saved with a network or problem file."""
-        with np.load(path, allow_pickle=False) as data:
-            if "metadata" not in data:
-                return {}
-            loaded: dict[str, Any] = json.loads(str(data["metadata"]))
-            return loaded
+        with open_npz(path) as data:
+            return read_metadata(data, os.fspath(path))
+
+
+@contextlib.contextmanager
+def open_npz(path: str | os.PathLike[str]) -> Iterator[Any]:
+    """Open a ``.npz`` archive (no pickles) as a mapping of array names to arrays.
+
+    Anything that is not a NumPy ``.npz`` archive (a text file, a single ``.npy`` array, a
+    damaged zip) raises :class:`~reluinv.errors.ProblemFileError` naming the file; a
+    missing or unreadable file raises the ``OSError`` as it is.
+    """
+    source = os.fspath(path)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ProblemFileError(
+            f"{source}: not a NumPy .npz archive (a saved reluinv network or problem)"
+        ) from exc
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ProblemFileError(
+            f"{source}: a single .npy array, not a .npz archive (a saved reluinv network "
+            "or problem)"
+        )
+    with archive:
+        yield archive
+
+
+def read_metadata(archive: Any, source: str) -> dict[str, Any]:
+    """The JSON ``metadata`` entry of an open archive as a dict (``{}`` when absent)."""
+    if "metadata" not in archive:
+        return {}
+    try:
+        loaded = json.loads(str(archive["metadata"]))
+    except (ValueError, zipfile.BadZipFile) as exc:
+        raise ProblemFileError(f"{source}: the 'metadata' entry is not JSON: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise ProblemFileError(f"{source}: the 'metadata' entry must be a JSON object")
+    return loaded
 
 
 def _to_exact(value: object, name: str) -> Exact:
     if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got a bool")
+        raise InvalidTypeError(f"{name} must be a number, got a bool")
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, Fraction):
@@ -394,7 +438,7 @@ def _to_exact(value: object, name: str) -> Exact:
             raise NonFiniteError(f"{name} is {f}; values must be finite")
         frac = Fraction(f)
         return frac.numerator if frac.denominator == 1 else frac
-    raise TypeError(f"{name} must be an int, Fraction or float, got {type(value).__name__}")
+    raise InvalidTypeError(f"{name} must be an int, Fraction or float, got {type(value).__name__}")
 
 
 def exact_vector(values: Sequence[Exact] | npt.ArrayLike, name: str = "vector") -> list[Exact]:

@@ -24,16 +24,23 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.data.network import Exact, ReluNetwork, exact_vector
-from reluinv.errors import InvalidArgumentError, ProblemFileError, ShapeError
+from reluinv.arguments import check_choice
+from reluinv.data.network import Exact, ReluNetwork, exact_vector, open_npz, read_metadata
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, ProblemFileError, ShapeError
 
 if TYPE_CHECKING:
     from reluinv.data.formula import Formula
 
-__all__ = ["InversionProblem", "LatentDomain", "Norm"]
+__all__ = ["DOMAIN_KINDS", "NORMS", "PROBLEM_FORMAT", "InversionProblem", "LatentDomain", "Norm"]
 
 Norm = Literal["l1", "linf", "l2"]
 DomainKind = Literal["binary", "integer", "real"]
+#: The norms :meth:`InversionProblem.loss` measures.
+NORMS: tuple[Norm, ...] = ("l1", "linf", "l2")
+#: The latent domain kinds.
+DOMAIN_KINDS: tuple[DomainKind, ...] = ("binary", "integer", "real")
+#: The ``format`` of a saved problem's metadata (a bare network's is ``reluinv-network``).
+PROBLEM_FORMAT = "reluinv-problem"
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,10 +57,7 @@ class LatentDomain:
     upper: npt.NDArray[np.float64]
 
     def __post_init__(self) -> None:
-        if self.kind not in ("binary", "integer", "real"):
-            raise InvalidArgumentError(
-                f"domain kind must be 'binary', 'integer' or 'real', got {self.kind!r}"
-            )
+        check_choice(self.kind, "domain kind", DOMAIN_KINDS)
         lower = np.asarray(self.lower, dtype=np.float64)
         upper = np.asarray(self.upper, dtype=np.float64)
         if lower.ndim != 1 or lower.shape != upper.shape:
@@ -151,6 +155,12 @@ class InversionProblem:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.network, ReluNetwork):
+            raise InvalidTypeError(
+                f"network must be a reluinv.ReluNetwork, got {type(self.network).__name__}")
+        if not isinstance(self.domain, LatentDomain):
+            raise InvalidTypeError(
+                f"domain must be a reluinv.LatentDomain, got {type(self.domain).__name__}")
         n, k = self.network.output_dim, self.network.latent_dim
         target = np.asarray(self.target, dtype=np.float64)
         if target.shape != (n,):
@@ -185,6 +195,7 @@ class InversionProblem:
 
     def loss(self, z: npt.ArrayLike, norm: Norm = "l1") -> float:
         """``||G(z) - x||`` on the observed outputs in the ``l1``, ``linf`` or ``l2`` norm."""
+        check_choice(norm, "norm", NORMS)
         r = self.residual(z)
         if r.ndim != 1:
             raise ShapeError("loss takes one latent vector; use residual() for a batch")
@@ -192,9 +203,7 @@ class InversionProblem:
             return float(np.sum(np.abs(r)))
         if norm == "linf":
             return float(np.max(np.abs(r), initial=0.0))
-        if norm == "l2":
-            return float(np.linalg.norm(r))
-        raise InvalidArgumentError(f"norm must be 'l1', 'linf' or 'l2', got {norm!r}")
+        return float(np.linalg.norm(r))
 
     def exact_residual(self, z: Sequence[Exact] | npt.ArrayLike) -> list[Exact]:
         """``G(z) - x`` on the observed outputs in exact rational arithmetic (``z`` may hold
@@ -208,15 +217,14 @@ class InversionProblem:
     ) -> Exact:
         """:meth:`loss` in exact arithmetic (``l1`` or ``linf``): an ``int`` for integer
         networks at integer points, a ``Fraction`` otherwise."""
+        check_choice(norm, "norm", ("l1", "linf"))
         r: list[Exact] = [v if v >= 0 else -v for v in self.exact_residual(z)]
         if norm == "l1":
             total: Exact = 0
             for v in r:
                 total += v
             return total
-        if norm == "linf":
-            return max(r, default=0)
-        raise InvalidArgumentError(f"exact norm must be 'l1' or 'linf', got {norm!r}")
+        return max(r, default=0)
 
     def is_preimage(self, z: npt.ArrayLike) -> bool:
         """Whether ``z`` is in the domain and ``G(z) = x`` holds exactly on observed outputs."""
@@ -231,7 +239,7 @@ class InversionProblem:
         if self.mask is not None:
             arrays["mask"] = self.mask
         header = {
-            "format": "reluinv-problem",
+            "format": PROBLEM_FORMAT,
             "latent": self.latent,
             "lam": self.lam,
             "domain": self.domain.to_json(),
@@ -244,30 +252,32 @@ class InversionProblem:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> InversionProblem:
         """Load a problem saved by :meth:`save` (the formula itself is not stored)."""
-        source = os.fspath(path)
-        with np.load(path, allow_pickle=False) as data:
-            network = ReluNetwork.from_arrays(data, source=source)
-            if "target" not in data or "metadata" not in data:
-                raise ProblemFileError(
-                    f"{source}: a problem file needs 'target' and 'metadata' entries; "
-                    "this looks like a bare network"
-                )
-            meta: dict[str, Any] = json.loads(str(data["metadata"]))
-            if meta.get("format") != "reluinv-problem":
-                raise ProblemFileError(f"{source}: metadata does not describe a reluinv problem")
-            mask = np.asarray(data["mask"]) if "mask" in data else None
-            target = np.asarray(data["target"])
+        with open_npz(path) as data:
+            return cls.from_arrays(data, source=os.fspath(path))
+
+    @classmethod
+    def from_arrays(cls, arrays: Any, source: str = "<arrays>") -> InversionProblem:
+        """Rebuild a problem from the entries :meth:`save` wrote (an open ``NpzFile``)."""
+        network = ReluNetwork.from_arrays(arrays, source=source)
+        meta = read_metadata(arrays, source)
+        if "target" not in arrays or not meta:
+            raise ProblemFileError(
+                f"{source}: a problem file needs 'target' and 'metadata' entries; "
+                "this looks like a bare network"
+            )
+        if meta.get("format") != PROBLEM_FORMAT:
+            raise ProblemFileError(f"{source}: metadata does not describe a reluinv problem")
+        mask = np.asarray(arrays["mask"]) if "mask" in arrays else None
+        target = np.asarray(arrays["target"])
         extra = {key: value for key, value in meta.items()
                  if key not in ("format", "latent", "lam", "domain")}
-        return cls(
-            network=network,
-            target=target,
-            domain=LatentDomain.from_json(meta["domain"]),
-            mask=mask,
-            latent=str(meta["latent"]),
-            lam=meta.get("lam"),
-            metadata=extra,
-        )
+        try:
+            domain = LatentDomain.from_json(meta["domain"])
+            latent = str(meta["latent"])
+        except (KeyError, TypeError) as exc:
+            raise ProblemFileError(f"{source}: malformed problem metadata: {exc}") from exc
+        return cls(network=network, target=target, domain=domain, mask=mask, latent=latent,
+                   lam=meta.get("lam"), metadata=extra)
 
     def fingerprint(self) -> str:
         """A content hash of network, target, domain and mask."""

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.arguments import check_count, check_rng
 from reluinv.data.network import ReluNetwork
-from reluinv.errors import InvalidArgumentError
 from reluinv.layerwise.inverter import (
     RESIDUAL_TOLERANCE,
     LayerwiseStatus,
@@ -157,16 +157,14 @@ def invert_gradient(
         run stops as soon as one start passes.
     """
     started = time.perf_counter()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    generator = check_rng(rng)
     target, observed = check_inversion_arguments(network, x, "none", mask,
-                                        {"lr": lr, "residual_tol": residual_tol})
-    for name, value in (("steps", steps), ("restarts", restarts)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
+                                                 {"lr": lr, "residual_tol": residual_tol})
+    steps = check_count(steps, "steps")
+    restarts = check_count(restarts, "restarts")
     x_obs = target[observed]
     bound = residual_tol * max(1.0, float(np.max(np.abs(x_obs), initial=0.0)))
-    Z = rng.normal(size=(restarts, network.latent_dim))
+    Z = generator.normal(size=(restarts, network.latent_dim))
     first = np.zeros_like(Z)
     second = np.zeros_like(Z)
     decay = LR_FINAL_FRACTION ** (1.0 / steps)

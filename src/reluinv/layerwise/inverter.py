@@ -70,8 +70,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linprog
 
+from reluinv.arguments import check_choice, check_nonnegative
 from reluinv.data.network import ReluNetwork, exact_vector
-from reluinv.errors import InvalidArgumentError, NonFiniteError, ShapeError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, NonFiniteError, ShapeError
 from reluinv.layerwise.farkas import (
     CERTIFICATE_MIN_RADIUS,
     FarkasCertificate,
@@ -84,6 +85,7 @@ __all__ = [
     "ACTIVE_THRESHOLD",
     "EXACT_CHECK_MAX_WEIGHTS",
     "FEASIBILITY_TOLERANCE",
+    "NOISE_MODELS",
     "NOISY_ACCEPT_FACTOR",
     "NOISY_TAU_GROWTH",
     "RESIDUAL_TOLERANCE",
@@ -91,11 +93,14 @@ __all__ = [
     "LayerwiseResult",
     "LayerwiseStatus",
     "NoiseModel",
+    "check_inversion_arguments",
     "invert_layerwise",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 NoiseModel = Literal["none", "linf", "l1"]
+#: The noise models :func:`invert_layerwise` accepts.
+NOISE_MODELS: tuple[NoiseModel, ...] = ("none", "linf", "l1")
 
 #: ``tau``: an output ``y_j > tau`` is read as active. Suits realizable float64 data;
 #: on noisy data pass the noise level.
@@ -494,22 +499,29 @@ def _exact_linf_residual(
 
 def check_inversion_arguments(
     network: object, x: npt.ArrayLike, noise: object, mask: npt.ArrayLike | None,
-    tolerances: dict[str, float],
+    tolerances: dict[str, object],
 ) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """Check the arguments shared by the inverters; return ``x`` and the observed indices.
+
+    ``network`` must be a :class:`~reluinv.data.network.ReluNetwork`, ``noise`` one of
+    :data:`NOISE_MODELS`, every entry of ``tolerances`` (name -> value) a finite number
+    ``>= 0``; ``x`` a finite vector of the output size ``n``; ``mask`` ``None`` or a boolean
+    vector of length ``n`` with at least one ``True``. The wrong kind raises
+    :class:`~reluinv.errors.InvalidTypeError`, a wrong value
+    :class:`~reluinv.errors.InvalidArgumentError` (or ``ShapeError`` / ``NonFiniteError``),
+    the message naming the argument.
+    """
     if not isinstance(network, ReluNetwork):
-        raise TypeError(f"network must be a reluinv.ReluNetwork, got {type(network).__name__}")
-    if noise not in ("none", "linf", "l1"):
-        raise InvalidArgumentError(f"noise must be 'none', 'linf' or 'l1', got {noise!r}")
+        raise InvalidTypeError(
+            f"network must be a reluinv.ReluNetwork, got {type(network).__name__}")
+    check_choice(noise, "noise", NOISE_MODELS)
     for name, value in tolerances.items():
-        if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if not (math.isfinite(value) and value >= 0.0):
-            raise InvalidArgumentError(f"{name} must be a finite number >= 0, got {value}")
+        check_nonnegative(value, name)
     n = network.output_dim
     try:
         target = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"x must be an array of numbers: {exc}") from exc
+        raise InvalidTypeError(f"x must be an array of numbers: {exc}") from exc
     if target.shape != (n,):
         raise ShapeError(f"x must have shape (n,) = ({n},), got {target.shape}")
     if not np.all(np.isfinite(target)):
@@ -582,7 +594,7 @@ def invert_layerwise(
     ('RECOVERED', [2.0, 1.0], 'lstsq')
     """
     started = time.perf_counter()
-    tolerances = {"tau": tau, "feasibility_tol": feasibility_tol,
+    tolerances: dict[str, object] = {"tau": tau, "feasibility_tol": feasibility_tol,
                   "residual_tol": residual_tol, "certificate_radius": certificate_radius}
     if noise_bound is not None:
         tolerances["noise_bound"] = noise_bound

@@ -30,9 +30,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.arguments import check_rng
+from reluinv.arguments import check_choice, check_count, check_nonnegative, check_rng
 from reluinv.data.network import ActivationSpec, ReluNetwork
-from reluinv.errors import InvalidArgumentError, ShapeError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, ShapeError
 
 __all__ = [
     "NOISE_KINDS",
@@ -80,11 +80,7 @@ def random_network(
     generator = check_rng(rng)
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or len(sizes) < 2:
         raise ShapeError(f"sizes must list at least two layer sizes (k, ..., n), got {sizes!r}")
-    dims: list[int] = []
-    for i, size in enumerate(sizes):
-        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-            raise InvalidArgumentError(f"sizes[{i}] must be a positive integer, got {size!r}")
-        dims.append(int(size))
+    dims = [check_count(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
     weights = []
     biases = []
     for n_in, n_out in itertools.pairwise(dims):
@@ -109,24 +105,21 @@ def noise(
     True
     """
     generator = check_rng(rng)
-    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 0:
-        raise InvalidArgumentError(f"size must be a non-negative integer, got {size!r}")
-    if not (isinstance(level, int | float | np.floating) and math.isfinite(level)
-            and level >= 0):
-        raise InvalidArgumentError(f"level must be a finite number >= 0, got {level!r}")
+    count = check_count(size, "size", minimum=0)
+    level = check_nonnegative(level, "level")
+    check_choice(kind, "kind", NOISE_KINDS)
     if kind == "uniform":
-        return generator.uniform(-level, level, size=size)
+        return generator.uniform(-level, level, size=count)
     if kind == "gaussian":
-        return generator.normal(0.0, level, size=size)
-    if kind == "sparse":
-        if not 0.0 <= fraction <= 1.0:
-            raise InvalidArgumentError(f"fraction must lie in [0, 1], got {fraction}")
-        count = min(size, math.ceil(fraction * size))
-        out = np.zeros(size)
-        where = generator.choice(size, size=count, replace=False)
-        out[where] = generator.uniform(-level, level, size=count)
-        return out
-    raise InvalidArgumentError(f"kind must be one of {NOISE_KINDS}, got {kind!r}")
+        return generator.normal(0.0, level, size=count)
+    share = check_nonnegative(fraction, "fraction")
+    if share > 1.0:
+        raise InvalidArgumentError(f"fraction must lie in [0, 1], got {fraction}")
+    corrupted = min(count, math.ceil(share * count))
+    out = np.zeros(count)
+    where = generator.choice(count, size=corrupted, replace=False)
+    out[where] = generator.uniform(-level, level, size=corrupted)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +169,8 @@ def plant(
     """
     generator = check_rng(rng)
     if not isinstance(network, ReluNetwork):
-        raise TypeError(f"network must be a reluinv.ReluNetwork, got {type(network).__name__}")
+        raise InvalidTypeError(
+            f"network must be a reluinv.ReluNetwork, got {type(network).__name__}")
     z = generator.normal(size=network.latent_dim)
     clean = network.forward(z)
     observation = clean.copy()

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from reluinv.arguments import check_rng
+from reluinv.arguments import check_count, check_rng
 from reluinv.data.formula import Formula
-from reluinv.errors import InvalidArgumentError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError
 
 __all__ = [
     "partial_weighted_max3sat",
@@ -36,14 +36,6 @@ __all__ = [
     "random_max3sat",
     "weighted_max3sat",
 ]
-
-
-def _check_count(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise InvalidArgumentError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 
@@ -67,9 +59,9 @@ def random_kcnf(
     >>> f.num_vars, f.num_clauses, f.clause_length_histogram()
     (10, 43, {3: 43})
     """
-    n = _check_count(num_vars, "num_vars", 1)
-    m = _check_count(num_clauses, "num_clauses", 0)
-    w = _check_count(width, "width", 1)
+    n = check_count(num_vars, "num_vars", minimum=1)
+    m = check_count(num_clauses, "num_clauses", minimum=0)
+    w = check_count(width, "width", minimum=1)
     if w > n:
         raise InvalidArgumentError(f"width = {w} distinct variables need num_vars >= {w}, got {n}")
     return Formula(n, tuple(_random_clauses(n, m, w, check_rng(rng))))
@@ -78,9 +70,11 @@ def random_kcnf(
 def random_max3sat(num_vars: int, ratio: float, *, rng: np.random.Generator) -> Formula:
     """Random 3-CNF with ``round(ratio * num_vars)`` clauses (over-constrained for
     ``ratio`` well above 4.26)."""
-    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not ratio > 0:
+    if isinstance(ratio, bool) or not isinstance(ratio, int | float | np.integer | np.floating):
+        raise InvalidTypeError(f"ratio must be a number, got {type(ratio).__name__} {ratio!r}")
+    if not ratio > 0:
         raise InvalidArgumentError(f"ratio must be a positive number, got {ratio!r}")
-    n = _check_count(num_vars, "num_vars", 3)
+    n = check_count(num_vars, "num_vars", minimum=3)
     return random_kcnf(n, round(ratio * n), rng=rng)
 
 
@@ -88,7 +82,7 @@ def weighted_max3sat(
     num_vars: int, num_clauses: int, *, max_weight: int = 10, rng: np.random.Generator
 ) -> Formula:
     """Random 3-CNF, every clause soft with a weight uniform in ``1..max_weight``."""
-    top = _check_count(max_weight, "max_weight", 1)
+    top = check_count(max_weight, "max_weight", minimum=1)
     base = random_kcnf(num_vars, num_clauses, rng=rng)
     weights = tuple(int(w) for w in rng.integers(1, top + 1, size=base.num_clauses))
     return Formula(base.num_vars, base.clauses, weights)
@@ -108,10 +102,10 @@ def partial_weighted_max3sat(
     The hidden assignment is drawn first from ``rng``; each hard clause it falsifies gets
     one uniformly chosen literal negated, so the hard part is satisfiable.
     """
-    n = _check_count(num_vars, "num_vars", 3)
-    hard_count = _check_count(num_hard, "num_hard", 0)
-    soft_count = _check_count(num_soft, "num_soft", 0)
-    top = _check_count(max_weight, "max_weight", 1)
+    n = check_count(num_vars, "num_vars", minimum=3)
+    hard_count = check_count(num_hard, "num_hard", minimum=0)
+    soft_count = check_count(num_soft, "num_soft", minimum=0)
+    top = check_count(max_weight, "max_weight", minimum=1)
     generator = check_rng(rng)
     hidden = generator.integers(0, 2, size=n)
     hard = []
@@ -144,7 +138,7 @@ def pigeonhole(holes: int) -> Formula:
     >>> f.num_vars, f.num_clauses, f.clause_length_histogram()
     (6, 9, {2: 9})
     """
-    n = _check_count(holes, "holes", 1)
+    n = check_count(holes, "holes", minimum=1)
 
     def x(p: int, h: int) -> int:
         return (p - 1) * n + h
