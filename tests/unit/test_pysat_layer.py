@@ -77,13 +77,19 @@ def test_an_interrupted_rc2_call_is_unfinished_and_carries_no_cost() -> None:
 
 
 def test_a_solver_is_usable_after_an_interrupt() -> None:
-    with pysat_layer.sat_solver("glucose4", HARD) as solver:
+    # One solver, two questions told apart by selectors: assuming -s asks PHP(10, 9)
+    # (interrupted); assuming s and -t asks PHP(6, 5) on fresh variables, refuted after a
+    # few hundred conflicts, where an interrupt flag left set would stop the solver again.
+    s, t = 91, 122
+    clauses = [list(c) for c in HARD]
+    clauses[9] = [*clauses[9], s]
+    small = [[lit + (91 if lit > 0 else -91) for lit in c] for c in pigeonhole(5).clauses]
+    clauses += [[*c, t] for c in small]
+    with pysat_layer.sat_solver("glucose4", clauses) as solver:
         with pysat_layer.interrupt_after(solver, 0.2) as fired:
-            assert solver.solve_limited(expect_interrupt=True) is None
+            assert solver.solve_limited(assumptions=[-s], expect_interrupt=True) is None
         assert fired.is_set()
-        # the interrupt was cleared on leaving: an easy question gets its answer
-        assert solver.solve_limited(assumptions=[1, 10], expect_interrupt=True) is False
-        assert solver.solve_limited(assumptions=[1, 10], expect_interrupt=True) is False
+        assert solver.solve_limited(assumptions=[s, -t], expect_interrupt=True) is False
 
 
 def test_rc2_that_finishes_in_time_reports_the_optimum() -> None:
