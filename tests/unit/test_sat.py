@@ -32,6 +32,15 @@ def test_pigeonhole_is_unsatisfiable_with_a_checked_proof(solver: str, holes: in
     assert len(result.proof_sha256) == 64
 
 
+@pytest.mark.parametrize("solver", SAT_SOLVERS)
+def test_a_conflict_found_while_loading_clauses_gets_a_checked_proof(solver: str) -> None:
+    # Glucose 4 finds this by unit propagation before searching and writes no proof lines.
+    formula = parse_dimacs("p cnf 3 5\n1 2 0\n-1 -2 0\n1 0\n2 0\n-3 0\n")
+    result = solve_sat(formula, solver=solver)
+    assert result.status is SatStatus.UNSATISFIABLE
+    assert result.proof_checked is True
+
+
 def test_a_satisfiable_formula_gets_a_model_sized_by_the_declared_variables() -> None:
     # Variables 3 and 4 occur in no clause; the model still has one value per variable.
     formula = parse_dimacs("p cnf 4 3\n1 2 0\n-1 0\n2 -2 0\n")

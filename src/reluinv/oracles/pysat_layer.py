@@ -266,8 +266,9 @@ class SatCall:
 
     ``finished`` is False when the time limit interrupted the solver; ``satisfiable``,
     ``model`` and ``proof`` are then None. ``model`` holds signed literals (when
-    satisfiable); ``proof`` the DRUP lines as the solver wrote them (when unsatisfiable and
-    a proof was asked for). ``seconds`` is the wall-clock time of the call.
+    satisfiable); ``proof`` the DRUP lines as the solver wrote them, closed by the empty
+    clause ``0`` if the solver left it out (when unsatisfiable and a proof was asked for).
+    ``seconds`` is the wall-clock time of the call.
     """
 
     solver: str
@@ -293,8 +294,23 @@ def solve_clauses(clauses: Sequence[Sequence[int]], *, solver: str | None = None
         if answer is None:
             return SatCall(name, False, None, None, None, time.perf_counter() - start)
         model = list(sat.get_model() or []) if answer else None
-        lines = list(sat.get_proof() or []) if proof and not answer else None
+        lines = _closed_proof(sat.get_proof()) if proof and not answer else None
     return SatCall(name, True, bool(answer), model, lines, time.perf_counter() - start)
+
+
+def _closed_proof(lines: Sequence[str] | None) -> list[str]:
+    """The solver's DRUP lines, ending in the empty clause ``0``.
+
+    Glucose 4 writes no lines at all when unit propagation on the loaded clauses already
+    conflicts (for example the clauses ``1``, ``2``, ``-1 -2``). The refutation is then the
+    empty clause itself, so ``0`` is appended. This adds no trust: the checker accepts the
+    line only if unit propagation on the formula and the earlier lemmas reaches a conflict.
+    """
+    closed = list(lines or [])
+    lemmas = (line.split() for line in reversed(closed) if not line.startswith("d"))
+    if next(lemmas, None) != ["0"]:
+        closed.append("0")
+    return closed
 
 
 @dataclass(frozen=True)
