@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
-import reluinv.oracles._tasks
 from reluinv import Formula, SatStatus, parse_dimacs, solve_sat
-from reluinv.errors import InvalidArgumentError, SolverError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, SolverError
+from reluinv.oracles import pysat_layer
 from reluinv.oracles.sat import SAT_SOLVERS, assignment_from_model
 from tests.sat_instances import pigeonhole
 
@@ -29,6 +30,15 @@ def test_pigeonhole_is_unsatisfiable_with_a_checked_proof(solver: str, holes: in
     assert result.proof_lemmas <= result.proof_lines
     assert result.proof_sha256 is not None
     assert len(result.proof_sha256) == 64
+
+
+@pytest.mark.parametrize("solver", SAT_SOLVERS)
+def test_a_conflict_found_while_loading_clauses_gets_a_checked_proof(solver: str) -> None:
+    # Glucose 4 finds this by unit propagation before searching and writes no proof lines.
+    formula = parse_dimacs("p cnf 3 5\n1 2 0\n-1 -2 0\n1 0\n2 0\n-3 0\n")
+    result = solve_sat(formula, solver=solver)
+    assert result.status is SatStatus.UNSATISFIABLE
+    assert result.proof_checked is True
 
 
 def test_a_satisfiable_formula_gets_a_model_sized_by_the_declared_variables() -> None:
@@ -74,12 +84,30 @@ def test_without_proof_nothing_is_checked() -> None:
     assert "no proof requested" in result.message
 
 
-def test_a_time_limit_gives_unknown_never_an_answer() -> None:
-    result = solve_sat(pigeonhole(11), time_limit=0.5)
+@pytest.mark.parametrize("solver", [None, "glucose4"])
+def test_a_time_limit_interrupts_the_solver_and_gives_unknown(solver: str | None) -> None:
+    # PHP(10, 9) takes Glucose 4 far longer than 0.5 s: only the interrupt ends the call.
+    result = solve_sat(pigeonhole(9), solver=solver, time_limit=0.5)
     assert result.status is SatStatus.UNKNOWN
     assert result.satisfiable is None
     assert result.model is None
     assert result.proof_checked is None
+    assert result.solver == "glucose4"
+
+
+@pytest.mark.parametrize("solver", ["cadical195", "cadical153"])
+def test_a_solver_that_cannot_be_interrupted_is_refused_with_a_time_limit(
+    solver: str,
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="cannot be interrupted"):
+        solve_sat(Formula(1, ((1,),)), solver=solver, time_limit=1)
+
+
+@pytest.mark.parametrize(("time_limit", "expected"), [(None, "cadical195"), (60, "glucose4")])
+def test_the_default_solver_depends_on_the_time_limit(
+    time_limit: float | None, expected: str
+) -> None:
+    assert solve_sat(pigeonhole(3), time_limit=time_limit).solver == expected
 
 
 def test_a_time_limit_that_suffices_gives_the_same_checked_answer() -> None:
@@ -91,13 +119,13 @@ def test_a_time_limit_that_suffices_gives_the_same_checked_answer() -> None:
 def test_a_corrupted_solver_proof_is_reported_as_rejected(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    honest = reluinv.oracles._tasks.solve_clauses
+    honest = pysat_layer.solve_clauses
 
-    def corrupted(*args: Any) -> tuple[bool, list[int] | None, list[str] | None]:
-        satisfiable, model, lines = honest(*args)
-        return satisfiable, model, ["0"] if lines is not None else None
+    def corrupted(*args: Any, **kwargs: Any) -> pysat_layer.SatCall:
+        call = honest(*args, **kwargs)
+        return dataclasses.replace(call, proof=["0"] if call.proof is not None else None)
 
-    monkeypatch.setattr(reluinv.oracles._tasks, "solve_clauses", corrupted)
+    monkeypatch.setattr(pysat_layer, "solve_clauses", corrupted)
     result = solve_sat(pigeonhole(3))
     assert result.status is SatStatus.UNSATISFIABLE
     assert result.proof_checked is False
@@ -105,20 +133,31 @@ def test_a_corrupted_solver_proof_is_reported_as_rejected(
 
 
 def test_a_wrong_model_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reluinv.oracles._tasks, "solve_clauses", lambda *args: (True, [1, 2], None))
+    monkeypatch.setattr(pysat_layer, "solve_clauses", lambda *args, **kwargs: pysat_layer.SatCall(
+        "cadical195", True, True, [1, 2], None, 0.0))
     with pytest.raises(SolverError, match="falsifies clauses"):
         solve_sat(parse_dimacs("p cnf 2 1\n-1 -2 0\n"))
 
 
 @pytest.mark.parametrize(
     ("options", "match"),
-    [({"solver": "maplesat"}, "not a proof-logging solver"),
-     ({"time_limit": 0}, "time_limit must be positive"),
-     ({"time_limit": "5"}, "time_limit must be a number"),
-     ({"proof_time_limit": -1.0}, "proof_time_limit must be positive")],
+    [({"solver": "maplesat"}, "solver must be one of 'cadical195'"),
+     ({"time_limit": 0}, "time_limit must be a positive number"),
+     ({"proof_time_limit": -1.0}, "proof_time_limit must be a positive number")],
 )
 def test_bad_options_are_rejected(options: dict[str, Any], match: str) -> None:
     with pytest.raises(InvalidArgumentError, match=match):
+        solve_sat(Formula(1, ((1,),)), **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [({"time_limit": "5"}, "time_limit must be a number"),
+     ({"proof": "yes"}, "proof must be True or False"),
+     ({"solver": 3}, "solver must be one of")],
+)
+def test_options_of_the_wrong_kind_are_rejected(options: dict[str, Any], match: str) -> None:
+    with pytest.raises(InvalidTypeError, match=match):
         solve_sat(Formula(1, ((1,),)), **options)
 
 

@@ -26,6 +26,15 @@ Formats read
 * The newer MaxSAT format with no ``p`` line: a hard clause starts with ``h``, a soft clause
   with its weight; ``n`` is the largest variable that occurs.
 
+From and to python-sat
+----------------------
+:meth:`Formula.from_pysat` takes a python-sat ``CNF`` (an unweighted formula) or ``WCNF``
+(a weighted one: its hard clauses stay hard and weigh ``1 + total soft weight``, its soft
+clauses keep their weights); :meth:`Formula.to_pysat` goes back. :func:`as_formula` is the
+entry check of every function that accepts either kind. python-sat's ``nv`` is the largest
+variable that occurs, not a declared count, so ``from_pysat`` takes ``num_vars`` to say
+how many variables the formula really has.
+
 Clauses may span lines or share one; ``c`` comment lines may stand anywhere; a SATLIB file
 may end with a ``%`` line followed by a stray ``0``. Everything else that breaks a rule
 raises :class:`~reluinv.errors.DimacsError` naming the line and the rule. Parsing streams
@@ -44,13 +53,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Literal
+from typing import IO, Literal, TypeAlias
+
+from pysat.formula import CNF, WCNF
 
 from reluinv._version import __version__
-from reluinv.errors import DimacsError, InvalidArgumentError
+from reluinv.errors import DimacsError, InvalidArgumentError, InvalidTypeError
 
 __all__ = [
     "Formula",
+    "FormulaLike",
+    "as_formula",
     "format_dimacs",
     "open_text",
     "parse_dimacs",
@@ -137,6 +150,103 @@ class Formula:
             object.__setattr__(self, "weights", weights)
         elif hard:
             raise InvalidArgumentError("a formula with hard clauses needs weights")
+
+    # -- python-sat ----------------------------------------------------------------------
+
+    @classmethod
+    def from_pysat(cls, obj: CNF | WCNF, num_vars: int | None = None) -> Formula:
+        """The formula of a python-sat ``CNF`` or ``WCNF``.
+
+        * A ``CNF`` gives an unweighted formula with the same clauses in the same order.
+        * A ``WCNF`` gives a weighted formula: its hard clauses first (python-sat keeps hard
+          and soft clauses in two lists, so their interleaving is not known), each hard and
+          weighing ``1 + total soft weight`` (the convention of the module docstring, so
+          that ``falsified`` counts a violated hard clause above all soft ones), then its
+          soft clauses in order, each with its weight (a positive integer; fractional
+          weights are refused). WCNF's ``topw`` is not used.
+
+        Parameters
+        ----------
+        obj:
+            The python-sat formula. Cardinality constraints (``CNFPlus`` / ``WCNFPlus``
+            ``atmosts``) have no place in a Formula and are refused.
+        num_vars:
+            The number of variables. python-sat's ``obj.nv`` is the largest variable that
+            occurs (its readers and ``append`` set it so), not a declared count: variables
+            that occur in no clause would be lost. ``num_vars`` overrides it and must be at
+            least ``obj.nv``; ``None`` takes ``obj.nv``.
+
+        Examples
+        --------
+        >>> from pysat.formula import CNF
+        >>> Formula.from_pysat(CNF(from_clauses=[[1, -2], [2]]), num_vars=3).num_vars
+        3
+        """
+        if not isinstance(obj, CNF | WCNF):
+            raise InvalidTypeError(
+                f"obj must be a python-sat CNF or WCNF, got {type(obj).__name__}"
+            )
+        if getattr(obj, "atmosts", None):
+            raise InvalidArgumentError(
+                f"obj is a {type(obj).__name__} with {len(obj.atmosts)} cardinality "
+                "constraints; a Formula holds clauses only"
+            )
+        largest = int(obj.nv)
+        if num_vars is None:
+            n = largest
+        elif isinstance(num_vars, bool) or not isinstance(num_vars, int):
+            raise InvalidTypeError(f"num_vars must be an int or None, got "
+                                   f"{type(num_vars).__name__}")
+        elif num_vars < largest:
+            raise InvalidArgumentError(
+                f"num_vars = {num_vars} is below obj.nv = {largest}, the largest variable "
+                "of the python-sat formula"
+            )
+        else:
+            n = num_vars
+        comments = tuple(_pysat_comment(line) for line in obj.comments)
+        if isinstance(obj, CNF):
+            return cls(n, tuple(tuple(c) for c in obj.clauses), comments=comments)
+        soft_weights = []
+        for j, weight in enumerate(obj.wght):
+            if isinstance(weight, bool) or int(weight) != weight or weight <= 0:
+                raise InvalidArgumentError(
+                    f"obj.wght[{j}] = {weight!r}; soft weights must be positive integers"
+                )
+            soft_weights.append(int(weight))
+        hard_weight = 1 + sum(soft_weights)
+        clauses = tuple(tuple(c) for c in [*obj.hard, *obj.soft])
+        weights = (hard_weight,) * len(obj.hard) + tuple(soft_weights)
+        hard = (True,) * len(obj.hard) + (False,) * len(obj.soft)
+        return cls(n, clauses, weights, hard, comments=comments)
+
+    def to_pysat(self) -> CNF | WCNF:
+        """This formula as a python-sat ``CNF`` (unweighted) or ``WCNF`` (weighted).
+
+        A hard clause becomes a WCNF hard clause, a soft one keeps its weight. ``nv`` is set
+        to ``num_vars`` (python-sat's own readers would set the largest variable that
+        occurs; a larger ``nv`` only moves fresh variables of an encoding further up), so
+        ``Formula.from_pysat(f.to_pysat()) == f`` keeps the declared ``n`` even when some
+        variables occur in no clause. Comments travel as ``c`` lines. What is lost: the
+        order of hard clauses among soft ones (WCNF keeps two lists; ``from_pysat`` puts
+        the hard clauses first), and the hard weight itself, which ``from_pysat`` recomputes
+        as ``1 + soft weight`` (the same number).
+        """
+        comments = [f"c {text}" if text else "c" for text in self.comments]
+        if self.weights is None:
+            cnf = CNF(from_clauses=[list(c) for c in self.clauses])
+            cnf.nv = self.num_vars
+            cnf.comments = comments
+            return cnf
+        wcnf = WCNF()
+        for j, (clause, weight) in enumerate(zip(self.clauses, self.weights, strict=True)):
+            if self.is_hard(j):
+                wcnf.append(list(clause))
+            else:
+                wcnf.append(list(clause), weight=weight)
+        wcnf.nv = self.num_vars
+        wcnf.comments = comments
+        return wcnf
 
     # -- sizes -------------------------------------------------------------------------
 
@@ -232,6 +342,36 @@ class Formula:
     def satisfies(self, assignment: Sequence[int]) -> bool:
         """Whether the 0/1 ``assignment`` satisfies every clause."""
         return not self.falsified_clauses(assignment)
+
+
+FormulaLike: TypeAlias = Formula | CNF | WCNF
+"""What a function that takes a formula accepts (see :func:`as_formula`)."""
+
+
+def _pysat_comment(line: str) -> str:
+    """A python-sat comment line (``"c text"``) as a Formula comment (``"text"``)."""
+    return line[1:].strip() if line[:1] == "c" else line.strip()
+
+
+def as_formula(obj: object, name: str = "formula") -> Formula:
+    """``obj`` as a :class:`Formula`: a Formula as it is, a python-sat ``CNF`` or ``WCNF``
+    through :meth:`Formula.from_pysat` (its ``nv`` as the number of variables).
+
+    The entry check of every function that takes a formula; anything else raises
+    :class:`~reluinv.errors.InvalidTypeError` naming ``name``.
+
+    >>> from pysat.formula import CNF
+    >>> as_formula(CNF(from_clauses=[[1, 2]])).clauses
+    ((1, 2),)
+    """
+    if isinstance(obj, Formula):
+        return obj
+    if isinstance(obj, CNF | WCNF):
+        return Formula.from_pysat(obj)
+    raise InvalidTypeError(
+        f"{name} must be a reluinv.Formula, got {type(obj).__name__}; a python-sat CNF or "
+        "WCNF is also accepted"
+    )
 
 
 # -- reading -----------------------------------------------------------------------------

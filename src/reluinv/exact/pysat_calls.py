@@ -1,35 +1,38 @@
 """python-sat calls of the maxsat backend, in this process, interruptible at a time limit.
 
-A time limit starts a :class:`threading.Timer` that calls the solver's ``interrupt()``;
-the solver then returns from its current ``solve_limited`` call without an answer. An
-interrupted call reports ``finished=False`` and never a verdict: the caller turns it into
-UNKNOWN (or FEASIBLE with an incumbent), never INFEASIBLE.
+Every call goes through :mod:`reluinv.oracles.pysat_layer`: its solver table, its one RC2
+configuration and its time-limit mechanism (a timer that calls the solver's
+``interrupt()``). An interrupted call reports ``finished=False`` and never a verdict: the
+caller turns it into UNKNOWN (or FEASIBLE with an incumbent), never INFEASIBLE.
 
-* :func:`sat_solve`: CaDiCaL 1.9.5 on hard clauses.
-* :func:`rc2_solve`: RC2 (core-guided MaxSAT) with the settings of
-  :func:`reluinv.solve_maxsat` (Glucose 4 oracle, AtMost1 detection, core exhaustion and
-  minimisation), so that the two are compared like for like.
+* :func:`sat_solve`: the layer's decision solver on hard clauses (CaDiCaL 1.9.5 without a
+  time limit; Glucose 4 with one, because python-sat cannot interrupt CaDiCaL).
+* :func:`rc2_solve`: RC2 as :func:`reluinv.oracles.pysat_layer.make_rc2` builds it, the
+  configuration of :func:`reluinv.solve_maxsat`, so that the two are compared like for
+  like.
 * :func:`linf_search`: the least ``e`` with ``|v_j - x_j| <= e`` for order-encoded
-  ``v_j``, by binary search with assumptions on one incremental CaDiCaL; an interrupted
-  search still reports its incumbent and the proven lower bound.
+  ``v_j``, by binary search with assumptions on one incremental solver (the same choice
+  as :func:`sat_solve`); an interrupted search still reports its incumbent and the proven
+  lower bound.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from pysat.formula import WCNF
 
 from reluinv.exact.order_cnf import OrderInt
+from reluinv.oracles import pysat_layer
 
 __all__ = ["RC2_ORACLE", "SAT_SOLVER", "SolveOutcome", "linf_search", "rc2_solve", "sat_solve"]
 
-#: The python-sat solver of the decision questions.
-SAT_SOLVER = "cadical195"
+#: The python-sat solver of the decision questions without a time limit (with one:
+#: :data:`reluinv.oracles.pysat_layer.INTERRUPTIBLE_SAT_SOLVER`).
+SAT_SOLVER = pysat_layer.DEFAULT_SAT_SOLVER
 #: The SAT oracle under RC2 (as in :func:`reluinv.solve_maxsat`).
-RC2_ORACLE = "g4"
+RC2_ORACLE = pysat_layer.RC2_ORACLE
 
 
 @dataclass(frozen=True)
@@ -49,59 +52,30 @@ class SolveOutcome:
     lower: int | None
 
 
-@contextmanager
-def _alarm(solver: Any, time_limit: float | None) -> Iterator[threading.Event]:
-    """Interrupt ``solver`` after ``time_limit`` seconds; the event says whether it fired."""
-    fired = threading.Event()
-
-    def ring() -> None:
-        fired.set()
-        solver.interrupt()
-
-    timer = None if time_limit is None else threading.Timer(time_limit, ring)
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
-    try:
-        yield fired
-    finally:
-        if timer is not None:
-            timer.cancel()
-
-
 def sat_solve(clauses: list[list[int]], *, time_limit: float | None) -> SolveOutcome:
-    """Decide ``clauses`` with CaDiCaL."""
-    from pysat.solvers import Solver
-
-    with Solver(name=SAT_SOLVER, bootstrap_with=clauses) as sat, _alarm(sat, time_limit):
-        answer = sat.solve_limited(expect_interrupt=time_limit is not None)
-        if answer is None:
-            return SolveOutcome(False, None, None, None, None)
-        model = list(sat.get_model() or []) if answer else None
-        return SolveOutcome(True, bool(answer), model, 0 if answer else None,
-                            0 if answer else None)
+    """Decide ``clauses`` with the layer's decision solver."""
+    call = pysat_layer.solve_clauses(clauses, time_limit=time_limit)
+    if not call.finished:
+        return SolveOutcome(False, None, None, None, None)
+    answer = bool(call.satisfiable)
+    return SolveOutcome(True, answer, call.model if answer else None, 0 if answer else None,
+                        0 if answer else None)
 
 
 def rc2_solve(hard: list[list[int]], soft: Sequence[tuple[list[int], int]], *,
               time_limit: float | None) -> SolveOutcome:
     """Minimise the weight of falsified ``soft`` clauses under ``hard`` with RC2."""
-    from pysat.examples.rc2 import RC2
-    from pysat.formula import WCNF
-
     wcnf = WCNF()
     for clause in hard:
         wcnf.append(clause)
     for clause, weight in soft:
         wcnf.append(clause, weight=weight)
-    with RC2(wcnf, solver=RC2_ORACLE, adapt=True, exhaust=True, minz=True) as rc2, \
-            _alarm(rc2, time_limit) as fired:
-        model = rc2.compute(expect_interrupt=time_limit is not None)
-        if fired.is_set() and model is None:
-            return SolveOutcome(False, None, None, None, None)
-        if model is None:
-            return SolveOutcome(True, False, None, None, None)
-        cost = int(rc2.cost)
-        return SolveOutcome(True, True, list(model), cost, cost)
+    call = pysat_layer.rc2_optimum(wcnf, time_limit=time_limit)
+    if not call.finished:
+        return SolveOutcome(False, None, None, None, None)
+    if call.model is None:
+        return SolveOutcome(True, False, None, None, None)
+    return SolveOutcome(True, True, call.model, call.cost, call.cost)
 
 
 def _true_variables(model: Sequence[int]) -> set[int]:
@@ -112,8 +86,6 @@ def _true_variables(model: Sequence[int]) -> set[int]:
 def linf_search(clauses: list[list[int]], outputs: Sequence[tuple[OrderInt, int]], *,
                 time_limit: float | None) -> SolveOutcome:
     """The least ``e`` with ``x_j - e <= v_j <= x_j + e`` for all ``(v_j, x_j)``."""
-    from pysat.solvers import Solver
-
     def deviation(true: set[int]) -> int:
         return max((abs(v.value_in(true) - x) for v, x in outputs), default=0)
 
@@ -132,7 +104,9 @@ def linf_search(clauses: list[list[int]], outputs: Sequence[tuple[OrderInt, int]
         return lits
 
     expect = time_limit is not None
-    with Solver(name=SAT_SOLVER, bootstrap_with=clauses) as sat, _alarm(sat, time_limit):
+    name = pysat_layer.choose_sat_solver(None, time_limit)
+    with pysat_layer.sat_solver(name, clauses) as sat, \
+            pysat_layer.interrupt_after(sat, time_limit):
         first = sat.solve_limited(expect_interrupt=expect)
         if first is None:
             return SolveOutcome(False, None, None, None, None)

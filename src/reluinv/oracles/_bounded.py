@@ -1,16 +1,16 @@
-"""Run a solver or checker call in a separate process under a wall-clock limit.
+"""Run the ``drup`` proof check in a separate process under a wall-clock limit.
 
-Some tools reluinv calls cannot be interrupted from Python: the ``drup`` proof checker is a
-compiled library that runs to completion, CaDiCaL (as python-sat exposes it) has no
-interrupt, and RC2 has no time limit. To bound such a call we run it in a child Python
-process and kill that process when the limit passes. A call that did not finish reports
-``finished=False``; callers turn that into an UNKNOWN answer, never into a verdict.
+The ``drup`` proof checker is a compiled library that runs to completion: it has no
+interrupt. To bound a check we run it in a child Python process and kill that process when
+the limit passes. A check that did not finish reports ``finished=False``; callers turn that
+into "not checked", never into a verdict. (The python-sat solvers and RC2 need no child:
+they are interrupted in-process, see :mod:`reluinv.oracles.pysat_layer`.)
 
-The child is a fresh isolated interpreter (``python -I``) running :mod:`reluinv.oracles._tasks` as a
-script; it imports only python-sat and drup, so it starts in well under a second, and it
-never re-runs the caller's ``__main__`` module (as ``multiprocessing`` would) nor inherits
-the caller's threads (as ``fork`` would). Arguments and results travel pickled through the
-child's standard input and output.
+The child is a fresh isolated interpreter (``python -I``) running
+:mod:`reluinv.oracles._tasks` as a script; it imports only drup, so it starts in well under
+a second, and it never re-runs the caller's ``__main__`` module (as ``multiprocessing``
+would) nor inherits the caller's threads (as ``fork`` would). Arguments and results travel
+pickled through the child's standard input and output.
 """
 
 from __future__ import annotations

@@ -21,9 +21,10 @@ How RC2 is asked
   is not given to RC2.
 
 The returned model is re-counted on the original formula and must reproduce the cost, or
-:class:`~reluinv.errors.SolverError` is raised. RC2 has no time limit of its own; with
-``time_limit`` it runs in a child process that is ended when the limit passes, and the
-answer is UNKNOWN.
+:class:`~reluinv.errors.SolverError` is raised. RC2 is built by
+:func:`reluinv.oracles.pysat_layer.make_rc2` (the one RC2 configuration); with
+``time_limit`` it is interrupted in this process when the limit passes (both RC2 calls
+share the limit), and the answer is UNKNOWN.
 
 Certificates
 ------------
@@ -47,19 +48,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from reluinv.data.formula import Formula
+from pysat.formula import CNF, WCNF
+
+from reluinv.arguments import check_flag, check_time_limit
+from reluinv.data.formula import Formula, as_formula
 from reluinv.errors import InvalidArgumentError, SolverError
-from reluinv.oracles import _tasks
-from reluinv.oracles._bounded import run_bounded
+from reluinv.oracles import pysat_layer
 from reluinv.oracles.pb_encoding import atmost_weighted
 from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT
-from reluinv.oracles.sat import (
-    SatStatus,
-    _validate_options,
-    _validate_time_limit,
-    assignment_from_model,
-    solve_sat,
-)
+from reluinv.oracles.pysat_layer import assignment_from_model
+from reluinv.oracles.sat import SatStatus, solve_sat
 from reluinv.results import ResultBase
 
 __all__ = [
@@ -167,7 +165,7 @@ class MaxSatResult(ResultBase):
 
 
 def solve_maxsat(
-    formula: Formula,
+    formula: Formula | CNF | WCNF,
     *,
     time_limit: float | None = None,
     certify: bool = False,
@@ -178,9 +176,12 @@ def solve_maxsat(
     Parameters
     ----------
     formula:
-        The formula; an unweighted one has every clause soft with weight 1.
+        The formula (or a python-sat ``CNF`` / ``WCNF``, read by
+        :func:`~reluinv.data.formula.as_formula`); an unweighted one has every clause soft
+        with weight 1.
     time_limit:
-        Seconds for RC2 (``None``: no limit). When it passes the status is UNKNOWN.
+        Seconds for RC2 (``None``: no limit). RC2 is interrupted in this process when it
+        passes, and the status is UNKNOWN.
     certify:
         Also build a :class:`MaxSatCertificate` (:func:`certify_maxsat_optimum`).
     proof_time_limit:
@@ -193,7 +194,10 @@ def solve_maxsat(
     >>> r.status.name, r.cost
     ('OPTIMAL', 1)
     """
-    _validate_time_limit(time_limit, "time_limit")
+    formula = as_formula(formula)
+    time_limit = check_time_limit(time_limit, "time_limit")
+    certify = check_flag(certify, "certify")
+    proof_time_limit = check_time_limit(proof_time_limit, "proof_time_limit")
     start = time.perf_counter()
     all_weights = formula.clause_weights()
     hard_flags = [formula.is_hard(j) for j in range(formula.num_clauses)]
@@ -206,22 +210,12 @@ def solve_maxsat(
     empty_hard = any(h for clause, h in zip(formula.clauses, hard_flags, strict=True)
                      if not clause)
 
-    if not clauses:
-        answer: tuple[int, list[int], bool] | None = (0, [], True)
-    elif time_limit is None:
-        answer = _tasks.rc2_optimum(clauses, weights, hard)
-    else:
-        outcome = run_bounded("rc2_optimum", (clauses, weights, hard), time_limit=time_limit)
-        if not outcome.finished:
-            return MaxSatResult(
-                MaxSatStatus.UNKNOWN, None, None, False, None, time.perf_counter() - start,
-                f"RC2 did not finish within the time limit of {time_limit} s",
-            )
-        if outcome.error is not None:
-            raise SolverError(f"RC2 failed: {outcome.error}")
-        answer = outcome.value
+    answer = _rc2_answer(clauses, weights, hard, time_limit)
     if answer is None:
-        raise SolverError("RC2 found no model although every clause was soft")
+        return MaxSatResult(
+            MaxSatStatus.UNKNOWN, None, None, False, None, time.perf_counter() - start,
+            f"RC2 was interrupted at the time limit of {time_limit} s",
+        )
     rc2_cost, rc2_model, hard_kept = answer
     model = assignment_from_model(rc2_model, formula.num_vars)
     cost = formula.falsified(model)
@@ -246,6 +240,34 @@ def solve_maxsat(
     )
 
 
+def _rc2_answer(clauses: list[list[int]], weights: list[int], hard: list[bool],
+                time_limit: float | None) -> tuple[int, list[int], bool] | None:
+    """RC2 on non-empty clauses: (RC2 cost, model, whether the hard clauses were kept hard).
+
+    Tries the hard clauses as hard first; when they are unsatisfiable, every clause soft at
+    its weight. Both calls share ``time_limit``; None when it passed.
+    """
+    if not clauses:
+        return 0, [], True
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    for keep_hard in (True, False) if any(hard) else (False,):
+        wcnf = WCNF()
+        for clause, weight, is_hard in zip(clauses, weights, hard, strict=True):
+            if keep_hard and is_hard:
+                wcnf.append(clause)
+            else:
+                wcnf.append(clause, weight=weight)
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left <= 0:
+            return None
+        call = pysat_layer.rc2_optimum(wcnf, time_limit=left)
+        if not call.finished:
+            return None
+        if call.model is not None and call.cost is not None:
+            return call.cost, call.model, keep_hard
+    raise SolverError("RC2 found no model although every clause was soft")
+
+
 def lower_bound_encoding(formula: Formula, bound: int) -> Formula:
     """A CNF satisfiable exactly when some assignment falsifies weight at most ``bound``.
 
@@ -264,11 +286,11 @@ def lower_bound_encoding(formula: Formula, bound: int) -> Formula:
 
 
 def certify_maxsat_optimum(
-    formula: Formula,
+    formula: Formula | CNF | WCNF,
     cost: int,
     model: tuple[int, ...] | list[int],
     *,
-    solver: str = "cadical195",
+    solver: str | None = None,
     time_limit: float | None = None,
     proof_time_limit: float | None = DEFAULT_PROOF_TIME_LIMIT,
 ) -> MaxSatCertificate:
@@ -278,10 +300,16 @@ def certify_maxsat_optimum(
     :func:`lower_bound_encoding` ``(formula, cost - 1)`` with a proof-logging solver and
     checks the DRUP proof with ``drup``. ``time_limit`` bounds the SAT call and
     ``proof_time_limit`` the check; either passing leaves ``lower_bound_checked = None``.
+    ``formula`` may be a python-sat ``CNF`` / ``WCNF`` (:func:`~reluinv.data.formula.as_formula`);
+    ``solver`` is chosen as in :func:`~reluinv.oracles.sat.solve_sat` (``None``: CaDiCaL
+    1.9.5 without a time limit, Glucose 4 with one).
     """
+    formula = as_formula(formula)
     if isinstance(cost, bool) or not isinstance(cost, int) or cost < 0:
         raise InvalidArgumentError(f"cost must be a non-negative int, got {cost!r}")
-    _validate_options(solver, time_limit, "time_limit")
+    time_limit = check_time_limit(time_limit, "time_limit")
+    proof_time_limit = check_time_limit(proof_time_limit, "proof_time_limit")
+    solver = pysat_layer.choose_sat_solver(solver, time_limit)
     start = time.perf_counter()
     model_cost = formula.falsified(model)
     upper = model_cost == cost

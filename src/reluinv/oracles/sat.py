@@ -13,31 +13,35 @@
 * A time limit that passes gives ``satisfiable=None`` (:attr:`SatStatus.UNKNOWN`), never an
   answer.
 
-Proof-logging solvers
----------------------
-:data:`SAT_SOLVERS` lists the python-sat solvers whose proofs we have seen the checker
-accept (CaDiCaL 1.9.5 and 1.5.3, Glucose 4); other solvers' proofs (Maplesat's for one) fail
-checking, so they are not offered. python-sat's CaDiCaL cannot be interrupted, so a time
-limit runs the solver in a child process that is ended when the limit passes.
+Solvers and time limits
+-----------------------
+:data:`SAT_SOLVERS` lists the python-sat solvers whose DRUP proofs ``drup`` accepts
+(CaDiCaL 1.9.5 and 1.5.3, Glucose 4; the table is in :mod:`reluinv.oracles.pysat_layer`).
+A time limit is kept in this process by interrupting the solver, and python-sat cannot
+interrupt CaDiCaL: ``solver=None`` therefore runs CaDiCaL 1.9.5 without a time limit and
+Glucose 4 with one, and naming a CaDiCaL together with a time limit is refused. The proof
+check runs in a child process under ``proof_time_limit`` (``drup`` has no interrupt).
 """
 
 from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reluinv.data.formula import Formula
-from reluinv.errors import InvalidArgumentError, SolverError
-from reluinv.oracles import _tasks
-from reluinv.oracles._bounded import run_bounded
+from pysat.formula import CNF, WCNF
+
+from reluinv.arguments import check_flag, check_time_limit
+from reluinv.data.formula import Formula, as_formula
+from reluinv.errors import SolverError
+from reluinv.oracles import pysat_layer
 from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT, check_drup_proof
+from reluinv.oracles.pysat_layer import PROOF_SOLVERS, assignment_from_model
 from reluinv.results import ResultBase
 
 __all__ = ["SAT_SOLVERS", "SatResult", "SatStatus", "assignment_from_model", "solve_sat"]
 
-SAT_SOLVERS = ("cadical195", "cadical153", "glucose4")
+SAT_SOLVERS = PROOF_SOLVERS
 """python-sat solver names :func:`solve_sat` accepts; their DRUP proofs pass ``drup``."""
 
 
@@ -100,44 +104,11 @@ class SatResult(ResultBase):
     check_seconds: float | None = None
 
 
-def assignment_from_model(model: Sequence[int] | None, num_vars: int) -> tuple[int, ...]:
-    """Turn a solver model (a list of signed literals) into a 0/1 tuple of length ``num_vars``.
-
-    Variables the model does not mention get 0; literals above ``num_vars`` (auxiliary
-    variables of an encoding) are ignored.
-    """
-    values = [0] * num_vars
-    for literal in model or ():
-        var = abs(literal)
-        if var <= num_vars:
-            values[var - 1] = 1 if literal > 0 else 0
-    return tuple(values)
-
-
-def _validate_options(solver: str, limit: float | None, name: str) -> None:
-    if solver not in SAT_SOLVERS:
-        raise InvalidArgumentError(
-            f"solver = {solver!r} is not a proof-logging solver; choose one of {SAT_SOLVERS}"
-        )
-    _validate_time_limit(limit, name)
-
-
-def _validate_time_limit(limit: float | None, name: str) -> None:
-    if limit is None:
-        return
-    if isinstance(limit, bool) or not isinstance(limit, int | float):
-        raise InvalidArgumentError(
-            f"{name} must be a number of seconds or None, got {type(limit).__name__}"
-        )
-    if not limit > 0:
-        raise InvalidArgumentError(f"{name} must be positive, got {limit}")
-
-
 def solve_sat(
-    formula: Formula,
+    formula: Formula | CNF | WCNF,
     *,
     proof: bool = True,
-    solver: str = "cadical195",
+    solver: str | None = None,
     time_limit: float | None = None,
     proof_time_limit: float | None = DEFAULT_PROOF_TIME_LIMIT,
 ) -> SatResult:
@@ -146,13 +117,17 @@ def solve_sat(
     Parameters
     ----------
     formula:
-        The formula; hard and soft clauses alike must be satisfied.
+        The formula (or a python-sat ``CNF`` / ``WCNF``, read by
+        :func:`~reluinv.data.formula.as_formula`); hard and soft clauses alike must be
+        satisfied.
     proof:
         Log a DRUP proof and check it with ``drup`` when the answer is unsatisfiable.
     solver:
-        One of :data:`SAT_SOLVERS`.
+        One of :data:`SAT_SOLVERS`, or ``None``: CaDiCaL 1.9.5 without a time limit,
+        Glucose 4 with one. CaDiCaL cannot be interrupted and is refused with a time limit.
     time_limit:
-        Seconds for the solver (``None``: no limit). When it passes the answer is UNKNOWN.
+        Seconds for the solver (``None``: no limit). The solver is interrupted in this
+        process when it passes, and the answer is UNKNOWN.
     proof_time_limit:
         Seconds for the proof check (``None``: no limit). When it passes the answer stays
         UNSATISFIABLE (the solver said so) with ``proof_checked=None``.
@@ -163,6 +138,9 @@ def solve_sat(
 
     Raises
     ------
+    InvalidTypeError, InvalidArgumentError
+        On a formula of another kind, a bad time limit, an unknown solver, or a CaDiCaL
+        named together with a time limit.
     SolverError
         If the solver returns a model that does not satisfy the formula, or fails.
 
@@ -173,27 +151,26 @@ def solve_sat(
     >>> r.status.name, r.proof_checked
     ('UNSATISFIABLE', True)
     """
-    _validate_options(solver, time_limit, "time_limit")
-    _validate_time_limit(proof_time_limit, "proof_time_limit")
+    formula = as_formula(formula)
+    proof = check_flag(proof, "proof")
+    time_limit = check_time_limit(time_limit, "time_limit")
+    proof_time_limit = check_time_limit(proof_time_limit, "proof_time_limit")
+    solver = pysat_layer.choose_sat_solver(solver, time_limit)
     start = time.perf_counter()
     clauses = [list(clause) for clause in formula.clauses]
     if any(not clause for clause in clauses):
         return _refute_empty_clause(formula, clauses, start, proof, proof_time_limit)
 
-    if time_limit is None:
-        satisfiable, model, lines = _tasks.solve_clauses(clauses, solver, proof)
-    else:
-        outcome = run_bounded("solve_clauses", (clauses, solver, proof), time_limit=time_limit)
-        if not outcome.finished:
-            seconds = time.perf_counter() - start
-            return SatResult(
-                SatStatus.UNKNOWN, None, None, None, seconds,
-                f"{solver} did not finish within the time limit of {time_limit} s",
-                solver, solve_seconds=seconds,
-            )
-        if outcome.error is not None or outcome.value is None:
-            raise SolverError(f"{solver} failed: {outcome.error}")
-        satisfiable, model, lines = outcome.value
+    call = pysat_layer.solve_clauses(clauses, solver=solver, proof=proof,
+                                     time_limit=time_limit)
+    if not call.finished:
+        seconds = time.perf_counter() - start
+        return SatResult(
+            SatStatus.UNKNOWN, None, None, None, seconds,
+            f"{solver} was interrupted at the time limit of {time_limit} s", solver,
+            solve_seconds=seconds,
+        )
+    satisfiable, model, lines = call.satisfiable, call.model, call.proof
     solve_seconds = time.perf_counter() - start
 
     if satisfiable:

@@ -58,7 +58,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.data.formula import Formula
+from reluinv.data.formula import Formula, FormulaLike, as_formula
 from reluinv.data.network import Exact, ReluNetwork, exact_vector
 from reluinv.data.problem import InversionProblem, LatentDomain
 from reluinv.errors import InvalidArgumentError, ShapeError
@@ -111,7 +111,7 @@ def lam_lower_bound(formula: Formula) -> int:
 
 
 def encode(
-    formula: Formula,
+    formula: FormulaLike,
     latent: LatentKind = "binary",
     *,
     lam: int | None = None,
@@ -145,8 +145,7 @@ def encode(
     >>> p.network.sizes, p.loss([1, 0]), p.loss([0, 1])
     ((2, 4, 2), 1.0, 0.0)
     """
-    if not isinstance(formula, Formula):
-        raise TypeError(f"formula must be a reluinv.Formula, got {type(formula).__name__}")
+    formula = as_formula(formula)
     if latent not in ("binary", "real"):
         raise InvalidArgumentError(f"latent must be 'binary' or 'real', got {latent!r}")
     k, m = formula.num_vars, formula.num_clauses

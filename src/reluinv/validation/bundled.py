@@ -11,7 +11,8 @@ Each answer is computed twice, independently, and the build stops on any disagre
 
 * satisfiability by CaDiCaL 1.9.5 and Glucose 4 (python-sat), a model re-checked clause by
   clause on the formula;
-* the MaxSAT cost by RC2 (core-guided, python-sat, Glucose 3 inside) and by an UNSAT-SAT
+* the MaxSAT cost by RC2 (core-guided, python-sat, in the one configuration of
+  :func:`reluinv.oracles.pysat_layer.make_rc2`: Glucose 3 inside) and by an UNSAT-SAT
   linear search (:func:`linear_search_cost`: CaDiCaL refutes "falsified weight <= c" for
   every ``c`` below the cost, then finds a model at the cost), each optimum's assignment
   re-counted with ``Formula.falsified``; and ``satisfiable`` must equal ``cost == 0``.
@@ -52,13 +53,13 @@ from typing import Any
 
 import numpy as np
 from pysat.card import ITotalizer
-from pysat.examples.rc2 import RC2
-from pysat.formula import WCNF
-from pysat.solvers import Solver
+from pysat.formula import CNF
 
 from reluinv._version import __version__
 from reluinv.data.formula import Formula, write_dimacs
 from reluinv.errors import InvalidArgumentError, SolverError
+from reluinv.oracles import pysat_layer
+from reluinv.oracles.pysat_layer import assignment_from_model
 from reluinv.validation.generators import (
     partial_weighted_max3sat,
     pigeonhole,
@@ -111,8 +112,9 @@ FAMILIES = (
     "pigeonhole",
 )
 
-#: The SAT solvers (python-sat names) that must agree on satisfiability.
-SAT_SOLVERS = ("cadical195", "glucose4")
+#: The SAT solvers (python-sat names) that must agree on satisfiability: the layer's
+#: decision solver and its second opinion.
+SAT_SOLVERS = (pysat_layer.DEFAULT_SAT_SOLVER, pysat_layer.SECOND_OPINION_SOLVER)
 
 #: The clause/variable ratio of the random 3-CNF family (the satisfiability threshold).
 THRESHOLD_RATIO = 4.26
@@ -299,39 +301,31 @@ def satisfiable(formula: Formula) -> bool:
     and a model is re-checked on the formula. Raises :class:`SolverError` otherwise."""
     answers = []
     for name in SAT_SOLVERS:
-        with Solver(name=name, bootstrap_with=[list(c) for c in formula.clauses]) as solver:
-            answer = bool(solver.solve())
-            if answer:
-                model = solver.get_model() or []
-                values = {abs(lit): int(lit > 0) for lit in model}
-                assignment = [values.get(v, 0) for v in range(1, formula.num_vars + 1)]
-                if not formula.satisfies(assignment):
-                    raise SolverError(f"{name} returned a model that falsifies the formula")
-            answers.append(answer)
+        call = pysat_layer.solve_clauses(formula.clauses, solver=name)
+        if call.satisfiable:
+            assignment = assignment_from_model(call.model, formula.num_vars)
+            if not formula.satisfies(assignment):
+                raise SolverError(f"{name} returned a model that falsifies the formula")
+        answers.append(bool(call.satisfiable))
     if len(set(answers)) != 1:
         raise SolverError(f"SAT solvers disagree: {dict(zip(SAT_SOLVERS, answers, strict=True))}")
     return answers[0]
 
 
 def _rc2_cost(formula: Formula) -> int:
-    wcnf = WCNF()
-    for j, (clause, weight) in enumerate(zip(formula.clauses, formula.clause_weights(),
-                                             strict=True)):
-        if formula.is_hard(j):
-            wcnf.append(list(clause))
-        else:
-            wcnf.append(list(clause), weight=weight)
-    with RC2(wcnf) as rc2:
-        model = rc2.compute()
-        if model is None:
-            raise SolverError("RC2: the hard clauses are unsatisfiable (not in the bundled set)")
-        values = {abs(lit): int(lit > 0) for lit in model}
-        assignment = [values.get(v, 0) for v in range(1, formula.num_vars + 1)]
-        cost = int(rc2.cost)
-    if formula.falsified(assignment) != cost:
+    """RC2's optimum: hard clauses hard, soft ones (every clause when unweighted) at their
+    weight; the model is re-counted on the formula."""
+    wcnf = formula.to_pysat()
+    if isinstance(wcnf, CNF):
+        wcnf = wcnf.weighted()  # every clause soft, weight 1
+    call = pysat_layer.rc2_optimum(wcnf)
+    if call.model is None or call.cost is None:
+        raise SolverError("RC2: the hard clauses are unsatisfiable (not in the bundled set)")
+    assignment = assignment_from_model(call.model, formula.num_vars)
+    if formula.falsified(assignment) != call.cost:
         raise SolverError(f"RC2's model falsifies weight {formula.falsified(assignment)}, "
-                          f"RC2 reports cost {cost}")
-    return cost
+                          f"RC2 reports cost {call.cost}")
+    return call.cost
 
 
 def linear_search_cost(formula: Formula, *, max_cost: int | None = None) -> int | None:
@@ -355,7 +349,7 @@ def linear_search_cost(formula: Formula, *, max_cost: int | None = None) -> int 
         top += 1
         clauses.append([*clause, top])
         relaxed.extend([top] * weight)
-    with Solver(name=SAT_SOLVERS[0], bootstrap_with=clauses) as solver:
+    with pysat_layer.sat_solver(pysat_layer.DEFAULT_SAT_SOLVER, clauses) as solver:
         if not solver.solve():
             raise SolverError("linear search: the hard clauses are unsatisfiable")
         if not relaxed:
@@ -381,8 +375,7 @@ def linear_search_cost(formula: Formula, *, max_cost: int | None = None) -> int 
                     break
                 cost += 1
             totalizer.delete()
-    values = {abs(lit): int(lit > 0) for lit in model}
-    assignment = [values.get(v, 0) for v in range(1, n + 1)]
+    assignment = assignment_from_model(model, n)
     if formula.falsified(assignment) != cost:
         raise SolverError(f"linear search: the model at bound {cost} falsifies weight "
                           f"{formula.falsified(assignment)}")

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reluinv.data.formula import Formula, read_dimacs
+from reluinv.data.formula import Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.exact import ExactResult, Status, solve_exact
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
@@ -322,7 +322,7 @@ def _check_latent(
 
 
 def check_instance(
-    formula_or_path: Formula | str | os.PathLike[str],
+    formula_or_path: FormulaLike | str | os.PathLike[str],
     *,
     time_limit: float | None = None,
     family: str | None = None,
@@ -366,8 +366,8 @@ def check_instance(
     started = time.perf_counter()
     budget = _Budget(time_limit)
     path: str | None = None
-    if isinstance(formula_or_path, Formula):
-        formula = formula_or_path
+    if not isinstance(formula_or_path, str | os.PathLike):
+        formula = as_formula(formula_or_path, "formula_or_path")
     else:
         path = os.fspath(formula_or_path)
         formula = read_dimacs(path)
