@@ -15,7 +15,9 @@ import reluinv.validation.check as check_module
 from reluinv import Formula, encode, parse_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.validation.check import check_instance
+from reluinv.validation.records import ValidationRecord
 from tests.strategies import formulas
+from tests.typed_dicts import mismatches
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -55,6 +57,30 @@ def test_unsatisfiable_weighted_record_has_checked_proof() -> None:
     assert found["l1_optimum_equals_maxsat_cost[binary]"] == "passed"
     assert found["l1_optimum_equals_maxsat_cost[real]"] == "passed"
     assert found["lifted_sat_model_realizes[binary]"] == "skipped"
+
+
+@pytest.mark.parametrize(("source", "arguments"), [
+    ("uf5-satlib.cnf", {}),
+    ("partial-maxsat.wcnf", {}),
+    ("partial-maxsat.wcnf", {"layerwise": False, "proof": False, "time_limit": 60}),
+], ids=["satisfiable", "unsatisfiable", "unsatisfiable-no-layerwise-no-proof"])
+def test_record_has_exactly_the_typed_fields(source: str, arguments: dict[str, Any]) -> None:
+    record = check_instance(EXAMPLES / source, **arguments)
+    assert mismatches(record, ValidationRecord) == []
+    written = json.loads(json.dumps(record, allow_nan=False))
+    assert mismatches(written, ValidationRecord) == []
+
+
+def test_record_of_a_spent_time_limit_has_the_not_run_shape(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    # the budget runs out right after SAT and MaxSAT: every exact solve is "not run"
+    monkeypatch.setattr(check_module._Budget, "spent", property(lambda self: True))
+    record = check_instance(EXAMPLES / "uf5-satlib.cnf", time_limit=60)
+    assert {entry["status"] for by_objective in record["exact"].values()
+            for entry in by_objective.values()} == {"not run"}
+    assert "exact_binary" not in record["timings"]
+    assert record["verdict"] == "unknown"
+    assert mismatches(record, ValidationRecord) == []
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -105,3 +131,4 @@ def test_time_limit_gives_unknown_never_disagree() -> None:
     record = check_instance(Formula(k, clauses), time_limit=0.5, layerwise=False)
     assert record["verdict"] in ("agree", "unknown")
     assert not [c for c in record["checks"] if c["status"] == "failed"]
+    assert mismatches(record, ValidationRecord) == []

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from reluinv.cli import run
+from reluinv.validation.records import ErrorRecord, KilledRecord, RunRecord
 from reluinv.validation.runner import (
     Progress,
     ResultsFile,
@@ -28,6 +29,7 @@ from tests.integration.validation_checks import (
     crashing_check,
     hanging_check,
 )
+from tests.typed_dicts import mismatches
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +53,7 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
-def by_path(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def by_path(records: list[Any]) -> dict[str, dict[str, Any]]:
     return {Path(r["path"]).name: r for r in records}
 
 
@@ -96,6 +98,7 @@ def test_a_crashing_worker_costs_only_its_instance(corpus: Path, tmp_path: Path)
     found = by_path(records)
     assert found["crash.cnf"]["verdict"] == "error"
     assert "worker died without a record (exit code 3)" in found["crash.cnf"]["error"]
+    assert mismatches(found["crash.cnf"], ErrorRecord) == []
     assert found["two.cnf"]["verdict"] == "agree"
     assert len(records) == len(FILES) + 1
 
@@ -108,7 +111,34 @@ def test_a_hanging_worker_is_killed_and_recorded_unknown(corpus: Path, tmp_path:
     found = by_path(records)
     assert found["hang.cnf"]["verdict"] == "unknown"
     assert "hard timeout" in found["hang.cnf"]["reason"]
+    assert mismatches(found["hang.cnf"], KilledRecord) == []
     assert found["three.cnf"]["verdict"] == "agree"
+
+
+def test_family_comes_from_the_manifest_files_entry(corpus: Path, tmp_path: Path) -> None:
+    # the manifest lists sat/two.cnf under "files" with a family other than its folder's
+    manifest = {"files": {"sat/two.cnf": {"family": "tiny-planted"}}}
+    (corpus / "manifest.json").write_text(json.dumps(manifest))
+    records = run_validation([corpus / "sat"], out=tmp_path / "r.jsonl", check=brute_force_check)
+    found = by_path(records)
+    assert found["two.cnf"]["family"] == "tiny-planted"
+    assert found["three.cnf"]["family"] == "sat"  # not listed: the folder name
+
+
+def test_records_of_a_run_have_exactly_the_typed_fields(corpus: Path, tmp_path: Path) -> None:
+    # the real check: checked records, an error record from a worker (malformed file) and
+    # one from the run itself (missing file)
+    out = tmp_path / "r.jsonl"
+    run_validation([corpus, corpus / "absent.cnf"], out=out, workers=2,
+                   options=ValidationOptions(time_limit=60))
+    written = ResultsFile(out).read()
+    assert len(written) == len(FILES) + 1
+    for record in written:
+        shape = ErrorRecord if record["verdict"] == "error" else RunRecord
+        assert mismatches(record, shape) == [], record["path"]
+    found = by_path(written)
+    assert "file_sha256" in found["broken.cnf"]  # a worker ran
+    assert "file_sha256" not in found["absent.cnf"]
 
 
 def strip_timings(record: dict[str, Any]) -> dict[str, Any]:
@@ -188,7 +218,7 @@ def test_report_reprints_the_summary(corpus: Path, tmp_path: Path, fmt: str) -> 
     run_validation([corpus], out=out, check=brute_force_check)
     stdout, stderr = io.StringIO(), io.StringIO()
     code = run(["report", str(out), "--format", fmt], stdout=stdout, stderr=stderr)
-    assert code == 1  # the malformed file is an error
+    assert code == 2  # the malformed file is bad input (exit-code table)
     text = stdout.getvalue()
     assert "sat" in text
     assert "weighted" in text
@@ -207,7 +237,7 @@ def test_cli_validate_with_the_real_check(corpus: Path, tmp_path: Path) -> None:
     code = run(["validate", str(corpus), "--out", str(out), "--workers", "2"],
                stdout=stdout, stderr=stderr)
     text = stdout.getvalue()
-    assert code == 1, text + stderr.getvalue()
+    assert code == 2, text + stderr.getvalue()
     assert text.splitlines()[-1] == (
         f"FAILED: 0 instance(s) disagree, 1 error(s) (of 5); records in {out}")
     records = ResultsFile(out).read()
@@ -218,7 +248,7 @@ def test_cli_validate_with_the_real_check(corpus: Path, tmp_path: Path) -> None:
     assert unsat["sat"]["proof_checked"] is True
     again = run(["validate", str(corpus), "--out", str(out), "--resume"],
                 stdout=io.StringIO(), stderr=io.StringIO())
-    assert again == 1
+    assert again == 2
     assert len(ResultsFile(out).read()) == len(FILES)
 
 

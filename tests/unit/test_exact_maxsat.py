@@ -78,14 +78,22 @@ def test_an_interrupted_linf_search_keeps_its_incumbent_and_proven_bound() -> No
     assert result.bound <= float(result.objective)
 
 
-@pytest.mark.parametrize("backend", ["maxsat", "cpsat"])
-def test_check_instance_runs_the_binary_latent_on_the_chosen_backend(backend: str) -> None:
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        # the default, "auto": CP-SAT decides feasibility, the CNF compilation minimises l1
+        ("auto", {"feasible": "cpsat", "l1": "maxsat"}),
+        ("maxsat", {"feasible": "maxsat", "l1": "maxsat"}),
+        ("cpsat", {"feasible": "cpsat", "l1": "cpsat"}),
+    ],
+)
+def test_check_instance_runs_the_binary_latent_on_the_chosen_backend(
+        backend: str, expected: dict[str, str]) -> None:
     from reluinv.validation.check import check_instance
 
-    default = backend == "maxsat"
-    record = (check_instance(SAT, layerwise=False) if default
+    record = (check_instance(SAT, layerwise=False) if backend == "auto"
               else check_instance(SAT, layerwise=False, binary_backend=backend))
     assert record["verdict"] == "agree"
     for objective in ("feasible", "l1"):
-        assert record["exact"]["binary"][objective]["backend"] == backend
+        assert record["exact"]["binary"][objective]["backend"] == expected[objective]
     assert record["exact"]["binary"]["l1"]["objective"] == 0

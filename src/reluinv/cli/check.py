@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
@@ -52,7 +53,7 @@ def _exact_line(latent: str, objective: str, section: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def render_record(record: dict[str, Any]) -> str:
+def render_record(record: Mapping[str, Any]) -> str:
     """The record as a few readable lines."""
     sat, maxsat = record["sat"], record["maxsat"]
     answer = {True: "SAT", False: "UNSAT", None: "unknown"}[sat["satisfiable"]]

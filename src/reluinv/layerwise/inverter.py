@@ -260,6 +260,7 @@ class LayerwiseResult(ResultBase):
     feasibility_tol: float
     failed_layer: int | None
     message: str
+    record_exclude = frozenset({"layers"})  # per-step diagnostics: arrays, kilobytes
 
     @property
     def eps(self) -> tuple[float | None, ...]:

@@ -37,16 +37,13 @@ because something did not finish (a time limit), and ``agree`` otherwise.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
-import numpy as np
-
+from reluinv.arguments import check_time_limit
 from reluinv.data.formula import Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.exact import ExactResult, Status, solve_exact
@@ -55,11 +52,26 @@ from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
 from reluinv.reduction import lemmas
 from reluinv.reduction.construction import decode, encode, lift
+from reluinv.results import JsonValue, ResultBase, json_number
+from reluinv.validation.records import (
+    RECORD_SCHEMA_VERSION,
+    CheckEntry,
+    CheckStatus,
+    ExactEntry,
+    ExactNotRun,
+    ExactObjectives,
+    ExactSection,
+    JsonNumber,
+    LayerwiseSection,
+    LayerwiseSections,
+    MaxSatSection,
+    SatSection,
+    Timings,
+    ValidationRecord,
+    Verdict,
+)
 
 __all__ = ["RECORD_SCHEMA_VERSION", "check_instance"]
-
-#: Version of the record layout; bumped when a field changes meaning.
-RECORD_SCHEMA_VERSION = 1
 
 LATENTS: tuple[Literal["binary", "real"], ...] = ("binary", "real")
 
@@ -70,7 +82,11 @@ LATENTS: tuple[Literal["binary", "real"], ...] = ("binary", "real")
 #: real-latent l1 solve from about 20 s (box [-1, 2]) to about 1 s. Lemma L3 off the cube is
 #: covered by the lemma tests.
 VALIDATION_REAL_BOX: tuple[float, float] = (0.0, 1.0)
-CheckStatus = Literal["passed", "failed", "skipped"]
+
+#: The exact objectives asked per latent, in order.
+OBJECTIVES: tuple[Literal["feasible", "l1"], ...] = ("feasible", "l1")
+
+_Section = TypeVar("_Section", SatSection, MaxSatSection, ExactSection, LayerwiseSection)
 
 
 class _Budget:
@@ -90,37 +106,30 @@ class _Budget:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
 
-def _number(value: object) -> Any:
-    """A JSON-friendly form of an exact or float number: ints stay ints, a non-integral
-    Fraction becomes its string ``"p/q"``, and infinite or NaN floats become strings
-    (``"inf"``), which strict JSON cannot hold as numbers."""
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else str(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return number if math.isfinite(number) else str(number)
-    return value
+def _optional_number(value: object) -> JsonNumber | None:
+    """:func:`~reluinv.results.json_number`, with ``None`` (no value) kept as ``None``."""
+    return None if value is None else json_number(value)
 
 
 class _Checks:
     """The list of cross-checks of one record."""
 
     def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
+        self.items: list[CheckEntry] = []
 
     def add(self, name: str, status: CheckStatus, detail: str = "", *,
-            unfinished: bool = False, **values: Any) -> None:
-        entry: dict[str, Any] = {"name": name, "status": status}
+            unfinished: bool = False, **values: object) -> None:
+        """Record one check; ``values`` are the numbers it compared (cost, objective, ...),
+        written by :func:`~reluinv.results.json_number` (``None`` stays ``None``)."""
+        entry: dict[str, JsonValue] = {"name": name, "status": status}
         if detail:
             entry["reason" if status == "skipped" else "detail"] = detail
         if unfinished:
             entry["unfinished"] = True
-        entry.update({key: _number(value) for key, value in values.items()})
-        self.items.append(entry)
+        entry.update({key: _optional_number(value) for key, value in values.items()})
+        self.items.append(cast(CheckEntry, entry))
 
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         if any(c["status"] == "failed" for c in self.items):
             return "disagree"
         if any(c.get("unfinished") for c in self.items):
@@ -128,52 +137,20 @@ class _Checks:
         return "agree"
 
 
-def _sat_section(result: SatResult) -> dict[str, Any]:
-    return {
-        "status": result.status.value,
-        "satisfiable": result.satisfiable,
-        "proof_checked": result.proof_checked,
-        "checker": result.checker,
-        "proof_lines": result.proof_lines,
-        "solver": result.solver,
-        "seconds": round(result.seconds, 6),
-        "message": result.message,
-    }
+def _section(result: ResultBase, shape: type[_Section]) -> _Section:
+    """The fields of ``shape`` taken from ``result.to_record()``: the record keeps what its
+    TypedDict lists (see :mod:`reluinv.validation.records`), in that order, and nothing
+    else (no latent vectors, no per-layer diagnostics)."""
+    written = result.to_record()
+    return cast(_Section, {key: written[key] for key in shape.__annotations__})
 
 
-def _maxsat_section(result: MaxSatResult) -> dict[str, Any]:
-    return {
-        "status": result.status.value,
-        "cost": result.cost,
-        "optimal": result.optimal,
-        "hard_satisfiable": result.hard_satisfiable,
-        "seconds": round(result.seconds, 6),
-        "message": result.message,
-    }
-
-
-def _exact_section(result: ExactResult) -> dict[str, Any]:
-    return {
-        "status": result.status.value,
-        "objective": _number(result.objective),
-        "bound": _number(result.bound),
-        "verified": result.verified,
-        "backend": result.backend,
-        "solver": result.solver,
-        "seconds": round(result.seconds, 6),
-        "message": result.message,
-    }
-
-
-def _layerwise_section(result: LayerwiseResult) -> dict[str, Any]:
-    return {
-        "status": result.status.value,
-        "residual": _number(result.residual),
-        "residual_bound": _number(result.residual_bound),
-        "failed_layer": result.failed_layer,
-        "seconds": round(result.seconds, 6),
-        "message": result.message,
-    }
+def _exact_entry(result: ExactResult | None) -> ExactEntry:
+    """One exact solve's entry: its section, or ``not run`` when the time was spent."""
+    if result is None:
+        not_run: ExactNotRun = {"status": "not run", "message": "time limit reached before"}
+        return not_run
+    return _section(result, ExactSection)
 
 
 def _lemma(checks: _Checks, name: str, run: Callable[[], Any]) -> None:
@@ -326,12 +303,12 @@ def check_instance(
     *,
     time_limit: float | None = None,
     family: str | None = None,
-    binary_backend: str = "maxsat",
-    real_backend: str = "mip",
+    binary_backend: str = "auto",
+    real_backend: str = "auto",
     layerwise: bool = True,
     proof: bool = True,
     real_box: tuple[float, float] = VALIDATION_REAL_BOX,
-) -> dict[str, Any]:
+) -> ValidationRecord:
     """Check the reduction on one formula; return a JSON-serialisable record.
 
     Parameters
@@ -345,10 +322,12 @@ def check_instance(
     family:
         A label stored in the record (validation runs take it from a manifest).
     binary_backend, real_backend:
-        Exact backends for the binary latent (``"maxsat"`` by default: the integer network
-        compiled to CNF for RC2 / CaDiCaL, the fastest measured by ``python -m benchmarks``;
-        ``"cpsat"`` is the cross-check) and the real latent (MIP: neither CP-SAT nor the
-        CNF compilation can decide real questions).
+        Exact backends for the binary latent and the real latent, passed to
+        :func:`reluinv.solve_exact`; ``"auto"`` (the default) applies its documented rule
+        per objective (:mod:`reluinv.exact.registry`): on the binary latent CP-SAT decides
+        ``"feasible"`` and the CNF compilation for RC2 (``"maxsat"``) minimises ``"l1"``;
+        the real latent always goes to the MIP (neither CP-SAT nor the CNF compilation can
+        decide real questions). The record's ``backend`` field says which one ran.
     layerwise:
         Also run the layer-wise inverter on both networks.
     proof:
@@ -358,12 +337,17 @@ def check_instance(
 
     Returns
     -------
-    dict
+    ValidationRecord
         ``schema``, identity (``path``, ``sha256``, ``n``, ``m``, ``family``, ...), the
         sections ``sat``, ``maxsat``, ``exact`` (per latent and objective), ``layerwise``
-        (per latent), the list ``checks``, the ``verdict`` and ``timings`` in seconds.
+        (per latent), the list ``checks``, the ``verdict`` and ``timings`` in seconds; every
+        field is documented in ``docs/records.md`` and typed in
+        :mod:`reluinv.validation.records`. Each section is selected from its result's
+        :meth:`~reluinv.results.ResultBase.to_record`, and every number is written by
+        :func:`~reluinv.results.json_number` (an exact rational as ``"p/q"``).
     """
     started = time.perf_counter()
+    time_limit = check_time_limit(time_limit)
     budget = _Budget(time_limit)
     path: str | None = None
     if not isinstance(formula_or_path, str | os.PathLike):
@@ -372,19 +356,6 @@ def check_instance(
         path = os.fspath(formula_or_path)
         formula = read_dimacs(path)
     timings: dict[str, float] = {}
-    record: dict[str, Any] = {
-        "schema": RECORD_SCHEMA_VERSION,
-        "path": path,
-        "name": Path(path).name if path is not None else None,
-        "family": family,
-        "sha256": formula.sha256(),
-        "n": formula.num_vars,
-        "m": formula.num_clauses,
-        "weighted": formula.is_weighted,
-        "hard_clauses": formula.num_hard,
-        "max_clause_width": max((len(c) for c in formula.clauses), default=0),
-        "time_limit": time_limit,
-    }
 
     def timed(name: str, call: Callable[[], Any]) -> Any:
         t0 = time.perf_counter()
@@ -393,10 +364,10 @@ def check_instance(
         finally:
             timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
 
-    sat = timed("sat", lambda: solve_sat(formula, proof=proof, time_limit=budget.left()))
-    record["sat"] = _sat_section(sat)
-    maxsat = timed("maxsat", lambda: solve_maxsat(formula, time_limit=budget.left()))
-    record["maxsat"] = _maxsat_section(maxsat)
+    sat: SatResult = timed("sat", lambda: solve_sat(formula, proof=proof,
+                                                    time_limit=budget.left()))
+    maxsat: MaxSatResult = timed("maxsat", lambda: solve_maxsat(formula,
+                                                                time_limit=budget.left()))
 
     checks = _Checks()
     name = "unsat_proof_checked"
@@ -419,15 +390,14 @@ def check_instance(
         checks.add("maxsat_model_recount", "passed" if recount == maxsat.cost else "failed",
                    falsified=recount, cost=maxsat.cost)
 
-    record["exact"] = {}
-    record["layerwise"] = {}
-    record["real_box"] = list(real_box)
+    exact: dict[str, ExactObjectives] = {}
+    layerwise_sections: LayerwiseSections = {}
     for latent in LATENTS:
         problem = encode(formula, latent) if latent == "binary" else encode(
             formula, latent, box=real_box)
         backend = binary_backend if latent == "binary" else real_backend
         results: dict[str, ExactResult | None] = {}
-        for objective in ("feasible", "l1"):
+        for objective in OBJECTIVES:
             if budget.spent:
                 results[objective] = None
                 continue
@@ -437,24 +407,39 @@ def check_instance(
                 objective=objective, time_limit=budget.left())
             timings[f"exact_{latent}"] = (timings.get(f"exact_{latent}", 0.0)
                                           + time.perf_counter() - t0)
-        record["exact"][latent] = {
-            objective: (_exact_section(result) if result is not None
-                        else {"status": "not run", "message": "time limit reached before"})
-            for objective, result in results.items()
-        }
+        exact[latent] = {"feasible": _exact_entry(results["feasible"]),
+                         "l1": _exact_entry(results["l1"])}
         lw: LayerwiseResult | None = None
         if layerwise:
             t0 = time.perf_counter()
             lw = invert_layerwise(problem.network, problem.target)
             timings["layerwise"] = timings.get("layerwise", 0.0) + time.perf_counter() - t0
-            record["layerwise"][latent] = _layerwise_section(lw)
+            layerwise_sections[latent] = _section(lw, LayerwiseSection)
         t0 = time.perf_counter()
         _check_latent(latent, problem, formula, sat, maxsat, results["feasible"],
                       results["l1"], lw, checks)
         timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
 
-    record["checks"] = checks.items
-    record["verdict"] = checks.verdict()
-    record["timings"] = {name: round(seconds, 6) for name, seconds in timings.items()}
-    record["seconds"] = round(time.perf_counter() - started, 6)
-    return record
+    return {
+        "schema": RECORD_SCHEMA_VERSION,
+        "path": path,
+        "name": Path(path).name if path is not None else None,
+        "family": family,
+        "sha256": formula.sha256(),
+        "n": formula.num_vars,
+        "m": formula.num_clauses,
+        "weighted": formula.is_weighted,
+        "hard_clauses": formula.num_hard,
+        "max_clause_width": max((len(c) for c in formula.clauses), default=0),
+        "time_limit": _optional_number(time_limit),
+        "sat": _section(sat, SatSection),
+        "maxsat": _section(maxsat, MaxSatSection),
+        "exact": {"binary": exact["binary"], "real": exact["real"]},
+        "layerwise": layerwise_sections,
+        "real_box": [json_number(bound) for bound in real_box],
+        "checks": checks.items,
+        "verdict": checks.verdict(),
+        "timings": cast(Timings, {step: json_number(round(seconds, 6))
+                                  for step, seconds in timings.items()}),
+        "seconds": round(time.perf_counter() - started, 6),
+    }

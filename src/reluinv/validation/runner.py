@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reluinv.errors import InvalidArgumentError
+from reluinv.arguments import check_count, check_time_limit
+from reluinv.validation.records import ErrorRecord, KilledRecord, RunOptions
 
 __all__ = [
     "FORMULA_SUFFIXES",
@@ -43,6 +44,7 @@ __all__ = [
     "FamilySummary",
     "Progress",
     "ResultsFile",
+    "RunResult",
     "ValidationOptions",
     "discover",
     "family_of",
@@ -65,7 +67,16 @@ _PR_SET_PDEATHSIG = 1
 #: Default size limit of one input file, in bytes (compressed size for compressed files).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
-CheckFunction = Callable[..., dict[str, Any]]
+#: ``check(path, *, time_limit, family, **check_options) -> record``, e.g.
+#: :func:`reluinv.check_instance` (whose records are :class:`~reluinv.validation.records.
+#: ValidationRecord`); any JSON-serialisable mapping is accepted.
+CheckFunction = Callable[..., Mapping[str, Any]]
+
+#: One line of a results file: a checked record with the run's fields added
+#: (:class:`~reluinv.validation.records.RunRecord` for the default check), an
+#: :class:`~reluinv.validation.records.ErrorRecord`, or a
+#: :class:`~reluinv.validation.records.KilledRecord`.
+RunResult = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -94,12 +105,13 @@ class ValidationOptions:
     check_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.time_limit is not None and not self.time_limit > 0:
-            raise InvalidArgumentError(f"time_limit must be positive, got {self.time_limit}")
-        if self.max_bytes <= 0:
-            raise InvalidArgumentError(f"max_bytes must be positive, got {self.max_bytes}")
+        # Stored as given (an int stays an int: it is part of the resume key), except that
+        # inf means no limit, as everywhere, and becomes None.
+        if check_time_limit(self.time_limit, "time_limit") is None:
+            object.__setattr__(self, "time_limit", None)
+        check_count(self.max_bytes, "max_bytes")
 
-    def key_fields(self) -> dict[str, Any]:
+    def key_fields(self) -> RunOptions:
         """The options that change a record, as they enter the resume key."""
         return {"time_limit": self.time_limit, "check_options": dict(self.check_options)}
 
@@ -256,7 +268,7 @@ class Progress:
     done: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
-    last_record: dict[str, Any] | None = None
+    last_record: RunResult | None = None
 
     @property
     def left(self) -> int:
@@ -287,8 +299,24 @@ class _Job:
     started: float
 
 
-def _error_record(path: Path, message: str, **extra: Any) -> dict[str, Any]:
-    return {"path": str(path), "verdict": "error", "error": message, **extra}
+@dataclass(frozen=True)
+class _CheckRaised:
+    """What a worker sends when the check raised: the message of the error record."""
+
+    message: str
+
+
+def _error_record(path: Path, message: str, *, key: str, family: str | None) -> ErrorRecord:
+    """The record of an instance that could not be checked (before a worker ran)."""
+    return {"path": str(path), "verdict": "error", "error": message, "key": key,
+            "family": family}
+
+
+def _run_fields(job: _Job, options: ValidationOptions, now: float) -> dict[str, Any]:
+    """The fields a run adds to what a worker returned: ``key``, ``path``, ``file_sha256``,
+    ``options``, ``wall_seconds``."""
+    return {"key": job.key, "path": str(job.path), "file_sha256": job.sha256,
+            "options": options.key_fields(), "wall_seconds": round(now - job.started, 6)}
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in a child process
@@ -317,13 +345,14 @@ def _worker(
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    outcome: Mapping[str, Any] | _CheckRaised
     try:
-        record = check(path, time_limit=time_limit, family=family, **check_options)
+        outcome = check(path, time_limit=time_limit, family=family, **check_options)
     except Exception as exc:  # any failure of one instance becomes its error record
         first = str(exc).splitlines()[0] if str(exc) else ""
-        message = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        record = _error_record(Path(path), message)
-    connection.send(record)
+        outcome = _CheckRaised(f"{type(exc).__name__}: {first}" if first
+                               else type(exc).__name__)
+    connection.send(outcome)
     connection.close()
 
 
@@ -363,27 +392,41 @@ def _start(
     return _Job(path, key, sha256, family, process, receiver, time.monotonic())
 
 
-def _finish(job: _Job) -> dict[str, Any]:
-    """Collect a finished (or dead) worker's record."""
-    record: dict[str, Any] | None = None
+def _finish(job: _Job, options: ValidationOptions, now: float) -> RunResult:
+    """Collect a finished (or dead) worker's record, with the run's fields added; an
+    :class:`ErrorRecord` when the check raised or the worker died without a record."""
+    outcome: object = None
     try:
         if job.connection.poll():
-            record = job.connection.recv()
+            outcome = job.connection.recv()
     except (EOFError, OSError):
-        record = None
+        outcome = None
     job.process.join(timeout=5)
     job.connection.close()
-    if record is None:
-        code = job.process.exitcode
-        record = _error_record(job.path, f"worker died without a record (exit code {code})")
-    return record
+    if isinstance(outcome, Mapping):
+        return {**outcome, **_run_fields(job, options, now),
+                "family": outcome.get("family") or job.family}
+    if isinstance(outcome, _CheckRaised):
+        message = outcome.message
+    elif outcome is None:
+        message = f"worker died without a record (exit code {job.process.exitcode})"
+    else:
+        message = f"the check returned a {type(outcome).__name__}, not a record"
+    error = _error_record(job.path, message, key=job.key, family=job.family)
+    error["file_sha256"] = job.sha256
+    error["options"] = options.key_fields()
+    error["wall_seconds"] = round(now - job.started, 6)
+    return error
 
 
-def _kill(job: _Job, reason: str) -> dict[str, Any]:
+def _kill(job: _Job, reason: str, options: ValidationOptions, now: float) -> KilledRecord:
+    """Kill a worker past its hard timeout; its instance is recorded ``unknown``."""
     job.process.kill()
     job.process.join(timeout=5)
     job.connection.close()
-    return {"path": str(job.path), "verdict": "unknown", "reason": reason}
+    return {"path": str(job.path), "verdict": "unknown", "reason": reason, "key": job.key,
+            "file_sha256": job.sha256, "family": job.family, "options": options.key_fields(),
+            "wall_seconds": round(now - job.started, 6)}
 
 
 def run_validation(
@@ -395,7 +438,7 @@ def run_validation(
     workers: int = 1,
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RunResult]:
     """Validate every formula under ``paths``, appending one record per instance to ``out``.
 
     Parameters
@@ -422,20 +465,19 @@ def run_validation(
         All records of the run's instances (those kept by ``resume`` included), in the
         order of the input.
     """
-    if workers < 1:
-        raise InvalidArgumentError(f"workers must be at least 1, got {workers}")
+    workers = check_count(workers, "workers")
     opts = options if options is not None else ValidationOptions()
     if check is None:
         from reluinv.validation.check import check_instance
 
         check = check_instance
     results = ResultsFile(out)
-    existing: dict[str, dict[str, Any]] = {}
+    existing: dict[str, RunResult] = {}
     if resume:
         results.repair()
-        for record in results.read():
-            if "key" in record:
-                existing[str(record["key"])] = record
+        for line in results.read():
+            if "key" in line:
+                existing[str(line["key"])] = line
     else:
         results.truncate()
 
@@ -444,14 +486,14 @@ def run_validation(
     manifests: dict[Path, dict[str, Any]] = {}
     pending: list[tuple[Path, str, str, str]] = []
     ordered_keys: list[str] = []
-    records_by_key: dict[str, dict[str, Any]] = {}
+    records_by_key: dict[str, RunResult] = {}
 
-    def emit(record: dict[str, Any]) -> None:
+    def emit(record: RunResult) -> None:
         try:
             results.append(record)
         except (TypeError, ValueError) as exc:  # a record strict JSON cannot hold
             record = _error_record(Path(str(record.get("path"))), f"unserialisable record: {exc}",
-                                   key=record.get("key"), family=record.get("family"))
+                                   key=str(record["key"]), family=record.get("family"))
             results.append(record)
         records_by_key[str(record["key"])] = record
         progress.done += 1
@@ -502,21 +544,15 @@ def run_validation(
             )
             now = time.monotonic()
             for job in list(running):
+                record: RunResult
                 if job.connection in ready or job.process.sentinel in ready:
-                    record = _finish(job)
+                    record = _finish(job, opts, now)
                 elif opts.hard_timeout is not None and now - job.started > opts.hard_timeout:
-                    record = _kill(job, f"killed after {opts.hard_timeout:g} s (hard timeout)")
+                    record = _kill(job, f"killed after {opts.hard_timeout:g} s (hard timeout)",
+                                   opts, now)
                 else:
                     continue
                 running.remove(job)
-                record.update(
-                    key=job.key,
-                    path=str(job.path),
-                    file_sha256=job.sha256,
-                    family=record.get("family") or job.family,
-                    options=opts.key_fields(),
-                    wall_seconds=round(now - job.started, 6),
-                )
                 emit(record)
     finally:
         for job in running:
