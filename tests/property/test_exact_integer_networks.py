@@ -3,27 +3,20 @@ random small integer networks (several layers, optional output masks)."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given
 
 import reluinv as ri
 from reluinv.exact import encoding_names
+from tests.oracles import brute_force_min_loss
 from tests.strategies import integer_problems
-
-
-def brute_force(problem: ri.InversionProblem, norm: str) -> int:
-    lo, hi = problem.domain.lower.astype(int), problem.domain.upper.astype(int)
-    grid = itertools.product(*(range(a, b + 1) for a, b in zip(lo, hi, strict=True)))
-    return min(int(problem.exact_loss(list(z), norm=norm)) for z in grid)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("objective", ["l1", "linf"])
 @given(problem=integer_problems())
 def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str) -> None:
-    expected = brute_force(problem, objective)
+    expected = brute_force_min_loss(problem, objective)
     runs = [ri.solve_exact(problem, backend="cpsat", objective=objective, encoding=name)
             for name in encoding_names("cpsat")]
     runs.append(ri.solve_exact(problem, backend="mip", objective=objective))
@@ -37,7 +30,7 @@ def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str
 
 @given(problem=integer_problems())
 def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.InversionProblem) -> None:
-    exists = brute_force(problem, "linf") == 0
+    exists = brute_force_min_loss(problem, "linf") == 0
     for backend in ri.EXACT_BACKENDS:
         result = ri.solve_exact(problem, backend=backend, objective="feasible")
         if exists:
