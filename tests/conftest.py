@@ -1,7 +1,13 @@
-"""Test configuration: hypothesis settings profiles.
+"""Test configuration: hypothesis settings profiles and the speed tiers.
 
 ``dev`` (the default) is quick; ``ci`` runs more examples and is chosen automatically when
 the ``CI`` environment variable is set. ``HYPOTHESIS_PROFILE`` overrides both.
+
+Speed tiers: a plain ``pytest`` (``make test-fast``) deselects the tests marked ``slow``
+(pyproject's ``addopts`` hold ``-m "not slow"``) and executes no notebook; ``make test``
+runs them all (``--nbmake -m ""``). A test is slow when it takes more than about 1.5 s on
+two cores (``pytest --durations``), or up to several seconds depending on what hypothesis
+draws. Such tests carry ``@pytest.mark.slow``.
 """
 
 from __future__ import annotations

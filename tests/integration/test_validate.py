@@ -171,6 +171,7 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(corpus: Path, tmp_pa
     assert out.read_text().endswith("\n")
 
 
+@pytest.mark.slow  # measured 1.5-8 s on two cores
 def test_killed_process_leaves_a_valid_file_and_resume_completes(corpus: Path, tmp_path: Path
                                                                  ) -> None:
     for i in range(6):
@@ -260,6 +261,7 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+@pytest.mark.slow  # measured 1.5-8 s on two cores
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_workers_do_not_outlive_a_killed_run(corpus: Path, tmp_path: Path) -> None:
     (corpus / "sat" / "hang.cnf").write_text("p cnf 1 1\n1 0\n")

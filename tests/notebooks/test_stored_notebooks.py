@@ -1,6 +1,6 @@
 """The notebooks are stored clean: no outputs, no execution counts, a kernel that exists.
 
-The test suite executes them (``--nbmake`` in pytest's ``addopts``); what is committed is
+`make test` executes them (``pytest --nbmake``); what is committed is
 only their source, so a diff shows what changed in the text and the code, never a stale
 figure or a number from somebody's machine.
 """

@@ -3,22 +3,14 @@ random small integer networks (several layers, optional output masks)."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given
 
 import reluinv as ri
 from reluinv.exact import encoding_names
+from tests.oracles import brute_force_min_loss
 from tests.strategies import integer_problems
-
-
-def brute_force(problem: ri.InversionProblem, norm: str) -> int:
-    lo, hi = problem.domain.lower.astype(int), problem.domain.upper.astype(int)
-    grid = itertools.product(*(range(a, b + 1) for a, b in zip(lo, hi, strict=True)))
-    return min(int(problem.exact_loss(list(z), norm=norm)) for z in grid)  # type: ignore[arg-type]
-
 
 SOLVERS = [("cpsat", name) for name in encoding_names("cpsat")] + [("mip", None),
                                                                      ("auto", None)]
@@ -30,7 +22,7 @@ SOLVERS = [("cpsat", name) for name in encoding_names("cpsat")] + [("mip", None)
 @given(problem=integer_problems())
 def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str,
                                     backend: str, encoding: str | None) -> None:
-    expected = brute_force(problem, objective)
+    expected = brute_force_min_loss(problem, objective)
     result = ri.solve_exact(problem, backend=backend, objective=objective,  # type: ignore[arg-type]
                             encoding=encoding)
     assert result.status is ri.Status.OPTIMAL, result.message
@@ -44,7 +36,7 @@ def test_optimum_equals_brute_force(problem: ri.InversionProblem, objective: str
 @given(problem=integer_problems())
 def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.InversionProblem,
                                                            backend: str) -> None:
-    exists = brute_force(problem, "linf") == 0
+    exists = brute_force_min_loss(problem, "linf") == 0
     result = ri.solve_exact(problem, backend=backend, objective="feasible")  # type: ignore[arg-type]
     if exists:
         assert result.status is ri.Status.OPTIMAL, result.message
@@ -58,6 +50,7 @@ def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.Inversion
         assert result.z is None
 
 
+@pytest.mark.slow  # measured 1.5-8 s on two cores
 @given(problem=integer_problems())
 def test_lp_tightened_bounds_keep_the_optimum(problem: ri.InversionProblem) -> None:
     plain = ri.solve_exact(problem, backend="mip", objective="l1")

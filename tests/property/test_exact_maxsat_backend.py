@@ -8,32 +8,20 @@ encoding of the latent itself is exercised).
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from hypothesis import given
 
 import reluinv as ri
 from reluinv.data.formula import Formula
+from tests.oracles import brute_force_maxsat_cost, brute_force_min_loss, brute_force_satisfiable
 from tests.strategies import formulas, integer_problems
 
 SMALL = formulas(max_vars=5, max_clauses=7)
 
 
-def grid(problem: ri.InversionProblem) -> list[list[int]]:
-    lo, hi = problem.domain.lower.astype(int), problem.domain.upper.astype(int)
-    return [list(z) for z in itertools.product(*(range(a, b + 1) for a, b in
-                                                 zip(lo, hi, strict=True)))]
-
-
-def brute_force(problem: ri.InversionProblem, norm: str) -> int:
-    return min(int(problem.exact_loss(z, norm=norm)) for z in grid(problem))  # type: ignore[arg-type]
-
-
 @given(SMALL)
 def test_l1_optimum_equals_the_least_falsified_weight(formula: Formula) -> None:
-    expected = min(formula.falsified(a)
-                   for a in itertools.product((0, 1), repeat=formula.num_vars))
+    expected = brute_force_maxsat_cost(formula)
     problem = ri.encode(formula, latent="binary")
     result = ri.solve_exact(problem, backend="maxsat", objective="l1")
     assert result.status is ri.Status.OPTIMAL, result.message
@@ -47,8 +35,7 @@ def test_l1_optimum_equals_the_least_falsified_weight(formula: Formula) -> None:
 
 @given(SMALL)
 def test_feasible_agrees_with_satisfiability(formula: Formula) -> None:
-    satisfiable = any(formula.satisfies(a)
-                      for a in itertools.product((0, 1), repeat=formula.num_vars))
+    satisfiable = brute_force_satisfiable(formula)
     problem = ri.encode(formula, latent="binary")
     result = ri.solve_exact(problem, backend="maxsat", objective="feasible")
     if satisfiable:
@@ -68,7 +55,7 @@ def test_optimum_equals_brute_force_on_integer_networks(
     data: ri.InversionProblem, box: ri.InversionProblem, objective: str, binary: bool
 ) -> None:
     problem = data if binary else box
-    expected = brute_force(problem, objective)
+    expected = brute_force_min_loss(problem, objective)
     result = ri.solve_exact(problem, backend="maxsat", objective=objective)
     assert result.status is ri.Status.OPTIMAL, result.message
     assert result.verified, result.message
@@ -83,7 +70,7 @@ def test_feasible_finds_a_preimage_exactly_when_one_exists(
     data: ri.InversionProblem, box: ri.InversionProblem, binary: bool
 ) -> None:
     problem = data if binary else box
-    exists = brute_force(problem, "linf") == 0
+    exists = brute_force_min_loss(problem, "linf") == 0
     result = ri.solve_exact(problem, backend="maxsat", objective="feasible")
     if exists:
         assert result.status is ri.Status.OPTIMAL, result.message

@@ -51,6 +51,7 @@ def test_planted_latent_as_hint(seed: int) -> None:
     assert result.z is not None
 
 
+@pytest.mark.slow  # measured 1.5-8 s on two cores
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_expanding_network_has_a_unique_preimage(seed: int) -> None:
     problem, z_star = planted_problem((5, 20, 60), seed)

@@ -6,29 +6,20 @@ and, for linf, the network's exact forward pass on every binary z.
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from hypothesis import given
 
 import reluinv as ri
 from reluinv.data.formula import Formula
+from tests.oracles import (
+    all_assignments,
+    brute_force_maxsat_cost,
+    brute_force_min_loss,
+    brute_force_satisfiable,
+)
 from tests.strategies import formulas
 
 SMALL = formulas(max_vars=5, max_clauses=7)
-
-
-def assignments(formula: Formula) -> list[tuple[int, ...]]:
-    return list(itertools.product((0, 1), repeat=formula.num_vars))
-
-
-def min_falsified(formula: Formula) -> int:
-    return min(formula.falsified(a) for a in assignments(formula))
-
-
-def min_linf_binary(problem: ri.InversionProblem) -> int:
-    return min(int(problem.exact_loss(list(a), norm="linf"))
-               for a in itertools.product((0, 1), repeat=problem.network.latent_dim))
 
 
 RUNS = [("cpsat", "binary"), ("maxsat", "binary"), ("mip", "binary"), ("mip", "real"),
@@ -40,7 +31,7 @@ RUNS = [("cpsat", "binary"), ("maxsat", "binary"), ("mip", "binary"), ("mip", "r
 def test_l1_optimum_equals_brute_force_for_every_backend_and_latent(formula: Formula,
                                                                     backend: str,
                                                                     latent: str) -> None:
-    expected = min_falsified(formula)
+    expected = brute_force_maxsat_cost(formula)
     problem = ri.encode(formula, latent=latent)  # type: ignore[arg-type]
     result = ri.solve_exact(problem, backend=backend, objective="l1")  # type: ignore[arg-type]
     assert result.status is ri.Status.OPTIMAL, result.message
@@ -60,7 +51,7 @@ def test_l1_optimum_equals_brute_force_for_every_backend_and_latent(formula: For
 @given(formula=SMALL)
 def test_feasible_agrees_with_satisfiability(formula: Formula, backend: str,
                                              latent: str) -> None:
-    satisfiable = any(formula.satisfies(a) for a in assignments(formula))
+    satisfiable = brute_force_satisfiable(formula)
     problem = ri.encode(formula, latent=latent)  # type: ignore[arg-type]
     result = ri.solve_exact(problem, backend=backend, objective="feasible")  # type: ignore[arg-type]
     if satisfiable:
@@ -78,11 +69,11 @@ def test_feasible_agrees_with_satisfiability(formula: Formula, backend: str,
 def test_linf_optimum_equals_brute_force_over_binary_latents(formula: Formula,
                                                              backend: str) -> None:
     problem = ri.encode(formula, latent="binary")
-    expected = min_linf_binary(problem)
+    expected = brute_force_min_loss(problem, "linf")
     weights = formula.clause_weights()
     # the same value from the formula: the smallest largest falsified clause weight
     assert expected == min(max((weights[j] for j in formula.falsified_clauses(a)), default=0)
-                           for a in assignments(formula))
+                           for a in all_assignments(formula.num_vars))
     result = ri.solve_exact(problem, backend=backend, objective="linf")  # type: ignore[arg-type]
     assert result.status is ri.Status.OPTIMAL, result.message
     assert result.verified

@@ -7,14 +7,11 @@ weighted and partial ones, duplicate literals, tautologies, short, empty and wid
 
 from __future__ import annotations
 
-import itertools
 from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, assume, find, given, settings
 from hypothesis import strategies as st
-from pysat.examples.rc2 import RC2
-from pysat.formula import WCNF
 
 from reluinv import (
     Formula,
@@ -30,26 +27,19 @@ from reluinv import (
 from reluinv.reduction.construction import lam_lower_bound
 from reluinv.reduction.lemmas import LemmaStatus
 from reluinv.validation.bundled import bundled_instances
+from tests.oracles import (
+    all_assignments,
+    brute_force_maxsat_cost,
+    brute_force_satisfiable,
+    falsified_weight,
+    rc2_cost,
+)
 from tests.strategies import binary_points, formulas, planted_formulas, real_points
 
 LATENTS = ["binary", "real"]
 
 #: The largest k for which L1/L2 are checked on every vertex; above it, sampled vertices.
 EXHAUSTIVE_K = 10
-
-
-def rc2_cost(formula: Formula) -> int | None:
-    """MaxSAT cost with hard clauses weighted as in Formula (None: hard part unsatisfiable)."""
-    wcnf = WCNF()
-    for j, (clause, weight) in enumerate(zip(formula.clauses, formula.clause_weights(),
-                                             strict=True)):
-        if formula.is_hard(j):
-            wcnf.append(list(clause))
-        else:
-            wcnf.append(list(clause), weight=weight)
-    with RC2(wcnf) as solver:
-        model = solver.compute()
-        return None if model is None else int(solver.cost)
 
 
 # -- L1: loss identity ---------------------------------------------------------------------
@@ -61,7 +51,7 @@ def test_l1_and_l2_at_every_vertex(latent: str, formula: Formula) -> None:
     cube = check_cube(encode(formula, latent))  # type: ignore[arg-type]
     assert cube.status is LemmaStatus.HOLDS, cube.first_violation
     assert cube.num_points == 2 ** formula.num_vars
-    brute = [formula.falsified(z) for z in itertools.product((0, 1), repeat=formula.num_vars)]
+    brute = [falsified_weight(formula, z) for z in all_assignments(formula.num_vars)]
     assert cube.min_loss == cube.min_falsified == min(brute)
     assert cube.num_preimages == cube.num_satisfying == brute.count(0)
 
@@ -81,8 +71,7 @@ def test_l1_and_l2_exhaustive_on_bundled_formulas(latent: str, path: str) -> Non
     formula = read_dimacs(BUNDLED / path)
     cube = check_cube(encode(formula, latent))  # type: ignore[arg-type]
     assert cube.status is LemmaStatus.HOLDS, cube.first_violation
-    brute = [formula.falsified(z) for z in itertools.product((0, 1), repeat=formula.num_vars)]
-    assert cube.min_loss == min(brute)
+    assert cube.min_loss == brute_force_maxsat_cost(formula)
 
 
 @pytest.mark.parametrize("latent", LATENTS)
@@ -93,7 +82,7 @@ def test_l1_at_sampled_vertices_of_large_cubes(latent: str, formula: Formula,
     for z in data.draw(st.lists(binary_points(formula.num_vars), min_size=1, max_size=4)):
         check = check_loss_identity(p, z)
         assert check.holds, check
-        assert check.loss == formula.falsified(z)
+        assert check.loss == falsified_weight(formula, z)
 
 
 @given(formula=formulas(max_vars=7, max_clauses=10, max_width=3))
@@ -112,16 +101,14 @@ def test_binary_minimum_is_the_rc2_cost(formula: Formula) -> None:
 @given(formula=formulas(max_vars=6, max_clauses=10, max_width=3))
 def test_l2_every_vertex_both_directions(latent: str, formula: Formula) -> None:
     p = encode(formula, latent)  # type: ignore[arg-type]
-    satisfiable = False
     preimage_exists = False
-    for a in itertools.product((0, 1), repeat=formula.num_vars):
+    for a in all_assignments(formula.num_vars):
         lifted = check_lift(p, a)  # assignment -> latent
         realized = check_realizability(p, a)  # latent -> assignment
         assert lifted.holds, lifted
         assert realized.holds, realized
-        satisfiable |= formula.satisfies(a)
         preimage_exists |= realized.realizes
-    assert satisfiable == preimage_exists
+    assert brute_force_satisfiable(formula) == preimage_exists
 
 
 @pytest.mark.parametrize("latent", LATENTS)
@@ -190,8 +177,7 @@ def test_l4_rounding_never_increases_the_loss(formula: Formula, data: st.DataObj
     assert check.premise_met
     assert check.status is LemmaStatus.HOLDS, check
     # hence the real-latent minimum is the binary one, the MaxSAT cost
-    assert check.loss_before >= min(
-        formula.falsified(a) for a in itertools.product((0, 1), repeat=formula.num_vars))
+    assert check.loss_before >= brute_force_maxsat_cost(formula)
 
 
 def test_l4_fails_below_the_bound_and_a_counterexample_is_found() -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from reluinv import Formula, SatStatus, certify_maxsat_optimum, solve_maxsat, solve_sat
-from tests.sat_instances import brute_force_minimum
+from tests.oracles import brute_force_maxsat_cost, brute_force_satisfiable
 from tests.strategies import formulas
 
 # Mixed formulas (empty clauses, weights, hard clauses) and dense short-clause formulas
@@ -19,16 +17,11 @@ any_formula = st.one_of(
 )
 
 
-def _satisfiable_by_brute_force(formula: Formula) -> bool:
-    return any(formula.satisfies(z)
-               for z in itertools.product((0, 1), repeat=formula.num_vars))
-
-
 @given(any_formula)
 def test_sat_answer_matches_brute_force_with_evidence(formula: Formula) -> None:
     result = solve_sat(formula)
     note(result.message)
-    assert result.satisfiable == _satisfiable_by_brute_force(formula)
+    assert result.satisfiable == brute_force_satisfiable(formula)
     if result.satisfiable:
         assert result.status is SatStatus.SATISFIABLE
         assert result.model is not None
@@ -43,7 +36,7 @@ def test_sat_answer_matches_brute_force_with_evidence(formula: Formula) -> None:
 def test_maxsat_cost_is_the_minimum_over_the_cube(formula: Formula) -> None:
     result = solve_maxsat(formula)
     note(result.message)
-    assert result.cost == brute_force_minimum(formula)
+    assert result.cost == brute_force_maxsat_cost(formula)
     assert result.model is not None
     assert formula.falsified(result.model) == result.cost
     assert result.hard_satisfiable == (result.cost < formula.hard_weight or not formula.hard)
@@ -60,7 +53,7 @@ certifiable_formula = st.one_of(
 
 @given(certifiable_formula, st.integers(0, 2))
 def test_certificate_holds_exactly_for_the_optimum(formula: Formula, excess: int) -> None:
-    optimum = brute_force_minimum(formula)
+    optimum = brute_force_maxsat_cost(formula)
     result = solve_maxsat(formula)
     assert result.model is not None
     claimed = optimum + excess

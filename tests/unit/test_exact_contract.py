@@ -101,7 +101,10 @@ def test_time_limit_gives_feasible_or_unknown_never_a_proof(backend: str,
         assert not result.verified
 
 
-@pytest.mark.parametrize("backend", ri.EXACT_BACKENDS)
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param(b, marks=pytest.mark.slow) if b == "maxsat" else b for b in ri.EXACT_BACKENDS],
+)  # the maxsat case waits about 2 s on its time limit
 def test_time_limit_with_an_incumbent_gives_feasible_with_a_lower_bound(backend: str) -> None:
     formula = hard_formula()
     problem = ri.encode(formula)

@@ -24,6 +24,7 @@ def test_encoding_size_is_pinned(objective: str) -> None:
     assert result.encoding == "order"
 
 
+@pytest.mark.slow  # measured 1.5-8 s on two cores
 def test_time_limit_without_a_hint_is_unknown() -> None:
     problem = ri.encode(hard_formula())
     result = ri.solve_exact(problem, backend="maxsat", objective="l1", time_limit=0.3)
@@ -32,6 +33,7 @@ def test_time_limit_without_a_hint_is_unknown() -> None:
     assert not result.verified
 
 
+@pytest.mark.slow  # measured 1.5-8 s on two cores
 def test_time_limit_with_a_hint_keeps_it_as_the_verified_incumbent() -> None:
     formula = hard_formula()
     problem = ri.encode(formula)
@@ -43,6 +45,7 @@ def test_time_limit_with_a_hint_keeps_it_as_the_verified_incumbent() -> None:
     assert result.bound == 0.0
 
 
+@pytest.mark.slow  # measured 1.5-8 s on two cores
 def test_a_unit_with_too_many_values_is_refused() -> None:
     net = ri.ReluNetwork([[[1, 1000]]], [[0]])
     problem = ri.InversionProblem(net, np.array([0.0]),

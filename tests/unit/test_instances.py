@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
-from reluinv import Formula, InvalidArgumentError, InvalidTypeError
+from reluinv import InvalidArgumentError, InvalidTypeError
 from reluinv.validation.generators import (
     partial_weighted_max3sat,
     pigeonhole,
@@ -15,10 +13,7 @@ from reluinv.validation.generators import (
     random_max3sat,
     weighted_max3sat,
 )
-
-
-def brute_force_min(formula: Formula) -> int:
-    return min(formula.falsified(z) for z in itertools.product((0, 1), repeat=formula.num_vars))
+from tests.oracles import brute_force_maxsat_cost
 
 
 def test_random_kcnf_is_determined_by_the_seed() -> None:
@@ -55,7 +50,8 @@ def test_partial_weighted_hard_part_is_satisfiable() -> None:
     f = partial_weighted_max3sat(8, 40, 10, max_weight=3, rng=np.random.default_rng(2))
     assert f.num_hard == 40
     assert f.hard == (True,) * 40 + (False,) * 10
-    assert brute_force_min(f) <= f.soft_weight  # some assignment satisfies every hard clause
+    # some assignment satisfies every hard clause
+    assert brute_force_maxsat_cost(f) <= f.soft_weight
 
 
 @pytest.mark.parametrize("holes", [1, 2, 3])
@@ -64,7 +60,7 @@ def test_pigeonhole_is_unsat_with_cost_one(holes: int) -> None:
     n = holes
     assert f.num_vars == (n + 1) * n
     assert f.num_clauses == (n + 1) + n * (n + 1) * n // 2
-    assert brute_force_min(f) == 1
+    assert brute_force_maxsat_cost(f) == 1
 
 
 def test_pigeonhole_wide_clauses() -> None:

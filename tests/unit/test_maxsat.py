@@ -16,7 +16,8 @@ from reluinv import (
 from reluinv.errors import InvalidArgumentError, SolverError
 from reluinv.oracles import pysat_layer
 from reluinv.oracles.maxsat import lower_bound_encoding
-from tests.sat_instances import brute_force_minimum, pigeonhole
+from tests.oracles import brute_force_maxsat_cost
+from tests.sat_instances import pigeonhole
 
 # Hard clauses 1 and -1 clash; soft 3: (2), soft 2: (-2). Hard weight 1 + 5 = 6.
 CLASHING_HARD = "p wcnf 2 4 100\n100 1 0\n100 -1 0\n3 2 0\n2 -2 0\n"
@@ -46,7 +47,7 @@ def test_clashing_hard_clauses_are_costed_at_the_hard_weight() -> None:
     assert formula.hard_weight == 6
     result = solve_maxsat(formula)
     # One hard clause must go (6); then the cheaper soft clause (2): 8 in all.
-    assert result.cost == 8 == brute_force_minimum(formula)
+    assert result.cost == 8 == brute_force_maxsat_cost(formula)
     assert result.hard_satisfiable is False
     assert result.model is not None
     assert formula.falsified(result.model) == 8
@@ -60,7 +61,7 @@ def test_clashing_hard_clauses_are_costed_at_the_hard_weight() -> None:
 )
 def test_empty_clauses_add_their_weight(formula: Formula, cost: int) -> None:
     result = solve_maxsat(formula)
-    assert result.cost == cost == brute_force_minimum(formula)
+    assert result.cost == cost == brute_force_maxsat_cost(formula)
     assert result.model is not None
     assert formula.falsified(result.model) == cost
 
