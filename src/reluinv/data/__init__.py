@@ -6,7 +6,8 @@
 * :mod:`~reluinv.data.network`: :class:`ReluNetwork`, ``G(z) = s(W_d s(... s(W_1 z + b_1)
   ...) + b_d)`` with rows as outputs, float and exact forward passes, ``.npz`` files;
 * :mod:`~reluinv.data.problem`: :class:`InversionProblem` (network, target, latent domain,
-  mask) and :class:`LatentDomain`.
+  mask) and :class:`LatentDomain`;
+* :mod:`~reluinv.data.files`: saved ``.npz`` files, a problem told from a bare network.
 
 Nothing here imports a solver.
 """

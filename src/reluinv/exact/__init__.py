@@ -1,4 +1,5 @@
-"""Exact inversion of ReLU networks with OR-Tools and python-sat, every answer verified.
+"""Stage 3b: exact inversion of ReLU networks with OR-Tools and python-sat, every answer
+verified.
 
 Modules, in the order data flows through them:
 
@@ -6,7 +7,6 @@ Modules, in the order data flows through them:
   objects and the steps every backend shares (checks, the infeasible-by-target shortcut,
   verification, timing);
 * :mod:`~reluinv.exact.registry`: the backends by name and the rule of ``backend="auto"``;
-
 * :mod:`~reluinv.exact.bounds`: interval (and LP) bounds on every pre-activation and the
   unit phases they prove;
 * :mod:`~reluinv.exact.encodings`: the registry of ReLU encodings, by name;
@@ -14,7 +14,8 @@ Modules, in the order data flows through them:
   :mod:`~reluinv.exact.maxsat_backend`: one module per backend, each turning an
   :class:`~reluinv.data.problem.InversionProblem` into a solver model (the last through
   :mod:`~reluinv.exact.order_cnf`, a CNF compilation, and
-  :mod:`~reluinv.exact.pysat_calls`, interruptible python-sat calls);
+  :mod:`~reluinv.exact.pysat_calls`, its python-sat calls, made through the one python-sat
+  layer :mod:`reluinv.oracles.pysat_layer`);
 * :mod:`~reluinv.exact.verify`: the forward pass re-checks every returned latent code;
 * :mod:`~reluinv.exact.result`: frozen result objects with status enums;
 * :mod:`~reluinv.exact.solve`: :func:`solve_exact` and :func:`certify_unique`.

@@ -1,5 +1,7 @@
 """Stage 3a: answers about formulas from python-sat, each with its evidence.
 
+* :mod:`~reluinv.oracles.pysat_layer`: the one python-sat layer (the solver table, the one
+  RC2 configuration, model -> assignment, the in-process time limit);
 * :mod:`~reluinv.oracles.sat`: satisfiability by a proof-logging SAT solver; models
   re-checked, refutations checked by an independent checker;
 * :mod:`~reluinv.oracles.maxsat`: the MaxSAT optimum by RC2 and its certificate (a model
