@@ -9,9 +9,11 @@ over trials (200 in the paper). The inverter is told ``tau`` = the noise level (
 * ``rel err``      ||z - z*|| / ||z*||
 * ``err/level``    that error divided by the level: constant when growth is linear
 * ``eps``          the optimal eps of each layer, output layer first (``l1``: total slack)
-* ``res/eps_d``    the forward residual over the output layer's eps (calibrates
-                   ``NOISY_ACCEPT_FACTOR``)
-* ``recovered``    the share of RECOVERED statuses under the default acceptance rule
+* ``res/eps_d``    the forward residual over the output layer's eps
+* ``recovered``    the share of RECOVERED statuses against the stated noise bound
+                   (``noise_bound``): ``level`` for uniform noise (l_inf), and
+                   ``level * (n sqrt(2/pi) + 4 sqrt(n))`` for Gaussian noise (l_1: the mean
+                   of ``||e||_1`` plus four standard deviations of its concentration)
 
 and last the constant C of the fit ``rel err = C * level`` (least squares in log space) and
 the log-log slope.
@@ -59,8 +61,11 @@ def main() -> None:
                 instance = plant(net, rng=np.random.default_rng(args.seed + trial),
                                  noise_kind=kind, level=level)
                 tau = level if kind == "uniform" else 3 * level
+                n = sizes[-1]
+                bound = (level if kind == "uniform"
+                         else level * (n * np.sqrt(2 / np.pi) + 4 * np.sqrt(n)))
                 result = invert_layerwise(net, instance.observation, noise=norm,  # type: ignore[arg-type]
-                                          tau=tau)
+                                          tau=tau, noise_bound=bound)
                 assert result.z is not None
                 errors.append(instance.relative_error(result.z))
                 eps = [e if e is not None else np.nan for e in result.eps]

@@ -40,15 +40,21 @@ def test_recovered_prints_layers_and_writes_z(tmp_path: Path) -> None:
     np.testing.assert_allclose(np.load(z_path), z, rtol=1e-8)
 
 
-def test_noise_and_mask_options(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("bound", "code", "status"), [
+    ((), 4, "fit"),  # no stated noise bound: an uncertified fit, exit code 4 (unknown)
+    (("--noise-bound", "1e-9"), 0, "recovered"),
+])
+def test_noise_and_mask_options(tmp_path: Path, bound: tuple[str, ...], code: int,
+                                status: str) -> None:
     net_path, x_path, _ = saved_instance(tmp_path)
     mask = np.ones(48, dtype=bool)
     mask[::3] = False
     mask_path = tmp_path / "mask.npy"
     np.save(mask_path, mask)
-    code, out, _ = call("invert", str(net_path), str(x_path), "--noise", "linf",
-                        "--mask", str(mask_path))
-    assert code == 0
+    returned, out, _ = call("invert", str(net_path), str(x_path), "--noise", "linf",
+                            "--mask", str(mask_path), *bound)
+    assert returned == code
+    assert out.startswith(f"status      {status}\n")
     assert "noise       linf" in out
     assert "    32 " in out  # 32 observed rows constrain the last layer
 

@@ -1,7 +1,8 @@
 """``reluinv invert NET.npz [X.npy]``: run the layer-wise inverter and report what it found.
 
-Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive``, 2 usage errors and
-bad input (one error line on stderr).
+Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive`` or ``fit`` (a noisy
+best fit without ``--noise-bound``: nothing certified), 2 usage errors and bad input (one
+error line on stderr).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ EXIT_CODES = {
     LayerwiseStatus.RECOVERED: ExitCode.OK,
     LayerwiseStatus.NO_PREIMAGE: ExitCode.NO_SOLUTION,
     LayerwiseStatus.INCONCLUSIVE: ExitCode.UNKNOWN,
+    LayerwiseStatus.FIT: ExitCode.UNKNOWN,
 }
 
 
@@ -44,7 +46,8 @@ def register(subparsers: Any) -> None:
             "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET.npz is a saved network or a "
             "problem file; X.npy is the observation (default: the problem's target). Prints "
             "the status, residuals, one line per layer and the time. Exit code 0 recovered, "
-            "3 no pre-image (certified), 4 inconclusive, 2 bad input."
+            "3 no pre-image (certified), 4 inconclusive or an uncertified noisy fit (no "
+            "--noise-bound), 2 bad input."
         ),
         codes=EXIT_CODES.values(),
     )
@@ -58,7 +61,9 @@ def register(subparsers: Any) -> None:
                         help=f"activity threshold (default {ACTIVE_THRESHOLD:g}; use the "
                              "noise level on noisy data)")
     parser.add_argument("--noise-bound", type=nonnegative_flag("--noise-bound"), default=None,
-                        help="largest residual accepted as recovered in the noisy modes")
+                        help="the bound on the noise (linf: max |e|, l1: sum |e|); a noisy "
+                             "inversion is recovered when G(z) is within it, and without it "
+                             "only a fit (exit code 4)")
     parser.add_argument("-o", "--output", metavar="Z.npy", default=None,
                         help="write the latent code found to this file")
     parser.set_defaults(handler=handle)

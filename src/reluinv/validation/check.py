@@ -10,7 +10,8 @@ checks that the answers fit together as the reduction says they must:
   latents: objective ``"feasible"`` (is ``x`` realizable?) and ``"l1"`` (the least loss).
 * **Layer-wise inversion** (:func:`reluinv.invert_layerwise`) of both networks.
 
-The cross-checks, each ``passed``, ``failed`` or ``skipped`` (with a reason):
+The cross-checks, each ``passed``, ``failed``, ``skipped`` (could not be made, with a reason)
+or ``not_applicable`` (the claim was not made, with a reason):
 
 ``realizable_iff_satisfiable[latent]``
     the exact solver finds a pre-image exactly when CaDiCaL says satisfiable (L2, L3);
@@ -123,7 +124,7 @@ class _Checks:
         written by :func:`~reluinv.results.json_number` (``None`` stays ``None``)."""
         entry: dict[str, JsonValue] = {"name": name, "status": status}
         if detail:
-            entry["reason" if status == "skipped" else "detail"] = detail
+            entry["reason" if status in ("skipped", "not_applicable") else "detail"] = detail
         if unfinished:
             entry["unfinished"] = True
         entry.update({key: _optional_number(value) for key, value in values.items()})
@@ -294,8 +295,9 @@ def _check_latent(
             checks.add(name, "failed" if satisfiable else "passed",
                        "NO_PREIMAGE (certified) on a "
                        + ("satisfiable" if satisfiable else "unsatisfiable") + " formula")
-    else:
-        checks.add(name, "passed", "INCONCLUSIVE claims nothing")
+    else:  # INCONCLUSIVE (or a FIT) claims nothing: there is nothing to judge
+        checks.add(name, "not_applicable",
+                   f"layer-wise {layerwise.status.value}: {layerwise.message}")
 
 
 def check_instance(

@@ -50,8 +50,10 @@ RECORD_SCHEMA_VERSION = 1
 #: A number as :func:`reluinv.results.json_number` writes it.
 JsonNumber = int | float | str
 
-#: The status of one cross-check.
-CheckStatus = Literal["passed", "failed", "skipped"]
+#: The status of one cross-check: ``not_applicable`` when the claim it tests was not made
+#: (the layer-wise inverter was inconclusive: soundness has nothing to judge), ``skipped``
+#: when it could not be made (a solve did not finish, no model to lift, ...).
+CheckStatus = Literal["passed", "failed", "skipped", "not_applicable"]
 
 #: The verdict of a checked instance.
 Verdict = Literal["agree", "disagree", "unknown"]
@@ -124,7 +126,7 @@ class LayerwiseSection(TypedDict):
     """``layerwise[latent]``: the layer-wise inverter's answer
     (:class:`reluinv.layerwise.inverter.LayerwiseResult`)."""
 
-    status: Literal["recovered", "no_preimage", "inconclusive"]
+    status: Literal["recovered", "no_preimage", "inconclusive", "fit"]
     residual: JsonNumber
     residual_bound: JsonNumber
     failed_layer: int | None
