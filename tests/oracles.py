@@ -24,7 +24,9 @@ Everything is exponential in the number of variables (or the box volume): meant 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -33,6 +35,7 @@ import numpy as np
 from reluinv import Formula, InversionProblem, ReluNetwork
 
 __all__ = [
+    "PatternVerdict",
     "all_assignments",
     "all_models",
     "brute_force_maxsat_cost",
@@ -42,7 +45,9 @@ __all__ = [
     "clause_weights",
     "cpsat_maxsat_cost",
     "falsified_weight",
+    "farkas_radius",
     "integer_box",
+    "pattern_enumeration",
     "rc2_cost",
     "reference_forward",
     "reference_gap",
@@ -236,3 +241,116 @@ def cpsat_maxsat_cost(formula: Formula, *, workers: int = 1) -> int:
     cost = falsified_weight(formula, assignment)
     assert cost == round(solver.objective_value)
     return cost
+
+
+# -- activation patterns: one LP per pattern ---------------------------------------------
+#
+# Fix the activation pattern of every hidden unit and the network is affine in ``z``: the
+# pre-activations of layer ``i`` are ``A_i z + c_i``, built by composing the layers with
+# the pattern's diagonal slopes (1 or 0 for ReLU, 1 or alpha for LeakyReLU). The pre-image
+# of ``x`` under that pattern is a polyhedron in ``z`` (sign conditions of the hidden units,
+# output equalities), and the pre-image of ``x`` is the union over the patterns. The LP of
+# each pattern is solved by scipy's HiGHS directly; nothing here goes through the
+# project's inverters, networks' forward passes or solvers.
+
+
+@dataclass(frozen=True)
+class PatternVerdict:
+    """The pattern-enumeration oracle's answer.
+
+    ``gap``: the least ``t >= 0`` such that, for some hidden pattern, a ``z`` meets every
+    sign condition within ``t`` and every observed output within ``t`` (0 exactly when
+    ``x`` has a pre-image; continuous in ``x``). ``z``: a minimiser. ``patterns``: how
+    many LPs were solved.
+    """
+
+    gap: float
+    z: np.ndarray | None
+    patterns: int
+
+
+def pattern_enumeration(network: ReluNetwork, x: Sequence[float] | np.ndarray,
+                        mask: Sequence[bool] | np.ndarray | None = None,
+                        max_hidden: int = 10) -> PatternVerdict:
+    """Minimise the relaxation ``t`` over every activation pattern of the hidden units.
+
+    Output rows (observed ones only): ReLU ``x_j > 0`` gives ``|pre_j - x_j| <= t``,
+    ``x_j <= 0`` gives ``pre_j <= t`` and ``-x_j <= t`` (a ReLU output is never
+    negative); LeakyReLU inverts the output, ``|pre_j - s^{-1}(x_j)| <= t``. Hidden unit
+    under the pattern: active ``pre >= -t``, inactive ``pre <= t``. Exponential: at most
+    ``max_hidden`` hidden units.
+    """
+    from scipy.optimize import linprog
+
+    weights = [np.asarray(w, dtype=np.float64) for w in network.weights]
+    biases = [np.asarray(b, dtype=np.float64) for b in network.biases]
+    leaky = network.activation != "relu"
+    alpha = float(network.slope) if leaky else 0.0
+    target = np.asarray(x, dtype=np.float64)
+    observed = (np.ones(len(target), dtype=bool) if mask is None
+                else np.asarray(mask, dtype=bool))
+    hidden = [w.shape[0] for w in weights[:-1]]
+    if sum(hidden) > max_hidden:
+        raise ValueError(f"{sum(hidden)} hidden units: more than max_hidden = {max_hidden}")
+    k = weights[0].shape[1]
+    best = PatternVerdict(math.inf, None, 0)
+    count = 0
+    for bits in itertools.product((True, False), repeat=sum(hidden)):
+        count += 1
+        A, c = np.eye(k), np.zeros(k)
+        rows: list[np.ndarray] = []  # each row: coefficients of z, then of t; <= rhs
+        rhs: list[float] = []
+        offset = 0
+        for W, b, width in zip(weights[:-1], biases[:-1], hidden, strict=True):
+            pre_A, pre_c = W @ A, W @ c + b
+            pattern = np.array(bits[offset:offset + width])
+            offset += width
+            for j in range(width):
+                if pattern[j]:  # -pre <= t
+                    rows.append(np.append(-pre_A[j], -1.0))
+                    rhs.append(float(pre_c[j]))
+                else:  # pre <= t
+                    rows.append(np.append(pre_A[j], -1.0))
+                    rhs.append(float(-pre_c[j]))
+            slope = np.where(pattern, 1.0, alpha)
+            A, c = slope[:, None] * pre_A, slope * pre_c
+        out_A, out_c = weights[-1] @ A, weights[-1] @ c + biases[-1]
+        floor = 0.0  # t >= -x_j for negative ReLU outputs
+        for j in np.flatnonzero(observed):
+            value = float(target[j])
+            if not leaky and value <= 0.0:
+                rows.append(np.append(out_A[j], -1.0))
+                rhs.append(float(-out_c[j]))
+                floor = max(floor, -value)
+                continue
+            goal = value if value >= 0.0 or not leaky else value / alpha
+            rows.append(np.append(out_A[j], -1.0))
+            rhs.append(goal - float(out_c[j]))
+            rows.append(np.append(-out_A[j], -1.0))
+            rhs.append(float(out_c[j]) - goal)
+        cost = np.zeros(k + 1)
+        cost[k] = 1.0
+        result = linprog(cost, A_ub=np.array(rows).reshape(-1, k + 1), b_ub=np.array(rhs),
+                         bounds=[(None, None)] * k + [(floor, None)], method="highs")
+        if result.status == 0 and float(result.fun) < best.gap:
+            best = PatternVerdict(float(result.fun), np.asarray(result.x[:k]), 0)
+    return PatternVerdict(best.gap, best.z, count)
+
+
+def farkas_radius(A_eq: np.ndarray, b_eq: np.ndarray, A_ub: np.ndarray, b_ub: np.ndarray,
+                  nonneg: bool, ray_eq: np.ndarray, ray_ub: np.ndarray) -> float:
+    """What a ray ``y = (u, v)`` proves about ``{h : A_eq h = b_eq, A_ub h <= b_ub, h >= 0
+    if nonneg}``, recomputed from Farkas' lemma: ``-inf`` when ``v`` has a negative entry
+    or ``b^T y >= 0``; otherwise ``gap / violation`` with ``gap = -b^T y`` and
+    ``violation`` the l_1 size of the sign-condition breaks of ``A^T y`` (zero on free
+    columns, ``>= 0`` on non-negative ones): no point of the set has ``||h||_inf`` below
+    it (``inf``: the set is empty)."""
+    if ray_ub.size and float(np.min(ray_ub)) < 0.0:
+        return -math.inf
+    gap = -(float(b_eq @ ray_eq) + float(b_ub @ ray_ub))
+    if gap <= 0.0:
+        return -math.inf
+    combined = A_eq.T @ ray_eq + A_ub.T @ ray_ub
+    breaks = np.maximum(-combined, 0.0) if nonneg else np.abs(combined)
+    violation = float(np.sum(breaks))
+    return math.inf if violation == 0.0 else gap / violation

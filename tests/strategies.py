@@ -7,6 +7,9 @@ positive literals and weight 1.
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -179,3 +182,152 @@ def planted_formulas(
             clause = (*clause[:i], -clause[i], *clause[i + 1:])
         clauses.append(clause)
     return Formula(formula.num_vars, tuple(clauses), formula.weights, formula.hard), planted
+
+
+# -- layer-wise inversion cases ------------------------------------------------------------
+
+#: How a target is made: ``planted`` ``x = G(z*)``; ``perturbed`` ``G(z*)`` with one
+#: observed active output moved by a sizeable amount (non-realizable when the output layer
+#: has more active rows than unknowns: its equalities become inconsistent); ``negative``
+#: ``G(z*)`` with one observed output set below zero (never a ReLU output); ``random`` a
+#: random point of the activation's range (realizable or not, by chance).
+TARGET_KINDS = ("planted", "perturbed", "negative", "random")
+
+
+@dataclass(frozen=True, eq=False)
+class LayerwiseCase:
+    """A network, a target, an optional mask, and how they were made (for ``event``s)."""
+
+    family: str
+    network: ReluNetwork
+    x: npt.NDArray[np.float64]
+    mask: npt.NDArray[np.bool_] | None
+    target_kind: str
+    z_star: npt.NDArray[np.float64]
+
+    @property
+    def label(self) -> str:
+        """``family/target kind/activation``: the key the outcome shares are counted by."""
+        activation = "relu" if self.network.activation == "relu" else "leaky"
+        return f"{self.family}/{self.target_kind}/{activation}"
+
+
+def make_case(family: str, sizes: Sequence[int], activation: ActivationSpec, seed: int,
+              target_kind: str, *, bias: bool = False,
+              mask_fraction: float = 1.0) -> LayerwiseCase:
+    """The case of a random network ``sizes`` (weights ``N(0, 1/n_i)``; biases
+    ``N(0, 0.1^2)`` when ``bias``), ``z* ~ N(0, I)``, a target of ``target_kind`` (see
+    :data:`TARGET_KINDS`) and, below ``mask_fraction = 1``, a mask observing each output
+    with that probability (at least one). Deterministic in ``seed``."""
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0.0, 1.0 / np.sqrt(n_out), size=(n_out, n_in))
+               for n_in, n_out in itertools.pairwise(sizes)]
+    biases = ([rng.normal(0.0, 0.1, size=n_out) for n_out in sizes[1:]] if bias else None)
+    net = ReluNetwork(weights, biases, activation)
+    z_star = rng.normal(size=sizes[0])
+    x = net.forward(z_star)
+    n = sizes[-1]
+    mask = None
+    if mask_fraction < 1.0:
+        mask = rng.random(n) < mask_fraction
+        mask[rng.integers(n)] = True
+    observed = np.flatnonzero(mask) if mask is not None else np.arange(n)
+    scale = max(1.0, float(np.max(np.abs(x))))
+    if target_kind == "perturbed":
+        active = observed[x[observed] > 0.0] if net.activation == "relu" else observed
+        j = int(rng.choice(active)) if len(active) else int(rng.choice(observed))
+        x = x.copy()
+        x[j] += rng.uniform(0.2, 1.0) * scale  # up: a ReLU output stays positive
+    elif target_kind == "negative":
+        x = x.copy()
+        x[int(rng.choice(observed))] = -rng.uniform(0.1, 1.0) * scale
+    elif target_kind == "random":
+        x = net.activate(rng.normal(size=n))
+    elif target_kind != "planted":
+        raise ValueError(f"target_kind must be one of {TARGET_KINDS}, got {target_kind!r}")
+    return LayerwiseCase(family, net, np.asarray(x, dtype=np.float64), mask, target_kind,
+                         z_star)
+
+
+@st.composite
+def expanding_cases(draw: st.DrawFn, *, min_k: int = 3, max_k: int = 5, max_depth: int = 2,
+                    target_kinds: Sequence[str] = ("planted", "perturbed", "negative"),
+                    masks: bool = True) -> LayerwiseCase:
+    """Networks that are expanding by construction: ``n_i = ceil(r_i n_{i-1})`` with
+    ``r_i`` in ``[3, 4]`` for ReLU (about half the rows are active, so a layer keeps about
+    ``1.5 n_{i-1}`` equalities) and ``[1.5, 3]`` for LeakyReLU (every row is an equality),
+    with a target of each kind in ``target_kinds`` (``negative`` only for ReLU) and,
+    sometimes, a mask observing 80% of the outputs. The family where the layer-wise
+    inverter should be conclusive: RECOVERED on planted targets, NO_PREIMAGE on perturbed
+    and negative ones. Shrinks towards k = ``min_k``, one layer, ReLU, no mask, seed 0."""
+    k = draw(st.integers(min_k, max_k))
+    depth = draw(st.integers(1, max_depth))
+    activation: ActivationSpec = draw(st.sampled_from(["relu", ("leaky_relu", 0.2)]))
+    low, high = (3.0, 4.0) if activation == "relu" else (1.5, 3.0)
+    sizes = [k]
+    for _ in range(depth):
+        ratio = draw(st.floats(low, high))
+        sizes.append(math.ceil(ratio * sizes[-1]))
+    kinds = [kind for kind in target_kinds if activation == "relu" or kind != "negative"]
+    kind = draw(st.sampled_from(kinds))
+    masked = masks and draw(st.booleans())
+    return make_case("expanding", sizes, activation, draw(seeds), kind,
+                     bias=draw(st.booleans()), mask_fraction=0.8 if masked else 1.0)
+
+
+@st.composite
+def tiny_cases(draw: st.DrawFn, *, max_hidden: int = 6, max_out: int = 12) -> LayerwiseCase:
+    """Networks of any shape (contracting, near the expansion threshold, expanding) small
+    enough for :func:`tests.oracles.pattern_enumeration`: ``k <= 3``, one or two hidden
+    layers with at most ``max_hidden`` units together, ``n <= max_out`` outputs, biases,
+    any target kind. Where the layer-wise inverter need not be conclusive. Shrinks towards
+    one narrow hidden layer, ReLU, a planted target."""
+    k = draw(st.integers(1, 3))
+    first = draw(st.integers(1, max_hidden))
+    hidden = [first]
+    if first < max_hidden and draw(st.booleans()):
+        hidden.append(draw(st.integers(1, max_hidden - first)))
+    out = draw(st.integers(1, max_out))
+    activation: ActivationSpec = draw(st.sampled_from(["relu", ("leaky_relu", 0.2)]))
+    kind = draw(st.sampled_from(TARGET_KINDS))
+    mask_fraction = draw(st.sampled_from([1.0, 1.0, 0.7]))
+    return make_case("tiny", [k, *hidden, out], activation, draw(seeds), kind, bias=True,
+                     mask_fraction=mask_fraction)
+
+
+def make_pinned_formula(k: int, seed: int, *, satisfiable: bool,
+                        extra: int = 8) -> tuple[Formula, tuple[int, ...]]:
+    """A formula whose every variable has a unit clause (so the clause layer's LP
+    relaxation ``sum of literal units >= 1`` reads ``p_v >= 1`` or ``q_v >= 1`` for each
+    ``v``), plus ``extra`` clauses of width 2-3 true under the units' assignment and, when
+    not ``satisfiable``, one clause of width 1-3 false under it: then nothing satisfies the
+    formula (the units force the assignment). Returns the formula and the forced
+    assignment; deterministic in ``seed``. Where the layer-wise inverter is conclusive on
+    the binary-latent reduction network with k >= 3 (measured in the corpus test)."""
+    rng = np.random.default_rng(seed)
+    forced = tuple(int(b) for b in rng.integers(0, 2, size=k))
+
+    def literal(v: int, true: bool) -> int:
+        return v if (forced[v - 1] == 1) == true else -v
+
+    clauses: list[tuple[int, ...]] = [(literal(v, True),) for v in range(1, k + 1)]
+    for _ in range(extra):
+        variables = rng.integers(1, k + 1, size=int(rng.integers(2, 4))).tolist()
+        truth = rng.random(len(variables)) < 0.5
+        truth[rng.integers(len(variables))] = True
+        clauses.append(tuple(literal(v, bool(t)) for v, t in zip(variables, truth, strict=True)))
+    if not satisfiable:
+        variables = rng.integers(1, k + 1, size=int(rng.integers(1, 4))).tolist()
+        clauses.append(tuple(literal(v, False) for v in variables))
+    order = rng.permutation(len(clauses))
+    return Formula(k, tuple(clauses[i] for i in order)), forced
+
+
+@st.composite
+def pinned_formulas(draw: st.DrawFn, *, min_vars: int = 3, max_vars: int = 8,
+                    max_extra: int = 12) -> tuple[Formula, tuple[int, ...]]:
+    """:func:`make_pinned_formula` with drawn ``k``, seed, satisfiability and number of
+    extra clauses. Shrinks towards k = ``min_vars``, no extra clause, seed 0."""
+    return make_pinned_formula(draw(st.integers(min_vars, max_vars)), draw(seeds),
+                               satisfiable=draw(st.booleans()),
+                               extra=draw(st.integers(0, max_extra)))
