@@ -244,6 +244,9 @@ def judge_reduction(formula: Formula, latent: Any, family: str, *,
         assert sat == brute_force_satisfiable(formula)
     if hypothesis:
         event(f"{family}/{latent}: {result.status.name}, {'SAT' if sat else 'UNSAT'}")
+    if latent == "binary":  # the network is the formula's (L2), by CP-SAT on {0,1}^k
+        exact = solve_exact(problem, backend="cpsat", objective="feasible").status
+        assert (exact in FOUND) == sat, (exact, sat)
     empty_clause = any(len(clause) == 0 for clause in formula.clauses)
     assert (result.status is NO_PREIMAGE) == empty_clause, result.message
     if result.status is NO_PREIMAGE:

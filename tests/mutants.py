@@ -1,0 +1,153 @@
+"""A small mutation check: break the code on purpose, one named mutant at a time, and see
+that the tests notice (``make mutants``).
+
+Each mutant is a list of exact text substitutions in one source file (each ``old`` text
+must occur exactly once, so a mutant that no longer applies is reported, not skipped).
+For each mutant the package's ``src`` tree is copied to a temporary folder, mutated there,
+and the mutant's tests run against the copy (``PYTHONPATH`` puts it first); the working
+tree is never touched. A mutant is *killed* when a test fails, and the first failing test
+is named. The run exits 1 if any mutant survives or does not apply.
+
+    python -m tests.mutants                 # every mutant
+    python -m tests.mutants --only h-nonneg-dropped
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Property tests first, so "killed by" names a property test when one notices.
+LAYERWISE_TESTS = ("tests/property/test_layerwise_differential.py",
+                   "tests/property/test_layerwise_properties.py", "tests/unit/test_layerwise.py")
+CHECK_TESTS = ("tests/property/test_layerwise_check.py",)
+INVERTER = "reluinv/layerwise/inverter.py"
+CHECK = "reluinv/validation/check.py"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str  # relative to src/
+    substitutions: tuple[tuple[str, str], ...]
+    tests: tuple[str, ...]
+
+
+MUTANTS = (
+    Mutant("inactive-rows-dropped", INVERTER, (
+        ("return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])",
+         "return (self.W[act], self.y[act] - self.b[act], self.W[ina][:0], -self.b[ina][:0])"),
+    ), LAYERWISE_TESTS),
+    Mutant("inactive-row-flipped", INVERTER, (
+        ("return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])",
+         "return (self.W[act], self.y[act] - self.b[act], -self.W[ina], self.b[ina])"),
+    ), LAYERWISE_TESTS),
+    Mutant("h-nonneg-dropped", INVERTER, (
+        ("nonneg = i >= 2 and not leaky", "nonneg = False"),
+    ), LAYERWISE_TESTS),
+    Mutant("noisy-acceptance-x1000", INVERTER, (
+        ("bound = float(noise_bound) + realizable_bound",
+         "bound = 1000 * float(noise_bound) + realizable_bound"),
+    ), LAYERWISE_TESTS),
+    Mutant("realizable-acceptance-x1000", INVERTER, (
+        ("realizable_bound = residual_tol * max(",
+         "realizable_bound = 1000 * residual_tol * max("),
+    ), LAYERWISE_TESTS),
+    Mutant("fit-reported-as-recovered", INVERTER, (
+        ("return finish(LayerwiseStatus.FIT,", "return finish(LayerwiseStatus.RECOVERED,"),
+    ), LAYERWISE_TESTS),
+    Mutant("inconclusive-as-no-preimage", INVERTER, (
+        ("if proved and input_forced:", "if True:"),
+    ), LAYERWISE_TESTS),
+    Mutant("inconclusive-as-recovered-with-the-lp-point", INVERTER, (
+        ("return finish(LayerwiseStatus.INCONCLUSIVE, z, residuals, bound,",
+         "return finish(LayerwiseStatus.RECOVERED, z, residuals, bound,"),
+    ), LAYERWISE_TESTS),
+    Mutant("layerwise-sound-always-passes", CHECK, (
+        ('checks.add(name, "passed" if forward_ok and decodes_ok else "failed",',
+         'checks.add(name, "passed",'),
+        ('checks.add(name, "failed" if satisfiable else "passed",',
+         'checks.add(name, "passed",'),
+    ), CHECK_TESTS),
+    Mutant("realizable-iff-satisfiable-always-passes", CHECK, (
+        ('checks.add(name, "passed" if not satisfiable else "failed",',
+         'checks.add(name, "passed",'),
+        ('checks.add(name, "passed" if satisfiable else "failed",',
+         'checks.add(name, "passed",'),
+        ('checks.add(name, "failed", f"exact feasibility returned an unverified z "',
+         'checks.add(name, "passed", f"exact feasibility returned an unverified z "'),
+    ), CHECK_TESTS),
+    Mutant("inconclusive-counted-as-passed", CHECK, (
+        ('checks.add(name, "not_applicable",\n                   f"layer-wise',
+         'checks.add(name, "passed",\n                   f"layer-wise'),
+    ), CHECK_TESTS),
+    Mutant("clause-bias-plus-one", "reluinv/reduction/construction.py", (
+        ("        b2[j] = weight\n", "        b2[j] = weight + 1\n"),
+    ), ("tests/property/test_layerwise_differential.py",)),
+    Mutant("exact-backend-unverified-z", "reluinv/exact/backend.py", (
+        ("return ExactResult(status=answer.status, z=check.z,",
+         "return ExactResult(status=answer.status, z=check.z + 0.5,"),
+    ), ("tests/property/test_layerwise_check.py",)),
+)
+
+
+def apply(mutant: Mutant, src: Path) -> None:
+    """Apply ``mutant``'s substitutions to the copy under ``src``."""
+    path = src / mutant.path
+    text = path.read_text(encoding="utf-8")
+    for old, new in mutant.substitutions:
+        count = text.count(old)
+        if count != 1:
+            raise LookupError(f"{mutant.name}: {old!r} occurs {count} times in {mutant.path}")
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+def run(mutant: Mutant) -> tuple[str, str]:
+    """``("killed", first failing test)``, ``("survived", "")`` or ``("not applied", why)``."""
+    with tempfile.TemporaryDirectory(prefix=f"reluinv-mutant-{mutant.name}-") as folder:
+        src = Path(folder) / "src"
+        shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
+        try:
+            apply(mutant, src)
+        except LookupError as exc:
+            return "not applied", str(exc)
+        env = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
+        command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                   "-m", "", "-o", "addopts=", *mutant.tests]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                              check=False)
+    if done.returncode == 0:
+        return "survived", ""
+    failed = re.search(r"^FAILED (\S+)", done.stdout, re.MULTILINE)
+    return "killed", failed.group(1) if failed else f"pytest exit code {done.returncode}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="run only this mutant (repeatable)")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
+    width = max(len(m.name) for m in chosen)
+    print(f"{'mutant':<{width}}  outcome      killed by")
+    bad = 0
+    for mutant in chosen:
+        outcome, detail = run(mutant)
+        bad += outcome != "killed"
+        print(f"{mutant.name:<{width}}  {outcome:<11}  {detail}", flush=True)
+    print(f"{len(chosen) - bad} of {len(chosen)} mutants killed")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
