@@ -54,6 +54,12 @@ def describe_domain(problem: InversionProblem) -> str:
     return f"{domain.kind} domain, per-coordinate bounds"
 
 
+def describe_output(network: ReluNetwork) -> str:
+    """``linear`` for a linear head, else the activation the output layer shares."""
+    return ("linear (no activation after the last layer)" if network.output_linear
+            else "the hidden activation")
+
+
 def describe_npz(path: str) -> list[str]:
     loaded = load_npz(path)
     metadata = ReluNetwork.load_metadata(path)
@@ -64,6 +70,7 @@ def describe_npz(path: str) -> list[str]:
         f"{path}: {kind}",
         f"  sizes            {' x '.join(map(str, network.sizes))}",
         f"  activation       {network.activation_spec}",
+        f"  output           {describe_output(network)}",
         f"  integral         {network.is_integral}",
         f"  non-zero weights {network.num_nonzero_weights()}",
     ]
@@ -95,4 +102,5 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.BAD_INPUT if failures else ExitCode.OK
 
 
-__all__ = ["describe_domain", "describe_formula", "describe_npz", "handle", "register"]
+__all__ = ["describe_domain", "describe_formula", "describe_npz", "describe_output", "handle",
+           "register"]
