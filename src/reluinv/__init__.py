@@ -11,6 +11,7 @@ The public surface is re-exported here; see ``__all__``.
 from reluinv._version import __version__
 from reluinv.data.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
 from reluinv.data.network import ReluNetwork
+from reluinv.data.onnx_io import read_onnx, write_onnx
 from reluinv.data.problem import InversionProblem, LatentDomain
 from reluinv.errors import (
     DimacsError,
@@ -120,8 +121,10 @@ __all__ = [
     "plant",
     "random_network",
     "read_dimacs",
+    "read_onnx",
     "solve_exact",
     "solve_maxsat",
     "solve_sat",
     "write_dimacs",
+    "write_onnx",
 ]

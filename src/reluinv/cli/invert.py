@@ -1,4 +1,4 @@
-"""``reluinv invert NET.npz [X.npy]``: run the layer-wise inverter and report what it found.
+"""``reluinv invert NET [X.npy]``: run the layer-wise inverter and report what it found.
 
 Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive``, 2 usage errors and
 bad input (one error line on stderr).
@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from reluinv.cli.common import add_subcommand, error_line, nonnegative_flag
 from reluinv.cli.exit_codes import ExitCode
-from reluinv.data.files import load_array, load_npz
+from reluinv.data.files import load_array, load_network_or_problem
 from reluinv.data.problem import InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
 from reluinv.layerwise.inverter import (
@@ -41,14 +41,15 @@ def register(subparsers: Any) -> None:
         help="invert a network one layer at a time (LP / least squares per layer)",
         description=(
             "Recover z with G(z) = x by inverting the last layer, then the one before, down "
-            "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET.npz is a saved network or a "
-            "problem file; X.npy is the observation (default: the problem's target). Prints "
+            "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET is a saved network or problem "
+            "(.npz) or an ONNX model (.onnx, by its suffix); X.npy is the observation "
+            "(default: the problem's target). Prints "
             "the status, residuals, one line per layer and the time. Exit code 0 recovered, "
             "3 no pre-image (certified), 4 inconclusive, 2 bad input."
         ),
         codes=EXIT_CODES.values(),
     )
-    parser.add_argument("net", metavar="NET.npz")
+    parser.add_argument("net", metavar="NET")
     parser.add_argument("x", metavar="X.npy", nargs="?", default=None)
     parser.add_argument("--noise", choices=("none", "linf", "l1"), default="none",
                         help="noise model: one LP per layer minimising the misfit")
@@ -103,7 +104,7 @@ def format_result(result: LayerwiseResult) -> list[str]:
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = args.net
     try:
-        loaded = load_npz(path)
+        loaded = load_network_or_problem(path)
         mask: npt.NDArray[Any] | None = None
         x: npt.NDArray[Any] | None = None
         if isinstance(loaded, InversionProblem):
