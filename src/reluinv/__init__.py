@@ -35,6 +35,7 @@ from reluinv.exact import (
 )
 from reluinv.layerwise.farkas import FarkasCertificate
 from reluinv.layerwise.gradient import GradientResult, invert_gradient
+from reluinv.layerwise.hybrid import InversionResult, invert
 from reluinv.layerwise.inverter import (
     LayerDiagnostic,
     LayerwiseResult,
@@ -76,6 +77,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidTypeError",
     "InversionProblem",
+    "InversionResult",
     "LatentDomain",
     "LayerDiagnostic",
     "LayerwiseResult",
@@ -112,6 +114,7 @@ __all__ = [
     "decode",
     "encode",
     "format_dimacs",
+    "invert",
     "invert_gradient",
     "invert_layerwise",
     "lemmas",
