@@ -9,6 +9,7 @@ The public surface is re-exported here; see ``__all__``.
 """
 
 from reluinv._version import __version__
+from reluinv.data.decoders import digits_decoder
 from reluinv.data.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
 from reluinv.data.network import ReluNetwork
 from reluinv.data.onnx_io import read_onnx, write_onnx
@@ -112,6 +113,7 @@ __all__ = [
     "check_realizability",
     "check_rounding",
     "decode",
+    "digits_decoder",
     "encode",
     "format_dimacs",
     "invert",

@@ -164,3 +164,20 @@ def test_under_noise_the_exact_stage_returns_the_proven_best_fit() -> None:
     assert result.exact.status is ri.Status.OPTIMAL
     assert result.z is not None
     assert reference_gap(problem.network, result.z, x) == pytest.approx(1e-3, abs=1e-9)
+
+
+def test_an_exact_answer_that_fails_the_replay_is_not_recovered() -> None:
+    """A contracting net (4 x 6 x 3) where layer-wise is inconclusive; the MIP's float
+    answer has an exact residual of about 1e-16, above a tolerance of 1e-18."""
+    net = ri.random_network([4, 6, 3], rng=np.random.default_rng(1))
+    x = net.forward(np.random.default_rng(2).normal(size=4))
+    strict = ri.invert(net, x, residual_tol=1e-18)
+    assert strict.layerwise.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert strict.path == "exact"
+    assert strict.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert strict.residual > 1e-18
+    assert "failed the exact replay" in strict.message
+    usual = ri.invert(net, x)
+    assert usual.status is ri.LayerwiseStatus.RECOVERED
+    assert usual.z is not None
+    assert reference_gap(net, usual.z, x) == pytest.approx(usual.residual, rel=1e-6, abs=1e-300)
