@@ -15,16 +15,18 @@ with ``G(z) = x`` on the observed outputs, or the best fit under noise) in three
    there is one, its big-M constants LP-tightened with the observation
    (``bound_tightening="lp"``). Under noise it minimises the misfit in the noise's norm
    (objective ``"linf"`` or ``"l1"``) instead.
-3. **Replay** of the answer by a forward pass in exact arithmetic: ``RECOVERED`` is
-   reported only when ``max_j |G(z)_j - x_j| <= residual_tol * max(1, ||x||_inf)`` holds
-   for the *exact* value of ``G(z)`` (the float network taken at its binary value). On
-   networks with at most :data:`REPLAY_EXACT_MAX_WEIGHTS` weights the replay is
-   :meth:`~reluinv.ReluNetwork.forward_exact` (rationals); above that, where rationals cost
-   seconds, it is an *enclosure*: an interval forward pass in float64 with every rounding
+3. **Replay** of the answer against the exact forward pass: ``RECOVERED`` is reported
+   only when ``max_j |G(z)_j - x_j| <= residual_tol * max(1, ||x||_inf)`` provably holds
+   for the *exact* value of ``G(z)`` (the float network taken at its binary value). The
+   replay is first an *enclosure*: an interval forward pass in float64 with every rounding
    error bounded (``|fl(w . h + b) - (w . h + b)| <= gamma_{n+1} (|w| . |h| + |b|)``,
    ``gamma_m = m u / (1 - m u)``, ``u = 2**-53``, doubled for the bound's own rounding),
-   which contains the exact ``G(z)``; the residual checked is the largest distance from
-   ``x`` to the enclosure, an upper bound on the exact residual.
+   which contains the exact ``G(z)``; its largest distance to ``x`` bounds the exact
+   residual from above at the cost of two matrix-vector products per layer. Only when
+   that bound does not decide (it is wider than the tolerance) and the network has at
+   most :data:`REPLAY_EXACT_MAX_WEIGHTS` weights is the exact residual computed by
+   :meth:`~reluinv.ReluNetwork.forward_exact` in rationals, which costs 30 ms at 3e3
+   weights and seconds beyond 5e4.
 
 Optionally (``certify_unique=True``) a recovered ``z`` is certified the only pre-image in
 the box, or a second verified one is returned (:func:`reluinv.certify_unique`, MIP).
@@ -50,13 +52,14 @@ does not happen in practice.
 >>> net = ri.random_network([3, 12, 40], rng=np.random.default_rng(0))
 >>> res = ri.invert(net, net.forward([0.5, -1.0, 0.25]))
 >>> res.status.name, res.path, res.replay
-('RECOVERED', 'layerwise', 'exact')
+('RECOVERED', 'layerwise', 'enclosure')
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar, Literal
@@ -98,9 +101,9 @@ Replay = Literal["exact", "enclosure"]
 DEFAULT_LATENT_RADIUS = 5.0
 #: The default box is at least this multiple of stage 1's ``||z||_inf``.
 LATENT_RADIUS_MARGIN = 2.0
-#: Networks with at most this many non-zero weights are replayed in rational arithmetic;
-#: larger ones by the rounding-error enclosure (module docstring). Measured on 2 cores:
-#: the rational pass costs 0.03 s at 3e3 weights, 0.6 s at 5e4, 2.5 s at 1.8e5.
+#: When the enclosure does not decide, networks with at most this many non-zero weights
+#: are replayed in rational arithmetic (module docstring). Measured on 2 cores: the
+#: rational pass costs 0.03 s at 3e3 weights, 0.6 s at 5e4, 2.5 s at 1.8e5.
 REPLAY_EXACT_MAX_WEIGHTS = 10_000
 #: The box binds when a coordinate of the answer is within this share of ``r`` of it.
 BOX_BINDS_SHARE = 1e-6
@@ -127,7 +130,8 @@ class InversionResult(ResultBase):
     residual_bound:
         What ``residual`` (l1 residual under ``noise="l1"``) had to stay below.
     replay:
-        ``"exact"`` (rationals) or ``"enclosure"`` (module docstring); ``None`` without ``z``.
+        ``"enclosure"`` (the rounding-error enclosure decided) or ``"exact"`` (rationals)
+        (module docstring); ``None`` without ``z``.
     stage_seconds:
         Seconds per stage: ``"layerwise"``, ``"exact"``, ``"replay"``, ``"uniqueness"``
         (0.0 for a stage that did not run).
@@ -195,21 +199,24 @@ def enclose_forward(network: ReluNetwork, z: npt.ArrayLike) -> tuple[FloatArray,
 
 
 def _replay(network: ReluNetwork, z: FloatArray, x: FloatArray,
-            observed: npt.NDArray[np.intp]) -> tuple[float, float, Replay]:
-    """``(linf, l1, method)``: the exact residual on the observed outputs (rationals), or
-    an upper bound on it from the enclosure, rounded up."""
-    if network.num_nonzero_weights() <= REPLAY_EXACT_MAX_WEIGHTS:
-        out = network.forward_exact(z)
-        target = exact_vector(x[observed], "x")
-        gaps = [abs(out[j] - t) for j, t in zip(observed.tolist(), target, strict=True)]
-        total = sum(gaps, Fraction(0))
-        return (_round_up(max(gaps, default=Fraction(0))), _round_up(total), "exact")
+            observed: npt.NDArray[np.intp], accept: Callable[[float, float], bool]
+            ) -> tuple[float, float, Replay]:
+    """``(linf, l1, method)`` of the residual on the observed outputs: first upper bounds
+    from the enclosure (rounded up); when ``accept(linf, l1)`` rejects them and the network
+    is small, the exact residual in rationals instead (rounded up)."""
     lo, hi = enclose_forward(network, z)
     xo = x[observed]
     gap = np.maximum(hi[observed] - xo, xo - lo[observed])
     gap = np.nextafter(np.maximum(gap, 0.0), np.inf)  # the subtraction's own rounding
-    l1 = math.fsum(gap.tolist())
-    return (float(np.max(gap, initial=0.0)), float(np.nextafter(l1, np.inf)), "enclosure")
+    linf = float(np.max(gap, initial=0.0))
+    l1 = float(np.nextafter(math.fsum(gap.tolist()), np.inf))
+    if accept(linf, l1) or network.num_nonzero_weights() > REPLAY_EXACT_MAX_WEIGHTS:
+        return linf, l1, "enclosure"
+    out = network.forward_exact(z)
+    target = exact_vector(xo, "x")
+    gaps = [abs(out[j] - t) for j, t in zip(observed.tolist(), target, strict=True)]
+    total = sum(gaps, Fraction(0))
+    return _round_up(max(gaps, default=Fraction(0))), _round_up(total), "exact"
 
 
 def _round_up(value: Fraction | int) -> float:
@@ -302,12 +309,14 @@ def invert(
                                                              initial=0.0)))
     bound = realizable_bound if noise == "none" else lw.residual_bound
 
+    def within(linf: float, l1: float) -> bool:
+        return (l1 if noise == "l1" else linf) <= bound
+
     def replayed(z: FloatArray) -> tuple[float, float, Replay, bool]:
         t0 = time.perf_counter()
-        linf, l1, how = _replay(network, z, target, observed)
+        linf, l1, how = _replay(network, z, target, observed, within)
         seconds["replay"] += time.perf_counter() - t0
-        measured = l1 if noise == "l1" else linf
-        return linf, l1, how, measured <= bound
+        return linf, l1, how, within(linf, l1)
 
     def left() -> float | None:
         if time_limit is None:
@@ -376,13 +385,10 @@ def invert(
                       f"({exact.message})", exact=exact, radius=radius)
     z = np.asarray(exact.z, dtype=np.float64)
     binds = bool(np.any(np.abs(z) >= radius * (1.0 - BOX_BINDS_SHARE)))
-    linf, l1, how, _ = replayed(z)
-    if noise == "none":
-        accepted = linf <= bound
-    else:  # a proven minimiser of the misfit, within noise_bound when one is given
-        measured = l1 if noise == "l1" else linf
+    if noise != "none":  # a proven minimiser of the misfit, within noise_bound if given
         bound = noise_bound if noise_bound is not None else math.inf
-        accepted = exact.status is Status.OPTIMAL and measured <= bound
+    linf, l1, how, within_bound = replayed(z)
+    accepted = within_bound and (noise == "none" or exact.status is Status.OPTIMAL)
     if not accepted:
         return result(LayerwiseStatus.INCONCLUSIVE, z, "exact", (linf, l1), how,
                       f"{note}exact answer failed the {how} replay: residual {linf:.3g} "
