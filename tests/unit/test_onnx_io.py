@@ -344,3 +344,28 @@ def test_reluinv_imports_without_onnx_and_says_what_is_missing() -> None:
                           check=True)
     assert done.stdout.strip() == ("reading and writing ONNX needs the 'onnx' package: "
                                    "pip install 'reluinv[onnx]'")
+
+
+def test_cli_hybrid_inverts_an_onnx_model_where_layerwise_cannot(tmp_path: Path) -> None:
+    net = ri.digits_decoder("leaky")
+    ri.write_onnx(net, tmp_path / "d.onnx")
+    z = np.random.default_rng(2019).normal(size=10)
+    np.save(tmp_path / "x.npy", net.forward(z))
+    mask = np.zeros(64, dtype=bool)
+    mask[:32] = True  # 32 rows for 40 unknowns: the leaky last layer is not pinned down
+    np.save(tmp_path / "m.npy", mask)
+    argv = ["invert", str(tmp_path / "d.onnx"), str(tmp_path / "x.npy"), "--mask",
+            str(tmp_path / "m.npy")]
+    out, err = io.StringIO(), io.StringIO()
+    assert run(argv, stdout=out, stderr=err) == 4  # layer-wise alone: inconclusive
+    out = io.StringIO()
+    code = run([*argv, "--hybrid", "--time-limit", "30", "-o", str(tmp_path / "z.npy")],
+               stdout=out, stderr=err)
+    assert code == 0, err.getvalue() + out.getvalue()
+    text = out.getvalue()
+    assert text.startswith("status      recovered\n")
+    assert "path        exact" in text
+    assert "binds: no" in text
+    assert "layer-wise stage:\n  status      inconclusive" in text
+    found = np.load(tmp_path / "z.npy")
+    np.testing.assert_allclose(net.forward(found)[mask], net.forward(z)[mask], atol=1e-6)
