@@ -43,6 +43,7 @@ def test_an_unknown_kind_is_refused() -> None:
         ri.digits_decoder("sigmoid")  # type: ignore[arg-type]
 
 
+@pytest.mark.slow  # two short trainings: about 1.8 s
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn")
 def test_training_is_deterministic() -> None:
     sys.path.insert(0, str(ROOT))

@@ -327,6 +327,7 @@ def test_a_torch_sequential_reads_back(tmp_path: Path) -> None:  # pragma: no co
     np.testing.assert_allclose(net.forward(z.numpy()), model(z).detach().numpy(), atol=1e-9)
 
 
+@pytest.mark.slow  # a fresh interpreter importing reluinv: about 2.5 s
 def test_reluinv_imports_without_onnx_and_says_what_is_missing() -> None:
     import subprocess
     import sys
