@@ -15,7 +15,8 @@ Definitions (the DESIGN notes' conventions):
 * clause ``j`` weighs ``weights[j]`` (1 in an unweighted formula); a hard clause weighs
   ``1 + the total weight of the soft clauses``;
 * ``G(z) = s(W_d s(... s(W_1 z + b_1) ...) + b_d)``, rows are outputs, ``s`` is ReLU
-  (``max(t, 0)``) or LeakyReLU (``t`` for ``t >= 0``, ``alpha t`` below).
+  (``max(t, 0)``) or LeakyReLU (``t`` for ``t >= 0``, ``alpha t`` below), and no ``s`` after
+  the last layer when ``output_activation == "linear"``.
 
 Everything is exponential in the number of variables (or the box volume): meant for
 ``k <= 12`` or so.
@@ -127,15 +128,18 @@ def reference_forward(network: ReluNetwork, z: Sequence[Any] | np.ndarray) -> li
     value of the float network, to compare with the float64 forward pass within rounding.
     """
     alpha = _exact(network.slope) if network.activation != "relu" else None
+    linear_head = network.output_activation == "linear"
     h: list[Number] = [_exact(v) for v in np.asarray(z).tolist()]
-    for W, b in zip(network.weights, network.biases, strict=True):
+    for depth, (W, b) in enumerate(zip(network.weights, network.biases, strict=True), 1):
         pre: list[Number] = []
         for row, bias in zip(np.asarray(W).tolist(), np.asarray(b).tolist(), strict=True):
             total: Number = _exact(bias)
             for w, x in zip(row, h, strict=True):
                 total += _exact(w) * x
             pre.append(total)
-        if alpha is None:
+        if linear_head and depth == len(network.weights):
+            h = pre
+        elif alpha is None:
             h = [t if t >= 0 else 0 for t in pre]
         else:
             h = [t if t >= 0 else alpha * t for t in pre]

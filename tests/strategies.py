@@ -82,24 +82,28 @@ seeds = st.integers(0, 2**16)
 
 @st.composite
 def integer_problems(draw: st.DrawFn, *, max_width: int = 3, max_depth: int = 3,
-                     radius: int = 2, binary: bool = False) -> InversionProblem:
+                     radius: int = 2, binary: bool = False,
+                     linear_head: bool = False) -> InversionProblem:
     """Small integer ReLU networks over the integer box ``[-radius, radius]^k`` (over
     ``{0,1}^k`` when ``binary``) with a random integer target (realizable or not) and,
-    sometimes, an output mask. Shrinks towards one layer, narrow layers, zero weights and
-    an unmasked target."""
+    sometimes, an output mask. With ``linear_head`` the last layer has no activation and
+    an unrealizable target may be negative. Shrinks towards one layer, narrow layers, zero
+    weights and an unmasked target."""
     depth = draw(st.integers(1, max_depth))
     sizes = [draw(st.integers(1, max_width)) for _ in range(depth + 1)]
     entry = st.integers(-3, 3)
     weights = [[[draw(entry) for _ in range(n_in)] for _ in range(n_out)]
                for n_in, n_out in itertools.pairwise(sizes)]
     biases = [[draw(entry) for _ in range(n_out)] for n_out in sizes[1:]]
-    net = ReluNetwork(weights, biases, "relu")
+    net = ReluNetwork(weights, biases, "relu",
+                      output_activation="linear" if linear_head else "hidden")
     if draw(st.booleans()):  # realizable: the image of a point of the box
         low, high = (0, 1) if binary else (-radius, radius)
         point = [draw(st.integers(low, high)) for _ in range(sizes[0])]
         target = np.asarray(net.forward_exact(point), dtype=np.float64)
     else:
-        target = np.asarray([draw(st.integers(0, 4)) for _ in range(sizes[-1])],
+        low_target = -4 if linear_head else 0
+        target = np.asarray([draw(st.integers(low_target, 4)) for _ in range(sizes[-1])],
                             dtype=np.float64)
     mask = None
     if draw(st.booleans()):

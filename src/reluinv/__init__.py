@@ -9,8 +9,10 @@ The public surface is re-exported here; see ``__all__``.
 """
 
 from reluinv._version import __version__
+from reluinv.data.decoders import digits_decoder
 from reluinv.data.formula import Formula, format_dimacs, parse_dimacs, read_dimacs, write_dimacs
 from reluinv.data.network import ReluNetwork
+from reluinv.data.onnx_io import read_onnx, write_onnx
 from reluinv.data.problem import InversionProblem, LatentDomain
 from reluinv.errors import (
     DimacsError,
@@ -34,6 +36,7 @@ from reluinv.exact import (
 )
 from reluinv.layerwise.farkas import FarkasCertificate
 from reluinv.layerwise.gradient import GradientResult, invert_gradient
+from reluinv.layerwise.hybrid import InversionResult, invert
 from reluinv.layerwise.inverter import (
     LayerDiagnostic,
     LayerwiseResult,
@@ -75,6 +78,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidTypeError",
     "InversionProblem",
+    "InversionResult",
     "LatentDomain",
     "LayerDiagnostic",
     "LayerwiseResult",
@@ -109,8 +113,10 @@ __all__ = [
     "check_realizability",
     "check_rounding",
     "decode",
+    "digits_decoder",
     "encode",
     "format_dimacs",
+    "invert",
     "invert_gradient",
     "invert_layerwise",
     "lemmas",
@@ -120,8 +126,10 @@ __all__ = [
     "plant",
     "random_network",
     "read_dimacs",
+    "read_onnx",
     "solve_exact",
     "solve_maxsat",
     "solve_sat",
     "write_dimacs",
+    "write_onnx",
 ]

@@ -20,6 +20,7 @@ EXPECTED = (
     "01_reduction_walkthrough.ipynb",
     "02_layerwise_inversion.ipynb",
     "03_noise_and_error_bounds.ipynb",
+    "04_trained_generator.ipynb",
 )
 
 

@@ -17,10 +17,11 @@ from reluinv.errors import ReluinvError
 def register(subparsers: Any) -> None:
     parser = add_subcommand(
         subparsers, "info",
-        help="describe DIMACS formulas and saved .npz problems or networks",
+        help="describe DIMACS formulas, saved .npz problems or networks, ONNX models",
         description=(
             "Per file: variables, clauses, clause-length histogram, weights and hard clauses "
-            "(formulas), or sizes, activation and metadata (saved .npz files). A bad file "
+            "(formulas), or sizes, activation and metadata (saved .npz files and .onnx "
+            "models). A bad file "
             "gets one error line; the other files are still reported (exit 2)."
         ),
         codes=(ExitCode.OK,),
@@ -54,6 +55,12 @@ def describe_domain(problem: InversionProblem) -> str:
     return f"{domain.kind} domain, per-coordinate bounds"
 
 
+def describe_output(network: ReluNetwork) -> str:
+    """``linear`` for a linear head, else the activation the output layer shares."""
+    return ("linear (no activation after the last layer)" if network.output_linear
+            else "the hidden activation")
+
+
 def describe_npz(path: str) -> list[str]:
     loaded = load_npz(path)
     metadata = ReluNetwork.load_metadata(path)
@@ -64,6 +71,7 @@ def describe_npz(path: str) -> list[str]:
         f"{path}: {kind}",
         f"  sizes            {' x '.join(map(str, network.sizes))}",
         f"  activation       {network.activation_spec}",
+        f"  output           {describe_output(network)}",
         f"  integral         {network.is_integral}",
         f"  non-zero weights {network.num_nonzero_weights()}",
     ]
@@ -79,12 +87,33 @@ def describe_npz(path: str) -> list[str]:
     return lines
 
 
+def describe_onnx(path: str) -> list[str]:
+    """Sizes, activations and the model's metadata of an ``.onnx`` file."""
+    from reluinv.data.onnx_io import onnx_metadata, read_onnx
+
+    network = read_onnx(path)
+    lines = [
+        f"{path}: network (ONNX)",
+        f"  sizes            {' x '.join(map(str, network.sizes))}",
+        f"  activation       {network.activation_spec}",
+        f"  output           {describe_output(network)}",
+        f"  integral         {network.is_integral}",
+        f"  non-zero weights {network.num_nonzero_weights()}",
+    ]
+    for key, value in sorted(onnx_metadata(path).items()):
+        if (value != "" and not key.startswith("reluinv.")) or key == "reluinv.version":
+            lines.append(f"  {key:<16} {value}")
+    return lines
+
+
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failures = 0
     for path in args.files:
         try:
             if path.endswith(".npz"):
                 lines = describe_npz(path)
+            elif path.lower().endswith(".onnx"):
+                lines = describe_onnx(path)
             else:
                 lines = describe_formula(path, read_dimacs(path))
         except (OSError, ReluinvError, ValueError) as exc:
@@ -95,4 +124,5 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.BAD_INPUT if failures else ExitCode.OK
 
 
-__all__ = ["describe_domain", "describe_formula", "describe_npz", "handle", "register"]
+__all__ = ["describe_domain", "describe_formula", "describe_npz", "describe_onnx",
+           "describe_output", "handle", "register"]

@@ -1,4 +1,7 @@
-"""``reluinv invert NET.npz [X.npy]``: run the layer-wise inverter and report what it found.
+"""``reluinv invert NET [X.npy]``: run the layer-wise inverter and report what it found.
+
+With ``--hybrid`` it runs :func:`reluinv.invert` instead: the layer-wise inverter, then
+the exact MIP where that is inconclusive, the answer replayed exactly.
 
 Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive`` or ``fit`` (a noisy
 best fit without ``--noise-bound``: nothing certified), 2 usage errors and bad input (one
@@ -13,11 +16,17 @@ from typing import Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.cli.common import add_subcommand, error_line, nonnegative_flag
+from reluinv.cli.common import (
+    add_subcommand,
+    error_line,
+    nonnegative_flag,
+    time_limit_flag,
+)
 from reluinv.cli.exit_codes import ExitCode
-from reluinv.data.files import load_array, load_npz
+from reluinv.data.files import load_array, load_network_or_problem
 from reluinv.data.problem import InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
+from reluinv.layerwise.hybrid import InversionResult, invert
 from reluinv.layerwise.inverter import (
     ACTIVE_THRESHOLD,
     LayerDiagnostic,
@@ -26,7 +35,7 @@ from reluinv.layerwise.inverter import (
     invert_layerwise,
 )
 
-__all__ = ["EXIT_CODES", "format_result", "handle", "register"]
+__all__ = ["EXIT_CODES", "format_hybrid", "format_result", "handle", "register"]
 
 #: Exit code per status.
 EXIT_CODES = {
@@ -43,15 +52,16 @@ def register(subparsers: Any) -> None:
         help="invert a network one layer at a time (LP / least squares per layer)",
         description=(
             "Recover z with G(z) = x by inverting the last layer, then the one before, down "
-            "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET.npz is a saved network or a "
-            "problem file; X.npy is the observation (default: the problem's target). Prints "
+            "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET is a saved network or problem "
+            "(.npz) or an ONNX model (.onnx, by its suffix); X.npy is the observation "
+            "(default: the problem's target). Prints "
             "the status, residuals, one line per layer and the time. Exit code 0 recovered, "
             "3 no pre-image (certified), 4 inconclusive or an uncertified noisy fit (no "
             "--noise-bound), 2 bad input."
         ),
         codes=EXIT_CODES.values(),
     )
-    parser.add_argument("net", metavar="NET.npz")
+    parser.add_argument("net", metavar="NET")
     parser.add_argument("x", metavar="X.npy", nargs="?", default=None)
     parser.add_argument("--noise", choices=("none", "linf", "l1"), default="none",
                         help="noise model: one LP per layer minimising the misfit")
@@ -64,6 +74,18 @@ def register(subparsers: Any) -> None:
                         help="the bound on the noise (linf: max |e|, l1: sum |e|); a noisy "
                              "inversion is recovered when G(z) is within it, and without it "
                              "only a fit (exit code 4)")
+    parser.add_argument("--hybrid", action="store_true",
+                        help="where layer-wise is inconclusive, solve the exact MIP over the "
+                             "latent box (reluinv.invert)")
+    parser.add_argument("--time-limit", type=time_limit_flag(), default=60.0,
+                        metavar="S", help="seconds for --hybrid (default 60; inf: none)")
+    parser.add_argument("--latent-radius", type=nonnegative_flag("--latent-radius"),
+                        default=None, metavar="R",
+                        help="--hybrid: the latent box [-R, R]^k (default max(5, 2 "
+                             "||z_layerwise||_inf))")
+    parser.add_argument("--certify-unique", action="store_true",
+                        help="--hybrid: certify the pre-image unique in the box, or find "
+                             "another")
     parser.add_argument("-o", "--output", metavar="Z.npy", default=None,
                         help="write the latent code found to this file")
     parser.set_defaults(handler=handle)
@@ -105,10 +127,35 @@ def format_result(result: LayerwiseResult) -> list[str]:
     return lines
 
 
+def format_hybrid(result: InversionResult) -> list[str]:
+    """The report printed by ``reluinv invert --hybrid``: the hybrid's answer, then the
+    layer-wise stage's report indented."""
+    stages = ", ".join(f"{name} {value:.3f}" for name, value in result.stage_seconds.items())
+    lines = [
+        f"status      {result.status.value}",
+        f"message     {result.message}",
+        f"path        {result.path}",
+    ]
+    if result.z is not None:
+        lines.append(f"residual    linf {result.residual:.3g}  l1 {result.residual_l1:.3g}  "
+                     f"(bound {result.residual_bound:.3g}, replay {result.replay})")
+    if result.latent_radius is not None:
+        lines.append(f"box         [-{result.latent_radius:g}, {result.latent_radius:g}]^k"
+                     f" (binds: {'yes' if result.box_binds else 'no'})")
+    if result.uniqueness is not None:
+        u = result.uniqueness
+        distance = "" if u.distance is None else f", second pre-image at linf {u.distance:.3g}"
+        lines.append(f"uniqueness  {u.status.value}{distance}")
+    lines.append(f"seconds     {result.seconds:.4f} ({stages})")
+    lines.append("layer-wise stage:")
+    lines.extend(f"  {line}" for line in format_result(result.layerwise))
+    return lines
+
+
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = args.net
     try:
-        loaded = load_npz(path)
+        loaded = load_network_or_problem(path)
         mask: npt.NDArray[Any] | None = None
         x: npt.NDArray[Any] | None = None
         if isinstance(loaded, InversionProblem):
@@ -124,12 +171,21 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             path = args.mask
             mask = load_array(args.mask, "mask")
         path = args.x if args.x is not None else args.net
-        result = invert_layerwise(network, x, noise=args.noise, mask=mask, tau=args.tau,
-                                  noise_bound=args.noise_bound)
+        result: LayerwiseResult | InversionResult
+        if args.hybrid:
+            result = invert(network, x, noise=args.noise, mask=mask, tau=args.tau,
+                            noise_bound=args.noise_bound, time_limit=args.time_limit,
+                            latent_radius=args.latent_radius,
+                            certify_unique=args.certify_unique)
+            lines = format_hybrid(result)
+        else:
+            result = invert_layerwise(network, x, noise=args.noise, mask=mask, tau=args.tau,
+                                      noise_bound=args.noise_bound)
+            lines = format_result(result)
     except (OSError, ReluinvError, ValueError, TypeError) as exc:
         print(error_line(path, exc), file=err)
         return ExitCode.BAD_INPUT
-    print("\n".join(format_result(result)), file=out)
+    print("\n".join(lines), file=out)
     if args.output is not None and result.z is not None:
         try:
             np.save(args.output, result.z)

@@ -11,8 +11,10 @@ reluinv writes two kinds of NumPy ``.npz`` archive:
   ``"reluinv-problem"`` (with the latent domain, the variant, ``lam``, the formula's hash).
 
 :func:`load_npz` reads the ``metadata`` entry once and returns the right object, so callers
-never sniff the format themselves. :func:`load_array` reads a single ``.npy`` array (an
-observation, a mask).
+never sniff the format themselves. :func:`load_network_or_problem` goes by the suffix:
+``.onnx`` files are read by :func:`~reluinv.data.onnx_io.read_onnx`, anything else by
+:func:`load_npz`. :func:`load_array` reads a single ``.npy`` array (an observation, a
+mask).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from reluinv.data.network import ReluNetwork, open_npz, read_metadata
 from reluinv.data.problem import PROBLEM_FORMAT, InversionProblem
 from reluinv.errors import ProblemFileError
 
-__all__ = ["load_array", "load_npz"]
+__all__ = ["load_array", "load_network_or_problem", "load_npz"]
 
 
 def load_npz(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
@@ -59,6 +61,15 @@ def load_npz(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
         if read_metadata(archive, source).get("format") == PROBLEM_FORMAT:
             return InversionProblem.from_arrays(archive, source=source)
         return ReluNetwork.from_arrays(archive, source=source)
+
+
+def load_network_or_problem(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
+    """The network of an ``.onnx`` file (by its suffix, any case), else :func:`load_npz`."""
+    if os.fspath(path).lower().endswith(".onnx"):
+        from reluinv.data.onnx_io import read_onnx
+
+        return read_onnx(path)
+    return load_npz(path)
 
 
 def load_array(path: str | os.PathLike[str], name: str = "array") -> npt.NDArray[Any]:

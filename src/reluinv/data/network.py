@@ -6,9 +6,17 @@ Notation, used everywhere in reluinv::
     n_0 = k,  n_d = n,  W_i has shape (n_i, n_{i-1}),  b_i has shape (n_i,)
 
 Rows are outputs: ``weights[i - 1]`` is ``W_i`` with one row per unit of layer ``i``. The
-activation ``s`` is applied after every layer, the last one included; it is ReLU,
-``s(t) = max(t, 0)``, or leaky ReLU with slope ``alpha`` in (0, 1),
-``s(t) = max(t, alpha * t)``.
+activation ``s`` is applied after every hidden layer; it is ReLU, ``s(t) = max(t, 0)``, or
+leaky ReLU with slope ``alpha`` in (0, 1), ``s(t) = max(t, alpha * t)``. By default ``s``
+is applied after the last layer too (``output_activation="hidden"``, the networks of the
+reduction and of the paper's random experiments); a trained decoder usually has a *linear
+head* instead (``output_activation="linear"``)::
+
+    G(z) = W_d s(... s(W_1 z + b_1) ...) + b_d
+
+so that its outputs can take any sign. The output layer then has no phases at all: every
+exact backend models it as the linear map it is, and the layer-wise inverter solves it as
+one linear system.
 
 Two forward passes: :meth:`ReluNetwork.forward` in float64 (one vector or a batch), and
 :meth:`ReluNetwork.forward_exact` in exact rational arithmetic (Python ``int`` and
@@ -36,9 +44,21 @@ from reluinv.errors import (
     ShapeError,
 )
 
-__all__ = ["ActivationSpec", "ReluNetwork", "exact_vector", "open_npz", "read_metadata"]
+__all__ = [
+    "OUTPUT_ACTIVATIONS",
+    "ActivationSpec",
+    "OutputActivation",
+    "ReluNetwork",
+    "exact_vector",
+    "open_npz",
+    "read_metadata",
+]
 
 ActivationSpec: TypeAlias = str | tuple[str, float]
+#: ``"hidden"``: the output layer has the hidden activation ``s``; ``"linear"``: none.
+OutputActivation: TypeAlias = Literal["hidden", "linear"]
+#: The output activations :class:`ReluNetwork` takes.
+OUTPUT_ACTIVATIONS: tuple[OutputActivation, ...] = ("hidden", "linear")
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 Exact: TypeAlias = int | Fraction
 
@@ -72,6 +92,17 @@ def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"]
     raise InvalidArgumentError(f"{rule}, got {activation!r}")
 
 
+def _parse_output_activation(value: object) -> OutputActivation:
+    if value is None or value == "hidden":
+        return "hidden"
+    if value == "linear":
+        return "linear"
+    rule = "output_activation must be 'hidden' (the hidden activation, also None) or 'linear'"
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{rule}, got {type(value).__name__} {value!r}")
+    raise InvalidArgumentError(f"{rule}, got {value!r}")
+
+
 def _as_matrix(value: object, name: str) -> npt.NDArray[Any]:
     try:
         array = np.asarray(value)
@@ -100,7 +131,11 @@ class ReluNetwork:
     biases:
         ``[b_1, ..., b_d]`` with ``b_i`` of shape ``(n_i,)``, or ``None`` for zero biases.
     activation:
-        ``"relu"`` or ``("leaky_relu", alpha)`` with ``0 < alpha < 1``.
+        ``"relu"`` or ``("leaky_relu", alpha)`` with ``0 < alpha < 1``: the hidden
+        activation ``s``.
+    output_activation:
+        ``"hidden"`` (default; ``None`` means the same): ``s`` after the last layer too.
+        ``"linear"``: no activation after the last layer (a linear head).
 
     The constructor validates everything (shapes chain, entries are finite real numbers)
     and raises :class:`~reluinv.errors.ShapeError`, :class:`~reluinv.errors.NonFiniteError`
@@ -111,6 +146,8 @@ class ReluNetwork:
     ((2, 2), True)
     >>> net.forward([3.0, 1.0]).tolist()
     [2.0, 1.0]
+    >>> ReluNetwork([[[1, -1]]], output_activation="linear").forward([1.0, 3.0]).tolist()
+    [-2.0]
     """
 
     def __init__(
@@ -118,12 +155,15 @@ class ReluNetwork:
         weights: Sequence[npt.ArrayLike],
         biases: Sequence[npt.ArrayLike] | None = None,
         activation: ActivationSpec = "relu",
+        *,
+        output_activation: OutputActivation | None = "hidden",
     ) -> None:
         if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence):
             raise InvalidTypeError("weights must be a list of 2-D arrays [W_1, ..., W_d]")
         if len(weights) == 0:
             raise ShapeError("weights must hold at least one layer")
         self.activation, self.slope = _parse_activation(activation)
+        self.output_activation: OutputActivation = _parse_output_activation(output_activation)
         ws: list[npt.NDArray[Any]] = []
         for i, w in enumerate(weights):
             array = _as_matrix(w, f"weights[{i}]")
@@ -189,9 +229,15 @@ class ReluNetwork:
         return "relu" if self.activation == "relu" else ("leaky_relu", self.slope)
 
     @property
+    def output_linear(self) -> bool:
+        """True for a linear head: no activation after the last layer."""
+        return self.output_activation == "linear"
+
+    @property
     def is_integral(self) -> bool:
         """True when every weight and bias is an integer and the activation is ReLU, so
-        that integer inputs give integer outputs and CP-SAT can model the network exactly."""
+        that integer inputs give integer outputs and CP-SAT can model the network exactly
+        (a linear head keeps that true)."""
         if self.activation != "relu":
             return False
         return all(
@@ -205,13 +251,15 @@ class ReluNetwork:
 
     def __repr__(self) -> str:
         sizes = " x ".join(map(str, self.sizes))
-        return f"ReluNetwork({sizes}, activation={self.activation_spec!r})"
+        head = ", output_activation='linear'" if self.output_linear else ""
+        return f"ReluNetwork({sizes}, activation={self.activation_spec!r}{head})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ReluNetwork):
             return NotImplemented
         return (
             self.activation_spec == other.activation_spec
+            and self.output_activation == other.output_activation
             and self.sizes == other.sizes
             and all(
                 np.array_equal(a, b)
@@ -232,6 +280,13 @@ class ReluNetwork:
             return np.maximum(t, 0.0)
         return np.where(t >= 0.0, t, self.slope * t)
 
+    def activate_layer(self, layer: int, pre: npt.ArrayLike) -> FloatArray:
+        """Layer ``layer``'s activation (0-based: ``layer = i - 1``) on float
+        pre-activations: ``s``, or the identity on the last layer of a linear head."""
+        if self.output_linear and layer == self.depth - 1:
+            return np.array(pre, dtype=np.float64)
+        return self.activate(pre)
+
     def _check_input(self, z: npt.ArrayLike) -> FloatArray:
         array = np.asarray(z, dtype=np.float64)
         k = self.latent_dim
@@ -246,15 +301,16 @@ class ReluNetwork:
         (``h_0 = z``), for one vector ``z`` of shape ``(k,)`` or a batch ``(B, k)``."""
         h = self._check_input(z)
         out = []
-        for w, b in zip(self._float_weights, self._float_biases, strict=True):
+        for i, (w, b) in enumerate(zip(self._float_weights, self._float_biases, strict=True)):
             pre = h @ w.T + b
             out.append(pre)
-            h = self.activate(pre)
+            h = self.activate_layer(i, pre)
         return out
 
     def layer_outputs(self, z: npt.ArrayLike) -> list[FloatArray]:
-        """The activations ``h_i = s(W_i h_{i-1} + b_i)`` of every layer ``i = 1..d``."""
-        return [self.activate(pre) for pre in self.pre_activations(z)]
+        """The activations ``h_i = s(W_i h_{i-1} + b_i)`` of every layer ``i = 1..d``
+        (``h_d = W_d h_{d-1} + b_d`` for a linear head)."""
+        return [self.activate_layer(i, pre) for i, pre in enumerate(self.pre_activations(z))]
 
     def forward(self, z: npt.ArrayLike) -> FloatArray:
         """``G(z)`` in float64, for one vector ``(k,)`` or a batch ``(B, k)``."""
@@ -328,6 +384,8 @@ class ReluNetwork:
         [2]
         """
         pre = self.exact_pre_activations(z)[-1]
+        if self.output_linear:
+            return pre
         return [self._exact_activate(t) for t in pre]
 
     # -- persistence -------------------------------------------------------------------
@@ -344,6 +402,7 @@ class ReluNetwork:
             "depth": self.depth,
             "activation": self.activation,
             "slope": self.slope,
+            "output_activation": self.output_activation,
         }
         arrays[f"{prefix}network"] = np.array(json.dumps(header))
         return arrays
@@ -363,11 +422,17 @@ class ReluNetwork:
                 "relu" if header["activation"] == "relu"
                 else ("leaky_relu", float(header["slope"]))
             )
+            # files written before linear heads existed have no key: the hidden activation
+            output_activation = header.get("output_activation", "hidden")
             weights = [arrays[f"{prefix}W{i + 1}"] for i in range(depth)]
             biases = [arrays[f"{prefix}b{i + 1}"] for i in range(depth)]
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise ProblemFileError(f"{source}: malformed network entry: {exc}") from exc
-        return cls(weights, biases, activation)
+        if output_activation not in OUTPUT_ACTIVATIONS:
+            raise ProblemFileError(
+                f"{source}: output_activation must be one of {list(OUTPUT_ACTIVATIONS)}, "
+                f"got {output_activation!r}")
+        return cls(weights, biases, activation, output_activation=output_activation)
 
     def save(self, path: str | os.PathLike[str], **metadata: object) -> None:
         """Save to an ``.npz`` file; ``metadata`` (JSON-serialisable) is stored beside it."""

@@ -284,8 +284,10 @@ class InversionProblem:
         digest = hashlib.sha256()
         for array in (*self.network.weights, *self.network.biases, self.target):
             digest.update(np.ascontiguousarray(array).tobytes())
-        digest.update(json.dumps(
-            [self.domain.to_json(), self.network.activation_spec]).encode())
+        described: list[Any] = [self.domain.to_json(), self.network.activation_spec]
+        if self.network.output_linear:  # kept out otherwise: earlier hashes stay valid
+            described.append("linear head")
+        digest.update(json.dumps(described).encode())
         if self.mask is not None:
             digest.update(self.mask.tobytes())
         return digest.hexdigest()

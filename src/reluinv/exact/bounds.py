@@ -25,6 +25,9 @@ unstable unit. Triangle hull of ``y = s(t)`` on ``lo < 0 < hi``::
     y >= t,  y >= alpha t,  y <= alpha lo + (hi - alpha lo) (t - lo) / (hi - lo)
 
 (``alpha = 0`` for ReLU). LP answers are widened by :data:`LP_BOUND_MARGIN`.
+
+A linear head (``output_activation="linear"``) changes nothing here: the bounds are on
+pre-activations, and an observed linear output fixes ``t_dj = x_j`` whatever its sign.
 """
 
 from __future__ import annotations
@@ -246,8 +249,8 @@ def tighten_with_lp(
             if i == depth - 1 and target is not None:
                 x = np.asarray(target, dtype=np.float64)
                 for j in units:
-                    if x[j] > 0 or (alpha > 0 and x[j] != 0):
-                        value = x[j] if x[j] > 0 else x[j] / alpha
+                    if x[j] > 0 or (alpha > 0 and x[j] != 0) or network.output_linear:
+                        value = x[j] if (x[j] > 0 or network.output_linear) else x[j] / alpha
                         t[j].SetBounds(max(value, lows[i][j]), min(value, highs[i][j]))
                     else:
                         t[j].SetUb(min(0.0, highs[i][j]))

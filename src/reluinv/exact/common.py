@@ -5,7 +5,8 @@ target, so its phase is read off the target instead of searched. For ReLU,
 ``x_j > 0`` forces the unit active with ``t_j = x_j``, ``x_j = 0`` forces it inactive
 (``t_j <= 0``), and ``x_j < 0`` is impossible (a ReLU output is never negative): a proof of
 infeasibility before any model is built. For leaky ReLU, ``s`` is a bijection, so
-``t_j = s^{-1}(x_j)`` (``x_j / alpha`` when ``x_j < 0``).
+``t_j = s^{-1}(x_j)`` (``x_j / alpha`` when ``x_j < 0``). A linear head has no phase:
+``t_j = x_j`` whatever the sign.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def output_fixes(problem: InversionProblem) -> tuple[list[OutputFix], str | None
     fixes: list[OutputFix] = []
     for j in problem.observed.tolist():
         x = float(problem.target[j])
-        if x > 0:
+        if x > 0 or net.output_linear:
             fixes.append(OutputFix(j, x))
         elif x == 0:
             fixes.append(OutputFix(j, None if net.activation == "relu" else 0.0))

@@ -13,6 +13,7 @@ Model, for layers ``i = 1..d`` and units ``j`` (names ``z[j]``, ``h[i][j]``, ``a
     h_ij = t_ij                                      if lower(t_ij) >= 0   (always active)
     h_ij = 0                                         if upper(t_ij) <= 0   (always inactive)
     h_ij = max(t_ij, 0)                              otherwise, by the chosen encoding
+    h_dj = t_dj                                      output layer of a linear head
 
 with exact interval bounds (:mod:`reluinv.exact.bounds`). Objectives on observed outputs
 ``j``: ``"feasible"`` fixes each output's phase from ``x`` (``t_dj = x_j`` when ``x_j > 0``,
@@ -92,7 +93,8 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
     z = [model.new_int_var(int(lo), int(hi), f"z[{j}]")
          for j, (lo, hi) in enumerate(zip(domain.lower, domain.upper, strict=True))]
     counts: dict[str, int] = dict.fromkeys(
-        ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable"), 0)
+        ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable",
+         "linear_outputs"), 0)
     hint_terms: list[tuple[Any, int, int, str]] = []
     h: list[Any] = list(z)  # None marks a unit that is constantly 0
     observed = problem.observed.tolist()
@@ -117,12 +119,16 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                     model.add(t == int(fix.pre))
                 continue
             phase = bounds.phase(i, j)
-            if phase is Phase.INACTIVE:
+            if last and net.output_linear:
+                counts["linear_outputs"] += 1
+                y = model.new_int_var(int(lo), int(hi), f"h{label}")
+                model.add(y == t)
+            elif phase is Phase.INACTIVE:
                 counts["stable_inactive"] += 1
                 if last:
                     outputs[j] = 0
                 continue
-            if phase is Phase.ACTIVE:
+            elif phase is Phase.ACTIVE:
                 counts["stable_active"] += 1
                 y = model.new_int_var(int(lo), int(hi), f"h{label}")
                 model.add(y == t)
@@ -152,10 +158,16 @@ def _add_hint(problem: InversionProblem, form: _Formulation,
     z_int = [int(v) for v in np.round(hint)]
     for var, value in zip(form.z, z_int, strict=True):
         form.model.add_hint(var, value)
-    pre = problem.network.exact_pre_activations(z_int)
+    net = problem.network
+    pre = net.exact_pre_activations(z_int)
     for var, layer, unit, kind in form.hint_terms:
         t = pre[layer][unit]
-        form.model.add_hint(var, int(t > 0) if kind == "active" else int(max(t, 0)))
+        if kind == "active":
+            form.model.add_hint(var, int(t > 0))
+        elif net.output_linear and layer == net.depth - 1:
+            form.model.add_hint(var, int(t))
+        else:
+            form.model.add_hint(var, int(max(t, 0)))
 
 
 def _make_solver(time_limit: float | None, threads: int, seed: int) -> Any:
@@ -187,7 +199,8 @@ def _add_objective(form: _Formulation, bounds: NetworkBounds, problem: Inversion
     for j, y in form.outputs.items():
         xj = int(problem.target[j])
         top_y = max(int(bounds.upper[-1][j]), 0)  # 0 <= h_dj <= max(upper, 0)
-        span = max(abs(xj), abs(top_y - xj))
+        low_y = int(bounds.lower[-1][j]) if problem.network.output_linear else 0
+        span = max(abs(xj - low_y), abs(top_y - xj))
         e = model.new_int_var(0, span, f"e[{j}]")
         model.add(e >= y - xj)
         model.add(e >= xj - y)

@@ -11,6 +11,7 @@ Model, for layers ``i = 1..d`` (variables ``z[j]``, ``t[i][j]``, ``h[i][j]``, ``
     h_ij = t_ij                          if lower_ij >= 0   (always active: linear)
     h_ij = alpha t_ij  (0 for ReLU)      if upper_ij <= 0   (always inactive: linear)
     h_ij = s(t_ij) by the big-M encoding of :mod:`reluinv.exact.encodings` otherwise
+    h_dj = t_dj                          on the output layer of a linear head (no phase)
 
 The bounds are interval bounds over the latent box, optionally tightened by LPs
 (:func:`reluinv.exact.bounds.tighten_with_lp`, ``bound_tightening="lp"``).
@@ -138,7 +139,7 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
             z.append(solver.IntVar(float(lo), float(hi), f"z[{j}]"))
     counts: dict[str, int] = dict.fromkeys(
         ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable",
-         "convex_outputs"), 0)
+         "convex_outputs", "linear_outputs"), 0)
     hint_terms: list[tuple[Any, int, int, str]] = []
     fixes = {f.unit: f for f in output_fixes(problem)[0]} if realizable else {}
     observed = problem.observed.tolist()
@@ -155,7 +156,8 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
             label = f"[{i + 1}][{j}]"
             fix = fixes.get(j) if last else None
             phase = bounds.phase(i, j)
-            if fix is None and phase is Phase.INACTIVE and alpha == 0.0:
+            linear = last and net.output_linear
+            if fix is None and phase is Phase.INACTIVE and alpha == 0.0 and not linear:
                 counts["stable_inactive"] += 1
                 if last:
                     outputs[j] = None
@@ -175,7 +177,10 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                 else:
                     t.SetBounds(fix.pre, fix.pre)
                 continue
-            if phase is Phase.ACTIVE:
+            if linear:
+                counts["linear_outputs"] += 1
+                y = t
+            elif phase is Phase.ACTIVE:
                 counts["stable_active"] += 1
                 y = t
             elif (last and minimise_error and alpha == 0.0
@@ -216,7 +221,7 @@ def _model_size(form: _Formulation) -> ModelSize:
 def _set_hint(problem: InversionProblem, form: _Formulation,
               start: npt.NDArray[np.float64]) -> None:
     pre = problem.network.pre_activations(start)
-    post = [problem.network.activate(p) for p in pre]
+    post = [problem.network.activate_layer(i, p) for i, p in enumerate(pre)]
     variables = list(form.z)
     values = [float(v) for v in start]
     for var, layer, unit, kind in form.hint_terms:

@@ -364,6 +364,8 @@ def compile_network(problem: InversionProblem, encoding: UnitEncoding, *,
     needs: list[list[Need]] = [[None] * len(layer) for layer in t_lo]
     for j in observed:
         given = None if output_needs is None else output_needs.get(j)
+        if given is None and net.output_linear:  # h = t: every threshold of t
+            given = (t_lo[-1][j] + 1, max(t_hi[-1][j], t_lo[-1][j] + 1))
         needs[-1][j] = given if given is not None else (max(1, t_lo[-1][j] + 1),
                                                         max(t_hi[-1][j], 1))
     for i in range(net.depth - 1, 0, -1):
@@ -410,7 +412,10 @@ def compile_network(problem: InversionProblem, encoding: UnitEncoding, *,
                 phases["stable_inactive"] += 1
             else:
                 phases["unstable"] += 1
-            y = encoding.add_unit(builder, t, lo, hi, 0.0, label).y
+            if last and net.output_linear:  # a linear head: the output is t itself
+                y = t
+            else:
+                y = encoding.add_unit(builder, t, lo, hi, 0.0, label).y
             nxt.append(y)
             if last:
                 pre[j], outputs[j] = t, y

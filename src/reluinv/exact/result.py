@@ -76,6 +76,9 @@ class ModelSize:
         (objective ``"l1"`` or ``"linf"`` and target ``x_j <= 0``: the error is
         ``ReLU(t) - x_j``); minimisation makes ``y >= t, y >= 0`` exact, so they need no
         binary. Counted apart from ``unstable``.
+    linear_outputs:
+        Observed output units of a linear head (``output_activation="linear"``) not fixed
+        by the target: ``h_dj = t_dj``, no phase at all.
     """
 
     variables: int
@@ -86,6 +89,7 @@ class ModelSize:
     fixed_by_target: int
     unstable: int
     convex_outputs: int = 0
+    linear_outputs: int = 0
 
 
 @dataclass(frozen=True, eq=False)

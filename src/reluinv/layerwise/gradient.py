@@ -115,14 +115,17 @@ def loss_and_gradient(
     observed entries only (``x = target[observed]``).
     """
     pre = network.pre_activations(Z)
-    out = network.activate(pre[-1])
+    out = network.activate_layer(network.depth - 1, pre[-1])
     r = out[:, observed] - x
     loss = np.sum(r * r, axis=1)
     grad_h = np.zeros_like(out)
     grad_h[:, observed] = 2.0 * r
     low_slope = network.slope if network.activation == "leaky_relu" else 0.0
     for i in range(network.depth - 1, -1, -1):
-        grad_a = grad_h * np.where(pre[i] > 0.0, 1.0, low_slope)
+        if i == network.depth - 1 and network.output_linear:
+            grad_a = grad_h  # a linear head: no activation to differentiate
+        else:
+            grad_a = grad_h * np.where(pre[i] > 0.0, 1.0, low_slope)
         grad_h = grad_a @ np.asarray(network.weights[i], dtype=np.float64)
     return loss, grad_h
 

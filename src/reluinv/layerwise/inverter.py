@@ -23,6 +23,11 @@ and re-checks.
 An observed ReLU output below ``-tau`` has no pre-image at all (``method="sign"``). With
 a ``mask`` only the observed rows of the last layer enter its system (inpainting).
 
+**Linear head** (``output_activation="linear"``). The last layer is the linear system
+``W_d h + b_d = x`` (observed rows), every row an equality whatever the sign of ``x_j``,
+with ``h >= 0`` below a ReLU hidden layer; it is solved as a realizable layer whose rows
+are all active (least squares, else the LP), and the noisy LPs treat every row as active.
+
 **Leaky ReLU layer.** ``s`` is invertible: ``t_j = y_j`` if ``y_j >= 0`` else
 ``y_j / alpha``, and every row is an equality ``w_j h + b_j = t_j``; least squares solves it
 and the residual vector itself is the Farkas ray when the system is inconsistent.
@@ -626,14 +631,18 @@ def invert_layerwise(
         if i == network.depth:
             W, b = W[observed], b[observed]
         nonneg = i >= 2 and not leaky
-        if leaky:
+        linear = i == network.depth and network.output_linear
+        if linear:  # a linear head: every observed row is an equality, any sign
+            y_layer = y
+            active = np.ones(y.shape, dtype=bool)
+        elif leaky:
             y_layer = np.where(y >= 0.0, y, y / network.slope)
             active = np.ones(y.shape, dtype=bool)
         else:
             y_layer = y
             active = y > layer_tau
         system = _LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
-        negative = (np.flatnonzero(y < -tau) if not leaky and noise == "none"
+        negative = (np.flatnonzero(y < -tau) if not (leaky or linear) and noise == "none"
                     else np.zeros(0, dtype=np.intp))
         if len(negative):
             j = int(negative[0])
@@ -642,11 +651,11 @@ def invert_layerwise(
                                   None, layer_started)
             outcome = _LayerOutcome(None, outcome.diagnostic, True)
         elif noise != "none":
-            row_scale = (np.where(y < 0.0, 1.0 / network.slope, 1.0) if leaky
+            row_scale = (np.where(y < 0.0, 1.0 / network.slope, 1.0) if leaky and not linear
                          else np.ones(y.shape))
             outcome = _invert_noisy(system, noise=noise, row_scale=row_scale,
                                     started=layer_started)
-        elif leaky:
+        elif leaky and not linear:
             outcome = _invert_leaky(system, tol=feasibility_tol, radius=certificate_radius,
                                     started=layer_started)
         else:

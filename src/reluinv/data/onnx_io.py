@@ -1,0 +1,457 @@
+"""ONNX in and out: feed-forward ReLU networks as ``.onnx`` files.
+
+:func:`read_onnx` turns a feed-forward ONNX graph into a
+:class:`~reluinv.data.network.ReluNetwork`; :func:`write_onnx` writes one back as a model
+that onnxruntime runs. PyTorch users get their generator in with ``torch.onnx.export``
+(an ``nn.Sequential`` of ``nn.Linear``, ``nn.ReLU`` / ``nn.LeakyReLU``, ``nn.Flatten``
+exports as the ops below).
+
+**What is read.** The graph must be one chain from its single input to its single output,
+each node consuming the previous node's output (the latent ``z``, a row vector of shape
+``(1, k)``, ``(N, k)`` with a symbolic batch or ``(k,)``); weights come from float32 or
+float64 initializers (or ``Constant`` nodes) and are kept exactly, as float64. The ops:
+
+``Gemm``  ``Y = alpha A' B' + beta C`` with ``A' = A`` or ``A^T`` (``transA``) and
+    ``B' = B`` or ``B^T`` (``transB``): on a vector ``a`` this is the affine map
+    ``W a + b`` with ``W = alpha B'^T`` and ``b = beta C`` (``C`` broadcast, default 0).
+``MatMul`` then ``Add``  ``a B + c``: ``W = B^T``, ``b = c`` (or ``B a + c`` when the
+    weight is the first input: ``W = B``). ``Add`` only ever adds a bias to such a map.
+``Relu``, ``LeakyRelu(alpha)``  the hidden activation ``s`` closing a layer. Every layer
+    must use the same one; a graph that ends with an affine map has a linear head
+    (``output_activation="linear"``).
+``Flatten``, ``Reshape`` (of a vector: at most one target dimension other than 1, the
+    shape a constant), ``Identity``  no-ops on a vector.
+
+Anything else is refused with one line naming the file, the node and its op type: other
+ops (``Conv``, ``Sigmoid``, ...), a branch (a tensor consumed twice), a second graph
+input, a node off the chain, two affine maps without an activation between them, an
+activation without an affine map before it, a non-vector reshape, integer initializers.
+
+**What is written.** One ``Gemm`` (``transB = 1``, the weight stored as ``W_i`` with rows
+as outputs, as everywhere in reluinv) per layer, followed by ``Relu`` or ``LeakyRelu``
+except after a linear head's last layer; initializers in float64 (exact) or float32
+(``dtype="float32"``, rounded). The model's ``metadata_props`` carry the provenance
+(``reluinv.*`` keys: version, activation, the slope as a decimal float64, integer
+weights) and the caller's metadata, JSON-encoded. Reading a file reluinv wrote gives back
+the same network exactly: the float64 slope from the metadata and integer weights as
+``int64``. An ONNX ``alpha`` is a float32, so onnxruntime runs a leaky layer with the
+slope rounded to float32 (relative difference below ``2**-24`` on negative inputs).
+
+Neither ``onnx`` nor ``onnxruntime`` is needed to import reluinv: they are imported here
+on first use (``pip install 'reluinv[onnx]'``); without them the call raises
+:class:`MissingDependencyError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from reluinv._version import __version__
+from reluinv.arguments import check_choice
+from reluinv.data.network import ActivationSpec, OutputActivation, ReluNetwork
+from reluinv.errors import InvalidTypeError, ProblemFileError, ReluinvError
+
+__all__ = [
+    "ONNX_OPSET",
+    "MissingDependencyError",
+    "onnx_metadata",
+    "read_onnx",
+    "write_onnx",
+]
+
+#: The default ONNX operator set of written models (Gemm 13, Relu 14, LeakyRelu 16).
+ONNX_OPSET = 17
+#: The IR version written (the oldest that opset 17 allows: readable by older runtimes).
+ONNX_IR_VERSION = 8
+_PREFIX = "reluinv."
+_AFFINE_OPS = ("Gemm", "MatMul")
+_ACTIVATION_OPS = ("Relu", "LeakyRelu")
+_NO_OPS = ("Flatten", "Reshape", "Identity")
+SUPPORTED_OPS: tuple[str, ...] = (*_AFFINE_OPS, "Add", *_ACTIVATION_OPS, *_NO_OPS)
+
+
+class MissingDependencyError(ReluinvError, ImportError):
+    """An optional package (``onnx``) is needed for this call and is not installed."""
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "reading and writing ONNX needs the 'onnx' package: pip install 'reluinv[onnx]'"
+        ) from exc
+    return onnx
+
+
+@dataclass
+class _Affine:
+    """An affine map ``W a + b`` being assembled (``Gemm`` / ``MatMul`` then ``Add``)."""
+
+    W: npt.NDArray[np.float64]
+    b: npt.NDArray[np.float64]
+    node: str
+
+
+@dataclass
+class _Chain:
+    weights: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    biases: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    activations: list[tuple[str, ActivationSpec]] = field(default_factory=list)
+    pending: _Affine | None = None
+
+
+def _node_name(node: Any, index: int) -> str:
+    return f"node {index} '{node.name}'" if node.name else f"node {index}"
+
+
+def _attributes(onnx: Any, node: Any) -> dict[str, Any]:
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def read_onnx(path: str | os.PathLike[str]) -> ReluNetwork:
+    """The :class:`~reluinv.data.network.ReluNetwork` of a feed-forward ONNX graph.
+
+    See the module docstring for the ops read and the refusals.
+
+    Raises
+    ------
+    ProblemFileError
+        The file is not an ONNX model, or its graph is not one the network can hold
+        exactly; the one-line message names the file, the node and its op type.
+    MissingDependencyError
+        The ``onnx`` package is not installed.
+    OSError
+        The file is missing or cannot be read.
+    """
+    onnx = _onnx()
+    source = os.fspath(path)
+    with open(source, "rb") as handle:
+        data = handle.read()
+    try:
+        model = onnx.load_model_from_string(data)
+    except Exception as exc:  # protobuf raises its own DecodeError
+        raise ProblemFileError(f"{source}: not an ONNX model: {exc}") from exc
+    graph = model.graph
+    if not graph.node:
+        raise ProblemFileError(f"{source}: not an ONNX model with a graph (no nodes)")
+    meta = {p.key: p.value for p in model.metadata_props}
+    return _read_graph(onnx, graph, source, meta)
+
+
+def _constants(onnx: Any, graph: Any, source: str) -> dict[str, npt.NDArray[Any]]:
+    values: dict[str, npt.NDArray[Any]] = {}
+    for tensor in graph.initializer:
+        values[tensor.name] = onnx.numpy_helper.to_array(tensor)
+    for index, node in enumerate(graph.node):
+        if node.op_type == "Constant":
+            attrs = _attributes(onnx, node)
+            if "value" not in attrs:
+                raise ProblemFileError(f"{source}: {_node_name(node, index)} (Constant) has "
+                                       "no tensor 'value'; only tensor constants are read")
+            values[node.output[0]] = onnx.numpy_helper.to_array(attrs["value"])
+    return values
+
+
+def _float_weight(value: npt.NDArray[Any], what: str, where: str) -> npt.NDArray[np.float64]:
+    if value.dtype not in (np.float32, np.float64):
+        raise ProblemFileError(f"{where}: {what} has dtype {value.dtype}; only float32 and "
+                               "float64 initializers are read")
+    return np.asarray(value, dtype=np.float64)  # float32 -> float64 is exact
+
+
+def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> ReluNetwork:
+    constants = _constants(onnx, graph, source)
+    inputs = [v for v in graph.input if v.name not in constants]
+    if len(inputs) != 1:
+        names = ", ".join(repr(v.name) for v in inputs)
+        raise ProblemFileError(f"{source}: the graph must have one input (the latent z), "
+                               f"got {len(inputs)}: {names}")
+    if len(graph.output) != 1:
+        raise ProblemFileError(f"{source}: the graph must have one output, "
+                               f"got {len(graph.output)}")
+    _check_vector_input(inputs[0], source)
+    nodes = [(i, n) for i, n in enumerate(graph.node) if n.op_type != "Constant"]
+    consumers: dict[str, list[tuple[int, Any]]] = {}
+    for index, node in nodes:
+        for name in node.input:
+            if name and name not in constants:
+                consumers.setdefault(name, []).append((index, node))
+    current = inputs[0].name
+    chain = _Chain()
+    visited = 0
+    while True:
+        users = consumers.get(current, [])
+        if len(users) > 1:
+            index, node = users[1]
+            raise ProblemFileError(
+                f"{source}: {_node_name(node, index)} ({node.op_type}) reads tensor "
+                f"'{current}' a second time: a branch; only a single chain is read")
+        if not users:
+            break
+        index, node = users[0]
+        where = f"{source}: {_node_name(node, index)} ({node.op_type})"
+        live = [name for name in node.input if name and name not in constants]
+        if len(live) != 1:
+            raise ProblemFileError(f"{where} has {len(live)} non-constant inputs; each node "
+                                   "must read only the previous node's output")
+        if len(node.output) != 1:
+            raise ProblemFileError(f"{where} has {len(node.output)} outputs; one is read")
+        _apply(onnx, node, chain, constants, where)
+        visited += 1
+        current = node.output[0]
+    if current != graph.output[0].name:
+        raise ProblemFileError(f"{source}: the chain from the input ends at tensor "
+                               f"'{current}', not at the graph output "
+                               f"'{graph.output[0].name}'")
+    if visited != len(nodes):
+        on_chain = _chain_indices(consumers, inputs[0].name)
+        index, node = next((i, n) for i, n in nodes if i not in on_chain)
+        raise ProblemFileError(f"{source}: {_node_name(node, index)} ({node.op_type}) is off "
+                               "the chain from input to output; only a single chain is read")
+    output_activation: OutputActivation = "hidden"
+    if chain.pending is not None:
+        chain.weights.append(chain.pending.W)
+        chain.biases.append(chain.pending.b)
+        output_activation = "linear"
+    if not chain.weights:
+        raise ProblemFileError(f"{source}: the graph has no Gemm or MatMul: no layer to read")
+    activation = _hidden_activation(chain, source, meta)
+    weights: list[npt.NDArray[Any]] = list(chain.weights)
+    biases: list[npt.NDArray[Any]] = list(chain.biases)
+    if meta.get(f"{_PREFIX}integer_weights") == "true" and all(
+            np.all(a == np.round(a)) and np.all(np.abs(a) < 2.0**53) for a in weights + biases):
+        weights = [a.astype(np.int64) for a in weights]
+        biases = [a.astype(np.int64) for a in biases]
+    try:
+        return ReluNetwork(weights, biases, activation, output_activation=output_activation)
+    except ReluinvError as exc:
+        raise ProblemFileError(f"{source}: {exc}") from exc
+
+
+def _chain_indices(consumers: dict[str, list[tuple[int, Any]]], start: str) -> set[int]:
+    seen: set[int] = set()
+    current = start
+    while consumers.get(current):
+        index, node = consumers[current][0]
+        seen.add(index)
+        current = node.output[0]
+    return seen
+
+
+def _check_vector_input(value: Any, source: str) -> None:
+    dims = value.type.tensor_type.shape.dim
+    sized = [d.dim_value for d in dims if d.HasField("dim_value")]
+    if len([v for v in sized if v != 1]) > 1:
+        shape = [d.dim_value if d.HasField("dim_value") else d.dim_param for d in dims]
+        raise ProblemFileError(f"{source}: the input '{value.name}' has shape {shape}; the "
+                               "latent code must be a vector ((k,), (1, k) or (N, k))")
+
+
+def _bias(value: npt.NDArray[np.float64], rows: int, where: str) -> npt.NDArray[np.float64]:
+    if value.size == 1:
+        return np.full(rows, float(value.ravel()[0]))
+    if value.size != rows or sum(d != 1 for d in value.shape) > 1:
+        raise ProblemFileError(f"{where}: the bias has shape {value.shape}, not one entry "
+                               f"or ({rows},)")
+    return value.reshape(-1)
+
+
+def _apply(onnx: Any, node: Any, chain: _Chain, constants: dict[str, npt.NDArray[Any]],
+           where: str) -> None:
+    op = node.op_type
+    attrs = _attributes(onnx, node)
+    if op not in SUPPORTED_OPS:
+        raise ProblemFileError(f"{where} is not supported; a ReLU network is read from "
+                               f"{', '.join(SUPPORTED_OPS)}")
+    given = {i: constants[name] for i, name in enumerate(node.input) if name in constants}
+    if op in _AFFINE_OPS:
+        if chain.pending is not None:
+            raise ProblemFileError(f"{where} follows {chain.pending.node} with no activation "
+                                   "between them; two affine maps are not merged")
+        chain.pending = _affine(node, attrs, given, where)
+    elif op == "Add":
+        if chain.pending is None:
+            raise ProblemFileError(f"{where} adds a bias but no Gemm or MatMul precedes it")
+        (index, value), = given.items()
+        chain.pending.b = chain.pending.b + _bias(
+            _float_weight(value, f"input {index}", where), chain.pending.b.shape[0], where)
+    elif op in _ACTIVATION_OPS:
+        if chain.pending is None:
+            raise ProblemFileError(f"{where} has no Gemm or MatMul before it; every "
+                                   "activation must close an affine layer")
+        spec: ActivationSpec = "relu"
+        if op == "LeakyRelu":
+            spec = ("leaky_relu", float(attrs.get("alpha", 0.01)))
+        chain.weights.append(chain.pending.W)
+        chain.biases.append(chain.pending.b)
+        chain.activations.append((where, spec))
+        chain.pending = None
+    elif op == "Reshape":
+        shape = given.get(1)
+        if shape is None:
+            raise ProblemFileError(f"{where}: the target shape must be a constant")
+        if len([v for v in np.asarray(shape).ravel().tolist() if v not in (0, 1)]) > 1:
+            raise ProblemFileError(f"{where} reshapes to {np.asarray(shape).tolist()}, not "
+                                   "to a vector; only vector reshapes are read")
+    # Flatten, Identity and vector reshapes leave the vector as it is
+
+
+def _affine(node: Any, attrs: dict[str, Any], given: dict[int, npt.NDArray[Any]],
+            where: str) -> _Affine:
+    if node.op_type == "Gemm":
+        if 1 not in given or 0 in given:
+            raise ProblemFileError(f"{where}: B must be a constant and A the layer input")
+        B = _float_weight(given[1], "B", where)
+        if B.ndim != 2:
+            raise ProblemFileError(f"{where}: B has shape {B.shape}, not a matrix")
+        B = B.T if attrs.get("transB", 0) else B
+        alpha = float(attrs.get("alpha", 1.0))
+        beta = float(attrs.get("beta", 1.0))
+        W = (alpha * B.T) if alpha != 1.0 else B.T.copy()
+        b = np.zeros(W.shape[0])
+        if 2 in given:
+            c = _bias(_float_weight(given[2], "C", where), W.shape[0], where)
+            b = beta * c if beta != 1.0 else c
+        return _Affine(np.ascontiguousarray(W), b, where)
+    # MatMul: a B (weight second) or B a (weight first, a a column vector)
+    index, value = next(iter(given.items())) if given else (None, None)
+    if value is None:
+        raise ProblemFileError(f"{where}: one input must be a constant weight matrix")
+    B = _float_weight(value, f"input {index}", where)
+    if B.ndim != 2:
+        raise ProblemFileError(f"{where}: the weight has shape {B.shape}, not a matrix")
+    W = B.T if index == 1 else B
+    return _Affine(np.ascontiguousarray(W), np.zeros(W.shape[0]), where)
+
+
+def _hidden_activation(chain: _Chain, source: str, meta: dict[str, str]) -> ActivationSpec:
+    if not chain.activations:
+        # one affine layer: the hidden activation is never applied; keep what reluinv wrote
+        if meta.get(f"{_PREFIX}activation") == "leaky_relu":
+            slope = float(meta.get(f"{_PREFIX}slope", "nan"))
+            if 0.0 < slope < 1.0:
+                return ("leaky_relu", slope)
+        return "relu"
+    where, first = chain.activations[0]
+    for other_where, spec in chain.activations[1:]:
+        if spec != first:
+            raise ProblemFileError(f"{other_where} uses {spec}, but {where} uses {first}; "
+                                   "every layer must have the same activation")
+    if isinstance(first, tuple):
+        slope = float(first[1])
+        written = meta.get(f"{_PREFIX}slope")
+        if written is not None:
+            # an ONNX alpha is a float32: take the float64 slope reluinv wrote, if it is that
+            exact = float(written)
+            if np.float32(exact) == np.float32(slope):
+                slope = exact
+        if not 0.0 < slope < 1.0:
+            raise ProblemFileError(f"{where}: LeakyRelu alpha = {slope} must lie in (0, 1)")
+        return ("leaky_relu", slope)
+    return first
+
+
+def onnx_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``metadata_props`` of an ONNX model, values JSON-decoded where they are JSON,
+    plus ``producer_name`` and ``producer_version``."""
+    onnx = _onnx()
+    source = os.fspath(path)
+    try:
+        model = onnx.load(source, load_external_data=False)
+    except OSError:
+        raise
+    except Exception as exc:
+        raise ProblemFileError(f"{source}: not an ONNX model: {exc}") from exc
+    out: dict[str, Any] = {"producer_name": model.producer_name,
+                           "producer_version": model.producer_version}
+    for prop in model.metadata_props:
+        try:
+            out[prop.key] = json.loads(prop.value)
+        except ValueError:
+            out[prop.key] = prop.value
+    return out
+
+
+def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
+               dtype: str = "float64", opset: int = ONNX_OPSET, **metadata: object) -> None:
+    """Write ``network`` as an ONNX model that onnxruntime runs (module docstring).
+
+    Parameters
+    ----------
+    network:
+        The network.
+    path:
+        The ``.onnx`` file to write.
+    dtype:
+        ``"float64"`` (default; exact) or ``"float32"`` (weights rounded to float32, the
+        usual type of trained models; half the size).
+    opset:
+        The ONNX operator set version (at least 13).
+    **metadata:
+        JSON-serialisable provenance, stored in ``metadata_props`` (key -> JSON text).
+
+    The model's input is ``z`` of shape ``(N, k)``, its output ``x`` of shape ``(N, n)``.
+    """
+    onnx = _onnx()
+    if not isinstance(network, ReluNetwork):
+        raise InvalidTypeError(
+            f"network must be a reluinv.ReluNetwork, got {type(network).__name__}")
+    check_choice(dtype, "dtype", ("float64", "float32"))
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset < 13:
+        raise InvalidTypeError(f"opset must be an int >= 13, got {opset!r}")
+    helper, numpy_helper = onnx.helper, onnx.numpy_helper
+    np_type = np.float64 if dtype == "float64" else np.float32
+    elem = onnx.TensorProto.DOUBLE if dtype == "float64" else onnx.TensorProto.FLOAT
+    nodes, initializers = [], []
+    current = "z"
+    for i, (w, b) in enumerate(zip(network.weights, network.biases, strict=True), start=1):
+        initializers.append(numpy_helper.from_array(np.asarray(w, dtype=np_type), f"W{i}"))
+        initializers.append(numpy_helper.from_array(np.asarray(b, dtype=np_type), f"b{i}"))
+        last = i == network.depth
+        affine_out = "x" if last and network.output_linear else f"t{i}"
+        nodes.append(helper.make_node("Gemm", [current, f"W{i}", f"b{i}"], [affine_out],
+                                      name=f"layer{i}", transB=1))
+        current = affine_out
+        if last and network.output_linear:
+            break
+        out = "x" if last else f"h{i}"
+        if network.activation == "relu":
+            nodes.append(helper.make_node("Relu", [current], [out], name=f"relu{i}"))
+        else:
+            nodes.append(helper.make_node("LeakyRelu", [current], [out], name=f"leaky{i}",
+                                          alpha=network.slope))
+        current = out
+    graph = helper.make_graph(
+        nodes, "reluinv_network",
+        [helper.make_tensor_value_info("z", elem, ["N", network.latent_dim])],
+        [helper.make_tensor_value_info("x", elem, ["N", network.output_dim])],
+        initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="reluinv", producer_version=__version__)
+    model.ir_version = ONNX_IR_VERSION
+    integer = all(np.issubdtype(a.dtype, np.integer)
+                  for a in (*network.weights, *network.biases))
+    props = {
+        f"{_PREFIX}format": "reluinv-network",
+        f"{_PREFIX}version": __version__,
+        f"{_PREFIX}sizes": json.dumps(list(network.sizes)),
+        f"{_PREFIX}activation": network.activation,
+        f"{_PREFIX}slope": repr(network.slope),
+        f"{_PREFIX}output_activation": network.output_activation,
+        f"{_PREFIX}integer_weights": "true" if integer and dtype == "float64" else "false",
+    }
+    for key, value in metadata.items():
+        try:
+            props[key] = json.dumps(value, sort_keys=True)
+        except TypeError as exc:
+            raise InvalidTypeError(f"metadata {key!r} is not JSON-serialisable: {exc}") from exc
+    helper.set_model_props(model, props)
+    onnx.checker.check_model(model)
+    onnx.save(model, os.fspath(path))

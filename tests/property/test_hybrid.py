@@ -1,0 +1,198 @@
+"""The hybrid inverter against the layer-wise one and against independent oracles.
+
+Oracles: :func:`tests.oracles.reference_forward` / ``reference_gap`` (exact rationals,
+plain loops) for every recovered ``z`` and for the enclosure; the formula itself
+(``Formula.satisfies``) for pre-images of the MAX-3SAT networks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import reluinv as ri
+from reluinv.layerwise.hybrid import enclose_forward
+from tests.oracles import reference_forward, reference_gap
+from tests.strategies import formulas, network_specs
+
+RANK = {ri.LayerwiseStatus.INCONCLUSIVE: 0, ri.LayerwiseStatus.NO_PREIMAGE: 1,
+        ri.LayerwiseStatus.RECOVERED: 1}
+
+
+def _net(sizes: tuple[int, ...], activation: Any, seed: int, head: str) -> ri.ReluNetwork:
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=(o, i)) for i, o in itertools.pairwise(sizes)]
+    biases = [rng.normal(size=o) for o in sizes[1:]]
+    return ri.ReluNetwork(weights, biases, activation, output_activation=head)  # type: ignore[arg-type]
+
+
+@settings(max_examples=40)
+@given(spec=network_specs(max_depth=2, max_width=6), head=st.sampled_from(["hidden", "linear"]),
+       realizable=st.booleans())
+def test_never_worse_than_layerwise(spec: tuple[tuple[int, ...], Any, int], head: str,
+                                    realizable: bool) -> None:
+    sizes, activation, seed = spec
+    net = _net(sizes, activation, seed, head)
+    rng = np.random.default_rng(seed + 1)
+    x = (net.forward(rng.normal(size=sizes[0])) if realizable
+         else np.abs(rng.normal(size=sizes[-1])))
+    layerwise = ri.invert_layerwise(net, x)
+    hybrid = ri.invert(net, x, time_limit=10)
+    event(f"layer-wise {layerwise.status.name} -> hybrid {hybrid.status.name} "
+          f"via {hybrid.path}")
+    assert RANK[hybrid.status] >= RANK[layerwise.status]
+    if layerwise.status is not ri.LayerwiseStatus.INCONCLUSIVE:
+        assert hybrid.status is layerwise.status
+    assert hybrid.layerwise.status is layerwise.status
+    if hybrid.status is ri.LayerwiseStatus.RECOVERED:
+        assert hybrid.z is not None
+        bound = 1e-6 * max(1.0, float(np.max(np.abs(x))))
+        assert reference_gap(net, hybrid.z, x) <= bound
+        assert hybrid.residual >= reference_gap(net, hybrid.z, x)  # a replay never under-reports
+    if hybrid.path == "exact":
+        assert hybrid.exact is not None
+        assert hybrid.latent_radius is not None
+
+
+@given(spec=network_specs(), head=st.sampled_from(["hidden", "linear"]),
+       z_seed=st.integers(0, 2**16))
+def test_the_enclosure_contains_the_exact_output(spec: tuple[tuple[int, ...], Any, int],
+                                                 head: str, z_seed: int) -> None:
+    sizes, activation, seed = spec
+    net = _net(sizes, activation, seed, head)
+    z = np.random.default_rng(z_seed).normal(size=sizes[0]) * 3
+    lower, upper = enclose_forward(net, z)
+    exact = reference_forward(net, z)
+    width = float(np.max(upper - lower))
+    event(f"width below 1e-12: {width < 1e-12}")
+    for lo, value, hi in zip(lower.tolist(), exact, upper.tolist(), strict=True):
+        assert Fraction(lo) <= value <= Fraction(hi)
+    assert width <= 1e-9 * (1 + float(np.max(np.abs(upper))))
+
+
+SATISFIABLE = formulas(max_vars=4, max_clauses=5).filter(
+    lambda f: any(f.satisfies(a) for a in itertools.product((0, 1), repeat=f.num_vars)))
+
+
+@pytest.mark.slow  # MIP solves: measured 0.5-3 s per batch of examples on 2 cores
+@settings(max_examples=15)
+@given(formula=SATISFIABLE)
+def test_the_exact_stage_inverts_the_reduction_where_layerwise_cannot(formula: Any) -> None:
+    problem = ri.encode(formula, latent="real")
+    result = ri.invert(problem.network, problem.target, time_limit=30, latent_radius=2.0)
+    event(f"path {result.path}, layer-wise {result.layerwise.status.name}")
+    assert result.status is ri.LayerwiseStatus.RECOVERED, result.message
+    assert result.z is not None
+    assert reference_gap(problem.network, result.z, problem.target) <= 1e-6
+    assert formula.satisfies(ri.decode(problem, result.z))  # lemma L3: z is a model
+
+
+def test_the_exact_stage_answers_a_known_layerwise_failure() -> None:
+    # (x1 or x2) and (not x1 or not x2): two models, the real-latent network's pre-image
+    # set is {(1, 0), (0, 1)}; the layer-wise LP cannot pick one
+    problem = ri.encode(ri.parse_dimacs("p cnf 2 2\n1 2 0\n-1 -2 0\n"), latent="real")
+    result = ri.invert(problem.network, problem.target, certify_unique=True,
+                       latent_radius=2.0)
+    assert result.layerwise.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert result.status is ri.LayerwiseStatus.RECOVERED
+    assert result.path == "exact"
+    assert result.replay == "enclosure"
+    assert result.stage_seconds["exact"] > 0.0
+    assert result.uniqueness is not None
+    assert result.uniqueness.status is ri.UniquenessStatus.NOT_UNIQUE
+    other = result.uniqueness.other
+    assert other is not None
+    assert sorted([tuple(np.round(result.z)), tuple(np.round(other))]) == [(0, 1), (1, 0)]
+    assert not result.box_binds
+
+
+def test_a_box_that_excludes_every_preimage_is_reported_not_a_proof() -> None:
+    problem = ri.encode(ri.parse_dimacs("p cnf 1 1\n1 0\n"), latent="real")  # z = 1 only
+    result = ri.invert(problem.network, problem.target, latent_radius=0.5)
+    assert result.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert result.box_binds
+    assert "no pre-image in the box" in result.message
+    assert result.exact is not None
+    assert result.exact.status is ri.Status.INFEASIBLE
+
+
+def test_a_certified_no_preimage_is_kept() -> None:
+    net = ri.ReluNetwork([[[1.0, 0.0], [0.0, 1.0]]])
+    result = ri.invert(net, np.array([-1.0, 2.0]))
+    assert result.status is ri.LayerwiseStatus.NO_PREIMAGE
+    assert result.exact is None
+
+
+@pytest.mark.parametrize("noise", ["linf", "l1"])
+def test_noisy_inversion_of_an_expanding_net(noise: str) -> None:
+    net = ri.random_network([4, 40, 160], rng=np.random.default_rng(2))
+    z = np.random.default_rng(3).normal(size=4)
+    x = net.forward(z) + np.random.default_rng(4).uniform(-1e-4, 1e-4, size=160)
+    stated = 1e-4 if noise == "linf" else 160 * 1e-4  # the bound the noise was drawn under
+    result = ri.invert(net, x, noise=noise, tau=1e-4, time_limit=20,  # type: ignore[arg-type]
+                       noise_bound=stated)
+    assert result.status is ri.LayerwiseStatus.RECOVERED, result.message
+    assert result.z is not None
+    assert np.max(np.abs(result.z - z)) < 1e-2
+    # without a stated bound nothing is certified: a fit, never RECOVERED
+    unstated = ri.invert(net, x, noise=noise, tau=1e-4, time_limit=20)  # type: ignore[arg-type]
+    assert unstated.status is ri.LayerwiseStatus.FIT, unstated.message
+
+
+@pytest.mark.parametrize(("kwargs", "error", "pattern"), [
+    ({"latent_radius": -1.0}, ri.InvalidArgumentError, "latent_radius must be finite and > 0"),
+    ({"latent_radius": "5"}, ri.InvalidTypeError, "latent_radius must be a positive number"),
+    ({"certify_unique": "yes"}, ri.InvalidTypeError, "certify_unique must be a bool"),
+    ({"noise": "l2"}, ri.InvalidArgumentError, "noise"),
+    ({"time_limit": -1}, ri.InvalidArgumentError, "time_limit"),
+])
+def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
+    net = ri.ReluNetwork([[[1.0]]])
+    with pytest.raises(error, match=pattern):
+        ri.invert(net, np.array([1.0]), **kwargs)
+
+
+def test_under_noise_the_exact_stage_returns_the_proven_best_fit() -> None:
+    problem = ri.encode(ri.parse_dimacs("p cnf 2 2\n1 2 0\n-1 -2 0\n"), latent="real")
+    x = problem.target + 1e-3  # every output off by 1e-3: the best linf fit is 1e-3
+    result = ri.invert(problem.network, x, noise="linf", latent_radius=2.0,
+                       noise_bound=1.5e-3)
+    assert result.layerwise.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert result.status is ri.LayerwiseStatus.RECOVERED
+    assert result.path == "exact"
+    assert result.exact is not None
+    assert result.exact.status is ri.Status.OPTIMAL
+    assert result.z is not None
+    assert reference_gap(problem.network, result.z, x) == pytest.approx(1e-3, abs=1e-9)
+    # the same best fit without a stated noise bound certifies nothing
+    unstated = ri.invert(problem.network, x, noise="linf", latent_radius=2.0)
+    assert unstated.status is ri.LayerwiseStatus.FIT, unstated.message
+    assert unstated.path == "exact"
+
+
+def test_an_exact_answer_that_fails_the_replay_is_not_recovered() -> None:
+    """A contracting net (4 x 6 x 3) where layer-wise is inconclusive; the MIP's float
+    answer has an exact residual of about 1e-16, above a tolerance of 1e-18."""
+    net = ri.random_network([4, 6, 3], rng=np.random.default_rng(1))
+    x = net.forward(np.random.default_rng(2).normal(size=4))
+    strict = ri.invert(net, x, residual_tol=1e-18)
+    assert strict.layerwise.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert strict.path == "exact"
+    assert strict.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert strict.residual > 1e-18
+    assert "failed the exact replay" in strict.message
+    usual = ri.invert(net, x)
+    assert usual.status is ri.LayerwiseStatus.RECOVERED
+    assert usual.z is not None
+    assert usual.replay == "enclosure"  # a bound of about 1e-14 decides at tolerance 1e-6
+    assert usual.residual >= reference_gap(net, usual.z, x)
+    # at 1e-18 the enclosure cannot decide: the rational replay gives the exact residual
+    assert strict.replay == "exact"
+    assert strict.z is not None
+    assert strict.residual == pytest.approx(reference_gap(net, strict.z, x), rel=1e-12)

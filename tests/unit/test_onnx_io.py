@@ -1,0 +1,372 @@
+"""ONNX in and out: round trips, onnxruntime against ``forward``, every op read, refusals.
+
+Oracles: onnxruntime (which shares no code with reluinv) for what a written model
+computes, and, for the hand-built graphs, the affine maps written out by hand in numpy.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+import reluinv as ri
+from reluinv.cli import run
+from tests.strategies import network_specs
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+helper, numpy_helper, TensorProto = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+
+
+def _network(sizes: tuple[int, ...], activation: Any, seed: int, head: str) -> ri.ReluNetwork:
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=(o, i)) for i, o in itertools.pairwise(sizes)]
+    biases = [rng.normal(size=o) for o in sizes[1:]]
+    return ri.ReluNetwork(weights, biases, activation, output_activation=head)  # type: ignore[arg-type]
+
+
+def _run(path: Path, z: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    feed_type = np.float64 if "double" in session.get_inputs()[0].type else np.float32
+    (out,) = session.run(None, {session.get_inputs()[0].name: z.astype(feed_type)})
+    return np.asarray(out, dtype=np.float64)
+
+
+@given(spec=network_specs(), head=st.sampled_from(["hidden", "linear"]))
+def test_write_then_read_is_exact(tmp_path_factory: pytest.TempPathFactory,
+                                  spec: tuple[tuple[int, ...], Any, int], head: str) -> None:
+    sizes, activation, seed = spec
+    net = _network(sizes, activation, seed, head)
+    path = tmp_path_factory.mktemp("onnx") / "net.onnx"
+    ri.write_onnx(net, path)
+    event(f"leaky: {activation != 'relu'}, head: {head}")
+    back = ri.read_onnx(path)
+    assert back == net
+    assert back.slope == net.slope  # the float64 slope, not ONNX's float32 alpha
+
+
+def test_integer_networks_come_back_integer(tmp_path: Path) -> None:
+    net = ri.ReluNetwork([[[1, -2], [3, 0]], [[1, 1]]], [[0, 1], [-1]],
+                         output_activation="linear")
+    ri.write_onnx(net, tmp_path / "int.onnx", seed=3)
+    back = ri.read_onnx(tmp_path / "int.onnx")
+    assert back == net
+    assert all(w.dtype == np.int64 for w in back.weights)
+    assert back.is_integral
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@given(spec=network_specs(), head=st.sampled_from(["hidden", "linear"]),
+       z_seed=st.integers(0, 2**16))
+def test_onnxruntime_agrees_with_forward(tmp_path_factory: pytest.TempPathFactory,
+                                         spec: tuple[tuple[int, ...], Any, int], head: str,
+                                         z_seed: int, dtype: str) -> None:
+    sizes, activation, seed = spec
+    net = _network(sizes, activation, seed, head)
+    path = tmp_path_factory.mktemp("onnx") / "net.onnx"
+    ri.write_onnx(net, path, dtype=dtype)
+    Z = np.random.default_rng(z_seed).normal(size=(4, sizes[0]))
+    out = _run(path, Z)
+    if dtype == "float64":
+        # exact weights; a LeakyRelu alpha is a float32 attribute in ONNX, so a leaky
+        # layer's negative side differs by the rounding of alpha (2**-24 relative per layer)
+        scale = 1.0 + np.max(np.abs(net.forward(Z)))
+        np.testing.assert_allclose(out, net.forward(Z), rtol=0,
+                                   atol=1e-6 * scale if activation != "relu" else 1e-12 * scale)
+    else:
+        # the float32 file holds rounded weights: compare with the network read back from
+        # it, fed the float32-rounded inputs; float32 arithmetic differs by rounding only
+        back = ri.read_onnx(path)
+        Z32 = Z.astype(np.float32).astype(np.float64)
+        scale = 1.0 + np.max(np.abs(back.forward(Z32)))
+        tol = 64 * np.finfo(np.float32).eps * scale * max(sizes)
+        np.testing.assert_allclose(out, back.forward(Z32), rtol=0, atol=tol)
+
+
+def test_metadata_carries_the_provenance(tmp_path: Path) -> None:
+    net = ri.ReluNetwork([[[1.0, 2.0]]])
+    ri.write_onnx(net, tmp_path / "m.onnx", script="train.py", seed=7, epochs=[1, 2])
+    from reluinv.data.onnx_io import onnx_metadata
+
+    meta = onnx_metadata(tmp_path / "m.onnx")
+    assert meta["producer_name"] == "reluinv"
+    assert meta["reluinv.version"] == ri.__version__
+    assert (meta["script"], meta["seed"], meta["epochs"]) == ("train.py", 7, [1, 2])
+
+
+# -- hand-built graphs -----------------------------------------------------------------
+
+K, N = 3, 4
+RNG = np.random.default_rng(11)
+A1, C1 = RNG.normal(size=(N, K)), RNG.normal(size=N)  # first layer, rows are outputs
+A2, C2 = RNG.normal(size=(2, N)), RNG.normal(size=2)
+
+
+def _tensor(name: str, value: np.ndarray, dtype: Any = np.float32) -> Any:
+    return numpy_helper.from_array(np.asarray(value, dtype=dtype), name)
+
+
+def _model(nodes: list[Any], inits: list[Any], *, inputs: list[Any] | None = None,
+           out_dim: int = 2, elem: int = TensorProto.FLOAT) -> Any:
+    graph = helper.make_graph(
+        nodes, "g",
+        inputs or [helper.make_tensor_value_info("z", elem, [1, K])],
+        [helper.make_tensor_value_info("x", elem, [1, out_dim])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def _save(tmp_path: Path, model: Any, name: str = "g.onnx") -> Path:
+    path = tmp_path / name
+    onnx.save(model, str(path))
+    return path
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
+def _check_reads(tmp_path: Path, model: Any, head: str, alpha: float | None = None) -> None:
+    path = _save(tmp_path, model)
+    net = ri.read_onnx(path)
+    assert net.output_activation == head
+    z = np.random.default_rng(0).normal(size=(1, K)).astype(np.float32).astype(np.float64)
+    tol = 1e-5 * (1 + np.max(np.abs(net.forward(z))))
+    np.testing.assert_allclose(_run(path, z), net.forward(z), atol=tol)
+    if alpha is not None:
+        assert net.activation_spec == ("leaky_relu", pytest.approx(alpha))
+
+
+@pytest.mark.parametrize(("trans_b", "alpha", "beta"), [(0, 1.0, 1.0), (1, 1.0, 1.0),
+                                                        (1, 0.5, 2.0), (0, -1.5, 0.0)])
+def test_gemm_attributes(tmp_path: Path, trans_b: int, alpha: float, beta: float) -> None:
+    B1 = A1.T if not trans_b else A1
+    nodes = [helper.make_node("Gemm", ["z", "B1", "C1"], ["t1"], transB=trans_b, alpha=alpha,
+                              beta=beta),
+             helper.make_node("Relu", ["t1"], ["h1"]),
+             helper.make_node("Gemm", ["h1", "B2", "C2"], ["x"], transB=1)]
+    model = _model(nodes, [_tensor("B1", B1), _tensor("C1", C1), _tensor("B2", A2),
+                           _tensor("C2", C2)])
+    net = ri.read_onnx(_save(tmp_path, model))
+    np.testing.assert_array_equal(net.weights[0], alpha * _f32(A1))
+    np.testing.assert_array_equal(net.biases[0], beta * _f32(C1))
+    _check_reads(tmp_path, model, "linear")
+
+
+def test_gemm_trans_a_on_a_column_vector(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B1", "C1"], ["x"], transA=1, transB=1),
+             helper.make_node("Relu", ["x0"], ["x"])][:1]
+    model = _model(nodes, [_tensor("B1", A1), _tensor("C1", C1)],
+                   inputs=[helper.make_tensor_value_info("z", TensorProto.FLOAT, [K, 1])],
+                   out_dim=N)
+    net = ri.read_onnx(_save(tmp_path, model))
+    np.testing.assert_array_equal(net.weights[0], _f32(A1))
+    assert net.output_linear
+
+
+@pytest.mark.parametrize("weight_first", [False, True])
+def test_matmul_then_add_and_leaky_relu(tmp_path: Path, weight_first: bool) -> None:
+    if weight_first:  # x = W z + c with z a column vector
+        mm = helper.make_node("MatMul", ["W1", "z"], ["m1"])
+        init = _tensor("W1", A1)
+        inputs = [helper.make_tensor_value_info("z", TensorProto.FLOAT, [K, 1])]
+    else:
+        mm = helper.make_node("MatMul", ["z", "W1"], ["m1"])
+        init = _tensor("W1", A1.T)
+        inputs = None
+    bias = _tensor("c1", C1 if not weight_first else C1[:, None])
+    nodes = [mm, helper.make_node("Add", ["c1", "m1"], ["t1"]),
+             helper.make_node("LeakyRelu", ["t1"], ["x"], alpha=0.2)]
+    model = _model(nodes, [init, bias], inputs=inputs, out_dim=N)
+    net = ri.read_onnx(_save(tmp_path, model))
+    np.testing.assert_array_equal(net.weights[0], _f32(A1))
+    np.testing.assert_array_equal(net.biases[0], _f32(C1))
+    assert net.output_activation == "hidden"
+    assert net.activation_spec == ("leaky_relu", pytest.approx(0.2))
+    if not weight_first:
+        _check_reads(tmp_path, model, "hidden", alpha=0.2)
+
+
+def test_flatten_reshape_identity_float64_and_constant_nodes(tmp_path: Path) -> None:
+    shape = helper.make_node("Constant", [], ["shape"],
+                             value=numpy_helper.from_array(np.array([1, -1], np.int64)))
+    nodes = [helper.make_node("Flatten", ["z"], ["f"], axis=1),
+             helper.make_node("Identity", ["f"], ["i"]),
+             helper.make_node("Gemm", ["i", "B1", "C1"], ["t1"], transB=1),
+             helper.make_node("Relu", ["t1"], ["h1"]),
+             shape,
+             helper.make_node("Reshape", ["h1", "shape"], ["r1"]),
+             helper.make_node("Gemm", ["r1", "B2", "C2"], ["t2"], transB=1),
+             helper.make_node("Relu", ["t2"], ["x"])]
+    inits = [_tensor(n, v, np.float64) for n, v in (("B1", A1), ("C1", C1), ("B2", A2),
+                                                     ("C2", C2))]
+    model = _model(nodes, inits, elem=TensorProto.DOUBLE)
+    net = ri.read_onnx(_save(tmp_path, model))
+    np.testing.assert_array_equal(net.weights[1], A2)  # float64: bit for bit
+    _check_reads(tmp_path, model, "hidden")
+
+
+def _refused(tmp_path: Path, model: Any, pattern: str) -> None:
+    path = _save(tmp_path, model, "refused.onnx")
+    with pytest.raises(ri.ProblemFileError, match=pattern) as info:
+        ri.read_onnx(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "refused.onnx" in message
+
+
+def test_conv_is_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Conv", ["z", "K1"], ["x"], name="conv0")]
+    model = _model(nodes, [_tensor("K1", np.ones((1, 1, 1)))])
+    _refused(tmp_path, model, r"node 0 'conv0' \(Conv\) is not supported")
+
+
+def test_sigmoid_is_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B1"], ["t1"], transB=1),
+             helper.make_node("Sigmoid", ["t1"], ["x"], name="squash")]
+    model = _model(nodes, [_tensor("B1", A1)], out_dim=N)
+    _refused(tmp_path, model, r"node 1 'squash' \(Sigmoid\) is not supported")
+
+
+def test_a_branch_is_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B1"], ["t1"], transB=1),
+             helper.make_node("Relu", ["t1"], ["h1"], name="a"),
+             helper.make_node("Relu", ["t1"], ["h2"], name="b"),
+             helper.make_node("Add", ["h1", "h2"], ["x"], name="join")]
+    model = _model(nodes, [_tensor("B1", A1)], out_dim=N)
+    _refused(tmp_path, model, r"node 2 'b' \(Relu\) reads tensor 't1' a second time")
+
+
+def test_a_second_input_is_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B1"], ["x"], transB=1)]
+    inputs = [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, K]),
+              helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, K])]
+    model = _model(nodes, [_tensor("B1", A1)], inputs=inputs, out_dim=N)
+    _refused(tmp_path, model, r"one input .* got 2: 'z', 'y'")
+
+
+def test_a_non_vector_reshape_is_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B1"], ["t1"], transB=1),
+             helper.make_node("Reshape", ["t1", "shape"], ["x"], name="to_image")]
+    model = _model(nodes, [_tensor("B1", A1), _tensor("shape", [1, 2, 2], np.int64)],
+                   out_dim=N)
+    _refused(tmp_path, model, r"'to_image' \(Reshape\) reshapes to \[1, 2, 2\]")
+
+
+@pytest.mark.parametrize(("nodes", "pattern"), [
+    ([helper.make_node("Relu", ["z"], ["x"])], r"\(Relu\) has no Gemm or MatMul before it"),
+    ([helper.make_node("Gemm", ["z", "B1"], ["t"], transB=1),
+      helper.make_node("Gemm", ["t", "B2"], ["x"], transB=1)],
+     r"\(Gemm\) follows .* no activation between them"),
+    ([helper.make_node("Gemm", ["z", "B1"], ["t"], transB=1),
+      helper.make_node("Relu", ["t"], ["h"]),
+      helper.make_node("Gemm", ["h", "B2"], ["u"], transB=1),
+      helper.make_node("LeakyRelu", ["u"], ["x"], alpha=0.1)],
+     r"\(LeakyRelu\) uses .* every layer must have the same activation"),
+])
+def test_structures_the_network_cannot_hold_are_refused(tmp_path: Path, nodes: list[Any],
+                                                         pattern: str) -> None:
+    model = _model(nodes, [_tensor("B1", A1), _tensor("B2", A2)])
+    _refused(tmp_path, model, pattern)
+
+
+def test_integer_initializers_are_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B1"], ["x"], transB=1)]
+    model = _model(nodes, [_tensor("B1", A1.round(), np.int32)], out_dim=N)
+    _refused(tmp_path, model, r"B has dtype int32; only float32 and float64")
+
+
+def test_a_text_file_is_not_a_model(tmp_path: Path) -> None:
+    path = tmp_path / "text.onnx"
+    path.write_text("p cnf 1 1\n1 0\n")
+    with pytest.raises(ri.ProblemFileError, match=r"text\.onnx: not an ONNX model"):
+        ri.read_onnx(path)
+
+
+# -- the command line and PyTorch ------------------------------------------------------
+
+
+def test_cli_inverts_and_describes_an_onnx_model(tmp_path: Path) -> None:
+    net = _network((3, 12, 40), "relu", 5, "linear")
+    ri.write_onnx(net, tmp_path / "g.onnx", seed=5)
+    z = np.array([0.5, -1.0, 2.0])
+    np.save(tmp_path / "x.npy", net.forward(z))
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["invert", str(tmp_path / "g.onnx"), str(tmp_path / "x.npy"), "-o",
+                str(tmp_path / "z.npy")], stdout=out, stderr=err)
+    assert code == 0, err.getvalue() + out.getvalue()
+    found = np.load(tmp_path / "z.npy")  # a pre-image; it need not be z (non-unique)
+    np.testing.assert_allclose(net.forward(found), net.forward(z), atol=1e-6)
+    out = io.StringIO()
+    assert run(["info", str(tmp_path / "g.onnx")], stdout=out, stderr=err) == 0
+    text = out.getvalue()
+    assert "sizes            3 x 12 x 40" in text
+    assert "output           linear" in text
+    assert "seed             5" in text
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch not installed")
+def test_a_torch_sequential_reads_back(tmp_path: Path) -> None:  # pragma: no cover
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.LeakyReLU(0.1),
+                                torch.nn.Linear(8, 5)).double()
+    z = torch.randn(1, 3, dtype=torch.float64)
+    torch.onnx.export(model, (z,), str(tmp_path / "t.onnx"))
+    net = ri.read_onnx(tmp_path / "t.onnx")
+    np.testing.assert_allclose(net.forward(z.numpy()), model(z).detach().numpy(), atol=1e-9)
+
+
+@pytest.mark.slow  # a fresh interpreter importing reluinv: about 2.5 s
+def test_reluinv_imports_without_onnx_and_says_what_is_missing() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['onnx'] = None\n"
+        "import reluinv\n"
+        "assert 'onnxruntime' not in sys.modules\n"
+        "try:\n"
+        "    reluinv.read_onnx('g.onnx')\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == ("reading and writing ONNX needs the 'onnx' package: "
+                                   "pip install 'reluinv[onnx]'")
+
+
+def test_cli_hybrid_inverts_an_onnx_model_where_layerwise_cannot(tmp_path: Path) -> None:
+    net = ri.digits_decoder("leaky")
+    ri.write_onnx(net, tmp_path / "d.onnx")
+    z = np.random.default_rng(2019).normal(size=10)
+    np.save(tmp_path / "x.npy", net.forward(z))
+    mask = np.zeros(64, dtype=bool)
+    mask[:32] = True  # 32 rows for 40 unknowns: the leaky last layer is not pinned down
+    np.save(tmp_path / "m.npy", mask)
+    argv = ["invert", str(tmp_path / "d.onnx"), str(tmp_path / "x.npy"), "--mask",
+            str(tmp_path / "m.npy")]
+    out, err = io.StringIO(), io.StringIO()
+    assert run(argv, stdout=out, stderr=err) == 4  # layer-wise alone: inconclusive
+    out = io.StringIO()
+    code = run([*argv, "--hybrid", "--time-limit", "30", "-o", str(tmp_path / "z.npy")],
+               stdout=out, stderr=err)
+    assert code == 0, err.getvalue() + out.getvalue()
+    text = out.getvalue()
+    assert text.startswith("status      recovered\n")
+    assert "path        exact" in text
+    assert "binds: no" in text
+    assert "layer-wise stage:\n  status      inconclusive" in text
+    found = np.load(tmp_path / "z.npy")
+    np.testing.assert_allclose(net.forward(found)[mask], net.forward(z)[mask], atol=1e-6)
