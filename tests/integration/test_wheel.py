@@ -70,3 +70,13 @@ def test_wheel_ships_nothing_from_the_repository_around_the_package(
     assert tops <= {"reluinv"} | {t for t in tops if t.endswith(".dist-info")}
     assert not any(part in NOT_SHIPPED for name in wheel.namelist()
                    for part in name.split("/")[:-1])
+
+
+@pytest.mark.slow
+def test_wheel_holds_every_model_the_package_loads(wheel: zipfile.ZipFile) -> None:
+    """The trained decoders that ``reluinv.digits_decoder`` loads are package data too."""
+    shipped = {n for n in wheel.namelist() if n.startswith("reluinv/data/models/")}
+    in_tree = {f"reluinv/data/models/{p.name}"
+               for p in (ROOT / "src/reluinv/data/models").glob("*.onnx")}
+    assert in_tree
+    assert shipped == in_tree
