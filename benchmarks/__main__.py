@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import Table, machine_info, write_results
 
-SUITES = ("layerwise", "exact", "validation")
+SUITES = ("layerwise", "exact", "validation", "conclusiveness")
 
 
 def main() -> None:
@@ -45,6 +45,9 @@ def main() -> None:
         elif suite == "exact":
             from benchmarks import suite_exact
             tables += suite_exact.run(args.quick, args.seed)
+        elif suite == "conclusiveness":
+            from benchmarks import suite_conclusiveness
+            tables += suite_conclusiveness.run(args.quick, args.seed)
         else:
             from benchmarks import suite_validation
             tables += suite_validation.run(args.quick, args.seed)

@@ -178,6 +178,7 @@ def test_layerwise_cases_targets_are_what_their_kind_says(case: rst.LayerwiseCas
         assert int(np.sum(np.abs(case.x - image) > 1e-12)) == 1
 
 
+@pytest.mark.slow
 @given(case=rst.layerwise_cases(max_k=2, min_depth=2, max_depth=2, expansion=(2.0, 3.0),
                                 activation="relu", target_kinds=("negative",)))
 def test_negative_relu_targets_are_unrealizable(case: rst.LayerwiseCase) -> None:
