@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import event, given
+from hypothesis import event, find, given, settings
 from hypothesis import strategies as st
 
 import reluinv
@@ -137,6 +137,15 @@ def test_edge_case_formulas_hold_an_edge_case(formula: Formula) -> None:
     for kind in sorted(found):
         event(kind)
     assert found
+
+
+@pytest.mark.parametrize("kind", rst.EDGE_CASES, ids=lambda kind: kind.replace(" ", "-"))
+def test_every_edge_case_is_drawn_on_purpose(kind: str) -> None:
+    """With no ordinary clause (``max_clauses=0``), each edge case can only come from the
+    strategy putting it in."""
+    found = find(rst.edge_case_formulas(max_clauses=0), lambda f: kind in edge_cases_in(f),
+                 settings=settings(database=None, max_examples=300))
+    assert kind in edge_cases_in(found)
 
 
 @given(case=rst.reduction_problems(max_vars=4, max_clauses=6, weighted=None))
