@@ -104,7 +104,7 @@ def test_networks_keep_the_stated_expansion(integer: bool, data: st.DataObject) 
     assert all(np.all(a == np.round(a)) for a in arrays) or not integer
 
 
-@given(net=rst.networks(integer=True, max_weight=2, activation="relu"))
+@given(net=rst.networks(integer=True, max_weight=2, activation="relu", max_k=3, max_depth=2))
 def test_integer_networks_are_integral_within_the_weight_bound(net: ReluNetwork) -> None:
     assert net.is_integral
     assert net.activation == "relu"
