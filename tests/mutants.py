@@ -90,6 +90,18 @@ MUTANTS = (
         ('checks.add(name, "not_applicable",\n                   f"layer-wise',
          'checks.add(name, "passed",\n                   f"layer-wise'),
     ), CHECK_TESTS),
+    Mutant("not-applicable-uncounted", "reluinv/validation/runner.py", (
+        ("check_counts = Counter(status for r in members for status in _check_statuses(r))",
+         "check_counts = Counter(status for r in members for status in _check_statuses(r)"
+         " if status != 'not_applicable')"),
+    ), ("tests/unit/test_summary_check_counts.py",)),
+    Mutant("edge-case-empty-clause-never-inserted", "reluinv/strategies.py", (
+        ("            insert(())\n", "            pass\n"),
+    ), ("tests/unit/test_public_testing_api.py",)),
+    Mutant("realizability-unrealizable-read-as-realizable", "reluinv/testing.py", (
+        ('        return Realizability("unrealizable", verdict.gap, None)',
+         '        return Realizability("realizable", verdict.gap, None)'),
+    ), ("tests/unit/test_public_testing_api.py",)),
     Mutant("clause-bias-plus-one", "reluinv/reduction/construction.py", (
         ("        b2[j] = weight\n", "        b2[j] = weight + 1\n"),
     ), ("tests/property/test_layerwise_differential.py",)),

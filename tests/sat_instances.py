@@ -1,5 +1,5 @@
 """Small formula helpers for the SAT / MaxSAT tests: the library's generators (the brute
-force oracles are in :mod:`tests.oracles`)."""
+force oracles are in :mod:`reluinv.testing`)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ The manifest's answers were computed by :mod:`reluinv.validation.bundled` (CaDiC
 Glucose for satisfiability, RC2 and a CaDiCaL linear search for the cost). They are checked
 here by routes that share no code with that build:
 
-* brute force over ``{0,1}^k`` (:mod:`tests.oracles`) for ``k <= 12``;
-* OR-Tools CP-SAT, given the clauses directly (:func:`tests.oracles.cpsat_maxsat_cost`),
+* brute force over ``{0,1}^k`` (:mod:`reluinv.testing`) for ``k <= 12``;
+* OR-Tools CP-SAT, given the clauses directly (:func:`reluinv.testing.cpsat_maxsat_cost`),
   for the cost of every other file but one (``CPSAT_TOO_SLOW``);
 * :func:`reluinv.solve_sat` for satisfiability, its answer never taken on trust: a model is
   re-counted clause by clause, an UNSAT answer must carry a DRUP proof that drup (an
@@ -23,13 +23,13 @@ import pytest
 
 from reluinv import read_dimacs, solve_sat
 from reluinv.cli import run
-from reluinv.validation.bundled import FAMILIES, MANIFEST_NAME, bundled_instances
-from tests.oracles import (
+from reluinv.testing import (
     brute_force_maxsat_cost,
     cpsat_maxsat_cost,
     falsified_weight,
     rc2_cost,
 )
+from reluinv.validation.bundled import FAMILIES, MANIFEST_NAME, bundled_instances
 
 INSTANCES = bundled_instances()
 MANIFEST = json.loads((INSTANCES / MANIFEST_NAME).read_text())

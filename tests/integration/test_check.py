@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 import reluinv.validation.check as check_module
 from reluinv import Formula, encode, parse_dimacs
 from reluinv.data.problem import InversionProblem
+from reluinv.strategies import formulas
 from reluinv.validation.check import check_instance
 from reluinv.validation.records import ValidationRecord
-from tests.strategies import formulas
 from tests.typed_dicts import mismatches
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

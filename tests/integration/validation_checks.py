@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from reluinv import read_dimacs
-from tests.oracles import brute_force_maxsat_cost
+from reluinv.testing import brute_force_maxsat_cost
 
 
 def brute_force_check(path: str, *, time_limit: float | None = None, family: str | None = None

@@ -9,8 +9,8 @@ from hypothesis import given
 
 import reluinv as ri
 from reluinv.exact import encoding_names
-from tests.oracles import brute_force_min_loss
-from tests.strategies import integer_problems
+from reluinv.strategies import integer_problems
+from reluinv.testing import brute_force_min_loss
 
 SOLVERS = [("cpsat", name) for name in encoding_names("cpsat")] + [("mip", None),
                                                                      ("auto", None)]

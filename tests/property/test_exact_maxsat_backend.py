@@ -13,8 +13,8 @@ from hypothesis import given
 
 import reluinv as ri
 from reluinv.data.formula import Formula
-from tests.oracles import brute_force_maxsat_cost, brute_force_min_loss, brute_force_satisfiable
-from tests.strategies import formulas, integer_problems
+from reluinv.strategies import formulas, integer_problems
+from reluinv.testing import brute_force_maxsat_cost, brute_force_min_loss, brute_force_satisfiable
 
 SMALL = formulas(max_vars=5, max_clauses=7)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import reluinv as ri
 from reluinv.exact.verify import residual_tolerance
-from tests.strategies import planted_problem, seeds
+from reluinv.strategies import planted_problem, seeds
 
 ACTIVATIONS = st.sampled_from(["relu", ("leaky_relu", 0.2)])
 

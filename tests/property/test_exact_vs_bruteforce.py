@@ -11,13 +11,13 @@ from hypothesis import given
 
 import reluinv as ri
 from reluinv.data.formula import Formula
-from tests.oracles import (
+from reluinv.strategies import formulas
+from reluinv.testing import (
     all_assignments,
     brute_force_maxsat_cost,
     brute_force_min_loss,
     brute_force_satisfiable,
 )
-from tests.strategies import formulas
 
 SMALL = formulas(max_vars=5, max_clauses=7)
 

@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 from reluinv import ReluNetwork, format_dimacs, parse_dimacs
 from reluinv.data.formula import Formula
-from tests.strategies import formulas
+from reluinv.strategies import formulas
 
 
 @given(formulas(max_vars=8, max_clauses=12, max_width=5))

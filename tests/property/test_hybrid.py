@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 import reluinv as ri
 from reluinv.layerwise.hybrid import enclose_forward
-from tests.oracles import reference_forward, reference_gap
-from tests.strategies import formulas, network_specs
+from reluinv.strategies import formulas, network_specs
+from reluinv.testing import reference_forward, reference_gap
 
 RANK = {ri.LayerwiseStatus.INCONCLUSIVE: 0, ri.LayerwiseStatus.NO_PREIMAGE: 1,
         ri.LayerwiseStatus.RECOVERED: 1}

@@ -27,7 +27,7 @@ from reluinv import (
     solve_maxsat,
     solve_sat,
 )
-from tests.strategies import make_pinned_formula
+from reluinv.strategies import make_pinned_formula
 
 #: A satisfiable formula whose binary reduction the layer-wise inverter recovers (every
 #: variable pinned by a unit clause), and a 3-SAT formula where it is inconclusive.

@@ -4,12 +4,12 @@ Every status :func:`reluinv.invert_layerwise` returns is a claim, and each claim
 on the same problem by something that shares no code with the inverter:
 
 * ``RECOVERED``  => ``G(z)`` recomputed in exact rational arithmetic
-  (:func:`tests.oracles.reference_forward`) replays ``x`` on the observed outputs within the
+  (:func:`reluinv.testing.reference_forward`) replays ``x`` on the observed outputs within the
   reported bound, and the exact solver (MIP on real latents, CP-SAT on integer networks) or
   the pattern enumeration finds ``x`` realizable;
 * ``NO_PREIMAGE`` => the exact solver proves INFEASIBLE (or the pattern enumeration needs
   a clearly positive relaxation), and the Farkas ray re-checks from the layer's own data by
-  :func:`tests.oracles.farkas_radius` (or a ReLU output really is negative);
+  :func:`reluinv.testing.farkas_radius` (or a ReLU output really is negative);
 * the ground truth proving ``x`` unrealizable => never ``RECOVERED``; a planted target
   => never ``NO_PREIMAGE``;
 * reduction networks, against CaDiCaL (``solve_sat``): never ``RECOVERED`` with a ``z``
@@ -56,14 +56,7 @@ from reluinv import (
 from reluinv.data.problem import LatentDomain
 from reluinv.exact.result import UniquenessStatus
 from reluinv.layerwise.farkas import CERTIFICATE_MIN_RADIUS
-from tests.oracles import (
-    brute_force_satisfiable,
-    falsified_weight,
-    farkas_radius,
-    pattern_enumeration,
-    reference_forward,
-)
-from tests.strategies import (
+from reluinv.strategies import (
     LayerwiseCase,
     expanding_cases,
     formulas,
@@ -73,17 +66,19 @@ from tests.strategies import (
     pinned_formulas,
     tiny_cases,
 )
+from reluinv.testing import (
+    brute_force_satisfiable,
+    falsified_weight,
+    farkas_radius,
+    realizability,
+    reference_forward,
+)
 
 RECOVERED = LayerwiseStatus.RECOVERED
 NO_PREIMAGE = LayerwiseStatus.NO_PREIMAGE
 INCONCLUSIVE = LayerwiseStatus.INCONCLUSIVE
 FOUND = (Status.OPTIMAL, Status.FEASIBLE)
 
-#: Pattern enumeration: a relaxation below this (times ``max(1, ||x||_inf)``) is a
-#: pre-image, above ``INFEASIBLE_GAP`` a proof there is none; in between the example is
-#: borderline and only counted.
-FEASIBLE_GAP = 1e-9
-INFEASIBLE_GAP = 1e-6
 
 
 def observed(x: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
@@ -182,15 +177,10 @@ def test_expanding_networks_against_the_exact_solver(case: LayerwiseCase) -> Non
 
 
 def pattern_truth(case: LayerwiseCase) -> str:
-    """``"realizable"``, ``"unrealizable"`` or ``"borderline"`` by pattern enumeration;
-    a realizable answer's own witness is re-checked by the exact forward pass."""
-    verdict = pattern_enumeration(case.network, case.x, case.mask)
-    scale = max(1.0, float(np.max(np.abs(case.x))))
-    if verdict.gap <= FEASIBLE_GAP * scale:
-        assert verdict.z is not None
-        assert reference_residual(case.network, verdict.z, case.x, case.mask) <= 1e-7 * scale
-        return "realizable"
-    return "unrealizable" if verdict.gap >= INFEASIBLE_GAP * scale else "borderline"
+    """``"realizable"``, ``"unrealizable"`` or ``"borderline"`` by pattern enumeration
+    (:func:`reluinv.testing.realizability`: a realizable answer's witness is re-checked by
+    the exact forward pass)."""
+    return realizability(case.network, case.x, case.mask).verdict
 
 
 @given(case=tiny_cases())

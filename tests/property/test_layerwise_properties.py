@@ -30,13 +30,13 @@ from reluinv import (
     plant,
     random_network,
 )
-from tests.oracles import (
+from reluinv.strategies import formulas, network_specs
+from reluinv.testing import (
     brute_force_satisfiable,
     falsified_weight,
     reference_forward,
     reference_gap,
 )
-from tests.strategies import formulas, network_specs
 
 EXACT_RECOVERY = 1e-8  # the issue's bound on ||z - z*|| / ||z*|| for expanding networks
 
@@ -46,7 +46,7 @@ ACTIVATIONS: list[Any] = ["relu", ("leaky_relu", 0.1), ("leaky_relu", 0.3)]
 
 def assert_forward_check(network: ReluNetwork, x: np.ndarray, result: LayerwiseResult) -> None:
     """The oracle: ``G(z)`` recomputed in exact rational arithmetic by
-    :func:`tests.oracles.reference_forward` (plain loops over the weights, no project code),
+    :func:`reluinv.testing.reference_forward` (plain loops over the weights, no project code),
     compared with ``x`` and with the float forward pass that the inverter's own acceptance
     test relies on (so a wrong ``forward`` cannot vouch for itself)."""
     if result.z is not None:

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import reluinv as ri
 from reluinv.exact import encoding_names
-from tests.oracles import brute_force_min_loss, reference_forward
-from tests.strategies import integer_problems, network_specs
+from reluinv.strategies import integer_problems, network_specs
+from reluinv.testing import brute_force_min_loss, reference_forward
 
 LINEAR_HEAD = integer_problems(linear_head=True)
 

@@ -26,15 +26,15 @@ from reluinv import (
 )
 from reluinv.reduction.construction import lam_lower_bound
 from reluinv.reduction.lemmas import LemmaStatus
-from reluinv.validation.bundled import bundled_instances
-from tests.oracles import (
+from reluinv.strategies import binary_points, formulas, planted_formulas, real_points
+from reluinv.testing import (
     all_assignments,
     brute_force_maxsat_cost,
     brute_force_satisfiable,
     falsified_weight,
     rc2_cost,
 )
-from tests.strategies import binary_points, formulas, planted_formulas, real_points
+from reluinv.validation.bundled import bundled_instances
 
 LATENTS = ["binary", "real"]
 

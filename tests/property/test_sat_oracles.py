@@ -6,8 +6,8 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from reluinv import Formula, SatStatus, certify_maxsat_optimum, solve_maxsat, solve_sat
-from tests.oracles import brute_force_maxsat_cost, brute_force_satisfiable
-from tests.strategies import formulas
+from reluinv.strategies import formulas
+from reluinv.testing import brute_force_maxsat_cost, brute_force_satisfiable
 
 # Mixed formulas (empty clauses, weights, hard clauses) and dense short-clause formulas
 # over few variables, which are unsatisfiable more often than not.

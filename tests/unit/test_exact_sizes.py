@@ -10,7 +10,7 @@ import pytest
 import reluinv as ri
 from reluinv.exact import ENCODINGS, encoding_names, get_encoding
 from reluinv.exact.bounds import Phase, interval_bounds, tighten_with_lp
-from tests.strategies import planted_problem
+from reluinv.strategies import planted_problem
 
 FORMULA = ri.parse_dimacs("p cnf 3 2\n1 -2 0\n2 3 0\n")
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from reluinv import InvalidArgumentError, InvalidTypeError
+from reluinv.testing import brute_force_maxsat_cost
 from reluinv.validation.generators import (
     partial_weighted_max3sat,
     pigeonhole,
@@ -13,7 +14,6 @@ from reluinv.validation.generators import (
     random_max3sat,
     weighted_max3sat,
 )
-from tests.oracles import brute_force_maxsat_cost
 
 
 def test_random_kcnf_is_determined_by_the_seed() -> None:

@@ -16,7 +16,7 @@ from reluinv import (
 from reluinv.errors import InvalidArgumentError, SolverError
 from reluinv.oracles import pysat_layer
 from reluinv.oracles.maxsat import lower_bound_encoding
-from tests.oracles import brute_force_maxsat_cost
+from reluinv.testing import brute_force_maxsat_cost
 from tests.sat_instances import pigeonhole
 
 # Hard clauses 1 and -1 clash; soft 3: (2), soft 2: (-2). Hard weight 1 + 5 = 6.

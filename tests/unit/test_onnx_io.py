@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import reluinv as ri
 from reluinv.cli import run
-from tests.strategies import network_specs
+from reluinv.strategies import network_specs
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

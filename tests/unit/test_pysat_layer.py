@@ -30,7 +30,10 @@ def _rc2_calls(path: Path) -> int:
 
 def test_rc2_is_constructed_only_by_the_factory() -> None:
     calls = {str(path.relative_to(SOURCE)): _rc2_calls(path) for path in SOURCE.rglob("*.py")}
-    assert {path: n for path, n in calls.items() if n} == {"oracles/pysat_layer.py": 1}
+    # reluinv.testing's rc2_cost calls RC2 directly on purpose: an oracle independent of
+    # the python-sat layer it judges (nothing in the package imports it).
+    assert {path: n for path, n in calls.items() if n} == {"oracles/pysat_layer.py": 1,
+                                                           "testing.py": 1}
 
 
 def test_every_table_solver_is_offered_for_proofs_and_the_defaults_are_in_the_table() -> None:

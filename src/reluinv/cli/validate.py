@@ -13,6 +13,7 @@ from reluinv.cli.common import add_subcommand, count_flag, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode, validation_exit_code
 from reluinv.errors import ReluinvError
 from reluinv.validation.bundled import bundled_instances
+from reluinv.validation.records import CHECK_STATUSES
 from reluinv.validation.runner import (
     VERDICTS,
     FamilySummary,
@@ -101,14 +102,17 @@ def _timing_columns(summaries: Sequence[FamilySummary]) -> list[str]:
 
 
 def summary_rows(summaries: Sequence[FamilySummary]) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the summary table (median seconds per timed step)."""
+    """Header and rows of the summary table: records per verdict, cross-checks per status
+    (``checks <status>``; ``not_applicable``: claims not made, so not exercised), median
+    seconds per timed step."""
     timings = _timing_columns(summaries)
-    header = ["family", "instances", *VERDICTS, *(f"median {t} s" for t in timings),
-              "slowest instance", "slowest s"]
+    header = ["family", "instances", *VERDICTS, *(f"checks {c}" for c in CHECK_STATUSES),
+              *(f"median {t} s" for t in timings), "slowest instance", "slowest s"]
     rows = []
     for s in summaries:
         rows.append([
             s.family, str(s.instances), *(str(s.counts[v]) for v in VERDICTS),
+            *(str(s.check_counts.get(c, 0)) for c in CHECK_STATUSES),
             *(f"{s.median_seconds[t]:.3f}" if t in s.median_seconds else "-" for t in timings),
             Path(s.slowest_path).name if s.slowest_path else "-",
             f"{s.slowest_seconds:.2f}" if s.slowest_seconds is not None else "-",

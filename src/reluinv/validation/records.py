@@ -22,6 +22,7 @@ Shapes
 from typing import Any, Literal, NotRequired, TypedDict
 
 __all__ = [
+    "CHECK_STATUSES",
     "RECORD_SCHEMA_VERSION",
     "CheckEntry",
     "CheckStatus",
@@ -54,6 +55,8 @@ JsonNumber = int | float | str
 #: (the layer-wise inverter was inconclusive: soundness has nothing to judge), ``skipped``
 #: when it could not be made (a solve did not finish, no model to lift, ...).
 CheckStatus = Literal["passed", "failed", "skipped", "not_applicable"]
+#: The values of :data:`CheckStatus`, in the order summaries count them.
+CHECK_STATUSES: tuple[str, ...] = ("passed", "failed", "skipped", "not_applicable")
 
 #: The verdict of a checked instance.
 Verdict = Literal["agree", "disagree", "unknown"]

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from reluinv.arguments import check_count, check_time_limit
-from reluinv.validation.records import ErrorRecord, KilledRecord, RunOptions
+from reluinv.validation.records import CHECK_STATUSES, ErrorRecord, KilledRecord, RunOptions
 
 __all__ = [
     "FORMULA_SUFFIXES",
@@ -567,7 +567,12 @@ def run_validation(
 
 @dataclass(frozen=True)
 class FamilySummary:
-    """Counts and timings of one family of instances."""
+    """Counts and timings of one family of instances.
+
+    ``counts`` holds the records per verdict; ``check_counts`` the cross-checks of those
+    records per status (:data:`~reluinv.validation.records.CHECK_STATUSES`: passed, failed,
+    skipped, not_applicable), so a reader sees how many checks were not exercised.
+    """
 
     family: str
     instances: int
@@ -575,6 +580,16 @@ class FamilySummary:
     median_seconds: dict[str, float]
     slowest_path: str | None
     slowest_seconds: float | None
+    check_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _check_statuses(record: Mapping[str, Any]) -> Iterator[str]:
+    """The status of every cross-check of ``record`` (none for an error record)."""
+    checks = record.get("checks")
+    if isinstance(checks, list):
+        for check in checks:
+            if isinstance(check, Mapping) and isinstance(check.get("status"), str):
+                yield check["status"]
 
 
 def _timings(record: Mapping[str, Any]) -> dict[str, float]:
@@ -594,6 +609,7 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> list[FamilySummary]:
     summaries = []
     for family, members in [*sorted(groups.items()), ("all", everything)]:
         counts = Counter(str(r.get("verdict", "error")) for r in members)
+        check_counts = Counter(status for r in members for status in _check_statuses(r))
         timing_lists: dict[str, list[float]] = {}
         for record in members:
             for name, seconds in _timings(record).items():
@@ -608,5 +624,6 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> list[FamilySummary]:
             median_seconds=medians,
             slowest_path=str(slowest["path"]) if slowest is not None else None,
             slowest_seconds=float(slowest["wall_seconds"]) if slowest is not None else None,
+            check_counts={status: check_counts.get(status, 0) for status in CHECK_STATUSES},
         ))
     return summaries
