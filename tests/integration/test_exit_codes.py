@@ -249,7 +249,8 @@ def test_help_lists_the_exit_code_table(command: str | None) -> None:
          "--noise-bound must be a finite number >= 0, got nan"),
     ],
     ids=["time-limit-negative", "time-limit-text", "validate-time-limit-zero", "workers-zero",
-         "workers-float", "max-bytes-negative", "shard-over", "shard-text", "shard-zero", "lam-zero", "tau-negative", "noise-bound-nan"],
+         "workers-float", "max-bytes-negative", "shard-over", "shard-text", "shard-zero",
+         "lam-zero", "tau-negative", "noise-bound-nan"],
 )
 def test_bad_flag_values_are_one_usage_line_naming_the_flag(
     argv: tuple[str, ...], message: str

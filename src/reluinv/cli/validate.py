@@ -261,9 +261,13 @@ def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:
         print(f"reluinv: error: {exc}", file=err)
         return None
     for path, count in merged.read.items():
-        if count == 0:
+        # an empty file is an empty shard; a file with text but no record is not results
+        if count == 0 and (len(paths) == 1 or Path(path).stat().st_size > 0):
             print(f"reluinv: error: {path}: no records", file=err)
             return None
+    if not merged.records:
+        print(f"reluinv: error: {', '.join(paths)}: no records", file=err)
+        return None
     return merged
 
 

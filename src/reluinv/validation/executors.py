@@ -472,10 +472,12 @@ class DaskExecutor:
             finally:
                 client.close()
             return
-        with dask.config.set({"distributed.scheduler.allowed-failures":
-                              self.allowed_failures}):
+        # worker-saturation 1: a worker holds only the task it runs (the rest wait at the
+        # scheduler), so a worker that dies takes no queued instance's retry budget with it
+        with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures,
+                              "distributed.scheduler.worker-saturation": 1.0}):
             cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                               processes=True, dashboard_address=None)
+                                               processes=True, dashboard_address=":0")
             try:
                 client = distributed.Client(cluster)
                 try:
