@@ -377,3 +377,11 @@ def test_an_unreachable_scheduler_is_one_clear_error(corpus: Path, tmp_path: Pat
     assert code == 2
     assert len(stderr.getvalue().splitlines()) == 1
     assert stderr.getvalue().startswith("reluinv: error: cannot reach the Dask scheduler at ")
+
+
+def test_importing_reluinv_does_not_import_dask() -> None:
+    script = ("import sys, reluinv, reluinv.cli, reluinv.validation.executors; "
+              "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, cwd=ROOT)
+    assert shown.stdout.strip() == "[]"
