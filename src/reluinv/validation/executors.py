@@ -39,8 +39,9 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
-import select
 import signal
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -343,68 +344,81 @@ class LocalPoolExecutor:
 # -- Dask --------------------------------------------------------------------------------
 
 
-def _read_all(fd: int, deadline: float | None) -> tuple[bytes, bool]:
-    """Read ``fd`` to its end; ``(data, True)``, or ``(data so far, False)`` at the
-    deadline."""
-    chunks: list[bytes] = []
-    while True:
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            return b"".join(chunks), False
-        readable, _, _ = select.select([fd], [], [], remaining)
-        if not readable:
-            continue
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
+class _CheckServer:
+    """A forked child of a Dask worker that runs checks one at a time, fed through a socket
+    pair (the same loop as a local pool worker). Forked with ``os.fork``: a Dask worker is
+    a daemonic process, which ``multiprocessing`` forbids to have children."""
+
+    def __init__(self, check: CheckFunction) -> None:
+        parent_end, child_end = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                parent_end.close()
+                _pool_worker(multiprocessing.connection.Connection(child_end.detach()), check)
+            finally:
+                os._exit(0)
+        child_end.close()
+        self.pid = pid
+        self.check = check
+        self.served = 0
+        self.connection = multiprocessing.connection.Connection(parent_end.detach())
+
+    def stop(self) -> int:
+        """Kill the child and reap it; its exit code."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.connection.close()
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+    def run(self, task: Task) -> tuple[object, str | None]:
+        """``(result, None)``, or ``(None, why)`` when the child was killed at the hard
+        timeout (``why`` starts with ``killed``) or died (the child is then gone)."""
+        self.served += 1
+        try:
+            self.connection.send(task)
+            if self.connection.poll(task.hard_timeout):
+                return self.connection.recv(), None
+        except (EOFError, OSError):
+            code = self.stop()
+            return None, f"worker died without a record (exit code {code})"
+        self.stop()
+        return None, f"killed after {task.hard_timeout:g} s (hard timeout)"
+
+
+#: The check server of each thread of this (Dask worker) process.
+_servers = threading.local()
 
 
 def check_in_child(check: CheckFunction, task: Task) -> Outcome:
-    """Run ``check`` on ``task`` in a forked child process, killed at the hard timeout.
+    """Run ``check`` on ``task`` in a child process of this one, killed at the hard timeout.
 
     This is the body of a Dask task: a Dask worker runs tasks in threads, and a thread
-    cannot be stopped, but a child process can. The child sends its ``(record, error)`` back
-    as a pickle through a pipe and exits; it dies with the worker (``PR_SET_PDEATHSIG``) if
-    the worker is killed first.
+    cannot be stopped, but a child process can. The child is forked once and serves up to
+    :data:`DEFAULT_TASKS_PER_WORKER` tasks of the same check (so imports and solver set-up
+    are paid once, as in the local pool); one that is killed or dies is replaced by the next
+    task. It dies with the worker (``PR_SET_PDEATHSIG``) if the worker is killed first.
     """
     started = time.monotonic()
-    deadline = None if task.hard_timeout is None else started + task.hard_timeout
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 0
-        try:
-            os.close(read_end)
-            _detach()
-            payload = pickle.dumps(_call_check(check, task))
-            with os.fdopen(write_end, "wb") as stream:
-                stream.write(payload)
-        except BaseException:
-            code = 70
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    complete = False
-    try:
-        data, complete = _read_all(read_end, deadline)
-    finally:
-        os.close(read_end)
-        if not complete:  # past the hard timeout, or the task itself was interrupted
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
+    server: _CheckServer | None = getattr(_servers, "server", None)
+    if server is not None and (server.check is not check
+                               or server.served >= DEFAULT_TASKS_PER_WORKER):
+        server.stop()
+        server = None
+    if server is None:
+        server = _servers.server = _CheckServer(check)
+    result, failure = server.run(task)
     wall = round(time.monotonic() - started, 6)
-    if not complete:
-        return Outcome(task, wall_seconds=wall,
-                       killed=f"killed after {task.hard_timeout:g} s (hard timeout)")
-    try:
-        record, error = pickle.loads(data)
-    except Exception:
-        code = os.waitstatus_to_exitcode(status)
-        return Outcome(task, wall_seconds=wall,
-                       error=f"worker died without a record (exit code {code})")
-    return Outcome(task, record=record, error=error, wall_seconds=wall)
+    if failure is not None:
+        _servers.server = None
+        if failure.startswith("killed"):
+            return Outcome(task, killed=failure, wall_seconds=wall)
+        return Outcome(task, error=failure, wall_seconds=wall)
+    if isinstance(result, tuple) and len(result) == 2:
+        record, error = result
+        return Outcome(task, record=record, error=error, wall_seconds=wall)
+    return Outcome(task, error="the check process sent no record", wall_seconds=wall)
 
 
 def _import_dask() -> tuple[Any, Any]:
