@@ -85,6 +85,7 @@ def main() -> None:
                 "in-process": in_process,
                 "local 1": run_with(LocalPoolExecutor(1)),
                 "local 2": run_with(LocalPoolExecutor(2)),
+                "fork 1": run_with(LocalPoolExecutor(1, tasks_per_worker=1)),
                 "fork 2": run_with(LocalPoolExecutor(2, tasks_per_worker=1)),
                 "dask 1": run_with(DaskExecutor(clusters[1].scheduler_address)),
                 "dask 2": run_with(DaskExecutor(clusters[2].scheduler_address)),
@@ -115,6 +116,7 @@ def main() -> None:
         "dask 1 / local 1": med["dask 1"] / med["local 1"],
         "local 1 / local 2 (speed-up from the second worker)": med["local 1"] / med["local 2"],
         "dask 1 / dask 2": med["dask 1"] / med["dask 2"],
+        "fork-per-instance 1 / local 1 (before / after)": med["fork 1"] / med["local 1"],
         "fork-per-instance 2 / local 2": med["fork 2"] / med["local 2"],
         "local 1 / in-process": med["local 1"] / med["in-process"],
     }
@@ -124,7 +126,7 @@ def main() -> None:
         # T(W) = n (c / W + s): two equations, W = 1 and 2
         t1, t2 = med[f"{kind} 1"] / n, med[f"{kind} 2"] / n
         c, s = 2 * (t1 - t2), 2 * t2 - t1
-        limit = f"{c / s:.0f}" if s > 0 else "unbounded"
+        limit = f"{c / s:.1f}" if s > 0 else "unbounded"
         print(f"model {kind}: c = {1000 * c:.1f} ms per check, s = {1000 * s:.2f} ms serial "
               f"per instance; throughput stops growing near {limit} workers")
     print(f"load average at the end {load_average()}")

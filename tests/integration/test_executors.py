@@ -220,6 +220,7 @@ def test_identical_duplicates_count_once(corpus: Path, tmp_path: Path) -> None:
     assert merged.conflicts == []
     assert merged.duplicates == 2 * len(FILES)
     assert by_key(merged.records) == by_key(ResultsFile(out).read())
+    assert merge_results([again, out]).records == ResultsFile(again).read()  # the first read
     stdout = io.StringIO()
     run(["report", str(out), str(again)], stdout=stdout)
     assert f"2 file(s), {2 * len(FILES)} records read: {len(FILES)} instances" in (
@@ -287,6 +288,7 @@ def test_dask_kills_a_check_past_its_hard_timeout(cluster: str, corpus: Path, tm
     found = {Path(r["path"]).name: r for r in records}
     assert found["hang.cnf"]["verdict"] == "unknown"
     assert found["hang.cnf"]["reason"] == "killed after 0.7 s (hard timeout)"
+    assert found["hang.cnf"]["wall_seconds"] < 0.7 + 5  # killed then, not at some later time
     assert found["two.cnf"]["verdict"] == "agree"
 
 
