@@ -387,3 +387,18 @@ def test_importing_reluinv_does_not_import_dask() -> None:
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, cwd=ROOT)
     assert shown.stdout.strip() == "[]"
+
+
+@pytest.mark.slow  # starts a LocalCluster
+def test_cli_validate_dask_then_report(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = run(["validate", str(corpus), "-o", str(out), "--dask", "--workers", "2",
+                "--quiet"], stdout=stdout, stderr=stderr)
+    assert code == 2, stdout.getvalue() + stderr.getvalue()  # the malformed file
+    assert "executor DaskExecutor(LocalCluster(2 workers))" in stdout.getvalue().splitlines()[0]
+    assert stdout.getvalue().splitlines()[-1] == (
+        f"FAILED: 0 instance(s) disagree, 1 error(s) (of 5); records in {out}")
+    verdicts = {Path(r["path"]).name: r["verdict"] for r in ResultsFile(out).read()}
+    assert verdicts == {"two.cnf": "agree", "three.cnf": "agree", "contradiction.cnf": "agree",
+                        "partial.wcnf": "agree", "broken.cnf": "error"}
