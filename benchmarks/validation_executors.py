@@ -126,9 +126,12 @@ def main() -> None:
         # T(W) = n (c / W + s): two equations, W = 1 and 2
         t1, t2 = med[f"{kind} 1"] / n, med[f"{kind} 2"] / n
         c, s = 2 * (t1 - t2), 2 * t2 - t1
-        limit = f"{c / s:.1f}" if s > 0 else "unbounded"
+        if c <= 0 or s <= 0:  # the second worker did not help, or more than doubled speed
+            print(f"model {kind}: not identifiable from these times (1 worker {1000 * t1:.1f}"
+                  f" ms, 2 workers {1000 * t2:.1f} ms per instance; is the machine shared?)")
+            continue
         print(f"model {kind}: c = {1000 * c:.1f} ms per check, s = {1000 * s:.2f} ms serial "
-              f"per instance; throughput stops growing near {limit} workers")
+              f"per instance; throughput stops growing near {c / s:.1f} workers")
     print(f"load average at the end {load_average()}")
 
 
