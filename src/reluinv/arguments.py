@@ -40,6 +40,7 @@ __all__ = [
     "check_flag",
     "check_nonnegative",
     "check_rng",
+    "check_shard",
     "check_time_limit",
 ]
 
@@ -133,3 +134,31 @@ def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
             f"got {type(rng).__name__}"
         )
     return rng
+
+
+def check_shard(value: object, name: str = "shard") -> tuple[int, int]:
+    """Shard ``I`` of ``N`` as ``(I, N)``, from the text ``"I/N"`` or a pair of ints, with
+    ``1 <= I <= N``.
+
+    >>> check_shard("2/5")
+    (2, 5)
+    """
+    if isinstance(value, str):
+        index_text, slash, count_text = value.strip().partition("/")
+        try:
+            pair: tuple[object, object] = (int(index_text), int(count_text))
+        except ValueError:
+            pair = (None, None)
+        if not slash or pair[0] is None:
+            raise InvalidArgumentError(
+                f"{name} must be I/N with integers 1 <= I <= N, got {_shown(value)}")
+    elif isinstance(value, tuple) and len(value) == 2:
+        pair = value
+    else:
+        raise InvalidTypeError(f"{name} must be 'I/N' or a pair (I, N), got "
+                               f"{type(value).__name__} {_shown(value)}")
+    count = check_count(pair[1], f"{name} count N")
+    index = check_count(pair[0], f"{name} index I")
+    if index > count:
+        raise InvalidArgumentError(f"{name} must be I/N with 1 <= I <= N, got {index}/{count}")
+    return index, count

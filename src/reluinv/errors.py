@@ -9,6 +9,7 @@ Messages name the input, the place (a line, an index, an argument) and the rule.
 from __future__ import annotations
 
 __all__ = [
+    "ClusterError",
     "DimacsError",
     "InvalidArgumentError",
     "InvalidTypeError",
@@ -74,3 +75,8 @@ class UnsupportedProblemError(ReluinvError, ValueError):
 
 class SolverError(ReluinvError, RuntimeError):
     """A backend solver failed in a way that is neither a proof nor a time limit."""
+
+
+class ClusterError(ReluinvError, ConnectionError):
+    """A compute cluster cannot be used: its scheduler does not answer, or the software to
+    reach it is not installed."""

@@ -61,6 +61,9 @@ def files(tmp_path: Path) -> dict[str, str]:
         write("-".join(verdicts) + ".jsonl", "".join(
             json.dumps({"path": f"f{i}.cnf", "family": "x", "verdict": verdict}) + "\n"
             for i, verdict in enumerate(verdicts)))
+    for side, verdict in (("a", "agree"), ("b", "disagree")):  # one instance, two verdicts
+        write(f"conflict-{side}.jsonl", json.dumps(
+            {"path": f"{side}/f.cnf", "family": "x", "verdict": verdict, "key": "k"}) + "\n")
     for name in ("sat", "malformed"):
         (tmp_path / f"{name}-dir").mkdir()
         (tmp_path / f"{name}-dir" / f"{name}.cnf").write_text(paths[f"{name}.cnf"].read_text())
@@ -78,6 +81,7 @@ def files(tmp_path: Path) -> dict[str, str]:
     ri.encode(ri.read_dimacs(paths["unsat.cnf"]), "real").save(paths["unsat-real.npz"])
     paths["out"] = tmp_path / "out"
     paths["results"] = tmp_path / "results.jsonl"
+    paths["merged"] = tmp_path / "merged.jsonl"
     return {name: str(path) for name, path in paths.items()}
 
 
@@ -124,12 +128,24 @@ CASES: dict[str, tuple[tuple[str, ...], Patch, int]] = {
     "validate-2-bad-flag": (("validate", "{sat-dir}", "--workers", "0"), no_patch, 2),
     "validate-4-time-limit": (("validate", "{sat-dir}", "-o", "{results}", "--time-limit",
                                TINY), no_patch, 4),
+    "validate-2-unreachable-scheduler": (("validate", "{sat-dir}", "-o", "{results}",
+                                          "--scheduler", "tcp://127.0.0.1:9",
+                                          "--connect-timeout", "0.5"), no_patch, 2),
+    "validate-2-shard-out-of-range": (("validate", "{sat-dir}", "--shard", "3/2"), no_patch, 2),
     "report-0-agree": (("report", "{agree.jsonl}"), no_patch, 0),
+    "report-1-conflicting-duplicates": (("report", "{conflict-a.jsonl}", "{conflict-b.jsonl}"),
+                                        no_patch, 1),
     "report-1-disagree": (("report", "{agree-disagree-error-unknown.jsonl}"), no_patch, 1),
     "report-2-error-record": (("report", "{agree-error-unknown.jsonl}"), no_patch, 2),
     "report-2-not-a-results-file": (("report", "{sat.cnf}"), no_patch, 2),
     "report-2-missing": (("report", "{out}"), no_patch, 2),
     "report-4-unknown": (("report", "{agree-unknown.jsonl}"), no_patch, 4),
+    "merge-0-agree": (("merge", "{agree.jsonl}", "{agree.jsonl}", "-o", "{merged}"), no_patch,
+                      0),
+    "merge-1-conflicting-duplicates": (("merge", "{conflict-a.jsonl}", "{conflict-b.jsonl}",
+                                        "-o", "{merged}"), no_patch, 1),
+    "merge-2-missing": (("merge", "{agree.jsonl}", "{out}", "-o", "{merged}"), no_patch, 2),
+    "merge-4-unknown": (("merge", "{agree-unknown.jsonl}", "-o", "{merged}"), no_patch, 4),
     "check-0-agree": (("check", "--json", "{sat.cnf}"), no_patch, 0),
     "check-1-disagree-patched": (("check", "--json", "{sat.cnf}"), fake_verdict("disagree"), 1),
     "check-2-malformed": (("check", "{malformed.cnf}"), no_patch, 2),
@@ -226,13 +242,18 @@ def test_help_lists_the_exit_code_table(command: str | None) -> None:
         (("validate", "--workers", "0"), "--workers must be at least 1, got 0"),
         (("validate", "--workers", "2.5"), "--workers must be an integer, got '2.5'"),
         (("validate", "--max-bytes", "-5"), "--max-bytes must be at least 1, got -5"),
+        (("validate", "--shard", "3/2"), "--shard must be I/N with 1 <= I <= N, got 3/2"),
+        (("validate", "--shard", "half"),
+         "--shard must be I/N with integers 1 <= I <= N, got 'half'"),
+        (("validate", "--shard", "0/2"), "--shard index I must be at least 1, got 0"),
         (("reduce", UF5, "--lam", "0", "-o", "x.npz"), "--lam must be at least 1, got 0"),
         (("invert", "n.npz", "--tau", "-0.5"), "--tau must be a finite number >= 0, got -0.5"),
         (("invert", "n.npz", "--noise-bound", "nan"),
          "--noise-bound must be a finite number >= 0, got nan"),
     ],
     ids=["time-limit-negative", "time-limit-text", "validate-time-limit-zero", "workers-zero",
-         "workers-float", "max-bytes-negative", "lam-zero", "tau-negative", "noise-bound-nan"],
+         "workers-float", "max-bytes-negative", "shard-over", "shard-text", "shard-zero",
+         "lam-zero", "tau-negative", "noise-bound-nan"],
 )
 def test_bad_flag_values_are_one_usage_line_naming_the_flag(
     argv: tuple[str, ...], message: str

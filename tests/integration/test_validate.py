@@ -174,8 +174,8 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(corpus: Path, tmp_pa
 @pytest.mark.slow  # measured 1.5-8 s on two cores
 def test_killed_process_leaves_a_valid_file_and_resume_completes(corpus: Path, tmp_path: Path
                                                                  ) -> None:
-    for i in range(6):
-        (corpus / "sat" / f"extra{i}.cnf").write_text(f"p cnf 2 1\n{1 + i % 2} 0\n")
+    for i in range(6):  # distinct bytes: files with identical bytes are one instance
+        (corpus / "sat" / f"extra{i}.cnf").write_text(f"c extra {i}\np cnf 2 1\n{1 + i % 2} 0\n")
     out = tmp_path / "r.jsonl"
     script = (
         "import sys; from reluinv.validation.runner import run_validation; "

@@ -8,6 +8,7 @@ tested on its own. The others misbehave on purpose.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from typing import Any
 
@@ -42,4 +43,19 @@ def hanging_check(path: str, **kwargs: Any) -> dict[str, Any]:
 def slow_check(path: str, **kwargs: Any) -> dict[str, Any]:
     """Takes a while per instance, so a run can be killed in the middle."""
     time.sleep(0.4)
+    return brute_force_check(path, **kwargs)
+
+
+def pid_check(path: str, **kwargs: Any) -> dict[str, Any]:
+    """Records the id of the process that ran the check (to see workers being reused)."""
+    return {**brute_force_check(path, **kwargs), "pid": os.getpid()}
+
+
+def worker_killing_check(path: str, **kwargs: Any) -> dict[str, Any]:
+    """On files whose name contains 'killer', kills the process that started this one: on
+    Dask, the worker running the task (so every attempt loses its worker). Never use it
+    with the local pool, whose workers are started by the run itself."""
+    if "killer" in os.path.basename(path):
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(60)
     return brute_force_check(path, **kwargs)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
 
-from reluinv.arguments import check_count, check_nonnegative, check_time_limit
+from reluinv.arguments import check_count, check_nonnegative, check_shard, check_time_limit
 from reluinv.cli.exit_codes import ExitCode, epilog
 from reluinv.errors import DimacsError, ReluinvError
 
@@ -27,6 +27,7 @@ __all__ = [
     "error_line",
     "format_histogram",
     "nonnegative_flag",
+    "shard_flag",
     "time_limit_flag",
 ]
 
@@ -117,6 +118,11 @@ def count_flag(flag: str, *, minimum: int = 1) -> Callable[[str], int]:
 def nonnegative_flag(flag: str) -> Callable[[str], float]:
     """A finite number ``>= 0`` by :func:`reluinv.arguments.check_nonnegative`."""
     return _flag_adapter(flag, _number, "a number", check_nonnegative)
+
+
+def shard_flag(flag: str = "--shard") -> Callable[[str], tuple[int, int]]:
+    """``I/N`` with ``1 <= I <= N`` by :func:`reluinv.arguments.check_shard`."""
+    return _flag_adapter(flag, str, "I/N", check_shard)
 
 
 def error_line(path: str, exc: BaseException) -> str:

@@ -1,4 +1,12 @@
-"""``reluinv validate`` (the main job) and ``reluinv report``."""
+"""``reluinv validate`` (the main job) and ``reluinv report``.
+
+``validate`` runs on the local process pool (``--workers N``), on a Dask ``LocalCluster``
+it starts (``--dask``), or on an existing Dask cluster (``--scheduler tcp://HOST:PORT``),
+optionally on one shard of the instances (``--shard I/N``). ``report`` reads one or more
+results files (shards, machines, resumed runs) and prints one summary; instances checked
+twice count once, and records of one instance with different verdicts are listed and make
+the exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +17,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, count_flag, time_limit_flag
+from reluinv.cli.common import add_subcommand, count_flag, shard_flag, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode, validation_exit_code
 from reluinv.errors import ReluinvError
 from reluinv.validation.bundled import bundled_instances
+from reluinv.validation.executors import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DaskExecutor,
+    Executor,
+    LocalPoolExecutor,
+)
+from reluinv.validation.merging import MergedResults, merge_results
 from reluinv.validation.records import CHECK_STATUSES
 from reluinv.validation.runner import (
     VERDICTS,
     FamilySummary,
     Progress,
-    ResultsFile,
     ValidationOptions,
     run_validation,
     summarize,
@@ -49,8 +63,22 @@ def register(subparsers: Any) -> None:
                         help=f"results file, JSON lines (default: ./{DEFAULT_OUT})")
     parser.add_argument("--time-limit", type=time_limit_flag(), default=None, metavar="S",
                         help="seconds per instance; a check that runs out is 'unknown'")
-    parser.add_argument("--workers", type=count_flag("--workers"), default=1, metavar="N",
-                        help="instances checked in parallel processes (default 1)")
+    parser.add_argument("--workers", type=count_flag("--workers"), default=None, metavar="N",
+                        help="instances checked in parallel processes (default 1; with "
+                             "--dask, the number of CPUs)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--dask", action="store_true",
+                       help="run the checks on a Dask LocalCluster of --workers processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the checks on the Dask cluster of this scheduler "
+                            "(tcp://HOST:PORT); its workers decide the parallelism")
+    parser.add_argument("--connect-timeout", type=time_limit_flag("--connect-timeout"),
+                        default=DEFAULT_CONNECT_TIMEOUT, metavar="S",
+                        help="seconds to wait for the --scheduler to answer (default "
+                             f"{DEFAULT_CONNECT_TIMEOUT:g})")
+    parser.add_argument("--shard", type=shard_flag(), default=None, metavar="I/N",
+                        help="only the instances of shard I of N (by content hash), for "
+                             "running a set as N jobs; combine their files with report/merge")
     parser.add_argument("--resume", action="store_true",
                         help="keep the records in --out and skip their instances")
     parser.add_argument("--max-bytes", type=count_flag("--max-bytes"), default=None,
@@ -61,14 +89,16 @@ def register(subparsers: Any) -> None:
 
     report = add_subcommand(
         subparsers, "report",
-        help="reprint the summary of a results file",
+        help="reprint the summary of one or more results files",
         description=(
-            "Reprint the per-family summary table of a validation results file. Exit codes "
-            "as for validate, from the records in the file."
+            "Reprint the per-family summary table of validation results files (shards or "
+            "runs of one set are combined: an instance checked twice counts once). Exit "
+            "codes as for validate, from the records; 1 also when two records of one "
+            "instance have different verdicts."
         ),
         codes=CODES,
     )
-    report.add_argument("results", metavar="RESULTS")
+    report.add_argument("results", metavar="RESULTS", nargs="+")
     report.add_argument("--format", choices=("table", "markdown", "csv"), default="table")
     report.set_defaults(handler=handle_report)
 
@@ -172,6 +202,18 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not Path(path).exists():
             print(f"reluinv: error: {path}: no such file or folder", file=err)
             return ExitCode.BAD_INPUT
+    if args.scheduler is not None and args.workers is not None:
+        print("reluinv validate: error: --workers does not apply with --scheduler (the "
+              "cluster's workers decide)", file=err)
+        return ExitCode.BAD_INPUT
+    executor: Executor
+    if args.scheduler is not None:
+        executor = DaskExecutor(args.scheduler, connect_timeout=args.connect_timeout
+                                or DEFAULT_CONNECT_TIMEOUT)
+    elif args.dask:
+        executor = DaskExecutor(workers=args.workers)
+    else:
+        executor = LocalPoolExecutor(args.workers or 1)
     live = not args.quiet and err.isatty()
 
     def show(progress: Progress) -> None:
@@ -179,12 +221,14 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write("\r" + progress_line(progress).ljust(100))
             err.flush()
 
+    shard = f", shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""
     print(f"reluinv validate: {len(paths)} path(s), results in {args.out}"
-          + (" (resuming)" if args.resume else ""), file=out)
+          + (" (resuming)" if args.resume else "") + f"; executor {executor!r}{shard}",
+          file=out)
     try:
         records = run_validation(
-            paths, out=args.out, options=options, workers=args.workers,
-            resume=args.resume, on_progress=show,
+            paths, out=args.out, options=options, executor=executor,
+            resume=args.resume, on_progress=show, shard=args.shard,
         )
     except KeyboardInterrupt:
         if live:
@@ -208,25 +252,68 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return code
 
 
-def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    path = Path(args.results)
-    if not path.is_file():
-        print(f"reluinv: error: {path}: no such file", file=err)
-        return ExitCode.BAD_INPUT
+def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:
+    """The records of ``paths`` combined; ``None`` (after one error line) when a file is
+    missing, unreadable or holds no record."""
+    for path in paths:
+        if not Path(path).is_file():
+            print(f"reluinv: error: {path}: no such file", file=err)
+            return None
     try:
-        records = ResultsFile(path).read()
+        merged = merge_results(paths)
     except (OSError, ValueError) as exc:
-        print(f"reluinv: error: {path}: {exc}", file=err)
+        print(f"reluinv: error: {exc}", file=err)
+        return None
+    for path, count in merged.read.items():
+        # an empty file is an empty shard; a file with text but no record is not results
+        if count == 0 and (len(paths) == 1 or Path(path).stat().st_size > 0):
+            print(f"reluinv: error: {path}: no records", file=err)
+            return None
+    if not merged.records:
+        print(f"reluinv: error: {', '.join(paths)}: no records", file=err)
+        return None
+    return merged
+
+
+def merge_line(merged: MergedResults) -> str:
+    """``N file(s), R records read: I instances (D identical duplicates counted once)``."""
+    read = sum(merged.read.values())
+    return (f"{len(merged.read)} file(s), {read} records read: {len(merged.records)} "
+            f"instances ({merged.duplicates} identical duplicate(s) counted once, "
+            f"{len(merged.conflicts)} conflict(s))")
+
+
+def report_conflicts(merged: MergedResults, err: TextIO) -> None:
+    """One ``reluinv: error:`` line per instance whose records disagree."""
+    for conflict in merged.conflicts:
+        print(f"reluinv: error: {conflict.describe()}", file=err)
+
+
+def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    merged = read_results(args.results, err)
+    if merged is None:
         return ExitCode.BAD_INPUT
-    if not records:
-        print(f"reluinv: error: {path}: no records", file=err)
-        return ExitCode.BAD_INPUT
-    summaries = summarize(records)
+    report_conflicts(merged, err)
+    summaries = summarize(merged.records)
     print(render_summary(summaries, args.format), file=out, end="")
     code, line = verdict_line(summaries)
     if args.format == "table":
+        if len(args.results) > 1 or merged.duplicates or merged.conflicts:
+            print(merge_line(merged), file=out)
+        if merged.conflicts:
+            line = (f"FAILED: {len(merged.conflicts)} instance(s) with conflicting "
+                    f"verdicts; {line}")
         print(line, file=out)
-    return code
+    return ExitCode.DISAGREE if merged.conflicts else code
 
 
-__all__ = ["CODES", "handle_report", "handle_validate", "register", "render_summary"]
+__all__ = [
+    "CODES",
+    "handle_report",
+    "handle_validate",
+    "merge_line",
+    "read_results",
+    "register",
+    "render_summary",
+    "report_conflicts",
+]

@@ -2,8 +2,11 @@
 
 * :mod:`~reluinv.validation.check`: ``check_instance``, every answer about one formula and
   the cross-checks between them, as one record;
-* :mod:`~reluinv.validation.runner`: runs over many files in worker processes, an
-  append-only results file, resume, summaries;
+* :mod:`~reluinv.validation.runner`: runs over many files, an append-only results file,
+  resume by content key, shards, summaries;
+* :mod:`~reluinv.validation.executors`: where the checks run (a local pool of worker
+  processes, or Dask distributed);
+* :mod:`~reluinv.validation.merging`: results files of shards or machines combined;
 * :mod:`~reluinv.validation.bundled`: the bundled instance set (package data in
   ``instances/``) and how it is built;
 * :mod:`~reluinv.validation.generators`: random and structured formula families.

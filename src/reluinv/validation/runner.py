@@ -1,18 +1,24 @@
 """Reduction validation runs: check many formulas, one JSON record per instance.
 
 A run takes files and folders (folders are searched recursively for ``.cnf`` and ``.wcnf``
-files, optionally ``.gz``, ``.xz`` or ``.bz2`` compressed), runs a per-instance check
-(:func:`reluinv.check_instance` by default) on each one in a child process, and appends
-the record to a results file as one JSON line, written with a single ``write`` call and
-flushed as soon as the instance finishes. So:
+files, optionally ``.gz``, ``.xz`` or ``.bz2`` compressed), hands each instance to an
+executor (:mod:`reluinv.validation.executors`: a local pool of worker processes by
+default, or Dask) that runs a per-instance check (:func:`reluinv.check_instance` by
+default) in a process it can kill, and appends each record to a results file as one JSON
+line, written with a single ``write`` call and synced as soon as the instance finishes.
+Only the run's own process writes the file. So:
 
 * a worker that crashes or is killed costs only its own instance, recorded as an error;
 * an interrupted run (Ctrl-C, or the whole process killed) leaves a results file that is
   valid line by line; a torn last line, if any, is dropped when the run is resumed;
-* ``resume=True`` skips the instances whose key is already in the results file. The key is
-  the file's path and the sha256 of its bytes plus the options that change a record (time
-  limit, check options), so a resumed run yields exactly one record per instance, and an
-  edited file is checked again.
+* ``resume=True`` skips the instances whose key is already in the results file. The key
+  (:func:`instance_key`) is the sha256 of the file's bytes plus the options that change a
+  record (time limit, check options), not the path: a run moves between machines and
+  checkouts, a resumed run yields exactly one record per instance, and an edited file is
+  checked again. Records written when the key also hashed the path are re-keyed from their
+  ``file_sha256`` and ``options`` fields (:func:`record_key`), so such files resume too;
+* ``shard="I/N"`` keeps the instances of one :class:`Shard` (by content hash), for running
+  a set as ``N`` separate jobs; :mod:`reluinv.validation.merging` combines their files.
 
 Bad input (a missing, unreadable, malformed or oversized file) becomes an error record
 naming the file and the problem, and the run goes on.
@@ -20,13 +26,9 @@ naming the file and the problem, and the run goes on.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.connection
 import os
-import signal
 import statistics
 import time
 from collections import Counter
@@ -35,7 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reluinv.arguments import check_count, check_time_limit
+from reluinv.arguments import check_count, check_shard, check_time_limit
+from reluinv.validation.executors import (
+    CheckFunction,
+    Executor,
+    Outcome,
+    Task,
+    make_executor,
+)
 from reluinv.validation.records import CHECK_STATUSES, ErrorRecord, KilledRecord, RunOptions
 
 __all__ = [
@@ -45,10 +54,13 @@ __all__ = [
     "Progress",
     "ResultsFile",
     "RunResult",
+    "Shard",
     "ValidationOptions",
     "discover",
     "family_of",
     "instance_key",
+    "outcome_record",
+    "record_key",
     "run_validation",
     "summarize",
 ]
@@ -61,16 +73,8 @@ FORMULA_SUFFIXES = tuple(
 #: Record verdicts, in the order summaries list them.
 VERDICTS = ("agree", "disagree", "unknown", "error")
 
-#: ``prctl`` option that sets the signal a process gets when its parent dies (Linux).
-_PR_SET_PDEATHSIG = 1
-
 #: Default size limit of one input file, in bytes (compressed size for compressed files).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-
-#: ``check(path, *, time_limit, family, **check_options) -> record``, e.g.
-#: :func:`reluinv.check_instance` (whose records are :class:`~reluinv.validation.records.
-#: ValidationRecord`); any JSON-serialisable mapping is accepted.
-CheckFunction = Callable[..., Mapping[str, Any]]
 
 #: One line of a results file: a checked record with the run's fields added
 #: (:class:`~reluinv.validation.records.RunRecord` for the default check), an
@@ -161,12 +165,67 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def instance_key(path: Path, content_sha256: str, options: ValidationOptions) -> str:
-    """The resume key: the file (its path, so that two files with the same content are two
-    instances), its content, and the options that change the record."""
-    payload = json.dumps([str(path.resolve()), content_sha256, options.key_fields()],
-                         sort_keys=True)
+def instance_key(content_sha256: str, options: ValidationOptions | Mapping[str, Any]) -> str:
+    """The resume key of an instance: the sha256 of the file's bytes and the options that
+    change its record (:meth:`ValidationOptions.key_fields`), hashed together.
+
+    The key does not contain the path, so a run resumed on another machine, in another
+    checkout or after the files moved skips what is done; two files with the same bytes
+    are one instance.
+
+    >>> opts = ValidationOptions(time_limit=60)
+    >>> instance_key("ab" * 32, opts) == instance_key("ab" * 32, opts.key_fields())
+    True
+    """
+    fields = options.key_fields() if isinstance(options, ValidationOptions) else dict(options)
+    payload = json.dumps({"file_sha256": content_sha256, "options": fields}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def record_key(record: Mapping[str, Any]) -> str | None:
+    """The key under which a record counts: recomputed from its ``file_sha256`` and
+    ``options`` when it has both (so records written with an earlier key layout, which
+    hashed the path in too, are re-keyed), else its ``key`` field (``error:PATH`` for a file
+    that could not be read), else ``None``."""
+    sha256, options = record.get("file_sha256"), record.get("options")
+    if isinstance(sha256, str) and isinstance(options, Mapping):
+        return instance_key(sha256, options)
+    key = record.get("key")
+    return str(key) if key is not None else None
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based): the instances whose content hash, read as a
+    number, is ``index - 1`` modulo ``count``. Deterministic and independent of the paths,
+    the machine and the order of the files, so ``count`` separate jobs cover every instance
+    exactly once. A file that cannot be read (no content hash) is placed by the sha256 of
+    its path as given.
+
+    >>> Shard.parse("2/3")
+    Shard(index=2, count=3)
+    >>> [Shard(i, 3).contains(f"{5:016x}" + "0" * 48) for i in (1, 2, 3)]
+    [False, False, True]
+    """
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        check_shard((self.index, self.count), "shard")
+
+    @classmethod
+    def parse(cls, value: str | tuple[int, int], name: str = "shard") -> Shard:
+        """A shard from ``"I/N"`` or ``(I, N)`` (checked by
+        :func:`reluinv.arguments.check_shard`)."""
+        return cls(*check_shard(value, name))
+
+    def contains(self, sha256: str) -> bool:
+        """Whether the instance with this content hash (hex) belongs to the shard."""
+        return int(sha256[:16], 16) % self.count == self.index - 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
 
 
 def family_of(path: Path, _cache: dict[Path, dict[str, Any]] | None = None) -> str:
@@ -250,6 +309,19 @@ class ResultsFile:
         finally:
             os.close(fd)
 
+    def replace(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Make the file hold exactly ``records``: written to a temporary file beside it,
+        synced, then renamed over it, so a reader sees the old file or the new one."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".partial")
+        with open(partial, "wb") as stream:
+            for record in records:
+                stream.write((json.dumps(record, sort_keys=True, allow_nan=False) + "\n"
+                              ).encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, self.path)
+
     def truncate(self) -> None:
         """Start the file afresh."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -288,72 +360,10 @@ class Progress:
         return self.elapsed / self.done * self.left
 
 
-@dataclass
-class _Job:
-    path: Path
-    key: str
-    sha256: str
-    family: str
-    process: multiprocessing.process.BaseProcess
-    connection: multiprocessing.connection.Connection
-    started: float
-
-
-@dataclass(frozen=True)
-class _CheckRaised:
-    """What a worker sends when the check raised: the message of the error record."""
-
-    message: str
-
-
 def _error_record(path: Path, message: str, *, key: str, family: str | None) -> ErrorRecord:
     """The record of an instance that could not be checked (before a worker ran)."""
     return {"path": str(path), "verdict": "error", "error": message, "key": key,
             "family": family}
-
-
-def _run_fields(job: _Job, options: ValidationOptions, now: float) -> dict[str, Any]:
-    """The fields a run adds to what a worker returned: ``key``, ``path``, ``file_sha256``,
-    ``options``, ``wall_seconds``."""
-    return {"key": job.key, "path": str(job.path), "file_sha256": job.sha256,
-            "options": options.key_fields(), "wall_seconds": round(now - job.started, 6)}
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in a child process
-    """Ask Linux to kill this worker when the parent dies (``PR_SET_PDEATHSIG``): having
-    left the parent's process group, a worker would otherwise outlive a killed run. Where
-    ``prctl`` is not available the worker just finishes its instance and exits."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-
-
-def _worker(
-    connection: multiprocessing.connection.Connection,
-    check: CheckFunction,
-    path: str,
-    family: str,
-    time_limit: float | None,
-    check_options: dict[str, Any],
-) -> None:  # pragma: no cover - runs in a child process
-    # A Ctrl-C in the terminal goes to the foreground process group. The worker leaves that
-    # group, so only the parent sees it and decides (it kills the workers and writes nothing
-    # for them); otherwise a solver that catches SIGINT (SCIP does) would end its search
-    # early and the worker would report a cut-short answer as if it were the instance's.
-    os.setpgrp()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
-    outcome: Mapping[str, Any] | _CheckRaised
-    try:
-        outcome = check(path, time_limit=time_limit, family=family, **check_options)
-    except Exception as exc:  # any failure of one instance becomes its error record
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        outcome = _CheckRaised(f"{type(exc).__name__}: {first}" if first
-                               else type(exc).__name__)
-    connection.send(outcome)
-    connection.close()
 
 
 def _precheck(path: Path, options: ValidationOptions) -> tuple[str | None, str | None]:
@@ -372,61 +382,29 @@ def _precheck(path: Path, options: ValidationOptions) -> tuple[str | None, str |
         return None, f"{path}: cannot be read ({exc.strerror or exc})"
 
 
-def _start(
-    path: Path,
-    key: str,
-    sha256: str,
-    family: str,
-    check: CheckFunction,
-    options: ValidationOptions,
-) -> _Job:
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_worker,
-        args=(sender, check, str(path), family, options.time_limit, dict(options.check_options)),
-        daemon=False,  # the check starts child processes of its own (bounded solver calls)
-    )
-    process.start()
-    sender.close()
-    return _Job(path, key, sha256, family, process, receiver, time.monotonic())
-
-
-def _finish(job: _Job, options: ValidationOptions, now: float) -> RunResult:
-    """Collect a finished (or dead) worker's record, with the run's fields added; an
-    :class:`ErrorRecord` when the check raised or the worker died without a record."""
-    outcome: object = None
-    try:
-        if job.connection.poll():
-            outcome = job.connection.recv()
-    except (EOFError, OSError):
-        outcome = None
-    job.process.join(timeout=5)
-    job.connection.close()
-    if isinstance(outcome, Mapping):
-        return {**outcome, **_run_fields(job, options, now),
-                "family": outcome.get("family") or job.family}
-    if isinstance(outcome, _CheckRaised):
-        message = outcome.message
-    elif outcome is None:
-        message = f"worker died without a record (exit code {job.process.exitcode})"
-    else:
-        message = f"the check returned a {type(outcome).__name__}, not a record"
-    error = _error_record(job.path, message, key=job.key, family=job.family)
-    error["file_sha256"] = job.sha256
+def outcome_record(outcome: Outcome, sha256: str, options: ValidationOptions) -> RunResult:
+    """The line a run writes for an executor's :class:`~reluinv.validation.executors.Outcome`:
+    the check's record with the run's fields (``key``, ``path``, ``file_sha256``,
+    ``options``, ``wall_seconds``) added, an :class:`ErrorRecord`, or a
+    :class:`KilledRecord`."""
+    task = outcome.task
+    run_fields = {"key": task.key, "path": task.path, "file_sha256": sha256,
+                  "options": options.key_fields(), "wall_seconds": outcome.wall_seconds}
+    if outcome.record is not None:
+        return {**outcome.record, **run_fields,
+                "family": outcome.record.get("family") or task.family}
+    if outcome.killed is not None:
+        killed: KilledRecord = {
+            "path": task.path, "verdict": "unknown", "reason": outcome.killed,
+            "key": task.key, "file_sha256": sha256, "family": task.family,
+            "options": options.key_fields(), "wall_seconds": outcome.wall_seconds}
+        return killed
+    error = _error_record(Path(task.path), outcome.error or "no record",
+                          key=task.key, family=task.family)
+    error["file_sha256"] = sha256
     error["options"] = options.key_fields()
-    error["wall_seconds"] = round(now - job.started, 6)
+    error["wall_seconds"] = outcome.wall_seconds
     return error
-
-
-def _kill(job: _Job, reason: str, options: ValidationOptions, now: float) -> KilledRecord:
-    """Kill a worker past its hard timeout; its instance is recorded ``unknown``."""
-    job.process.kill()
-    job.process.join(timeout=5)
-    job.connection.close()
-    return {"path": str(job.path), "verdict": "unknown", "reason": reason, "key": job.key,
-            "file_sha256": job.sha256, "family": job.family, "options": options.key_fields(),
-            "wall_seconds": round(now - job.started, 6)}
 
 
 def run_validation(
@@ -435,9 +413,11 @@ def run_validation(
     out: str | os.PathLike[str],
     check: CheckFunction | None = None,
     options: ValidationOptions | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
+    executor: str | Executor = "local",
+    shard: Shard | str | tuple[int, int] | None = None,
 ) -> list[RunResult]:
     """Validate every formula under ``paths``, appending one record per instance to ``out``.
 
@@ -446,26 +426,40 @@ def run_validation(
     paths:
         Files and folders (see :func:`discover`).
     out:
-        The results file (JSON lines). Without ``resume`` it is started afresh.
+        The results file (JSON lines). Without ``resume`` it is started afresh. Only this
+        process writes it, whatever the executor.
     check:
         ``check(path, *, time_limit, family, **check_options) -> record``; default
-        :func:`reluinv.check_instance`.
+        :func:`reluinv.check_instance`. With Dask it must be importable by the workers
+        (a module-level function of an installed module).
     options:
         See :class:`ValidationOptions`.
     workers:
-        Instances run in parallel, each in its own child process.
+        Instances checked at the same time: processes of the local pool (default 1), or of
+        the ``LocalCluster`` that ``executor="dask"`` starts (default: the CPU count).
     resume:
-        Keep the records already in ``out`` and skip their instances.
+        Keep the records already in ``out`` and skip their instances (matched by
+        :func:`record_key`: content and options, not path).
     on_progress:
         Called with a :class:`Progress` after every record.
+    executor:
+        ``"local"`` (:class:`~reluinv.validation.executors.LocalPoolExecutor`), ``"dask"``
+        (:class:`~reluinv.validation.executors.DaskExecutor` on a local cluster), or an
+        executor object, e.g. ``DaskExecutor(scheduler="tcp://HOST:8786")``.
+    shard:
+        Only the instances of this :class:`Shard` (``"I/N"``); ``None`` for all.
 
     Returns
     -------
     list of dict
         All records of the run's instances (those kept by ``resume`` included), in the
-        order of the input.
+        order of the input; files with identical bytes are one instance, recorded under the
+        first path.
     """
-    workers = check_count(workers, "workers")
+    if workers is not None:
+        workers = check_count(workers, "workers")
+    runner = make_executor(executor, workers)  # an executor object keeps its own size
+    part = shard if isinstance(shard, Shard) or shard is None else Shard.parse(shard)
     opts = options if options is not None else ValidationOptions()
     if check is None:
         from reluinv.validation.check import check_instance
@@ -476,16 +470,24 @@ def run_validation(
     if resume:
         results.repair()
         for line in results.read():
-            if "key" in line:
-                existing[str(line["key"])] = line
+            key = record_key(line)
+            if key is not None:
+                existing.setdefault(key, {**line, "key": key})
     else:
         results.truncate()
 
-    files = discover(paths)
-    progress = Progress(total=len(files))
+    instances: list[tuple[Path, str | None, str | None]] = []
+    for path in discover(paths):
+        sha256, problem = _precheck(path, opts)
+        owner = sha256 if sha256 is not None else hashlib.sha256(str(path).encode()).hexdigest()
+        if part is None or part.contains(owner):
+            instances.append((path, sha256, problem))
+    progress = Progress(total=len({sha or f"error:{p}" for p, sha, _ in instances}))
     manifests: dict[Path, dict[str, Any]] = {}
-    pending: list[tuple[Path, str, str, str]] = []
+    pending: list[Task] = []
+    sha_of: dict[str, str] = {}
     ordered_keys: list[str] = []
+    seen_keys: set[str] = set()
     records_by_key: dict[str, RunResult] = {}
 
     def emit(record: RunResult) -> None:
@@ -502,63 +504,36 @@ def run_validation(
         if on_progress is not None:
             on_progress(progress)
 
-    for path in files:
+    for path, sha256, problem in instances:
         family = family_of(path, manifests)
-        sha256, problem = _precheck(path, opts)
-        if sha256 is None:
-            key = f"error:{path}"
-            ordered_keys.append(key)
-            if key in existing:
-                records_by_key[key] = existing[key]
-                progress.skipped += 1
-                progress.counts["error"] += 1
-                continue
-            emit(_error_record(path, problem or "unreadable", key=key, family=family))
-            continue
-        key = instance_key(path, sha256, opts)
+        key = instance_key(sha256, opts) if sha256 is not None else f"error:{path}"
+        if key in seen_keys:
+            continue  # the same bytes under another name: one instance
+        seen_keys.add(key)
         ordered_keys.append(key)
         if key in existing:
             records_by_key[key] = existing[key]
             progress.skipped += 1
             progress.counts[str(existing[key].get("verdict", "error"))] += 1
             continue
-        pending.append((path, key, sha256, family))
+        if sha256 is None:
+            emit(_error_record(path, problem or "unreadable", key=key, family=family))
+            continue
+        sha_of[key] = sha256
+        pending.append(Task(path=str(path), key=key, family=family,
+                            time_limit=opts.time_limit, hard_timeout=opts.hard_timeout,
+                            check_options=dict(opts.check_options)))
     if on_progress is not None:
         on_progress(progress)
 
-    running: list[_Job] = []
-    queue: Iterator[tuple[Path, str, str, str]] = iter(pending)
+    outcomes = runner.run(pending, check)
     try:
-        while True:
-            while len(running) < workers:
-                item = next(queue, None)
-                if item is None:
-                    break
-                running.append(_start(*item, check, opts))
-            if not running:
-                break
-            ready = multiprocessing.connection.wait(
-                [job.process.sentinel for job in running]
-                + [job.connection for job in running],
-                timeout=1.0,
-            )
-            now = time.monotonic()
-            for job in list(running):
-                record: RunResult
-                if job.connection in ready or job.process.sentinel in ready:
-                    record = _finish(job, opts, now)
-                elif opts.hard_timeout is not None and now - job.started > opts.hard_timeout:
-                    record = _kill(job, f"killed after {opts.hard_timeout:g} s (hard timeout)",
-                                   opts, now)
-                else:
-                    continue
-                running.remove(job)
-                emit(record)
+        for outcome in outcomes:
+            emit(outcome_record(outcome, sha_of[outcome.task.key], opts))
     finally:
-        for job in running:
-            job.process.kill()
-            job.process.join(timeout=5)
-            job.connection.close()
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()  # stops and kills what still runs (an interrupted or failed run)
     return [records_by_key[key] for key in ordered_keys if key in records_by_key]
 
 

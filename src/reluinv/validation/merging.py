@@ -1,0 +1,110 @@
+"""Combining results files: shards of one run, runs on several machines, resumed runs.
+
+Records are matched by :func:`~reluinv.validation.runner.record_key`, the file's content
+hash plus the options that change a record, never by path, so the same formula checked
+under two names, on two machines, or in two shards counts once. Two records with the same
+key are
+
+* *identical duplicates* when their verdicts are equal: the first one read is kept (their
+  timings differ, their answers do not decide anything the verdict does not);
+* a *conflict* when their verdicts differ: the same instance checked with the same options
+  came out two ways, which a merge must not hide. :func:`merge_results` lists every
+  conflict and the command line refuses to merge (exit 1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reluinv.validation.runner import ResultsFile, record_key
+
+__all__ = ["Conflict", "MergedResults", "merge_results"]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One instance with records of different verdicts.
+
+    Attributes
+    ----------
+    key:
+        The instance's key (content and options).
+    seen:
+        ``(results file, record path, verdict)`` of every record of the instance, in the
+        order read.
+    """
+
+    key: str
+    seen: tuple[tuple[str, str, str], ...]
+
+    def describe(self) -> str:
+        """One line: the instance and each verdict with where it came from."""
+        parts = "; ".join(f"{verdict} in {source} ({path})" for source, path, verdict
+                          in self.seen)
+        return f"instance {self.key}: conflicting verdicts: {parts}"
+
+
+@dataclass(frozen=True)
+class MergedResults:
+    """What :func:`merge_results` found.
+
+    Attributes
+    ----------
+    records:
+        One record per instance (the first one read), ``key`` set to the content key, in
+        the order first seen.
+    read:
+        Records read from each file, in the order the files were given.
+    duplicates:
+        Records dropped as identical duplicates of one kept.
+    conflicts:
+        Instances whose records disagree on the verdict.
+    """
+
+    records: list[dict[str, Any]]
+    read: dict[str, int]
+    duplicates: int
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def merge_results(paths: Sequence[str | os.PathLike[str]]) -> MergedResults:
+    """Read results files and combine their records, one per instance.
+
+    Parameters
+    ----------
+    paths:
+        Results files (JSON lines, as :class:`~reluinv.validation.runner.ResultsFile`
+        reads them: a torn last line is skipped). A missing file raises
+        :class:`FileNotFoundError`.
+
+    Returns
+    -------
+    MergedResults
+        The records, the counts, and the conflicts (empty when the files agree).
+    """
+    kept: dict[str, dict[str, Any]] = {}
+    seen: dict[str, list[tuple[str, str, str]]] = {}
+    read: dict[str, int] = {}
+    duplicates = 0
+    for raw in paths:
+        source = str(raw)
+        if not Path(source).is_file():
+            raise FileNotFoundError(f"{source}: no such file")
+        records = ResultsFile(source).read()
+        read[source] = read.get(source, 0) + len(records)
+        for line_number, record in enumerate(records, 1):
+            key = record_key(record) or f"{source}#{line_number}"
+            verdict = str(record.get("verdict", "error"))
+            seen.setdefault(key, []).append((source, str(record.get("path")), verdict))
+            if key in kept:
+                if str(kept[key].get("verdict", "error")) == verdict:
+                    duplicates += 1
+                continue
+            kept[key] = {**record, "key": key}
+    conflicts = [Conflict(key, tuple(entries)) for key, entries in seen.items()
+                 if len({verdict for _, _, verdict in entries}) > 1]
+    return MergedResults(list(kept.values()), read, duplicates, conflicts)
