@@ -132,3 +132,40 @@ def test_time_limit_gives_unknown_never_disagree() -> None:
     assert record["verdict"] in ("agree", "unknown")
     assert not [c for c in record["checks"] if c["status"] == "failed"]
     assert mismatches(record, ValidationRecord) == []
+
+
+@pytest.mark.parametrize("engines", [(), ("maxsat",), ("maxsat", "mip")],
+                         ids=["default", "maxsat-opinion", "two-opinions"])
+def test_each_section_names_its_engine(engines: tuple[str, ...]) -> None:
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf", engines=engines,
+                            layerwise=False)
+    assert record["verdict"] == "agree"
+    assert record["sat"]["solver"] == "cadical195"
+    assert record["maxsat"]["solver"] == "rc2-g3"
+    # the binary latent is decided by OR-Tools, not by python-sat's CNF compilation
+    assert {e["backend"] for e in record["exact"]["binary"].values()} == {"cpsat"}
+    assert sorted(record["opinions"]) == sorted(engines)
+    found = statuses(record)
+    for engine in engines:
+        assert {e["backend"] for e in record["opinions"][engine].values()} == {engine}
+        assert found[f"l1_optimum_equals_maxsat_cost[binary:{engine}]"] == "passed"
+        assert found[f"realizable_iff_satisfiable[binary:{engine}]"] == "passed"
+    assert mismatches(record, ValidationRecord) == []
+
+
+def test_a_wrong_opinion_disagrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an additional engine that answers a wrong optimum must make the record disagree
+    real_solve = check_module.solve_exact
+
+    def lying(problem: Any, *, backend: str, objective: str, **kwargs: Any) -> Any:
+        result = real_solve(problem, backend=backend, objective=objective, **kwargs)
+        if backend == "maxsat" and objective == "l1":
+            import dataclasses
+            return dataclasses.replace(result, objective=result.objective + 1)
+        return result
+
+    monkeypatch.setattr(check_module, "solve_exact", lying)
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf", engines=("maxsat",),
+                            layerwise=False)
+    assert record["verdict"] == "disagree"
+    assert statuses(record)["l1_optimum_equals_maxsat_cost[binary:maxsat]"] == "failed"

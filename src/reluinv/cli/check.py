@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
+from reluinv.exact import EXACT_BACKENDS
 from reluinv.validation.check import check_instance
 
 #: The exit code of each verdict of :func:`reluinv.check_instance`.
@@ -35,7 +36,37 @@ def register(subparsers: Any) -> None:
                         help="seconds for the whole check")
     parser.add_argument("--no-layerwise", action="store_true",
                         help="skip the layer-wise inverter")
+    add_check_flags(parser)
     parser.set_defaults(handler=handle)
+
+
+def engines_flag(text: str) -> tuple[str, ...]:
+    """``--engines maxsat,mip``: exact backends asked as additional opinions."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in EXACT_BACKENDS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"--engines must be a comma-separated list of {', '.join(EXACT_BACKENDS)}, "
+            f"got {text!r}")
+    return names
+
+
+def add_check_flags(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`reluinv.check_instance` that ``check`` and ``validate`` share."""
+    parser.add_argument(
+        "--engines", type=engines_flag, default=(), metavar="B[,B...]",
+        help="further exact backends asked on the binary latent as additional opinions "
+             f"(of {', '.join(EXACT_BACKENDS)}; e.g. maxsat: the CNF compilation solved by "
+             "RC2)")
+
+
+def check_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The :func:`reluinv.check_instance` keyword arguments the shared flags set (only those
+    given, so a run without them keeps its resume key)."""
+    options: dict[str, Any] = {}
+    if args.engines:
+        options["engines"] = list(args.engines)
+    return options
 
 
 def _exact_line(latent: str, objective: str, section: dict[str, Any]) -> str:
@@ -70,6 +101,9 @@ def render_record(record: Mapping[str, Any]) -> str:
     for latent, by_objective in record["exact"].items():
         for objective, section in by_objective.items():
             lines.append(_exact_line(latent, objective, section))
+    for engine, by_objective in record.get("opinions", {}).items():
+        for objective, section in by_objective.items():
+            lines.append(_exact_line(f"binary ({engine} opinion)", objective, section))
     for latent, section in record.get("layerwise", {}).items():
         lines.append(f"  layerwise {latent:<6} {section['status']} ({section['seconds']:.3f} s)")
     counts: dict[str, int] = {}
@@ -87,7 +121,7 @@ def render_record(record: Mapping[str, Any]) -> str:
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         record = check_instance(args.file, time_limit=args.time_limit,
-                                layerwise=not args.no_layerwise)
+                                layerwise=not args.no_layerwise, **check_options(args))
     except (OSError, ReluinvError, ValueError) as exc:
         print(error_line(args.file, exc), file=err)
         return ExitCode.BAD_INPUT
@@ -98,4 +132,5 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return VERDICT_CODES[record["verdict"]]
 
 
-__all__ = ["VERDICT_CODES", "handle", "register", "render_record"]
+__all__ = ["VERDICT_CODES", "add_check_flags", "check_options", "engines_flag", "handle",
+           "register", "render_record"]

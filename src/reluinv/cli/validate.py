@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from reluinv.cli.check import add_check_flags, check_options
 from reluinv.cli.common import add_subcommand, count_flag, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode, validation_exit_code
 from reluinv.errors import ReluinvError
@@ -56,6 +57,7 @@ def register(subparsers: Any) -> None:
                         metavar="B",
                         help="files larger than this are recorded as errors")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    add_check_flags(parser)
     parser.set_defaults(handler=handle_validate)
 
     report = add_subcommand(
@@ -159,6 +161,7 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         options = ValidationOptions(
             time_limit=args.time_limit,
+            check_options=check_options(args),
             **({"max_bytes": args.max_bytes} if args.max_bytes is not None else {}),
         )
     except ReluinvError as exc:

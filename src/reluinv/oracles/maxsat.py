@@ -152,6 +152,8 @@ class MaxSatResult(ResultBase):
     certificate:
         The :class:`MaxSatCertificate` when ``certify=True`` was asked and the optimum is
         known, else None.
+    solver:
+        The engine that found the optimum (:data:`~reluinv.oracles.pysat_layer.RC2_ENGINE`).
     """
 
     status: MaxSatStatus
@@ -162,6 +164,7 @@ class MaxSatResult(ResultBase):
     seconds: float
     message: str
     certificate: MaxSatCertificate | None = None
+    solver: str = pysat_layer.RC2_ENGINE
 
 
 def solve_maxsat(

@@ -100,6 +100,7 @@ __all__ = [
     "DEFAULT_SAT_SOLVER",
     "INTERRUPTIBLE_SAT_SOLVER",
     "PROOF_SOLVERS",
+    "RC2_ENGINE",
     "RC2_ORACLE",
     "SAT_SOLVER_TABLE",
     "SECOND_OPINION_SOLVER",
@@ -163,6 +164,9 @@ SECOND_OPINION_SOLVER = "glucose4"
 
 RC2_ORACLE = "g3"
 """The SAT oracle under RC2 (Glucose 3, interruptible; see the module docstring)."""
+
+RC2_ENGINE = f"rc2-{RC2_ORACLE}"
+"""The name records give RC2 in this configuration (python-sat's RC2 over Glucose 3)."""
 
 
 class _Interruptible(Protocol):

@@ -39,14 +39,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
-from reluinv.arguments import check_time_limit
+from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.formula import Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
-from reluinv.exact import ExactResult, Status, solve_exact
+from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
 from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
@@ -82,6 +82,9 @@ LATENTS: tuple[Literal["binary", "real"], ...] = ("binary", "real")
 #: real-latent l1 solve from about 20 s (box [-1, 2]) to about 1 s. Lemma L3 off the cube is
 #: covered by the lemma tests.
 VALIDATION_REAL_BOX: tuple[float, float] = (0.0, 1.0)
+
+#: The binary latent's exact engine by default: OR-Tools' CP-SAT, independent of python-sat.
+DEFAULT_BINARY_BACKEND = "cpsat"
 
 #: The exact objectives asked per latent, in order.
 OBJECTIVES: tuple[Literal["feasible", "l1"], ...] = ("feasible", "l1")
@@ -174,9 +177,12 @@ def _check_latent(
     l1: ExactResult | None,
     layerwise: LayerwiseResult | None,
     checks: _Checks,
+    *,
+    engine: str | None = None,
 ) -> None:
-    """The cross-checks that concern one latent variant."""
-    tag = f"[{latent}]"
+    """The cross-checks that concern one latent variant (``engine``: an additional opinion's
+    backend, which tags the check names ``[latent:engine]``)."""
+    tag = f"[{latent}]" if engine is None else f"[{latent}:{engine}]"
     satisfiable = sat.satisfiable if sat is not None else None
 
     # realizable (exact, objective "feasible") <=> satisfiable
@@ -250,6 +256,9 @@ def _check_latent(
             _lemma(checks, f"lemma_L4_exact_optimum{tag}",
                    lambda: lemmas.check_rounding(problem, z))
 
+    if engine is not None:  # an additional opinion: the checks below do not involve it
+        return
+
     # lifted RC2 and SAT models
     name = f"lifted_maxsat_model_loss_equals_cost{tag}"
     if maxsat is None or maxsat.model is None or cost is None:
@@ -303,8 +312,9 @@ def check_instance(
     *,
     time_limit: float | None = None,
     family: str | None = None,
-    binary_backend: str = "auto",
+    binary_backend: str = DEFAULT_BINARY_BACKEND,
     real_backend: str = "auto",
+    engines: Sequence[str] = (),
     layerwise: bool = True,
     proof: bool = True,
     real_box: tuple[float, float] = VALIDATION_REAL_BOX,
@@ -323,11 +333,20 @@ def check_instance(
         A label stored in the record (validation runs take it from a manifest).
     binary_backend, real_backend:
         Exact backends for the binary latent and the real latent, passed to
-        :func:`reluinv.solve_exact`; ``"auto"`` (the default) applies its documented rule
-        per objective (:mod:`reluinv.exact.registry`): on the binary latent CP-SAT decides
-        ``"feasible"`` and the CNF compilation for RC2 (``"maxsat"``) minimises ``"l1"``;
-        the real latent always goes to the MIP (neither CP-SAT nor the CNF compilation can
-        decide real questions). The record's ``backend`` field says which one ran.
+        :func:`reluinv.solve_exact`. The binary default, ``"cpsat"`` (OR-Tools' CP-SAT for
+        both ``"feasible"`` and ``"l1"``), is an engine independent of python-sat, which
+        answers the formula's questions (CaDiCaL, RC2): the cross-checks then compare two
+        code bases, not one with itself. ``"auto"`` applies the registry's speed rule
+        (:mod:`reluinv.exact.registry`), which sends ``"l1"`` to the CNF compilation for
+        RC2 (``"maxsat"``), i.e. back to python-sat. The real latent goes to the MIP
+        (neither CP-SAT nor the CNF compilation can decide real questions). The record's
+        ``backend`` field says which one ran.
+    engines:
+        Further exact backends (names of :data:`reluinv.EXACT_BACKENDS`) asked the same
+        two binary-latent questions as additional opinions; each gets its entries under
+        ``opinions[backend]`` and the binary cross-checks once more, tagged
+        ``[binary:backend]``. ``("maxsat",)`` adds the CNF compilation solved by RC2 as a
+        third opinion.
     layerwise:
         Also run the layer-wise inverter on both networks.
     proof:
@@ -348,6 +367,11 @@ def check_instance(
     """
     started = time.perf_counter()
     time_limit = check_time_limit(time_limit)
+    check_choice(binary_backend, "binary_backend", ("auto", *EXACT_BACKENDS))
+    check_choice(real_backend, "real_backend", ("auto", *EXACT_BACKENDS))
+    engines = tuple(engines) if not isinstance(engines, str) else (engines,)
+    for i, engine in enumerate(engines):
+        check_choice(engine, f"engines[{i}]", EXACT_BACKENDS)
     budget = _Budget(time_limit)
     path: str | None = None
     if not isinstance(formula_or_path, str | os.PathLike):
@@ -390,12 +414,8 @@ def check_instance(
         checks.add("maxsat_model_recount", "passed" if recount == maxsat.cost else "failed",
                    falsified=recount, cost=maxsat.cost)
 
-    exact: dict[str, ExactObjectives] = {}
-    layerwise_sections: LayerwiseSections = {}
-    for latent in LATENTS:
-        problem = encode(formula, latent) if latent == "binary" else encode(
-            formula, latent, box=real_box)
-        backend = binary_backend if latent == "binary" else real_backend
+    def solve_both(problem: InversionProblem, backend: str, step: str
+                   ) -> dict[str, ExactResult | None]:
         results: dict[str, ExactResult | None] = {}
         for objective in OBJECTIVES:
             if budget.spent:
@@ -405,10 +425,28 @@ def check_instance(
             results[objective] = solve_exact(
                 problem, backend=backend,  # type: ignore[arg-type]
                 objective=objective, time_limit=budget.left())
-            timings[f"exact_{latent}"] = (timings.get(f"exact_{latent}", 0.0)
-                                          + time.perf_counter() - t0)
+            timings[step] = timings.get(step, 0.0) + time.perf_counter() - t0
+        return results
+
+    exact: dict[str, ExactObjectives] = {}
+    opinions: dict[str, ExactObjectives] = {}
+    layerwise_sections: LayerwiseSections = {}
+    for latent in LATENTS:
+        problem = encode(formula, latent) if latent == "binary" else encode(
+            formula, latent, box=real_box)
+        backend = binary_backend if latent == "binary" else real_backend
+        results = solve_both(problem, backend, f"exact_{latent}")
         exact[latent] = {"feasible": _exact_entry(results["feasible"]),
                          "l1": _exact_entry(results["l1"])}
+        if latent == "binary":
+            for engine in engines:
+                extra = solve_both(problem, engine, "exact_opinions")
+                opinions[engine] = {"feasible": _exact_entry(extra["feasible"]),
+                                    "l1": _exact_entry(extra["l1"])}
+                t0 = time.perf_counter()
+                _check_latent(latent, problem, formula, sat, maxsat, extra["feasible"],
+                              extra["l1"], None, checks, engine=engine)
+                timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
         lw: LayerwiseResult | None = None
         if layerwise:
             t0 = time.perf_counter()
@@ -435,6 +473,7 @@ def check_instance(
         "sat": _section(sat, SatSection),
         "maxsat": _section(maxsat, MaxSatSection),
         "exact": {"binary": exact["binary"], "real": exact["real"]},
+        "opinions": opinions,
         "layerwise": layerwise_sections,
         "real_box": [json_number(bound) for bound in real_box],
         "checks": checks.items,

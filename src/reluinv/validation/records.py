@@ -77,6 +77,7 @@ class MaxSatSection(TypedDict):
     cost: int | None
     optimal: bool
     hard_satisfiable: bool | None
+    solver: str
     seconds: float
     message: str
 
@@ -163,6 +164,7 @@ class Timings(TypedDict):
     maxsat: float
     exact_binary: NotRequired[float]
     exact_real: NotRequired[float]
+    exact_opinions: NotRequired[float]
     layerwise: NotRequired[float]
     checks: float
 
@@ -184,6 +186,7 @@ class ValidationRecord(TypedDict):
     sat: SatSection
     maxsat: MaxSatSection
     exact: ExactSections
+    opinions: dict[str, ExactObjectives]
     layerwise: LayerwiseSections
     real_box: list[JsonNumber]
     checks: list[CheckEntry]
