@@ -15,7 +15,7 @@ from reluinv.validation.check import check_instance
 
 #: The exit code of each verdict of :func:`reluinv.check_instance`.
 VERDICT_CODES = {"agree": ExitCode.OK, "disagree": ExitCode.DISAGREE,
-                 "unknown": ExitCode.UNKNOWN}
+                 "unknown": ExitCode.UNKNOWN, "uncertified": ExitCode.UNKNOWN}
 
 
 def register(subparsers: Any) -> None:
@@ -84,6 +84,15 @@ def _exact_line(latent: str, objective: str, section: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _certificate_note(certificate: Mapping[str, Any] | None) -> str:
+    if certificate is None:
+        return ", not certified"
+    if not certificate["checked"]:
+        return ", certificate NOT checked"
+    by = f" by {certificate['checker']}" if certificate["checker"] else ""
+    return f", certified{by} (scope {certificate['scope']})"
+
+
 def render_record(record: Mapping[str, Any]) -> str:
     """The record as a few readable lines."""
     sat, maxsat = record["sat"], record["maxsat"]
@@ -96,7 +105,8 @@ def render_record(record: Mapping[str, Any]) -> str:
         f"{record['path'] or '<formula>'}: n={record['n']} m={record['m']}"
         + (f" family={record['family']}" if record.get("family") else ""),
         f"  SAT     {answer}{proof} ({sat['seconds']:.3f} s)",
-        f"  MaxSAT  cost {maxsat['cost']} ({maxsat['seconds']:.3f} s)",
+        f"  MaxSAT  cost {maxsat['cost']} ({maxsat['seconds']:.3f} s)"
+        + _certificate_note(maxsat.get("certificate")),
     ]
     for latent, by_objective in record["exact"].items():
         for objective, section in by_objective.items():
@@ -114,7 +124,10 @@ def render_record(record: Mapping[str, Any]) -> str:
         if check["status"] == "failed" or check.get("unfinished"):
             note = check.get("detail") or check.get("reason") or ""
             lines.append(f"    {check['status']}: {check['name']} {note}".rstrip())
-    lines.append(f"  verdict {record['verdict']} ({record['seconds']:.2f} s)")
+    if record.get("unfinished"):
+        lines.append("  unfinished cross-checks: " + ", ".join(record["unfinished"]))
+    lines.append(f"  verdict {record['verdict']}, certified {record.get('certified')} "
+                 f"({record['seconds']:.2f} s)")
     return "\n".join(lines)
 
 

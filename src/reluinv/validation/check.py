@@ -31,8 +31,32 @@ The cross-checks, each ``passed``, ``failed`` or ``skipped`` (with a reason):
     check (nor one that decodes to a falsifying assignment), and never NO_PREIMAGE on a
     satisfiable formula.
 
-The verdict is ``disagree`` when a check failed, ``unknown`` when a check could not be made
-because something did not finish (a time limit), and ``agree`` otherwise.
+Certificates and cross-checks
+-----------------------------
+Some checks are *certificate links* (``certificate: true`` in the record): together they
+prove every answer of the record without trusting any solver.
+
+* ``sat_answer_certified``: a SAT answer's model re-checked clause by clause, or an UNSAT
+  answer's DRUP refutation accepted by a checker;
+* ``maxsat_optimum_certified``: the MaxSAT optimum ``c`` with its certificate (the model
+  re-counted to ``c``, and a checked refutation of "cost <= c - 1"; ``maxsat.certificate``);
+* ``lifted_maxsat_model_loss_equals_cost[latent]`` and ``lifted_sat_model_realizes[latent]``:
+  the lifted witnesses replayed exactly on each network;
+* ``real_optimum_by_L4``: the gadget constant checked exactly against the occurrence bound,
+  ``2 lam >= max_v occ(v)``, so that by L4 (and with the box containing the unit cube)
+  the real-latent optimum equals the binary one.
+
+By L1/L2 the binary-latent optimum is the certified MaxSAT cost and its pre-images are the
+satisfying assignments; with L4 the same holds for the real latent. The exact solvers'
+answers (CP-SAT on the binary latent, the MIP on the real one, any ``engines``) are then
+*cross-checks*: independent engines that must agree. The real-latent MIP has its own
+budget (``real_mip_budget``): when it runs out, only that cross-check is unfinished.
+
+Verdict (``docs/records.md``): ``disagree`` when any check failed; else ``uncertified``
+when proofs were not asked for (``proof=False``); else ``unknown`` when a certificate link
+did not finish (a time limit); else ``agree``. ``certified`` is true exactly when every
+certificate link passed and no check failed. Cross-checks that did not run or did not
+finish never make ``agree`` into anything else, but they are listed in ``unfinished``.
 """
 
 from __future__ import annotations
@@ -51,7 +75,7 @@ from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_
 from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
 from reluinv.reduction import lemmas
-from reluinv.reduction.construction import decode, encode, lift
+from reluinv.reduction.construction import decode, encode, lift, occurrences
 from reluinv.results import JsonValue, ResultBase, json_number
 from reluinv.validation.records import (
     RECORD_SCHEMA_VERSION,
@@ -64,7 +88,9 @@ from reluinv.validation.records import (
     JsonNumber,
     LayerwiseSection,
     LayerwiseSections,
+    MaxSatCertificateSection,
     MaxSatSection,
+    RealChain,
     SatSection,
     Timings,
     ValidationRecord,
@@ -85,6 +111,11 @@ VALIDATION_REAL_BOX: tuple[float, float] = (0.0, 1.0)
 
 #: The binary latent's exact engine by default: OR-Tools' CP-SAT, independent of python-sat.
 DEFAULT_BINARY_BACKEND = "cpsat"
+
+#: Seconds of the real-latent MIP cross-check per objective, by default. On the bundled set
+#: the MIP answers within this on all but the largest random instances, where it used to
+#: take up to 110 s on an idle machine and 1,000 s on a loaded one.
+DEFAULT_REAL_MIP_BUDGET = 5.0
 
 #: The exact objectives asked per latent, in order.
 OBJECTIVES: tuple[Literal["feasible", "l1"], ...] = ("feasible", "l1")
@@ -121,21 +152,38 @@ class _Checks:
         self.items: list[CheckEntry] = []
 
     def add(self, name: str, status: CheckStatus, detail: str = "", *,
-            unfinished: bool = False, **values: object) -> None:
+            unfinished: bool = False, certificate: bool = False, **values: object) -> None:
         """Record one check; ``values`` are the numbers it compared (cost, objective, ...),
-        written by :func:`~reluinv.results.json_number` (``None`` stays ``None``)."""
+        written by :func:`~reluinv.results.json_number` (``None`` stays ``None``).
+        ``certificate`` marks a link of a certificate chain (see :func:`_verdict`)."""
         entry: dict[str, JsonValue] = {"name": name, "status": status}
         if detail:
             entry["reason" if status == "skipped" else "detail"] = detail
         if unfinished:
             entry["unfinished"] = True
+        if certificate:
+            entry["certificate"] = True
         entry.update({key: _optional_number(value) for key, value in values.items()})
         self.items.append(cast(CheckEntry, entry))
 
-    def verdict(self) -> Verdict:
+    def unfinished_cross_checks(self) -> list[str]:
+        """The cross-checks (not certificate links) that did not run or did not finish."""
+        return [c["name"] for c in self.items
+                if c.get("unfinished") and not c.get("certificate")]
+
+    def certified(self) -> bool:
+        """Every certificate link passed and no check failed."""
+        links = [c for c in self.items if c.get("certificate")]
+        return (bool(links) and all(c["status"] == "passed" for c in links)
+                and not any(c["status"] == "failed" for c in self.items))
+
+    def verdict(self, *, proof: bool) -> Verdict:
+        """See the module docstring: disagree, uncertified, unknown or agree."""
         if any(c["status"] == "failed" for c in self.items):
             return "disagree"
-        if any(c.get("unfinished") for c in self.items):
+        if not proof:
+            return "uncertified"
+        if not self.certified():
             return "unknown"
         return "agree"
 
@@ -146,6 +194,34 @@ def _section(result: ResultBase, shape: type[_Section]) -> _Section:
     else (no latent vectors, no per-layer diagnostics)."""
     written = result.to_record()
     return cast(_Section, {key: written[key] for key in shape.__annotations__})
+
+
+def _maxsat_section(maxsat: MaxSatResult) -> MaxSatSection:
+    """The ``maxsat`` section: RC2's answer and its certificate (``None`` without one)."""
+    written = maxsat.to_record()
+    section = {key: written[key] for key in MaxSatSection.__annotations__
+               if key != "certificate"}
+    certificate = maxsat.certificate
+    cert: MaxSatCertificateSection | None = None
+    if certificate is not None:
+        cert = {
+            "checked": certificate.certified,
+            "lower_bound": certificate.lower_bound,
+            "upper_bound": certificate.model_cost,
+            "checker": certificate.checker,
+            "proof_sha256": certificate.proof_sha256,
+            "proof_lines": certificate.proof_lines,
+            "scope": certificate.scope,
+            "clauses_used": certificate.clauses_used,
+            "encoding_clauses": certificate.encoding_clauses,
+            "solver": certificate.solver,
+            "solve_seconds": round(certificate.solve_seconds, 6),
+            "check_seconds": (None if certificate.check_seconds is None
+                              else round(certificate.check_seconds, 6)),
+            "seconds": round(certificate.seconds, 6),
+            "message": certificate.message,
+        }
+    return cast(MaxSatSection, {**section, "certificate": cert})
 
 
 def _exact_entry(result: ExactResult | None) -> ExactEntry:
@@ -262,22 +338,26 @@ def _check_latent(
     # lifted RC2 and SAT models
     name = f"lifted_maxsat_model_loss_equals_cost{tag}"
     if maxsat is None or maxsat.model is None or cost is None:
-        checks.add(name, "skipped", "no MaxSAT model", unfinished=True)
+        checks.add(name, "skipped", "no MaxSAT model", unfinished=True, certificate=True)
     else:
         model = maxsat.model
         loss = problem.exact_loss(lift(problem, model))
-        checks.add(name, "passed" if loss == cost else "failed", loss=loss, cost=cost)
+        checks.add(name, "passed" if loss == cost else "failed",
+                   "the lifted RC2 model replayed exactly on the network",
+                   certificate=True, loss=loss, cost=cost)
         _lemma(checks, f"lemma_L1_maxsat_model{tag}",
                lambda: lemmas.check_loss_identity(problem, lift(problem, model)))
     name = f"lifted_sat_model_realizes{tag}"
     if sat is None or sat.satisfiable is None:
-        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
+        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True,
+                   certificate=True)
     elif not sat.satisfiable or sat.model is None:
         checks.add(name, "skipped", "unsatisfiable: no model to lift")
     else:
         sat_model = sat.model
         realizes = problem.is_preimage(lift(problem, sat_model))
-        checks.add(name, "passed" if realizes else "failed")
+        checks.add(name, "passed" if realizes else "failed",
+                   "the lifted SAT model replayed exactly on the network", certificate=True)
         _lemma(checks, f"lemma_L2_sat_model{tag}", lambda: lemmas.check_lift(problem, sat_model))
 
     # the layer-wise inverter is never wrong in what it claims
@@ -307,6 +387,53 @@ def _check_latent(
         checks.add(name, "passed", "INCONCLUSIVE claims nothing")
 
 
+def _real_chain(problem: InversionProblem, formula: Formula, maxsat: MaxSatResult,
+                real_box: tuple[float, float], checks: _Checks) -> RealChain:
+    """The certificate chain of the real latent (lemma L4), and its check.
+
+    1. ``lam`` is checked exactly, in integers, against the occurrence bound:
+       ``2 lam >= max_v occ(v)`` (:func:`~reluinv.reduction.construction.occurrences`),
+       and the box contains the unit cube. Then by L4 clamping into ``[0, 1]^k`` and
+       rounding never increases the l1 loss, so ``min over the box = min over {0,1}^k``.
+    2. The binary optimum is the MaxSAT cost (L1), certified (``maxsat.certificate``).
+    3. The lifted RC2 model is replayed exactly on the real-latent network: its loss is
+       the cost, so the optimum is attained.
+
+    Hence the real-latent l1 optimum equals the certified cost, and a pre-image exists
+    exactly when the cost is 0 (the realizability question of L3).
+    """
+    occurrence = max(occurrences(formula), default=0)
+    lam = int(problem.lam) if problem.lam is not None else 0
+    premise = 2 * lam >= occurrence and lam >= 1
+    box_ok = real_box[0] <= 0 and real_box[1] >= 1
+    certificate = maxsat.certificate
+    binary_certified = certificate is not None and certificate.certified
+    cost = maxsat.cost if maxsat.optimal else None
+    loss = (problem.exact_loss(lift(problem, maxsat.model))
+            if maxsat.model is not None and cost is not None else None)
+    replayed = loss is not None and loss == cost
+    certified = premise and box_ok and binary_certified and replayed
+    statement = (f"2 lam = {2 * lam} >= max occ(v) = {occurrence}: "
+                 f"{'yes' if premise else 'NO'}; box [{real_box[0]}, {real_box[1]}] "
+                 f"contains [0, 1]: {'yes' if box_ok else 'NO'}; so by L4 the real optimum "
+                 f"is the binary optimum, the MaxSAT cost {cost} (certified: "
+                 f"{'yes' if binary_certified else 'no'}), attained by the lifted model "
+                 f"(replayed loss {loss})")
+    checks.add("real_optimum_by_L4", "passed" if premise and box_ok else "failed",
+               statement, certificate=True)
+    return {
+        "lam": lam,
+        "max_occurrence": occurrence,
+        "lam_premise": premise,
+        "box_contains_unit_cube": box_ok,
+        "binary_optimum_certified": binary_certified,
+        "witness_loss": _optional_number(loss),
+        "cost": cost,
+        "certified": certified,
+        "statement": statement,
+    }
+
+
 def check_instance(
     formula_or_path: FormulaLike | str | os.PathLike[str],
     *,
@@ -315,6 +442,7 @@ def check_instance(
     binary_backend: str = DEFAULT_BINARY_BACKEND,
     real_backend: str = "auto",
     engines: Sequence[str] = (),
+    real_mip_budget: float | None = DEFAULT_REAL_MIP_BUDGET,
     layerwise: bool = True,
     proof: bool = True,
     real_box: tuple[float, float] = VALIDATION_REAL_BOX,
@@ -347,10 +475,16 @@ def check_instance(
         ``opinions[backend]`` and the binary cross-checks once more, tagged
         ``[binary:backend]``. ``("maxsat",)`` adds the CNF compilation solved by RC2 as a
         third opinion.
+    real_mip_budget:
+        Seconds for each real-latent exact solve, the independent MIP cross-check (within
+        what is left of ``time_limit``; ``None``: no budget of its own). The real latent's
+        answers are certified by the L4 chain (``real_chain``) whatever the MIP does; an
+        MIP that runs out leaves only its own cross-checks unfinished.
     layerwise:
         Also run the layer-wise inverter on both networks.
     proof:
-        Ask for and check a DRUP proof of UNSAT answers.
+        Ask for and check a DRUP proof of UNSAT answers and certify the MaxSAT optimum.
+        Without proofs the verdict is at best ``uncertified``.
     real_box:
         The latent box ``[lo, hi]^k`` of the real variant (see :data:`VALIDATION_REAL_BOX`).
 
@@ -367,6 +501,7 @@ def check_instance(
     """
     started = time.perf_counter()
     time_limit = check_time_limit(time_limit)
+    real_mip_budget = check_time_limit(real_mip_budget, "real_mip_budget")
     check_choice(binary_backend, "binary_backend", ("auto", *EXACT_BACKENDS))
     check_choice(real_backend, "real_backend", ("auto", *EXACT_BACKENDS))
     engines = tuple(engines) if not isinstance(engines, str) else (engines,)
@@ -390,8 +525,8 @@ def check_instance(
 
     sat: SatResult = timed("sat", lambda: solve_sat(formula, proof=proof,
                                                     time_limit=budget.left()))
-    maxsat: MaxSatResult = timed("maxsat", lambda: solve_maxsat(formula,
-                                                                time_limit=budget.left()))
+    maxsat: MaxSatResult = timed("maxsat", lambda: solve_maxsat(
+        formula, time_limit=budget.left(), certify=proof))
 
     checks = _Checks()
     name = "unsat_proof_checked"
@@ -409,22 +544,54 @@ def check_instance(
     else:
         checks.add(name, "skipped", "satisfiable: no refutation needed")
 
+    name = "sat_answer_certified"
+    if sat.satisfiable is None:
+        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True,
+                   certificate=True)
+    elif sat.satisfiable:
+        holds = sat.model is not None and formula.satisfies(sat.model)
+        checks.add(name, "passed" if holds else "failed",
+                   f"SAT: the model of {sat.solver} satisfies every clause", certificate=True)
+    elif proof:
+        verdicts: dict[bool | None, CheckStatus] = {True: "passed", False: "failed",
+                                                    None: "skipped"}
+        checks.add(name, verdicts[sat.proof_checked], f"UNSAT: {sat.message}",
+                   unfinished=sat.proof_checked is None, certificate=True)
+
     if maxsat.optimal and maxsat.cost is not None and maxsat.model is not None:
         recount = formula.falsified(maxsat.model)
         checks.add("maxsat_model_recount", "passed" if recount == maxsat.cost else "failed",
                    falsified=recount, cost=maxsat.cost)
+    name = "maxsat_optimum_certified"
+    certificate = maxsat.certificate
+    if not maxsat.optimal:
+        checks.add(name, "skipped", "the MaxSAT solve did not finish", unfinished=True,
+                   certificate=True)
+    elif certificate is not None:
+        if certificate.certified:
+            checks.add(name, "passed", certificate.message, certificate=True,
+                       cost=maxsat.cost)
+        elif certificate.lower_bound_checked is None and certificate.upper_bound_checked:
+            checks.add(name, "skipped", certificate.message, unfinished=True,
+                       certificate=True, cost=maxsat.cost)
+        else:
+            checks.add(name, "failed", certificate.message, certificate=True,
+                       cost=maxsat.cost)
 
-    def solve_both(problem: InversionProblem, backend: str, step: str
-                   ) -> dict[str, ExactResult | None]:
+    def solve_both(problem: InversionProblem, backend: str, step: str,
+                   own_budget: float | None = None) -> dict[str, ExactResult | None]:
         results: dict[str, ExactResult | None] = {}
         for objective in OBJECTIVES:
             if budget.spent:
                 results[objective] = None
                 continue
+            left = budget.left()
+            if own_budget is not None:
+                left = own_budget if left is None else min(left, own_budget)
             t0 = time.perf_counter()
             results[objective] = solve_exact(
                 problem, backend=backend,  # type: ignore[arg-type]
-                objective=objective, time_limit=budget.left())
+                objective=objective, time_limit=left)
             timings[step] = timings.get(step, 0.0) + time.perf_counter() - t0
         return results
 
@@ -435,7 +602,10 @@ def check_instance(
         problem = encode(formula, latent) if latent == "binary" else encode(
             formula, latent, box=real_box)
         backend = binary_backend if latent == "binary" else real_backend
-        results = solve_both(problem, backend, f"exact_{latent}")
+        results = solve_both(problem, backend, f"exact_{latent}",
+                             None if latent == "binary" else real_mip_budget)
+        if latent == "real":
+            real_chain = _real_chain(problem, formula, maxsat, real_box, checks)
         exact[latent] = {"feasible": _exact_entry(results["feasible"]),
                          "l1": _exact_entry(results["l1"])}
         if latent == "binary":
@@ -471,13 +641,17 @@ def check_instance(
         "max_clause_width": max((len(c) for c in formula.clauses), default=0),
         "time_limit": _optional_number(time_limit),
         "sat": _section(sat, SatSection),
-        "maxsat": _section(maxsat, MaxSatSection),
+        "maxsat": _maxsat_section(maxsat),
         "exact": {"binary": exact["binary"], "real": exact["real"]},
         "opinions": opinions,
+        "real_chain": real_chain,
+        "real_mip_budget": _optional_number(real_mip_budget),
         "layerwise": layerwise_sections,
         "real_box": [json_number(bound) for bound in real_box],
         "checks": checks.items,
-        "verdict": checks.verdict(),
+        "unfinished": checks.unfinished_cross_checks(),
+        "certified": checks.certified() and proof,
+        "verdict": checks.verdict(proof=proof),
         "timings": cast(Timings, {step: json_number(round(seconds, 6))
                                   for step, seconds in timings.items()}),
         "seconds": round(time.perf_counter() - started, 6),

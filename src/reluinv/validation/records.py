@@ -35,7 +35,9 @@ __all__ = [
     "KilledRecord",
     "LayerwiseSection",
     "LayerwiseSections",
+    "MaxSatCertificateSection",
     "MaxSatSection",
+    "RealChain",
     "RunOptions",
     "RunRecord",
     "SatSection",
@@ -45,7 +47,7 @@ __all__ = [
 ]
 
 #: Version of the record layout; bumped when a field changes meaning or format.
-RECORD_SCHEMA_VERSION = 1
+RECORD_SCHEMA_VERSION = 2
 
 #: A number as :func:`reluinv.results.json_number` writes it.
 JsonNumber = int | float | str
@@ -54,7 +56,7 @@ JsonNumber = int | float | str
 CheckStatus = Literal["passed", "failed", "skipped"]
 
 #: The verdict of a checked instance.
-Verdict = Literal["agree", "disagree", "unknown"]
+Verdict = Literal["agree", "disagree", "unknown", "uncertified"]
 
 
 class SatSection(TypedDict):
@@ -70,6 +72,26 @@ class SatSection(TypedDict):
     message: str
 
 
+class MaxSatCertificateSection(TypedDict):
+    """``maxsat.certificate``: the checked optimum
+    (:class:`reluinv.oracles.maxsat.MaxSatCertificate`)."""
+
+    checked: bool
+    lower_bound: int | None
+    upper_bound: int
+    checker: str | None
+    proof_sha256: str | None
+    proof_lines: int | None
+    scope: str
+    clauses_used: int
+    encoding_clauses: int
+    solver: str | None
+    solve_seconds: float
+    check_seconds: float | None
+    seconds: float
+    message: str
+
+
 class MaxSatSection(TypedDict):
     """``maxsat``: RC2's answer (:class:`reluinv.oracles.maxsat.MaxSatResult`)."""
 
@@ -80,6 +102,21 @@ class MaxSatSection(TypedDict):
     solver: str
     seconds: float
     message: str
+    certificate: MaxSatCertificateSection | None
+
+
+class RealChain(TypedDict):
+    """``real_chain``: the real latent's certificate by lemma L4."""
+
+    lam: int
+    max_occurrence: int
+    lam_premise: bool
+    box_contains_unit_cube: bool
+    binary_optimum_certified: bool
+    witness_loss: JsonNumber | None
+    cost: int | None
+    certified: bool
+    statement: str
 
 
 class ExactSection(TypedDict):
@@ -148,6 +185,7 @@ class CheckEntry(TypedDict):
     detail: NotRequired[str]
     reason: NotRequired[str]
     unfinished: NotRequired[bool]
+    certificate: NotRequired[bool]
     cost: NotRequired[JsonNumber]
     objective: NotRequired[JsonNumber]
     bound: NotRequired[JsonNumber | None]
@@ -187,9 +225,13 @@ class ValidationRecord(TypedDict):
     maxsat: MaxSatSection
     exact: ExactSections
     opinions: dict[str, ExactObjectives]
+    real_chain: RealChain
+    real_mip_budget: JsonNumber | None
     layerwise: LayerwiseSections
     real_box: list[JsonNumber]
     checks: list[CheckEntry]
+    unfinished: list[str]
+    certified: bool
     verdict: Verdict
     timings: Timings
     seconds: float
