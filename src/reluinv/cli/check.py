@@ -11,7 +11,7 @@ from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.exact import EXACT_BACKENDS
-from reluinv.validation.check import check_instance
+from reluinv.validation.check import DEFAULT_REAL_MIP_BUDGET, check_instance
 
 #: The exit code of each verdict of :func:`reluinv.check_instance`.
 VERDICT_CODES = {"agree": ExitCode.OK, "disagree": ExitCode.DISAGREE,
@@ -58,6 +58,12 @@ def add_check_flags(parser: argparse.ArgumentParser) -> None:
         help="further exact backends asked on the binary latent as additional opinions "
              f"(of {', '.join(EXACT_BACKENDS)}; e.g. maxsat: the CNF compilation solved by "
              "RC2)")
+    parser.add_argument(
+        "--real-mip-budget", type=time_limit_flag("--real-mip-budget"), default=None,
+        metavar="S",
+        help="seconds of each real-latent MIP solve, the independent cross-check (default "
+             f"{DEFAULT_REAL_MIP_BUDGET:g}); the real latent is "
+             "certified by lemma L4 whatever the MIP does")
 
 
 def check_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -66,6 +72,8 @@ def check_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if args.engines:
         options["engines"] = list(args.engines)
+    if args.real_mip_budget is not None:
+        options["real_mip_budget"] = args.real_mip_budget
     return options
 
 

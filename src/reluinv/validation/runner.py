@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -261,7 +262,12 @@ class ResultsFile:
 
 @dataclass
 class Progress:
-    """What a run has done so far (handed to the progress callback after every record)."""
+    """What a run has done so far (handed to the progress callback after every record).
+
+    ``in_flight`` maps the path of each instance being checked to the ``time.monotonic()``
+    of its start (a heartbeat can name them); ``wall_seconds`` lists the wall time of each
+    finished record, in order; ``workers`` is the number of parallel workers.
+    """
 
     total: int
     skipped: int = 0
@@ -269,6 +275,9 @@ class Progress:
     counts: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     last_record: RunResult | None = None
+    workers: int = 1
+    in_flight: dict[str, float] = field(default_factory=dict)
+    wall_seconds: list[float] = field(default_factory=list)
 
     @property
     def left(self) -> int:
@@ -282,10 +291,14 @@ class Progress:
 
     @property
     def eta(self) -> float | None:
-        """Estimated seconds to go (mean time per finished instance times those left)."""
-        if self.done == 0:
+        """Estimated seconds to go: the median wall time of the finished instances times
+        the rounds of ``workers`` still to run. The median, not the mean: a few slow
+        instances (the heavy tail) would otherwise dominate the estimate for all the rest.
+        """
+        if not self.wall_seconds:
             return None
-        return self.elapsed / self.done * self.left
+        rounds = math.ceil(self.left / max(1, self.workers))
+        return statistics.median(self.wall_seconds) * rounds
 
 
 @dataclass
@@ -482,7 +495,7 @@ def run_validation(
         results.truncate()
 
     files = discover(paths)
-    progress = Progress(total=len(files))
+    progress = Progress(total=len(files), workers=workers)
     manifests: dict[Path, dict[str, Any]] = {}
     pending: list[tuple[Path, str, str, str]] = []
     ordered_keys: list[str] = []
@@ -499,6 +512,9 @@ def run_validation(
         progress.done += 1
         progress.counts[str(record.get("verdict", "error"))] += 1
         progress.last_record = record
+        progress.in_flight.pop(str(record.get("path")), None)
+        if isinstance(record.get("wall_seconds"), int | float):
+            progress.wall_seconds.append(float(record["wall_seconds"]))
         if on_progress is not None:
             on_progress(progress)
 
@@ -535,6 +551,7 @@ def run_validation(
                 if item is None:
                     break
                 running.append(_start(*item, check, opts))
+                progress.in_flight[str(item[0])] = time.monotonic()
             if not running:
                 break
             ready = multiprocessing.connection.wait(
