@@ -132,11 +132,11 @@ def test_a_lemma_that_is_not_rup_is_named() -> None:
     assert "proof line 1" in check.message
 
 
-def test_deletions_are_honoured_except_for_reasons() -> None:
+def test_deletions_are_honoured_and_root_literals_kept() -> None:
     clauses = [[1, 2], [1, -2], [-1, 3], [-1, -3]]
     # deleting a clause the refutation needs makes the next lemma fail ...
     assert check_rup_proof(clauses, ["d 1 2 0", "1 0", "0"]).accepted is False
-    # ... but a unit clause (the reason of a root assignment) is never deleted
+    # ... but a literal derived at the root stays when its unit clause is deleted
     assert check_rup_proof(clauses, ["1 0", "d 1 0", "0"]).accepted is True
     # drup ignores every deletion
     assert check_drup_proof(clauses, ["d 1 2 0", "1 0", "0"]).accepted is True

@@ -23,13 +23,13 @@ model of the smaller ``D``. The proof is accepted when every lemma passes and th
 is the empty clause, which is RUP only when propagation on ``D`` alone conflicts: ``D``,
 hence the formula, has no model.
 
-Deletions are honoured (they keep ``D`` small, which is where the speed comes from) with
-one exception, as in DRAT-trim: a deletion of a clause that is currently *unit* at the
-root (one literal true, all others false: it may be the reason of a root-level
-assignment) is ignored, so root-level assignments never lose their justification. Ignoring
-a deletion only keeps more clauses in ``D``, which is sound: ``D`` still follows from the
-formula. A deletion of a clause not in ``D`` is ignored too (``drup`` ignores every
-deletion).
+Deletions are honoured (they keep ``D`` small, which is where the speed comes from). The
+root-level assignment (the literals unit propagation derives from ``D`` alone) is kept
+when the clause that implied a literal is deleted: the literal follows from an earlier
+database, hence from the formula, so checking against ``D`` plus those literals is still
+checking against consequences of the formula (it is what ignoring the deletion would give,
+as DRAT-trim does for unit clauses). A deletion of a clause not in ``D`` is ignored
+(``drup`` ignores every deletion).
 
 Against ``drup``
 ----------------
@@ -182,21 +182,11 @@ class _Database:
                 self.inconsistent = True
 
     def delete(self, literals: list[int]) -> None:
-        """Delete one copy of a clause, unless it is unit at the root (see the module
-        docstring) or not in the database."""
+        """Delete one copy of a clause (nothing when it is not in the database); the root
+        assignment stays (see the module docstring)."""
         ids = self.index.get(tuple(sorted(literals)))
-        if not ids:
-            return
-        cid = ids[-1]
-        clause = self.clauses[cid]
-        assert clause is not None
-        value = self.value
-        true = sum(1 for x in clause if value[x] == 1)
-        false = sum(1 for x in clause if value[x] == -1)
-        if true == 1 and false == len(clause) - 1:
-            return
-        ids.pop()
-        self.clauses[cid] = None
+        if ids:
+            self.clauses[ids.pop()] = None
 
     def rup(self, literals: list[int]) -> bool:
         """Whether ``literals`` (a clause) is a RUP consequence of the database."""
