@@ -67,3 +67,15 @@ def test_validate_in_a_pipe_prints_one_line_per_record(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert {line.split()[1] for line in lines} == {"agree"}
     assert {line.split()[3] for line in lines} == {"uf5-satlib.cnf", "partial-maxsat.wcnf"}
+
+
+def test_evidence_line_counts_certified_and_cross_checked_records() -> None:
+    from reluinv.cli.validate import evidence_line
+
+    records = [{"certified": True, "unfinished": []},
+               {"certified": True, "unfinished": ["l1_optimum_equals_maxsat_cost[real]"]},
+               {"certified": False, "unfinished": []},
+               {"verdict": "error"}]
+    assert evidence_line(records) == (
+        "evidence: 2 of 3 checked records certified; 2 with every cross-check finished, "
+        "1 with unfinished cross-checks (listed in their records)")

@@ -7,7 +7,7 @@ import csv
 import io
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -283,9 +283,20 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{record['verdict']}: {record.get('path')}: {reason}", file=out)
     summaries = summarize(records)
     print(render_summary(summaries), file=out, end="")
+    print(evidence_line(records), file=out)
     code, line = verdict_line(summaries)
     print(f"{line}; records in {args.out}", file=out)
     return code
+
+
+def evidence_line(records: Sequence[Mapping[str, Any]]) -> str:
+    """How many records are certified, and how many had every cross-check finish."""
+    checked = [r for r in records if "certified" in r]
+    certified = sum(1 for r in checked if r["certified"] is True)
+    complete = sum(1 for r in checked if not r.get("unfinished"))
+    return (f"evidence: {certified} of {len(checked)} checked records certified; "
+            f"{complete} with every cross-check finished, {len(checked) - complete} with "
+            "unfinished cross-checks (listed in their records)")
 
 
 def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
