@@ -503,7 +503,8 @@ def check_instance(
     ValidationRecord
         ``schema``, identity (``path``, ``sha256``, ``n``, ``m``, ``family``, ...), the
         sections ``sat``, ``maxsat``, ``exact`` (per latent and objective), ``layerwise``
-        (per latent), the list ``checks``, the ``verdict`` and ``timings`` in seconds; every
+        (per latent), ``opinions``, ``real_chain``, the list ``checks``, ``unfinished``,
+        ``certified``, the ``verdict`` and ``timings`` in seconds; every
         field is documented in ``docs/records.md`` and typed in
         :mod:`reluinv.validation.records`. Each section is selected from its result's
         :meth:`~reluinv.results.ResultBase.to_record`, and every number is written by
