@@ -99,6 +99,7 @@ CORRUPTIONS: dict[str, Callable[[list[str], int, int], list[str]]] = {
     "flipped-literal": flip, "deleted-lemma": delete}
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(name=st.sampled_from(sorted(FORMULAS)), solver=st.sampled_from(SOLVERS),
        corruption=st.sampled_from(sorted(CORRUPTIONS)), data=st.data())
