@@ -79,7 +79,12 @@ def test_record_of_a_spent_time_limit_has_the_not_run_shape(monkeypatch: pytest.
     assert {entry["status"] for by_objective in record["exact"].values()
             for entry in by_objective.values()} == {"not run"}
     assert "exact_binary" not in record["timings"]
-    assert record["verdict"] == "unknown"
+    # the certificates do not depend on the exact solves: the record is certified, and the
+    # cross-checks that did not run are listed
+    assert record["verdict"] == "agree"
+    assert record["certified"] is True
+    assert "realizable_iff_satisfiable[binary]" in record["unfinished"]
+    assert "l1_optimum_equals_maxsat_cost[real]" in record["unfinished"]
     assert mismatches(record, ValidationRecord) == []
 
 
@@ -132,3 +137,112 @@ def test_time_limit_gives_unknown_never_disagree() -> None:
     assert record["verdict"] in ("agree", "unknown")
     assert not [c for c in record["checks"] if c["status"] == "failed"]
     assert mismatches(record, ValidationRecord) == []
+
+
+@pytest.mark.parametrize("engines", [(), ("maxsat",), ("maxsat", "mip")],
+                         ids=["default", "maxsat-opinion", "two-opinions"])
+def test_each_section_names_its_engine(engines: tuple[str, ...]) -> None:
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf", engines=engines,
+                            layerwise=False)
+    assert record["verdict"] == "agree"
+    assert record["sat"]["solver"] == "cadical195"
+    assert record["maxsat"]["solver"] == "rc2-g3"
+    # the binary latent is decided by OR-Tools, not by python-sat's CNF compilation
+    assert {e["backend"] for e in record["exact"]["binary"].values()} == {"cpsat"}
+    assert sorted(record["opinions"]) == sorted(engines)
+    found = statuses(record)
+    for engine in engines:
+        assert {e["backend"] for e in record["opinions"][engine].values()} == {engine}
+        assert found[f"l1_optimum_equals_maxsat_cost[binary:{engine}]"] == "passed"
+        assert found[f"realizable_iff_satisfiable[binary:{engine}]"] == "passed"
+    assert mismatches(record, ValidationRecord) == []
+
+
+def test_a_wrong_opinion_disagrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an additional engine that answers a wrong optimum must make the record disagree
+    real_solve = check_module.solve_exact
+
+    def lying(problem: Any, *, backend: str, objective: str, **kwargs: Any) -> Any:
+        result = real_solve(problem, backend=backend, objective=objective, **kwargs)
+        if backend == "maxsat" and objective == "l1":
+            import dataclasses
+            return dataclasses.replace(result, objective=result.objective + 1)
+        return result
+
+    monkeypatch.setattr(check_module, "solve_exact", lying)
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf", engines=("maxsat",),
+                            layerwise=False)
+    assert record["verdict"] == "disagree"
+    assert statuses(record)["l1_optimum_equals_maxsat_cost[binary:maxsat]"] == "failed"
+
+
+@pytest.mark.parametrize(("source", "cost"), [("uf5-satlib.cnf", 0),
+                                              ("partial-maxsat.wcnf", 2)])
+def test_every_record_carries_a_checked_maxsat_certificate(source: str, cost: int) -> None:
+    record = check_instance(EXAMPLES / source, layerwise=False)
+    certificate = record["maxsat"]["certificate"]
+    assert certificate is not None
+    assert certificate["checked"] is True
+    assert certificate["upper_bound"] == cost
+    assert certificate["lower_bound"] == cost
+    if cost:
+        assert certificate["checker"] is not None
+        assert certificate["proof_sha256"] is not None
+        assert len(certificate["proof_sha256"]) == 64
+    assert record["certified"] is True
+    assert record["verdict"] == "agree"
+    chain = record["real_chain"]
+    assert chain["certified"] is True
+    assert chain["lam_premise"] is True
+    assert 2 * chain["lam"] >= chain["max_occurrence"]
+    assert chain["witness_loss"] == cost
+
+
+def test_without_proofs_the_record_is_uncertified_not_agree() -> None:
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf", proof=False, layerwise=False)
+    assert record["verdict"] == "uncertified"
+    assert record["certified"] is False
+    assert record["maxsat"]["certificate"] is None
+
+
+def test_a_rejected_certificate_disagrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import reluinv.oracles.maxsat as maxsat_module
+    honest = maxsat_module.certify_maxsat_optimum
+
+    def rejected(*args: Any, **kwargs: Any) -> Any:
+        return dataclasses.replace(honest(*args, **kwargs), lower_bound_checked=False,
+                                   certified=False)
+
+    monkeypatch.setattr(maxsat_module, "certify_maxsat_optimum", rejected)
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf", layerwise=False)
+    assert statuses(record)["maxsat_optimum_certified"] == "failed"
+    assert record["verdict"] == "disagree"
+    assert record["certified"] is False
+
+
+def test_an_unfinished_real_mip_is_listed_and_the_record_still_agrees(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real_solve = check_module.solve_exact
+    budgets: list[float | None] = []
+
+    def timed_out(problem: Any, *, backend: str, objective: str, time_limit: Any) -> Any:
+        if problem.latent != "real":
+            return real_solve(problem, backend=backend, objective=objective,
+                              time_limit=time_limit)
+        budgets.append(time_limit)
+        result = real_solve(problem, backend=backend, objective=objective,
+                            time_limit=time_limit)
+        import dataclasses
+        return dataclasses.replace(result, status=check_module.Status.UNKNOWN, z=None,
+                                   objective=None, verified=False)
+
+    monkeypatch.setattr(check_module, "solve_exact", timed_out)
+    record = check_instance(EXAMPLES / "partial-maxsat.wcnf", layerwise=False,
+                            real_mip_budget=2.5)
+    assert budgets == [2.5, 2.5]
+    assert record["verdict"] == "agree"
+    assert record["certified"] is True
+    assert set(record["unfinished"]) == {"realizable_iff_satisfiable[real]",
+                                         "l1_optimum_equals_maxsat_cost[real]"}

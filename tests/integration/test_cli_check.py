@@ -42,3 +42,18 @@ def test_check_bad_file_is_one_line(tmp_path: Path) -> None:
     assert code == 2
     assert out == ""
     assert err == f"reluinv: error: {bad}:2: literal 2 exceeds the declared number of variables 1\n"
+
+
+def test_check_engines_flag_adds_an_opinion() -> None:
+    code, out, err = call("check", "--json", "--no-layerwise", "--engines", "maxsat",
+                          str(EXAMPLES / "partial-maxsat.wcnf"))
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["opinions"]["maxsat"]["l1"]["backend"] == "maxsat"
+    assert record["exact"]["binary"]["l1"]["backend"] == "cpsat"
+
+
+def test_check_engines_flag_rejects_an_unknown_backend() -> None:
+    code, _, err = call("check", "--engines", "maxsat,gurobi", str(EXAMPLES / "uf5-satlib.cnf"))
+    assert code == 2
+    assert "--engines must be a comma-separated list of" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
 
 from reluinv import (
     Formula,
@@ -18,6 +19,7 @@ from reluinv.oracles import pysat_layer
 from reluinv.oracles.maxsat import lower_bound_encoding
 from reluinv.testing import brute_force_maxsat_cost
 from tests.sat_instances import pigeonhole
+from tests.strategies import formulas
 
 # Hard clauses 1 and -1 clash; soft 3: (2), soft 2: (-2). Hard weight 1 + 5 = 6.
 CLASHING_HARD = "p wcnf 2 4 100\n100 1 0\n100 -1 0\n3 2 0\n2 -2 0\n"
@@ -179,3 +181,27 @@ def test_lower_bound_encoding_layout() -> None:
     assert encoding.clauses[:3] == ((1, 3), (-1, 2, 4), (-2, 5))
     assert encoding.num_vars == 2 + 3 + 3
     assert encoding.num_clauses == 3 + 7
+
+
+@settings(max_examples=40, deadline=None)
+@given(formulas(max_vars=6, max_clauses=14))
+def test_certified_optimum_with_cores_matches_brute_force(formula: Formula) -> None:
+    result = solve_maxsat(formula, certify=True)
+    certificate = result.certificate
+    assert certificate is not None
+    assert result.cost == brute_force_maxsat_cost(formula)
+    assert certificate.certified is True
+    assert certificate.lower_bound == result.cost
+    event(f"scope {certificate.scope}")
+
+
+@pytest.mark.parametrize("bound", [0, 1, 2])
+def test_a_restricted_refutation_never_proves_a_false_bound(bound: int) -> None:
+    # (1) (-1) (2) (-2) (3): cost 2. Over the subset {0, 1} the best cost is 1, so the
+    # claim "cost >= 3" must fail whatever subset the cores suggest
+    formula = parse_dimacs("p cnf 3 5\n1 0\n-1 0\n2 0\n-2 0\n3 0\n")
+    model = (1, 1, 1)
+    wrong = certify_maxsat_optimum(formula, 3, model, core_clauses={0, 1})
+    assert wrong.certified is False
+    right = certify_maxsat_optimum(formula, 2, model, core_clauses=set(range(bound)))
+    assert right.certified is True

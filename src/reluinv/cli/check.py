@@ -10,11 +10,12 @@ from typing import Any, TextIO
 from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
-from reluinv.validation.check import check_instance
+from reluinv.exact import EXACT_BACKENDS
+from reluinv.validation.check import DEFAULT_REAL_MIP_BUDGET, check_instance
 
 #: The exit code of each verdict of :func:`reluinv.check_instance`.
 VERDICT_CODES = {"agree": ExitCode.OK, "disagree": ExitCode.DISAGREE,
-                 "unknown": ExitCode.UNKNOWN}
+                 "unknown": ExitCode.UNKNOWN, "uncertified": ExitCode.UNKNOWN}
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +36,45 @@ def register(subparsers: Any) -> None:
                         help="seconds for the whole check")
     parser.add_argument("--no-layerwise", action="store_true",
                         help="skip the layer-wise inverter")
+    add_check_flags(parser)
     parser.set_defaults(handler=handle)
+
+
+def engines_flag(text: str) -> tuple[str, ...]:
+    """``--engines maxsat,mip``: exact backends asked as additional opinions."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in EXACT_BACKENDS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"--engines must be a comma-separated list of {', '.join(EXACT_BACKENDS)}, "
+            f"got {text!r}")
+    return names
+
+
+def add_check_flags(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`reluinv.check_instance` that ``check`` and ``validate`` share."""
+    parser.add_argument(
+        "--engines", type=engines_flag, default=(), metavar="B[,B...]",
+        help="further exact backends asked on the binary latent as additional opinions "
+             f"(of {', '.join(EXACT_BACKENDS)}; e.g. maxsat: the CNF compilation solved by "
+             "RC2)")
+    parser.add_argument(
+        "--real-mip-budget", type=time_limit_flag("--real-mip-budget"), default=None,
+        metavar="S",
+        help="seconds of each real-latent MIP solve, the independent cross-check (default "
+             f"{DEFAULT_REAL_MIP_BUDGET:g}); the real latent is "
+             "certified by lemma L4 whatever the MIP does")
+
+
+def check_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The :func:`reluinv.check_instance` keyword arguments the shared flags set (only those
+    given, so a run without them keeps its resume key)."""
+    options: dict[str, Any] = {}
+    if args.engines:
+        options["engines"] = list(args.engines)
+    if args.real_mip_budget is not None:
+        options["real_mip_budget"] = args.real_mip_budget
+    return options
 
 
 def _exact_line(latent: str, objective: str, section: dict[str, Any]) -> str:
@@ -53,6 +92,15 @@ def _exact_line(latent: str, objective: str, section: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _certificate_note(certificate: Mapping[str, Any] | None) -> str:
+    if certificate is None:
+        return ", not certified"
+    if not certificate["checked"]:
+        return ", certificate NOT checked"
+    by = f" by {certificate['checker']}" if certificate["checker"] else ""
+    return f", certified{by} (scope {certificate['scope']})"
+
+
 def render_record(record: Mapping[str, Any]) -> str:
     """The record as a few readable lines."""
     sat, maxsat = record["sat"], record["maxsat"]
@@ -65,11 +113,15 @@ def render_record(record: Mapping[str, Any]) -> str:
         f"{record['path'] or '<formula>'}: n={record['n']} m={record['m']}"
         + (f" family={record['family']}" if record.get("family") else ""),
         f"  SAT     {answer}{proof} ({sat['seconds']:.3f} s)",
-        f"  MaxSAT  cost {maxsat['cost']} ({maxsat['seconds']:.3f} s)",
+        f"  MaxSAT  cost {maxsat['cost']} ({maxsat['seconds']:.3f} s)"
+        + _certificate_note(maxsat.get("certificate")),
     ]
     for latent, by_objective in record["exact"].items():
         for objective, section in by_objective.items():
             lines.append(_exact_line(latent, objective, section))
+    for engine, by_objective in record.get("opinions", {}).items():
+        for objective, section in by_objective.items():
+            lines.append(_exact_line(f"binary ({engine} opinion)", objective, section))
     for latent, section in record.get("layerwise", {}).items():
         lines.append(f"  layerwise {latent:<6} {section['status']} ({section['seconds']:.3f} s)")
     counts: dict[str, int] = {}
@@ -80,14 +132,17 @@ def render_record(record: Mapping[str, Any]) -> str:
         if check["status"] == "failed" or check.get("unfinished"):
             note = check.get("detail") or check.get("reason") or ""
             lines.append(f"    {check['status']}: {check['name']} {note}".rstrip())
-    lines.append(f"  verdict {record['verdict']} ({record['seconds']:.2f} s)")
+    if record.get("unfinished"):
+        lines.append("  unfinished cross-checks: " + ", ".join(record["unfinished"]))
+    lines.append(f"  verdict {record['verdict']}, certified {record.get('certified')} "
+                 f"({record['seconds']:.2f} s)")
     return "\n".join(lines)
 
 
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         record = check_instance(args.file, time_limit=args.time_limit,
-                                layerwise=not args.no_layerwise)
+                                layerwise=not args.no_layerwise, **check_options(args))
     except (OSError, ReluinvError, ValueError) as exc:
         print(error_line(args.file, exc), file=err)
         return ExitCode.BAD_INPUT
@@ -98,4 +153,5 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return VERDICT_CODES[record["verdict"]]
 
 
-__all__ = ["VERDICT_CODES", "handle", "register", "render_record"]
+__all__ = ["VERDICT_CODES", "add_check_flags", "check_options", "engines_flag", "handle",
+           "register", "render_record"]

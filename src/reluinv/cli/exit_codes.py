@@ -86,7 +86,7 @@ def validation_exit_code(verdicts: Iterable[str]) -> ExitCode:
         return ExitCode.DISAGREE
     if "error" in seen:
         return ExitCode.BAD_INPUT
-    if "unknown" in seen:
+    if "unknown" in seen or "uncertified" in seen:
         return ExitCode.UNKNOWN
     if seen != {"agree"}:
         raise ValueError(f"unknown verdict(s) {sorted(seen - {'agree'})}")

@@ -13,11 +13,20 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, count_flag, shard_flag, time_limit_flag
+from reluinv.cli.check import add_check_flags, check_options
+from reluinv.cli.common import (
+    add_subcommand,
+    count_flag,
+    nonnegative_flag,
+    shard_flag,
+    time_limit_flag,
+)
 from reluinv.cli.exit_codes import ExitCode, validation_exit_code
 from reluinv.errors import ReluinvError
 from reluinv.validation.bundled import bundled_instances
@@ -39,6 +48,9 @@ from reluinv.validation.runner import (
 )
 
 DEFAULT_OUT = "results.jsonl"
+
+#: Seconds between two heartbeat lines (the instances in flight) on standard error.
+DEFAULT_HEARTBEAT = 30.0
 
 #: The exit codes ``validate`` and ``report`` return (besides 2, bad input).
 CODES = (ExitCode.OK, ExitCode.DISAGREE, ExitCode.UNKNOWN)
@@ -85,6 +97,11 @@ def register(subparsers: Any) -> None:
                         metavar="B",
                         help="files larger than this are recorded as errors")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--heartbeat", type=nonnegative_flag("--heartbeat"),
+                        default=DEFAULT_HEARTBEAT, metavar="S",
+                        help="every S seconds, a line naming the instances in flight "
+                             f"(default {DEFAULT_HEARTBEAT:g}; 0: none)")
+    add_check_flags(parser)
     parser.set_defaults(handler=handle_validate)
 
     report = add_subcommand(
@@ -120,6 +137,55 @@ def progress_line(progress: Progress) -> str:
     return (f"[{progress.done + progress.skipped}/{progress.total}]{skipped} "
             f"left {progress.left} | {counts} | elapsed {_duration(progress.elapsed)} "
             f"eta {_duration(progress.eta)}")
+
+
+def record_line(progress: Progress) -> str:
+    """One line per finished record, for a pipe or CI: count, verdict, name, seconds."""
+    record = progress.last_record or {}
+    seconds = record.get("wall_seconds")
+    shown = f"{seconds:.1f} s" if isinstance(seconds, int | float) else "-"
+    certified = " certified" if record.get("certified") is True else ""
+    return (f"[{progress.done + progress.skipped}/{progress.total}] "
+            f"{record.get('verdict', 'error')}{certified} {Path(str(record.get('path'))).name}"
+            f" {shown} | eta {_duration(progress.eta)}")
+
+
+def heartbeat_line(progress: Progress, now: float) -> str:
+    """The instances in flight and for how long, with the elapsed time and the ETA."""
+    try:
+        flight = sorted(dict(progress.in_flight).items(), key=lambda item: item[1])
+    except RuntimeError:  # changed while copied: the next beat shows it
+        flight = []
+    names = ", ".join(f"{Path(path).name} ({now - started:.0f} s)" for path, started in flight)
+    return (f"... {progress.done + progress.skipped}/{progress.total} done, elapsed "
+            f"{_duration(progress.elapsed)}, eta {_duration(progress.eta)}; in flight: "
+            f"{names or '-'}")
+
+
+class _Heartbeat:
+    """A daemon thread writing :func:`heartbeat_line` every ``every`` seconds."""
+
+    def __init__(self, every: float, write: Callable[[str], None]) -> None:
+        self.every = every
+        self.write = write
+        self.progress: Progress | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            if self.progress is not None:
+                self.write(heartbeat_line(self.progress, time.monotonic()))
+
+    def __enter__(self) -> _Heartbeat:
+        if self.every > 0:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
 
 
 def _timing_columns(summaries: Sequence[FamilySummary]) -> list[str]:
@@ -193,6 +259,7 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         options = ValidationOptions(
             time_limit=args.time_limit,
+            check_options=check_options(args),
             **({"max_bytes": args.max_bytes} if args.max_bytes is not None else {}),
         )
     except ReluinvError as exc:
@@ -215,21 +282,39 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         executor = LocalPoolExecutor(args.workers or 1)
     live = not args.quiet and err.isatty()
+    lines = not args.quiet and not live
+    lock = threading.Lock()
+
+    def write_line(text: str) -> None:
+        with lock:
+            if live:
+                err.write("\r" + text.ljust(100) + "\n")
+            else:
+                err.write(text + "\n")
+            err.flush()
+
+    heartbeat = _Heartbeat(0 if args.quiet else args.heartbeat, write_line)
 
     def show(progress: Progress) -> None:
+        heartbeat.progress = progress
         if live:
-            err.write("\r" + progress_line(progress).ljust(100))
-            err.flush()
+            with lock:
+                err.write("\r" + progress_line(progress).ljust(100))
+                err.flush()
+        elif lines and progress.last_record is not None:
+            write_line(record_line(progress))
+            progress.last_record = None
 
     shard = f", shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""
     print(f"reluinv validate: {len(paths)} path(s), results in {args.out}"
           + (" (resuming)" if args.resume else "") + f"; executor {executor!r}{shard}",
           file=out)
     try:
-        records = run_validation(
-            paths, out=args.out, options=options, executor=executor,
-            resume=args.resume, on_progress=show, shard=args.shard,
-        )
+        with heartbeat:
+            records = run_validation(
+                paths, out=args.out, options=options, executor=executor,
+                resume=args.resume, on_progress=show, shard=args.shard,
+            )
     except KeyboardInterrupt:
         if live:
             err.write("\n")
@@ -247,9 +332,20 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{record['verdict']}: {record.get('path')}: {reason}", file=out)
     summaries = summarize(records)
     print(render_summary(summaries), file=out, end="")
+    print(evidence_line(records), file=out)
     code, line = verdict_line(summaries)
     print(f"{line}; records in {args.out}", file=out)
     return code
+
+
+def evidence_line(records: Sequence[Mapping[str, Any]]) -> str:
+    """How many records are certified, and how many had every cross-check finish."""
+    checked = [r for r in records if "certified" in r]
+    certified = sum(1 for r in checked if r["certified"] is True)
+    complete = sum(1 for r in checked if not r.get("unfinished"))
+    return (f"evidence: {certified} of {len(checked)} checked records certified; "
+            f"{complete} with every cross-check finished, {len(checked) - complete} with "
+            "unfinished cross-checks (listed in their records)")
 
 
 def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:

@@ -8,6 +8,8 @@
   for the upper bound, a checked refutation for the lower bound);
 * :mod:`~reluinv.oracles.proofcheck`: the DRUP proof checker (``drup``), run in a child
   process under a time limit;
+* :mod:`~reluinv.oracles.rupcheck`: the fast forward RUP checker, and
+  ``check_refutation`` (it, plus ``drup`` on small proofs);
 * :mod:`~reluinv.oracles.pb_encoding`: the weighted at-most constraint of the certificate.
 """
 
@@ -19,10 +21,12 @@ from reluinv.oracles.maxsat import (
     solve_maxsat,
 )
 from reluinv.oracles.proofcheck import PROOF_CHECKER, ProofCheck, check_drup_proof
+from reluinv.oracles.rupcheck import RUP_CHECKER, check_refutation, check_rup_proof
 from reluinv.oracles.sat import SAT_SOLVERS, SatResult, SatStatus, solve_sat
 
 __all__ = [
     "PROOF_CHECKER",
+    "RUP_CHECKER",
     "SAT_SOLVERS",
     "MaxSatCertificate",
     "MaxSatResult",
@@ -32,6 +36,8 @@ __all__ = [
     "SatStatus",
     "certify_maxsat_optimum",
     "check_drup_proof",
+    "check_refutation",
+    "check_rup_proof",
     "solve_maxsat",
     "solve_sat",
 ]

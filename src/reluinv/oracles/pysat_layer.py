@@ -100,6 +100,7 @@ __all__ = [
     "DEFAULT_SAT_SOLVER",
     "INTERRUPTIBLE_SAT_SOLVER",
     "PROOF_SOLVERS",
+    "RC2_ENGINE",
     "RC2_ORACLE",
     "SAT_SOLVER_TABLE",
     "SECOND_OPINION_SOLVER",
@@ -164,6 +165,9 @@ SECOND_OPINION_SOLVER = "glucose4"
 RC2_ORACLE = "g3"
 """The SAT oracle under RC2 (Glucose 3, interruptible; see the module docstring)."""
 
+RC2_ENGINE = f"rc2-{RC2_ORACLE}"
+"""The name records give RC2 in this configuration (python-sat's RC2 over Glucose 3)."""
+
 
 class _Interruptible(Protocol):
     def interrupt(self) -> None: ...
@@ -202,14 +206,33 @@ def sat_solver(name: str, clauses: Iterable[Sequence[int]] = (), *,
     return Solver(name=name, bootstrap_with=[list(c) for c in clauses], with_proof=proof)
 
 
-def make_rc2(wcnf: WCNF) -> RC2:
+def make_rc2(wcnf: WCNF, *, record_cores: bool = False) -> RC2:
     """RC2 on ``wcnf`` in reluinv's one configuration (see the module docstring).
 
     Plain core-guided RC2 over Glucose 3 (interruptible), AtMost1 detection, core
     exhaustion, core minimisation and core trimming off: the fastest measured on reluinv's
     formulas. Use it in a ``with`` block, or call ``delete()``.
+
+    With ``record_cores`` the object also keeps, in ``recorded_cores``, the clause
+    selectors of every core it processes (the search is the same). RC2 stores each core it
+    extracts in ``core``, split by ``get_core`` into ``core_sels`` (selectors of soft
+    clauses) and ``core_sums`` (outputs of totalizers built over earlier cores, whose inputs
+    are selectors of earlier cores); so the union of the recorded ``core_sels`` is the set
+    of soft clauses RC2's lower-bound reasoning ever touched.
     """
-    return RC2(wcnf, solver=RC2_ORACLE, adapt=False, exhaust=False, minz=False, trim=0)
+    rc2 = RC2(wcnf, solver=RC2_ORACLE, adapt=False, exhaust=False, minz=False, trim=0)
+    if record_cores:
+        recorded: list[tuple[int, ...]] = []
+        extract = rc2.get_core
+
+        def get_core() -> None:
+            extract()
+            if rc2.core:
+                recorded.append(tuple(rc2.core_sels))
+
+        rc2.get_core = get_core
+        rc2.recorded_cores = recorded
+    return rc2
 
 
 def assignment_from_model(model: Sequence[int] | None, num_vars: int) -> tuple[int, ...]:
@@ -320,15 +343,19 @@ class MaxSatCall:
     ``finished`` is False when the time limit interrupted RC2 (then nothing else is set).
     A finished call has ``model`` and ``cost`` (RC2's optimum: the least total weight of
     falsified soft clauses), or ``model = None`` when the hard clauses are unsatisfiable.
+    ``cores`` holds the soft-clause selectors of every core RC2 processed, when asked for
+    (``record_cores=True``), else None.
     """
 
     finished: bool
     model: list[int] | None
     cost: int | None
     seconds: float
+    cores: tuple[tuple[int, ...], ...] | None = None
 
 
-def rc2_optimum(wcnf: WCNF, *, time_limit: float | None = None) -> MaxSatCall:
+def rc2_optimum(wcnf: WCNF, *, time_limit: float | None = None,
+                record_cores: bool = False) -> MaxSatCall:
     """RC2 (:func:`make_rc2`) on ``wcnf``, interrupted at ``time_limit``.
 
     An interrupted ``compute`` returns no model, like a formula whose hard part is
@@ -337,10 +364,13 @@ def rc2_optimum(wcnf: WCNF, *, time_limit: float | None = None) -> MaxSatCall:
     """
     limit = check_time_limit(time_limit)
     start = time.perf_counter()
-    with make_rc2(wcnf) as rc2, interrupt_after(rc2, limit) as fired:
+    with make_rc2(wcnf, record_cores=record_cores) as rc2, \
+            interrupt_after(rc2, limit) as fired:
         model = rc2.compute(expect_interrupt=limit is not None)
+        cores = tuple(rc2.recorded_cores) if record_cores else None
         if model is None and fired.is_set():
             return MaxSatCall(False, None, None, time.perf_counter() - start)
         if model is None:
-            return MaxSatCall(True, None, None, time.perf_counter() - start)
-        return MaxSatCall(True, list(model), int(rc2.cost), time.perf_counter() - start)
+            return MaxSatCall(True, None, None, time.perf_counter() - start, cores)
+        return MaxSatCall(True, list(model), int(rc2.cost), time.perf_counter() - start,
+                          cores)

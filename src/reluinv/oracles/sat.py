@@ -6,10 +6,13 @@
 * A *satisfiable* answer carries a model, a 0/1 tuple with variable ``v`` at index
   ``v - 1``, sized by the declared ``num_vars`` (variables that occur in no clause get 0).
   It is re-checked clause by clause on the original formula before it is returned.
-* An *unsatisfiable* answer carries the solver's DRUP refutation, checked by the verified
-  ``drup`` checker (:mod:`reluinv.oracles.proofcheck`): ``proof_checked`` says whether it was
-  accepted. A formula holding an empty clause is refuted without a solver, by the one-line
-  proof ``0`` (the empty clause is already in the formula), which the checker also checks.
+* An *unsatisfiable* answer carries the solver's DRUP refutation, checked by the fast RUP
+  checker (:mod:`reluinv.oracles.rupcheck`) and, when it is small
+  (:data:`~reluinv.oracles.rupcheck.DRUP_ALSO_UP_TO`), by the verified ``drup`` checker
+  as well (:func:`~reluinv.oracles.rupcheck.check_refutation`): ``proof_checked``
+  says whether it was accepted, ``checker`` by which. A formula holding an empty clause is
+  refuted without a solver, by the one-line proof ``0`` (the empty clause is already in
+  the formula), which the checkers also check.
 * A time limit that passes gives ``satisfiable=None`` (:attr:`SatStatus.UNKNOWN`), never an
   answer.
 
@@ -35,8 +38,9 @@ from reluinv.arguments import check_flag, check_time_limit
 from reluinv.data.formula import Formula, as_formula
 from reluinv.errors import SolverError
 from reluinv.oracles import pysat_layer
-from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT, check_drup_proof
+from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT
 from reluinv.oracles.pysat_layer import PROOF_SOLVERS, assignment_from_model
+from reluinv.oracles.rupcheck import check_refutation
 from reluinv.results import ResultBase
 
 __all__ = ["SAT_SOLVERS", "SatResult", "SatStatus", "assignment_from_model", "solve_sat"]
@@ -191,7 +195,7 @@ def solve_sat(
             f"unsatisfiable ({solver}); no proof requested", solver,
             solve_seconds=solve_seconds,
         )
-    check = check_drup_proof(clauses, lines, time_limit=proof_time_limit)
+    check = check_refutation(clauses, lines, time_limit=proof_time_limit)
     return SatResult(
         SatStatus.UNSATISFIABLE, False, None, check.accepted, time.perf_counter() - start,
         f"unsatisfiable ({solver}); proof {check.message}", solver,
@@ -217,7 +221,7 @@ def _refute_empty_clause(
             f"unsatisfiable: {reason}; no proof requested", "none",
         )
     lines = ["0"]
-    check = check_drup_proof(clauses, lines, time_limit=proof_time_limit)
+    check = check_refutation(clauses, lines, time_limit=proof_time_limit)
     return SatResult(
         SatStatus.UNSATISFIABLE, False, None, check.accepted, time.perf_counter() - start,
         f"unsatisfiable: {reason}; proof {check.message}", "none",

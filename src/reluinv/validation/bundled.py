@@ -169,9 +169,17 @@ WALKTHROUGH: dict[str, tuple[Formula, str]] = {
     ),
 }
 
-# (k, ratio, seeds): RC2 needs at most about 1.5 s on each (seed 0 at k = 60 needs 4 s).
-OVERCONSTRAINED = ((20, 6, (0, 1)), (40, 6, (0, 1)), (50, 6, (1,)), (60, 6, (1,)),
+# (k, ratio, seeds): RC2 needs at most about 1.5 s on each. The MaxSAT certificate's
+# refutation grows much faster than RC2's time: k = 60 (seed 1, cost 4) needs a
+# 116,000-line proof whose check ran past a minute, so it was taken out of the set
+# (REBALANCED, written into the manifest).
+OVERCONSTRAINED = ((20, 6, (0, 1)), (40, 6, (0, 1)), (50, 6, (1,)),
                    (20, 8, (0, 1)), (30, 8, (0, 1)))
+
+#: Why the bundled set differs from earlier versions, written into its manifest.
+REBALANCED = ("maxsat-overconstrained/r3-k60-ratio6-s1.cnf removed: its MaxSAT certificate "
+              "(a 116,000-line refutation of cost <= 3) takes more than a minute to check, "
+              "beyond the per-instance budget of make validate")
 RANDOM_3CNF_KS = (10, 20, 50, 75, 100)
 # (k, m, seed) of weighted random 3-CNF, weights 1..10
 WEIGHTED = ((10, 60, 0), (20, 85, 0), (20, 120, 0), (30, 180, 0), (40, 170, 0), (40, 240, 0))
@@ -444,6 +452,7 @@ def build_instance_set(
         "sat_solvers": list(SAT_SOLVERS),
         "maxsat_solvers": ["rc2", "linear-search-cadical195"],
         "maxsat_cost": "optimum of Formula.falsified; a hard clause weighs 1 + soft total",
+        "rebalanced": REBALANCED,
         "files": {item.spec.path: item.entry for item in built},
     }
     (root / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -32,27 +32,51 @@ or ``not_applicable`` (the claim was not made, with a reason):
     check (nor one that decodes to a falsifying assignment), and never NO_PREIMAGE on a
     satisfiable formula.
 
-The verdict is ``disagree`` when a check failed, ``unknown`` when a check could not be made
-because something did not finish (a time limit), and ``agree`` otherwise.
+Certificates and cross-checks
+-----------------------------
+Some checks are *certificate links* (``certificate: true`` in the record): together they
+prove every answer of the record without trusting any solver.
+
+* ``sat_answer_certified``: a SAT answer's model re-checked clause by clause, or an UNSAT
+  answer's DRUP refutation accepted by a checker;
+* ``maxsat_optimum_certified``: the MaxSAT optimum ``c`` with its certificate (the model
+  re-counted to ``c``, and a checked refutation of "cost <= c - 1"; ``maxsat.certificate``);
+* ``lifted_maxsat_model_loss_equals_cost[latent]`` and ``lifted_sat_model_realizes[latent]``:
+  the lifted witnesses replayed exactly on each network;
+* ``real_optimum_by_L4``: the gadget constant checked exactly against the occurrence bound,
+  ``2 lam >= max_v occ(v)``, so that by L4 (and with the box containing the unit cube)
+  the real-latent optimum equals the binary one.
+
+By L1/L2 the binary-latent optimum is the certified MaxSAT cost and its pre-images are the
+satisfying assignments; with L4 the same holds for the real latent. The exact solvers'
+answers (CP-SAT on the binary latent, the MIP on the real one, any ``engines``) are then
+*cross-checks*: independent engines that must agree. The real-latent MIP has its own
+budget (``real_mip_budget``): when it runs out, only that cross-check is unfinished.
+
+Verdict (``docs/records.md``): ``disagree`` when any check failed; else ``uncertified``
+when proofs were not asked for (``proof=False``); else ``unknown`` when a certificate link
+did not finish (a time limit); else ``agree``. ``certified`` is true exactly when every
+certificate link passed and no check failed. Cross-checks that did not run or did not
+finish never make ``agree`` into anything else, but they are listed in ``unfinished``.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
-from reluinv.arguments import check_time_limit
+from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.formula import Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
-from reluinv.exact import ExactResult, Status, solve_exact
+from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
 from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
 from reluinv.reduction import lemmas
-from reluinv.reduction.construction import decode, encode, lift
+from reluinv.reduction.construction import decode, encode, lift, occurrences
 from reluinv.results import JsonValue, ResultBase, json_number
 from reluinv.validation.records import (
     RECORD_SCHEMA_VERSION,
@@ -65,7 +89,9 @@ from reluinv.validation.records import (
     JsonNumber,
     LayerwiseSection,
     LayerwiseSections,
+    MaxSatCertificateSection,
     MaxSatSection,
+    RealChain,
     SatSection,
     Timings,
     ValidationRecord,
@@ -83,6 +109,19 @@ LATENTS: tuple[Literal["binary", "real"], ...] = ("binary", "real")
 #: real-latent l1 solve from about 20 s (box [-1, 2]) to about 1 s. Lemma L3 off the cube is
 #: covered by the lemma tests.
 VALIDATION_REAL_BOX: tuple[float, float] = (0.0, 1.0)
+
+#: The binary latent's exact engine by default: OR-Tools' CP-SAT, independent of python-sat.
+DEFAULT_BINARY_BACKEND = "cpsat"
+
+#: Seconds of the real-latent MIP cross-check per objective, by default. On the bundled set
+#: the MIP answers within this on all but the largest random instances, where it used to
+#: take up to 110 s on an idle machine and 1,000 s on a loaded one.
+DEFAULT_REAL_MIP_BUDGET = 5.0
+
+#: Seconds of each binary-latent exact solve (CP-SAT, a cross-check) by default. CP-SAT
+#: proves the l1 optimum of the bundled instances within a few seconds on an idle machine,
+#: except the over-constrained k = 50 one (about 1.5 s idle, 80 s measured under a load of 5).
+DEFAULT_BINARY_BUDGET = 20.0
 
 #: The exact objectives asked per latent, in order.
 OBJECTIVES: tuple[Literal["feasible", "l1"], ...] = ("feasible", "l1")
@@ -119,21 +158,38 @@ class _Checks:
         self.items: list[CheckEntry] = []
 
     def add(self, name: str, status: CheckStatus, detail: str = "", *,
-            unfinished: bool = False, **values: object) -> None:
+            unfinished: bool = False, certificate: bool = False, **values: object) -> None:
         """Record one check; ``values`` are the numbers it compared (cost, objective, ...),
-        written by :func:`~reluinv.results.json_number` (``None`` stays ``None``)."""
+        written by :func:`~reluinv.results.json_number` (``None`` stays ``None``).
+        ``certificate`` marks a link of a certificate chain (see :func:`_verdict`)."""
         entry: dict[str, JsonValue] = {"name": name, "status": status}
         if detail:
             entry["reason" if status in ("skipped", "not_applicable") else "detail"] = detail
         if unfinished:
             entry["unfinished"] = True
+        if certificate:
+            entry["certificate"] = True
         entry.update({key: _optional_number(value) for key, value in values.items()})
         self.items.append(cast(CheckEntry, entry))
 
-    def verdict(self) -> Verdict:
+    def unfinished_cross_checks(self) -> list[str]:
+        """The cross-checks (not certificate links) that did not run or did not finish."""
+        return [c["name"] for c in self.items
+                if c.get("unfinished") and not c.get("certificate")]
+
+    def certified(self) -> bool:
+        """Every certificate link passed and no check failed."""
+        links = [c for c in self.items if c.get("certificate")]
+        return (bool(links) and all(c["status"] == "passed" for c in links)
+                and not any(c["status"] == "failed" for c in self.items))
+
+    def verdict(self, *, proof: bool) -> Verdict:
+        """See the module docstring: disagree, uncertified, unknown or agree."""
         if any(c["status"] == "failed" for c in self.items):
             return "disagree"
-        if any(c.get("unfinished") for c in self.items):
+        if not proof:
+            return "uncertified"
+        if not self.certified():
             return "unknown"
         return "agree"
 
@@ -144,6 +200,34 @@ def _section(result: ResultBase, shape: type[_Section]) -> _Section:
     else (no latent vectors, no per-layer diagnostics)."""
     written = result.to_record()
     return cast(_Section, {key: written[key] for key in shape.__annotations__})
+
+
+def _maxsat_section(maxsat: MaxSatResult) -> MaxSatSection:
+    """The ``maxsat`` section: RC2's answer and its certificate (``None`` without one)."""
+    written = maxsat.to_record()
+    section = {key: written[key] for key in MaxSatSection.__annotations__
+               if key != "certificate"}
+    certificate = maxsat.certificate
+    cert: MaxSatCertificateSection | None = None
+    if certificate is not None:
+        cert = {
+            "checked": certificate.certified,
+            "lower_bound": certificate.lower_bound,
+            "upper_bound": certificate.model_cost,
+            "checker": certificate.checker,
+            "proof_sha256": certificate.proof_sha256,
+            "proof_lines": certificate.proof_lines,
+            "scope": certificate.scope,
+            "clauses_used": certificate.clauses_used,
+            "encoding_clauses": certificate.encoding_clauses,
+            "solver": certificate.solver,
+            "solve_seconds": round(certificate.solve_seconds, 6),
+            "check_seconds": (None if certificate.check_seconds is None
+                              else round(certificate.check_seconds, 6)),
+            "seconds": round(certificate.seconds, 6),
+            "message": certificate.message,
+        }
+    return cast(MaxSatSection, {**section, "certificate": cert})
 
 
 def _exact_entry(result: ExactResult | None) -> ExactEntry:
@@ -175,9 +259,12 @@ def _check_latent(
     l1: ExactResult | None,
     layerwise: LayerwiseResult | None,
     checks: _Checks,
+    *,
+    engine: str | None = None,
 ) -> None:
-    """The cross-checks that concern one latent variant."""
-    tag = f"[{latent}]"
+    """The cross-checks that concern one latent variant (``engine``: an additional opinion's
+    backend, which tags the check names ``[latent:engine]``)."""
+    tag = f"[{latent}]" if engine is None else f"[{latent}:{engine}]"
     satisfiable = sat.satisfiable if sat is not None else None
 
     # realizable (exact, objective "feasible") <=> satisfiable
@@ -251,25 +338,32 @@ def _check_latent(
             _lemma(checks, f"lemma_L4_exact_optimum{tag}",
                    lambda: lemmas.check_rounding(problem, z))
 
+    if engine is not None:  # an additional opinion: the checks below do not involve it
+        return
+
     # lifted RC2 and SAT models
     name = f"lifted_maxsat_model_loss_equals_cost{tag}"
     if maxsat is None or maxsat.model is None or cost is None:
-        checks.add(name, "skipped", "no MaxSAT model", unfinished=True)
+        checks.add(name, "skipped", "no MaxSAT model", unfinished=True, certificate=True)
     else:
         model = maxsat.model
         loss = problem.exact_loss(lift(problem, model))
-        checks.add(name, "passed" if loss == cost else "failed", loss=loss, cost=cost)
+        checks.add(name, "passed" if loss == cost else "failed",
+                   "the lifted RC2 model replayed exactly on the network",
+                   certificate=True, loss=loss, cost=cost)
         _lemma(checks, f"lemma_L1_maxsat_model{tag}",
                lambda: lemmas.check_loss_identity(problem, lift(problem, model)))
     name = f"lifted_sat_model_realizes{tag}"
     if sat is None or sat.satisfiable is None:
-        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
+        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True,
+                   certificate=True)
     elif not sat.satisfiable or sat.model is None:
         checks.add(name, "skipped", "unsatisfiable: no model to lift")
     else:
         sat_model = sat.model
         realizes = problem.is_preimage(lift(problem, sat_model))
-        checks.add(name, "passed" if realizes else "failed")
+        checks.add(name, "passed" if realizes else "failed",
+                   "the lifted SAT model replayed exactly on the network", certificate=True)
         _lemma(checks, f"lemma_L2_sat_model{tag}", lambda: lemmas.check_lift(problem, sat_model))
 
     # the layer-wise inverter is never wrong in what it claims
@@ -300,13 +394,63 @@ def _check_latent(
                    f"layer-wise {layerwise.status.value}: {layerwise.message}")
 
 
+def _real_chain(problem: InversionProblem, formula: Formula, maxsat: MaxSatResult,
+                real_box: tuple[float, float], checks: _Checks) -> RealChain:
+    """The certificate chain of the real latent (lemma L4), and its check.
+
+    1. ``lam`` is checked exactly, in integers, against the occurrence bound:
+       ``2 lam >= max_v occ(v)`` (:func:`~reluinv.reduction.construction.occurrences`),
+       and the box contains the unit cube. Then by L4 clamping into ``[0, 1]^k`` and
+       rounding never increases the l1 loss, so ``min over the box = min over {0,1}^k``.
+    2. The binary optimum is the MaxSAT cost (L1), certified (``maxsat.certificate``).
+    3. The lifted RC2 model is replayed exactly on the real-latent network: its loss is
+       the cost, so the optimum is attained.
+
+    Hence the real-latent l1 optimum equals the certified cost, and a pre-image exists
+    exactly when the cost is 0 (the realizability question of L3).
+    """
+    occurrence = max(occurrences(formula), default=0)
+    lam = int(problem.lam) if problem.lam is not None else 0
+    premise = 2 * lam >= occurrence and lam >= 1
+    box_ok = real_box[0] <= 0 and real_box[1] >= 1
+    certificate = maxsat.certificate
+    binary_certified = certificate is not None and certificate.certified
+    cost = maxsat.cost if maxsat.optimal else None
+    loss = (problem.exact_loss(lift(problem, maxsat.model))
+            if maxsat.model is not None and cost is not None else None)
+    replayed = loss is not None and loss == cost
+    certified = premise and box_ok and binary_certified and replayed
+    statement = (f"2 lam = {2 * lam} >= max occ(v) = {occurrence}: "
+                 f"{'yes' if premise else 'NO'}; box [{real_box[0]}, {real_box[1]}] "
+                 f"contains [0, 1]: {'yes' if box_ok else 'NO'}; so by L4 the real optimum "
+                 f"is the binary optimum, the MaxSAT cost {cost} (certified: "
+                 f"{'yes' if binary_certified else 'no'}), attained by the lifted model "
+                 f"(replayed loss {loss})")
+    checks.add("real_optimum_by_L4", "passed" if premise and box_ok else "failed",
+               statement, certificate=True)
+    return {
+        "lam": lam,
+        "max_occurrence": occurrence,
+        "lam_premise": premise,
+        "box_contains_unit_cube": box_ok,
+        "binary_optimum_certified": binary_certified,
+        "witness_loss": _optional_number(loss),
+        "cost": cost,
+        "certified": certified,
+        "statement": statement,
+    }
+
+
 def check_instance(
     formula_or_path: FormulaLike | str | os.PathLike[str],
     *,
     time_limit: float | None = None,
     family: str | None = None,
-    binary_backend: str = "auto",
+    binary_backend: str = DEFAULT_BINARY_BACKEND,
     real_backend: str = "auto",
+    engines: Sequence[str] = (),
+    real_mip_budget: float | None = DEFAULT_REAL_MIP_BUDGET,
+    binary_budget: float | None = DEFAULT_BINARY_BUDGET,
     layerwise: bool = True,
     proof: bool = True,
     real_box: tuple[float, float] = VALIDATION_REAL_BOX,
@@ -325,15 +469,34 @@ def check_instance(
         A label stored in the record (validation runs take it from a manifest).
     binary_backend, real_backend:
         Exact backends for the binary latent and the real latent, passed to
-        :func:`reluinv.solve_exact`; ``"auto"`` (the default) applies its documented rule
-        per objective (:mod:`reluinv.exact.registry`): on the binary latent CP-SAT decides
-        ``"feasible"`` and the CNF compilation for RC2 (``"maxsat"``) minimises ``"l1"``;
-        the real latent always goes to the MIP (neither CP-SAT nor the CNF compilation can
-        decide real questions). The record's ``backend`` field says which one ran.
+        :func:`reluinv.solve_exact`. The binary default, ``"cpsat"`` (OR-Tools' CP-SAT for
+        both ``"feasible"`` and ``"l1"``), is an engine independent of python-sat, which
+        answers the formula's questions (CaDiCaL, RC2): the cross-checks then compare two
+        code bases, not one with itself. ``"auto"`` applies the registry's speed rule
+        (:mod:`reluinv.exact.registry`), which sends ``"l1"`` to the CNF compilation for
+        RC2 (``"maxsat"``), i.e. back to python-sat. The real latent goes to the MIP
+        (neither CP-SAT nor the CNF compilation can decide real questions). The record's
+        ``backend`` field says which one ran.
+    engines:
+        Further exact backends (names of :data:`reluinv.EXACT_BACKENDS`) asked the same
+        two binary-latent questions as additional opinions; each gets its entries under
+        ``opinions[backend]`` and the binary cross-checks once more, tagged
+        ``[binary:backend]``. ``("maxsat",)`` adds the CNF compilation solved by RC2 as a
+        third opinion.
+    real_mip_budget:
+        Seconds for each real-latent exact solve, the independent MIP cross-check (within
+        what is left of ``time_limit``; ``None``: no budget of its own). The real latent's
+        answers are certified by the L4 chain (``real_chain``) whatever the MIP does; an
+        MIP that runs out leaves only its own cross-checks unfinished.
+    binary_budget:
+        The same for each binary-latent exact solve (CP-SAT and the ``engines``): they are
+        cross-checks too, since L1 and L2 tie the binary answers to the certified MaxSAT
+        optimum and the replayed witnesses.
     layerwise:
         Also run the layer-wise inverter on both networks.
     proof:
-        Ask for and check a DRUP proof of UNSAT answers.
+        Ask for and check a DRUP proof of UNSAT answers and certify the MaxSAT optimum.
+        Without proofs the verdict is at best ``uncertified``.
     real_box:
         The latent box ``[lo, hi]^k`` of the real variant (see :data:`VALIDATION_REAL_BOX`).
 
@@ -342,7 +505,8 @@ def check_instance(
     ValidationRecord
         ``schema``, identity (``path``, ``sha256``, ``n``, ``m``, ``family``, ...), the
         sections ``sat``, ``maxsat``, ``exact`` (per latent and objective), ``layerwise``
-        (per latent), the list ``checks``, the ``verdict`` and ``timings`` in seconds; every
+        (per latent), ``opinions``, ``real_chain``, the list ``checks``, ``unfinished``,
+        ``certified``, the ``verdict`` and ``timings`` in seconds; every
         field is documented in ``docs/records.md`` and typed in
         :mod:`reluinv.validation.records`. Each section is selected from its result's
         :meth:`~reluinv.results.ResultBase.to_record`, and every number is written by
@@ -350,6 +514,13 @@ def check_instance(
     """
     started = time.perf_counter()
     time_limit = check_time_limit(time_limit)
+    real_mip_budget = check_time_limit(real_mip_budget, "real_mip_budget")
+    binary_budget = check_time_limit(binary_budget, "binary_budget")
+    check_choice(binary_backend, "binary_backend", ("auto", *EXACT_BACKENDS))
+    check_choice(real_backend, "real_backend", ("auto", *EXACT_BACKENDS))
+    engines = tuple(engines) if not isinstance(engines, str) else (engines,)
+    for i, engine in enumerate(engines):
+        check_choice(engine, f"engines[{i}]", EXACT_BACKENDS)
     budget = _Budget(time_limit)
     path: str | None = None
     if not isinstance(formula_or_path, str | os.PathLike):
@@ -368,8 +539,8 @@ def check_instance(
 
     sat: SatResult = timed("sat", lambda: solve_sat(formula, proof=proof,
                                                     time_limit=budget.left()))
-    maxsat: MaxSatResult = timed("maxsat", lambda: solve_maxsat(formula,
-                                                                time_limit=budget.left()))
+    maxsat: MaxSatResult = timed("maxsat", lambda: solve_maxsat(
+        formula, time_limit=budget.left(), certify=proof))
 
     checks = _Checks()
     name = "unsat_proof_checked"
@@ -387,30 +558,79 @@ def check_instance(
     else:
         checks.add(name, "skipped", "satisfiable: no refutation needed")
 
+    name = "sat_answer_certified"
+    if sat.satisfiable is None:
+        checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True,
+                   certificate=True)
+    elif sat.satisfiable:
+        holds = sat.model is not None and formula.satisfies(sat.model)
+        checks.add(name, "passed" if holds else "failed",
+                   f"SAT: the model of {sat.solver} satisfies every clause", certificate=True)
+    elif proof:
+        verdicts: dict[bool | None, CheckStatus] = {True: "passed", False: "failed",
+                                                    None: "skipped"}
+        checks.add(name, verdicts[sat.proof_checked], f"UNSAT: {sat.message}",
+                   unfinished=sat.proof_checked is None, certificate=True)
+
     if maxsat.optimal and maxsat.cost is not None and maxsat.model is not None:
         recount = formula.falsified(maxsat.model)
         checks.add("maxsat_model_recount", "passed" if recount == maxsat.cost else "failed",
                    falsified=recount, cost=maxsat.cost)
+    name = "maxsat_optimum_certified"
+    certificate = maxsat.certificate
+    if not maxsat.optimal:
+        checks.add(name, "skipped", "the MaxSAT solve did not finish", unfinished=True,
+                   certificate=True)
+    elif certificate is not None:
+        if certificate.certified:
+            checks.add(name, "passed", certificate.message, certificate=True,
+                       cost=maxsat.cost)
+        elif certificate.lower_bound_checked is None and certificate.upper_bound_checked:
+            checks.add(name, "skipped", certificate.message, unfinished=True,
+                       certificate=True, cost=maxsat.cost)
+        else:
+            checks.add(name, "failed", certificate.message, certificate=True,
+                       cost=maxsat.cost)
 
-    exact: dict[str, ExactObjectives] = {}
-    layerwise_sections: LayerwiseSections = {}
-    for latent in LATENTS:
-        problem = encode(formula, latent) if latent == "binary" else encode(
-            formula, latent, box=real_box)
-        backend = binary_backend if latent == "binary" else real_backend
+    def solve_both(problem: InversionProblem, backend: str, step: str,
+                   own_budget: float | None = None) -> dict[str, ExactResult | None]:
         results: dict[str, ExactResult | None] = {}
         for objective in OBJECTIVES:
             if budget.spent:
                 results[objective] = None
                 continue
+            left = budget.left()
+            if own_budget is not None:
+                left = own_budget if left is None else min(left, own_budget)
             t0 = time.perf_counter()
             results[objective] = solve_exact(
                 problem, backend=backend,  # type: ignore[arg-type]
-                objective=objective, time_limit=budget.left())
-            timings[f"exact_{latent}"] = (timings.get(f"exact_{latent}", 0.0)
-                                          + time.perf_counter() - t0)
+                objective=objective, time_limit=left)
+            timings[step] = timings.get(step, 0.0) + time.perf_counter() - t0
+        return results
+
+    exact: dict[str, ExactObjectives] = {}
+    opinions: dict[str, ExactObjectives] = {}
+    layerwise_sections: LayerwiseSections = {}
+    for latent in LATENTS:
+        problem = encode(formula, latent) if latent == "binary" else encode(
+            formula, latent, box=real_box)
+        backend = binary_backend if latent == "binary" else real_backend
+        results = solve_both(problem, backend, f"exact_{latent}",
+                             binary_budget if latent == "binary" else real_mip_budget)
+        if latent == "real":
+            real_chain = _real_chain(problem, formula, maxsat, real_box, checks)
         exact[latent] = {"feasible": _exact_entry(results["feasible"]),
                          "l1": _exact_entry(results["l1"])}
+        if latent == "binary":
+            for engine in engines:
+                extra = solve_both(problem, engine, "exact_opinions", binary_budget)
+                opinions[engine] = {"feasible": _exact_entry(extra["feasible"]),
+                                    "l1": _exact_entry(extra["l1"])}
+                t0 = time.perf_counter()
+                _check_latent(latent, problem, formula, sat, maxsat, extra["feasible"],
+                              extra["l1"], None, checks, engine=engine)
+                timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
         lw: LayerwiseResult | None = None
         if layerwise:
             t0 = time.perf_counter()
@@ -435,12 +655,18 @@ def check_instance(
         "max_clause_width": max((len(c) for c in formula.clauses), default=0),
         "time_limit": _optional_number(time_limit),
         "sat": _section(sat, SatSection),
-        "maxsat": _section(maxsat, MaxSatSection),
+        "maxsat": _maxsat_section(maxsat),
         "exact": {"binary": exact["binary"], "real": exact["real"]},
+        "opinions": opinions,
+        "real_chain": real_chain,
+        "real_mip_budget": _optional_number(real_mip_budget),
+        "binary_budget": _optional_number(binary_budget),
         "layerwise": layerwise_sections,
         "real_box": [json_number(bound) for bound in real_box],
         "checks": checks.items,
-        "verdict": checks.verdict(),
+        "unfinished": checks.unfinished_cross_checks(),
+        "certified": checks.certified() and proof,
+        "verdict": checks.verdict(proof=proof),
         "timings": cast(Timings, {step: json_number(round(seconds, 6))
                                   for step, seconds in timings.items()}),
         "seconds": round(time.perf_counter() - started, 6),

@@ -36,7 +36,9 @@ __all__ = [
     "KilledRecord",
     "LayerwiseSection",
     "LayerwiseSections",
+    "MaxSatCertificateSection",
     "MaxSatSection",
+    "RealChain",
     "RunOptions",
     "RunRecord",
     "SatSection",
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 #: Version of the record layout; bumped when a field changes meaning or format.
-RECORD_SCHEMA_VERSION = 1
+RECORD_SCHEMA_VERSION = 2
 
 #: A number as :func:`reluinv.results.json_number` writes it.
 JsonNumber = int | float | str
@@ -59,7 +61,7 @@ CheckStatus = Literal["passed", "failed", "skipped", "not_applicable"]
 CHECK_STATUSES: tuple[str, ...] = ("passed", "failed", "skipped", "not_applicable")
 
 #: The verdict of a checked instance.
-Verdict = Literal["agree", "disagree", "unknown"]
+Verdict = Literal["agree", "disagree", "unknown", "uncertified"]
 
 
 class SatSection(TypedDict):
@@ -75,6 +77,26 @@ class SatSection(TypedDict):
     message: str
 
 
+class MaxSatCertificateSection(TypedDict):
+    """``maxsat.certificate``: the checked optimum
+    (:class:`reluinv.oracles.maxsat.MaxSatCertificate`)."""
+
+    checked: bool
+    lower_bound: int | None
+    upper_bound: int
+    checker: str | None
+    proof_sha256: str | None
+    proof_lines: int | None
+    scope: str
+    clauses_used: int
+    encoding_clauses: int
+    solver: str | None
+    solve_seconds: float
+    check_seconds: float | None
+    seconds: float
+    message: str
+
+
 class MaxSatSection(TypedDict):
     """``maxsat``: RC2's answer (:class:`reluinv.oracles.maxsat.MaxSatResult`)."""
 
@@ -82,8 +104,24 @@ class MaxSatSection(TypedDict):
     cost: int | None
     optimal: bool
     hard_satisfiable: bool | None
+    solver: str
     seconds: float
     message: str
+    certificate: MaxSatCertificateSection | None
+
+
+class RealChain(TypedDict):
+    """``real_chain``: the real latent's certificate by lemma L4."""
+
+    lam: int
+    max_occurrence: int
+    lam_premise: bool
+    box_contains_unit_cube: bool
+    binary_optimum_certified: bool
+    witness_loss: JsonNumber | None
+    cost: int | None
+    certified: bool
+    statement: str
 
 
 class ExactSection(TypedDict):
@@ -152,6 +190,7 @@ class CheckEntry(TypedDict):
     detail: NotRequired[str]
     reason: NotRequired[str]
     unfinished: NotRequired[bool]
+    certificate: NotRequired[bool]
     cost: NotRequired[JsonNumber]
     objective: NotRequired[JsonNumber]
     bound: NotRequired[JsonNumber | None]
@@ -168,6 +207,7 @@ class Timings(TypedDict):
     maxsat: float
     exact_binary: NotRequired[float]
     exact_real: NotRequired[float]
+    exact_opinions: NotRequired[float]
     layerwise: NotRequired[float]
     checks: float
 
@@ -189,9 +229,15 @@ class ValidationRecord(TypedDict):
     sat: SatSection
     maxsat: MaxSatSection
     exact: ExactSections
+    opinions: dict[str, ExactObjectives]
+    real_chain: RealChain
+    real_mip_budget: JsonNumber | None
+    binary_budget: JsonNumber | None
     layerwise: LayerwiseSections
     real_box: list[JsonNumber]
     checks: list[CheckEntry]
+    unfinished: list[str]
+    certified: bool
     verdict: Verdict
     timings: Timings
     seconds: float

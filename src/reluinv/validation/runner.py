@@ -27,7 +27,9 @@ naming the file and the problem, and the run goes on.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import math
 import os
 import statistics
 import time
@@ -333,7 +335,12 @@ class ResultsFile:
 
 @dataclass
 class Progress:
-    """What a run has done so far (handed to the progress callback after every record)."""
+    """What a run has done so far (handed to the progress callback after every record).
+
+    ``in_flight`` maps the path of each instance being checked to the ``time.monotonic()``
+    of its start (a heartbeat can name them); ``wall_seconds`` lists the wall time of each
+    finished record, in order; ``workers`` is the number of parallel workers.
+    """
 
     total: int
     skipped: int = 0
@@ -341,6 +348,9 @@ class Progress:
     counts: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     last_record: RunResult | None = None
+    workers: int = 1
+    in_flight: dict[str, float] = field(default_factory=dict)
+    wall_seconds: list[float] = field(default_factory=list)
 
     @property
     def left(self) -> int:
@@ -354,10 +364,14 @@ class Progress:
 
     @property
     def eta(self) -> float | None:
-        """Estimated seconds to go (mean time per finished instance times those left)."""
-        if self.done == 0:
+        """Estimated seconds to go: the median wall time of the finished instances times
+        the rounds of ``workers`` still to run. The median, not the mean: a few slow
+        instances (the heavy tail) would otherwise dominate the estimate for all the rest.
+        """
+        if not self.wall_seconds:
             return None
-        return self.elapsed / self.done * self.left
+        rounds = math.ceil(self.left / max(1, self.workers))
+        return statistics.median(self.wall_seconds) * rounds
 
 
 def _error_record(path: Path, message: str, *, key: str, family: str | None) -> ErrorRecord:
@@ -501,6 +515,9 @@ def run_validation(
         progress.done += 1
         progress.counts[str(record.get("verdict", "error"))] += 1
         progress.last_record = record
+        progress.in_flight.pop(str(record.get("path")), None)
+        if isinstance(record.get("wall_seconds"), int | float):
+            progress.wall_seconds.append(float(record["wall_seconds"]))
         if on_progress is not None:
             on_progress(progress)
 
@@ -526,10 +543,27 @@ def run_validation(
     if on_progress is not None:
         on_progress(progress)
 
+    # What a heartbeat names as in flight: the oldest unfinished tasks, as many as the
+    # executor runs at once. The local pool hands tasks out in order, so for it these are
+    # exactly the running ones; on Dask (tasks finish in any order) it is an estimate.
+    capacity = max(1, int(getattr(runner, "workers", None) or os.cpu_count() or 1))
+    progress.workers = capacity
+    unfinished: dict[str, Task] = {task.key: task for task in pending}
+
+    def refresh_in_flight(now: float) -> None:
+        window = {task.path for task in itertools.islice(unfinished.values(), capacity)}
+        for path in [path for path in progress.in_flight if path not in window]:
+            del progress.in_flight[path]
+        for path in window:
+            progress.in_flight.setdefault(path, now)
+
+    refresh_in_flight(time.monotonic())
     outcomes = runner.run(pending, check)
     try:
         for outcome in outcomes:
+            unfinished.pop(outcome.task.key, None)
             emit(outcome_record(outcome, sha_of[outcome.task.key], opts))
+            refresh_in_flight(time.monotonic())
     finally:
         close = getattr(outcomes, "close", None)
         if close is not None:
