@@ -92,6 +92,17 @@ class _Formulation:
     counts: dict[str, int]
 
 
+#: SCIP parameters set on every model. The dual presolving of SCIP's linear constraint
+#: handler (OR-Tools 9.15's SCIP) cut off the true optimum of a valid big-M model and
+#: reported a wrong OPTIMAL: on a 2 x 2 x 2 x 3 integer ReLU network with a linear head
+#: (the regression test ``test_scip_dual_presolving_regression``) it returned the linf and
+#: l1 optimum 3 with a proven bound of 3 where z = (1, -2) reaches 2 (HiGHS, CP-SAT and
+#: brute force agree, and SCIP finds 2 when hinted or with this reduction off).
+#: Verification cannot catch such an error (the returned z is a genuine point whose
+#: objective is 3), so the reduction stays off.
+SCIP_SOUNDNESS_PARAMETERS = "constraints/linear/dualpresolving = FALSE\n"
+
+
 def _new_solver(engine: str) -> Any:
     from ortools.linear_solver import pywraplp
 
@@ -101,6 +112,9 @@ def _new_solver(engine: str) -> Any:
     solver.SuppressOutput()
     if engine == "HIGHS":  # HiGHS prints a banner unless its own output flag is off
         solver.SetSolverSpecificParametersAsString("output_flag = false")
+    if engine == "SCIP" and not solver.SetSolverSpecificParametersAsString(
+            SCIP_SOUNDNESS_PARAMETERS):
+        raise SolverError("SCIP refused the parameters " + repr(SCIP_SOUNDNESS_PARAMETERS))
     return solver
 
 
