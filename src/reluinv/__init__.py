@@ -14,6 +14,7 @@ from reluinv.data.formula import Formula, format_dimacs, parse_dimacs, read_dima
 from reluinv.data.network import ReluNetwork
 from reluinv.data.onnx_io import read_onnx, write_onnx
 from reluinv.data.problem import InversionProblem, LatentDomain
+from reluinv.data.vnnlib import Property, read_vnnlib, write_vnnlib
 from reluinv.errors import (
     DimacsError,
     InvalidArgumentError,
@@ -91,6 +92,7 @@ __all__ = [
     "PlantedInstance",
     "ProblemFileError",
     "ProofCheck",
+    "Property",
     "ReluNetwork",
     "ReluinvError",
     "SatResult",
@@ -127,9 +129,11 @@ __all__ = [
     "random_network",
     "read_dimacs",
     "read_onnx",
+    "read_vnnlib",
     "solve_exact",
     "solve_maxsat",
     "solve_sat",
     "write_dimacs",
     "write_onnx",
+    "write_vnnlib",
 ]
