@@ -35,6 +35,7 @@ from reluinv.exact import (
     certify_unique,
     solve_exact,
 )
+from reluinv.exact.verify_property import VerificationResult, VerificationStatus, verify
 from reluinv.layerwise.farkas import FarkasCertificate
 from reluinv.layerwise.gradient import GradientResult, invert_gradient
 from reluinv.layerwise.hybrid import InversionResult, invert
@@ -103,6 +104,8 @@ __all__ = [
     "UniquenessResult",
     "UniquenessStatus",
     "UnsupportedProblemError",
+    "VerificationResult",
+    "VerificationStatus",
     "__version__",
     "certify_maxsat_optimum",
     "certify_unique",
@@ -133,6 +136,7 @@ __all__ = [
     "solve_exact",
     "solve_maxsat",
     "solve_sat",
+    "verify",
     "write_dimacs",
     "write_onnx",
     "write_vnnlib",
