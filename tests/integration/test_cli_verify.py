@@ -83,4 +83,5 @@ def test_a_bad_property_is_one_line_naming_file_and_line(tmp_path: Path) -> None
     Path(vnnlib_path).write_text(Path(vnnlib_path).read_text() + "(assert (= Y_0 1))\n")
     code, out, err = call("verify", onnx_path, vnnlib_path)
     assert (code, out) == (2, "")
-    assert re.fullmatch(r"reluinv: error: \S+p\.vnnlib:\d+: unsupported operator '='; [^\n]*\n", err)
+    assert re.fullmatch(r"reluinv: error: \S+p\.vnnlib:\d+: unsupported operator '='; [^\n]*\n",
+                        err)
