@@ -119,6 +119,17 @@ def fake_result(status: ri.Status, *, verified: bool, found: bool = True) -> Pat
     return patch
 
 
+def uncertified_refutation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every refutation come back with its proof unchecked."""
+    import dataclasses
+
+    from reluinv.validation import vnncomp
+
+    real = vnncomp.solve_sat
+    monkeypatch.setattr(vnncomp, "solve_sat", lambda *a, **k: dataclasses.replace(
+        real(*a, **k), proof_checked=None))
+
+
 def no_patch(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the library as it is."""
 
@@ -184,6 +195,15 @@ CASES: dict[str, tuple[tuple[str, ...], Patch, int]] = {
     "verify-3-unsat": (("verify", "{unsat-emb.onnx}", "{unsat-emb.vnnlib}"), no_patch, 3),
     "verify-4-timeout": (("verify", "{unsat-emb.onnx}", "{unsat-emb.vnnlib}",
                           "--no-structural", "--timeout", TINY), no_patch, 4),
+    "export-0": (("export", "{sat.cnf}", "{unsat.cnf}", "--format", "vnncomp", "--out",
+                  "{out}"), no_patch, 0),
+    "export-2-malformed": (("export", "{malformed.cnf}", "--format", "vnncomp", "--out",
+                            "{out}"), no_patch, 2),
+    "export-2-non-empty-folder": (("export", "{sat.cnf}", "--format", "vnncomp", "--out",
+                                   "{sat-dir}"), no_patch, 2),
+    "export-2-no-formulas": (("export", "--format", "vnncomp", "--out", "{out}"), no_patch, 2),
+    "export-4-uncertified-patched": (("export", "{unsat.cnf}", "--format", "vnncomp", "--out",
+                                      "{out}"), uncertified_refutation, 4),
     "none-2-no-subcommand": ((), no_patch, 2),
 }
 

@@ -23,6 +23,7 @@ from typing import TextIO
 
 from reluinv._version import __version__
 from reluinv.cli import check, generate_instances, info, invert, reduce, solve, validate
+from reluinv.cli import export as export_command
 from reluinv.cli import verify as verify_command
 from reluinv.cli.common import ArgumentParser, HelpFormatter
 from reluinv.cli.exit_codes import ExitCode, epilog
@@ -31,7 +32,7 @@ __all__ = ["build_parser", "main", "run"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
 SUBCOMMANDS = (validate, check, info, reduce, solve, invert, generate_instances,
-               verify_command)
+               verify_command, export_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
