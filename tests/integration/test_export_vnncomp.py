@@ -138,6 +138,8 @@ def test_instance_order_is_shuffled_by_the_seed(tmp_path: Path) -> None:
                        for line in ground_truth_path(folder).read_text().splitlines()])
     assert orders[0] == orders[2]
     assert sorted(orders[0]) == sorted(orders[1])
+    assert orders[0] != orders[1]
+    assert orders[0] != sorted(orders[0])
 
 
 # -- float32 robustness (lemma E1, lemma L3) ---------------------------------------------
