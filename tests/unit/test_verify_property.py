@@ -129,6 +129,27 @@ def test_a_perturbed_weight_is_not_recognised_and_the_mip_decides() -> None:
     assert (result.status, result.method, result.evidence) == (V.UNSAT, "mip", "mip_infeasible")
 
 
+def _tampered(kind: str) -> tuple[ri.ReluNetwork, ri.Property]:
+    """UNSAT_F's embedding changed so that the pair becomes satisfiable while the clause
+    rows still read as UNSAT_F: the clause unit of (-3) loses its bias (the clause drops
+    out), or the threshold rises to 1.5 (a vertex falsifying one clause meets it)."""
+    net, prop = cnf_embedding(UNSAT_F)
+    if kind == "bias":
+        b1 = np.array(net.biases[0])
+        b1[2 * 3 + 2] -= 1  # clause 3 of UNSAT_F is (-3): bias 0 -> -1
+        return ri.ReluNetwork(list(net.weights), [b1, net.biases[1]],
+                              output_activation="linear"), prop
+    return net, ri.Property(prop.lower, prop.upper,
+                            (OutputPolytope([[1.0]], [1.5]),), 1)
+
+
+@pytest.mark.parametrize("kind", ["bias", "threshold"])
+def test_recognition_needs_every_number_to_match(kind: str) -> None:
+    net, prop = _tampered(kind)
+    result = ri.verify(net, prop)
+    assert (result.status, result.method) == (V.SAT, "mip")
+
+
 def test_a_changed_threshold_is_not_recognised() -> None:
     net, _ = cnf_embedding(SAT_F)
     prop = ri.Property(np.zeros(3), np.ones(3), (OutputPolytope([[1.0]], [-0.5]),), 1)

@@ -40,7 +40,9 @@ Counterexamples are replayed before ``sat`` is returned
     ``unknown`` (never ``sat``), with the reason in ``message``.
 
 ``timeout`` means the time limit passed before every conjunct was decided; it is never
-``unsat``.
+``unsat``. The structural path's SAT call and its proof check each run under the time that
+is left when they start (so that path can take up to twice the limit); a proof check cut
+short leaves the answer to the MIP path.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from reluinv.errors import InvalidTypeError, ShapeError, SolverError
 from reluinv.exact.backend import MipOptions
 from reluinv.exact.mip import network_model, solve_network_model
 from reluinv.exact.result import Status
+from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT
 from reluinv.oracles.sat import SatStatus, solve_sat
 from reluinv.reduction.export import recognise, witness_input
 from reluinv.results import ResultBase
@@ -352,8 +355,11 @@ def verify(
         recognised = recognise(network, prop)
         if recognised is not None:
             left = remaining()
-            sat = solve_sat(recognised.formula, proof=True,
-                            time_limit=None if left is None else max(left, 1e-3))
+            budget = None if left is None else max(left, 1e-3)
+            # the solver and the proof check each get what is left: together at most twice
+            sat = solve_sat(recognised.formula, proof=True, time_limit=budget,
+                            proof_time_limit=budget if budget is not None else
+                            DEFAULT_PROOF_TIME_LIMIT)
             fsha = recognised.formula.sha256()
             if sat.status is SatStatus.SATISFIABLE and sat.model is not None:
                 x = witness_input(sat.model)
