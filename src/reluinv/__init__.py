@@ -14,6 +14,7 @@ from reluinv.data.formula import Formula, format_dimacs, parse_dimacs, read_dima
 from reluinv.data.network import ReluNetwork
 from reluinv.data.onnx_io import read_onnx, write_onnx
 from reluinv.data.problem import InversionProblem, LatentDomain
+from reluinv.data.vnnlib import Property, read_vnnlib, write_vnnlib
 from reluinv.errors import (
     DimacsError,
     InvalidArgumentError,
@@ -34,6 +35,7 @@ from reluinv.exact import (
     certify_unique,
     solve_exact,
 )
+from reluinv.exact.verify_property import VerificationResult, VerificationStatus, verify
 from reluinv.layerwise.farkas import FarkasCertificate
 from reluinv.layerwise.gradient import GradientResult, invert_gradient
 from reluinv.layerwise.hybrid import InversionResult, invert
@@ -91,6 +93,7 @@ __all__ = [
     "PlantedInstance",
     "ProblemFileError",
     "ProofCheck",
+    "Property",
     "ReluNetwork",
     "ReluinvError",
     "SatResult",
@@ -101,6 +104,8 @@ __all__ = [
     "UniquenessResult",
     "UniquenessStatus",
     "UnsupportedProblemError",
+    "VerificationResult",
+    "VerificationStatus",
     "__version__",
     "certify_maxsat_optimum",
     "certify_unique",
@@ -127,9 +132,12 @@ __all__ = [
     "random_network",
     "read_dimacs",
     "read_onnx",
+    "read_vnnlib",
     "solve_exact",
     "solve_maxsat",
     "solve_sat",
+    "verify",
     "write_dimacs",
     "write_onnx",
+    "write_vnnlib",
 ]

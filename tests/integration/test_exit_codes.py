@@ -80,6 +80,17 @@ def files(tmp_path: Path) -> dict[str, str]:
     paths["unsat-real.npz"] = tmp_path / "unsat-real.npz"
     ri.encode(ri.read_dimacs(paths["unsat.cnf"]), "real").save(paths["unsat-real.npz"])
     paths["out"] = tmp_path / "out"
+    from reluinv.data.vnnlib import OutputPolytope
+    from reluinv.reduction.export import cnf_embedding
+    for name, text in (("sat", "p cnf 2 2\n1 2 0\n-1 0\n"), ("unsat", "p cnf 1 2\n1 0\n-1 0\n")):
+        emb_net, emb_prop = cnf_embedding(ri.parse_dimacs(text))
+        paths[f"{name}-emb.onnx"] = tmp_path / f"{name}-emb.onnx"
+        ri.write_onnx(emb_net, paths[f"{name}-emb.onnx"])
+        paths[f"{name}-emb.vnnlib"] = tmp_path / f"{name}-emb.vnnlib"
+        ri.write_vnnlib(emb_prop, paths[f"{name}-emb.vnnlib"])
+    paths["wrong-size.vnnlib"] = tmp_path / "wrong-size.vnnlib"
+    ri.write_vnnlib(ri.Property([0.0], [1.0], (OutputPolytope([[1.0]], [0.5]),), 1),
+                    paths["wrong-size.vnnlib"])
     paths["results"] = tmp_path / "results.jsonl"
     paths["merged"] = tmp_path / "merged.jsonl"
     return {name: str(path) for name, path in paths.items()}
@@ -110,6 +121,17 @@ def fake_result(status: ri.Status, *, verified: bool, found: bool = True) -> Pat
                                 verified=verified, backend="cpsat", message="made by hand")
         monkeypatch.setattr(solve_command, "solve_exact", lambda *_, **__: result)
     return patch
+
+
+def uncertified_refutation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every refutation come back with its proof unchecked."""
+    import dataclasses
+
+    from reluinv.validation import vnncomp
+
+    real = vnncomp.solve_sat
+    monkeypatch.setattr(vnncomp, "solve_sat", lambda *a, **k: dataclasses.replace(
+        real(*a, **k), proof_checked=None))
 
 
 def no_patch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,6 +212,24 @@ CASES: dict[str, tuple[tuple[str, ...], Patch, int]] = {
                                          "--out", "{sat.cnf}"), no_patch, 2),
     "generate-instances-2-bad-flag": (("generate-instances", "--family", "nonsense"),
                                       no_patch, 2),
+    "verify-0-sat": (("verify", "{sat-emb.onnx}", "{sat-emb.vnnlib}"), no_patch, 0),
+    "verify-2-wrong-size-property": (("verify", "{sat-emb.onnx}", "{wrong-size.vnnlib}"),
+                                     no_patch, 2),
+    "verify-2-not-onnx": (("verify", "{sat.cnf}", "{sat-emb.vnnlib}"), no_patch, 2),
+    "verify-2-bad-flag": (("verify", "{sat-emb.onnx}", "{sat-emb.vnnlib}", "--timeout", "0"),
+                          no_patch, 2),
+    "verify-3-unsat": (("verify", "{unsat-emb.onnx}", "{unsat-emb.vnnlib}"), no_patch, 3),
+    "verify-4-timeout": (("verify", "{unsat-emb.onnx}", "{unsat-emb.vnnlib}",
+                          "--no-structural", "--timeout", TINY), no_patch, 4),
+    "export-0": (("export", "{sat.cnf}", "{unsat.cnf}", "--format", "vnncomp", "--out",
+                  "{out}"), no_patch, 0),
+    "export-2-malformed": (("export", "{malformed.cnf}", "--format", "vnncomp", "--out",
+                            "{out}"), no_patch, 2),
+    "export-2-non-empty-folder": (("export", "{sat.cnf}", "--format", "vnncomp", "--out",
+                                   "{sat-dir}"), no_patch, 2),
+    "export-2-no-formulas": (("export", "--format", "vnncomp", "--out", "{out}"), no_patch, 2),
+    "export-4-uncertified-patched": (("export", "{unsat.cnf}", "--format", "vnncomp", "--out",
+                                      "{out}"), uncertified_refutation, 4),
     "none-2-no-subcommand": ((), no_patch, 2),
 }
 

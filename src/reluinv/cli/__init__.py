@@ -32,13 +32,16 @@ from reluinv.cli import (
     solve,
     validate,
 )
+from reluinv.cli import export as export_command
+from reluinv.cli import verify as verify_command
 from reluinv.cli.common import ArgumentParser, HelpFormatter
 from reluinv.cli.exit_codes import ExitCode, epilog
 
 __all__ = ["build_parser", "main", "run"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = (validate, merge, check, info, reduce, solve, invert, generate_instances)
+SUBCOMMANDS = (validate, merge, check, info, reduce, solve, invert, generate_instances,
+               verify_command, export_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,7 +33,8 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.data.problem import InversionProblem
+from reluinv.data.network import ReluNetwork
+from reluinv.data.problem import InversionProblem, LatentDomain
 from reluinv.errors import SolverError, UnsupportedProblemError
 from reluinv.exact.backend import (
     DEFAULT_MIP_SOLVER,
@@ -61,7 +62,10 @@ __all__ = [
     "MIP_SOLVERS",
     "BoundTightening",
     "MipBackend",
+    "NetworkModel",
     "mip_unsupported",
+    "network_model",
+    "solve_network_model",
 ]
 
 #: Values at or beyond this magnitude are an engine's infinity (SCIP uses 1e20), not bounds.
@@ -430,6 +434,51 @@ def _certify_unique(
         status=UniquenessStatus.UNIQUE if unique else UniquenessStatus.UNKNOWN,
         other=None, distance=None, bound=bound, seconds=time.perf_counter() - start,
         message=message, verified=unique, **base)
+
+
+@dataclass(frozen=True)
+class NetworkModel:
+    """The big-M MIP of ``y = G(x)`` over an input box, for callers that add their own
+    constraints on the outputs (:func:`network_model`).
+
+    ``solver`` is the ``pywraplp.Solver``; ``inputs[j]`` the variable of ``x_j``;
+    ``outputs[j]`` the variable of ``y_j``, or ``None`` where the bounds prove ``y_j = 0``
+    (an always-inactive ReLU output); ``size`` counts the model; ``bounds`` are the
+    pre-activation bounds its big-M constants came from.
+    """
+
+    solver: Any
+    inputs: tuple[Any, ...]
+    outputs: tuple[Any | None, ...]
+    size: ModelSize
+    bounds: NetworkBounds
+
+
+def network_model(network: ReluNetwork, lower: npt.ArrayLike, upper: npt.ArrayLike, *,
+                  options: MipOptions | None = None) -> NetworkModel:
+    """The MIP of the module docstring for ``network`` on the box ``[lower, upper]``, with
+    every output modelled and no objective: the same encoding, bounds and engine as
+    :class:`MipBackend`, as a hook for output constraints (property verification,
+    :mod:`reluinv.exact.verify_property`). Solve it with :func:`solve_network_model`.
+    """
+    chosen = options if options is not None else MipOptions()
+    domain = LatentDomain("real", np.asarray(lower, dtype=np.float64),
+                          np.asarray(upper, dtype=np.float64))
+    problem = InversionProblem(network, np.zeros(network.output_dim), domain)
+    bounds = _bounds(problem, chosen.bound_tightening, realizable=False)
+    form = _build(problem, get_encoding("mip", chosen.encoding), bounds, realizable=False,
+                  engine=chosen.mip_solver)
+    outputs = tuple(form.outputs[j] for j in range(network.output_dim))
+    return NetworkModel(form.solver, tuple(form.z), outputs, _model_size(form), bounds)
+
+
+def solve_network_model(model: NetworkModel, time_limit: float | None,
+                        threads: int = 1) -> tuple[Status, str]:
+    """Solve ``model`` as built (plus whatever the caller added): the status (OPTIMAL,
+    FEASIBLE, INFEASIBLE, or UNKNOWN at the time limit) and the engine's status name.
+    Raises :class:`~reluinv.errors.SolverError` on any other engine failure."""
+    form = _Formulation(model.solver, list(model.inputs), {}, [], {})
+    return _solve(form, time_limit, threads)
 
 
 class MipBackend:

@@ -1,0 +1,103 @@
+"""``reluinv export``: formulas as a benchmark folder for other verifiers (VNN-COMP layout).
+
+``reluinv export FORMULA... --format vnncomp --out DIR`` encodes DIMACS files; with
+``--family NAME --count N --size S`` it generates the formulas itself
+(:mod:`reluinv.validation.families`, seeded by ``--seed``), so the folder can be made
+again from its ``generate_properties.py``. The ground truth goes to
+``DIR_ground_truth.jsonl`` beside the folder (:mod:`reluinv.validation.vnncomp`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from reluinv.cli.common import add_subcommand, count_flag, error_line, time_limit_flag
+from reluinv.cli.exit_codes import ExitCode
+from reluinv.data.formula import Formula, read_dimacs
+from reluinv.errors import ReluinvError, SolverError
+from reluinv.reduction.export import ENCODINGS
+from reluinv.validation.families import FAMILIES, family_formula
+from reluinv.validation.vnncomp import DEFAULT_TIMEOUT, export_vnncomp
+
+__all__ = ["CODES", "handle", "register"]
+
+#: The exit codes ``export`` returns (besides 2, bad input).
+CODES = (ExitCode.OK, ExitCode.UNKNOWN)
+
+
+def register(subparsers: Any) -> None:
+    parser = add_subcommand(
+        subparsers, "export",
+        help="write formulas as a VNN-COMP benchmark folder (ONNX + VNN-LIB), the ground "
+             "truth beside it",
+        description=(
+            "Encode each formula as an ONNX network and a VNN-LIB property that is sat "
+            "exactly when the formula is satisfiable, and write DIR/onnx, DIR/vnnlib, "
+            "DIR/instances.csv, DIR/README.md and DIR/generate_properties.py; the verdicts "
+            "(with a counterexample for sat and the checked proof's hash for unsat) go to "
+            "DIR_ground_truth.jsonl beside DIR. Exit 4 when a verdict could not be "
+            "certified."
+        ),
+        codes=CODES,
+    )
+    parser.add_argument("formulas", metavar="FORMULA", nargs="*", help="DIMACS files")
+    parser.add_argument("--format", choices=("vnncomp",), required=True,
+                        help="the benchmark layout (VNN-COMP's)")
+    parser.add_argument("--out", metavar="DIR", required=True, help="the benchmark folder")
+    parser.add_argument("--encoding", choices=tuple(ENCODINGS), default="cnf_embedding",
+                        help="cnf_embedding (one hidden layer, default) or real_latent (the "
+                             "reduction)")
+    parser.add_argument("--seed", type=count_flag("--seed", minimum=0), default=0,
+                        help="shuffles the instance order; seeds the generated families")
+    parser.add_argument("--gzip", action="store_true", help="write .vnnlib.gz properties")
+    parser.add_argument("--timeout", type=time_limit_flag("--timeout"),
+                        default=DEFAULT_TIMEOUT, metavar="S",
+                        help="seconds per instance in instances.csv")
+    parser.add_argument("--family", choices=tuple(FAMILIES), default=None,
+                        help="generate the formulas of this family instead of reading files")
+    parser.add_argument("--count", type=count_flag("--count"), default=4,
+                        help="formulas to generate with --family (tseitin alternates "
+                             "satisfiable and not)")
+    parser.add_argument("--size", type=count_flag("--size"), default=10,
+                        help="variables (random3sat, planted_unique), holes (pigeonhole) or "
+                             "graph vertices (tseitin) with --family")
+    parser.add_argument("--force", action="store_true", help="overwrite a non-empty DIR")
+    parser.set_defaults(handler=handle)
+
+
+def _formulas(args: argparse.Namespace) -> list[Formula]:
+    if args.family is None:
+        if not args.formulas:
+            raise ValueError("give FORMULA files or --family")
+        return [read_dimacs(path) for path in args.formulas]
+    if args.formulas:
+        raise ValueError("give FORMULA files or --family, not both")
+    return [family_formula(args.family, args.size, seed=args.seed * 1000 + i,
+                           satisfiable=(i % 2 == 0) if args.family == "tseitin" else None)
+            for i in range(args.count)]
+
+
+def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    argv = ["export", *args.formulas, "--format", args.format, "--out", args.out,
+            "--encoding", args.encoding, "--seed", str(args.seed), "--timeout",
+            f"{args.timeout:g}", *(["--gzip"] if args.gzip else [])]
+    if args.family is not None:
+        argv += ["--family", args.family, "--count", str(args.count), "--size",
+                 str(args.size)]
+    place = args.formulas[0] if args.formulas else args.out
+    try:
+        formulas = _formulas(args)
+        summary = export_vnncomp(formulas, args.out, encoding=args.encoding, seed=args.seed,
+                                 gzip=args.gzip, timeout=args.timeout, argv=argv,
+                                 force=args.force)
+    except SolverError as exc:
+        print(error_line(place, exc), file=err)
+        return ExitCode.UNKNOWN
+    except (OSError, ReluinvError, ValueError) as exc:
+        print(error_line(place, exc), file=err)
+        return ExitCode.BAD_INPUT
+    print(f"{summary.instances} instances ({summary.satisfiable} sat, "
+          f"{summary.unsatisfiable} unsat) in {summary.folder}; ground truth in "
+          f"{summary.ground_truth}", file=out)
+    return ExitCode.OK

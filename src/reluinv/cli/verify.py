@@ -1,0 +1,103 @@
+"""``reluinv verify NET.onnx PROP.vnnlib``: a verifier in VNN-COMP's terms.
+
+Reads the network (ONNX, or a reluinv ``.npz``) and the VNN-LIB property, calls
+:func:`reluinv.verify` and writes its answer the way VNN-COMP's run scripts read it: the
+first line ``sat``, ``unsat``, ``timeout`` or ``unknown``; for ``sat`` the counterexample
+``((X_0 v0)\\n (X_1 v1)\\n ... (Y_0 w0)\\n ...)``. With ``--out`` that text goes to the
+file and one summary line (the status and what backs it) to stdout; without, the text goes
+to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, TextIO
+
+from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
+from reluinv.cli.exit_codes import ExitCode
+from reluinv.data.files import load_npz
+from reluinv.data.network import ReluNetwork
+from reluinv.data.vnnlib import read_vnnlib
+from reluinv.errors import ProblemFileError, ReluinvError, SolverError
+from reluinv.exact.verify_property import VerificationStatus, verify
+
+__all__ = ["CODES", "EXIT_CODES", "handle", "register"]
+
+#: The exit codes ``verify`` returns (besides 2, bad input).
+CODES = (ExitCode.OK, ExitCode.NO_SOLUTION, ExitCode.UNKNOWN)
+#: sat -> 0 (a replayed counterexample), unsat -> 3, timeout and unknown -> 4.
+EXIT_CODES = {
+    VerificationStatus.SAT: ExitCode.OK,
+    VerificationStatus.UNSAT: ExitCode.NO_SOLUTION,
+    VerificationStatus.TIMEOUT: ExitCode.UNKNOWN,
+    VerificationStatus.UNKNOWN: ExitCode.UNKNOWN,
+}
+
+
+def register(subparsers: Any) -> None:
+    parser = add_subcommand(
+        subparsers, "verify",
+        help="decide a VNN-LIB property of an ONNX network (sat with a counterexample, "
+             "unsat with evidence, timeout, unknown)",
+        description=(
+            "Is there an input in the property's box whose output meets its condition? "
+            "Writes VNN-COMP's result format: sat (with the counterexample, replayed in "
+            "exact arithmetic and in onnxruntime), unsat (a checked DRUP proof for a "
+            "recognised CNF embedding, else the MIP's proven infeasibility), timeout or "
+            "unknown. Exit 0 sat, 3 unsat, 4 timeout or unknown."
+        ),
+        codes=CODES,
+    )
+    parser.add_argument("network", metavar="NET.onnx", help="the network (.onnx or .npz)")
+    parser.add_argument("property", metavar="PROP.vnnlib",
+                        help="the property (.vnnlib or .vnnlib.gz)")
+    parser.add_argument("--timeout", type=time_limit_flag("--timeout"), default=None,
+                        metavar="S", help="seconds for the whole answer; reaching it gives "
+                        "timeout (exit 4)")
+    parser.add_argument("--out", metavar="RESULT", default=None,
+                        help="write the result here (default: stdout)")
+    parser.add_argument("--no-structural", dest="structural", action="store_false",
+                        help="skip the CNF-embedding fast path (the MIP decides alone)")
+    parser.set_defaults(handler=handle)
+
+
+def _load_network(path: str) -> ReluNetwork:
+    if path.endswith(".onnx"):
+        from reluinv.data.onnx_io import read_onnx
+
+        return read_onnx(path)
+    loaded = load_npz(path)
+    if not isinstance(loaded, ReluNetwork):
+        raise ProblemFileError(f"{path}: a saved problem, not a network")
+    return loaded
+
+
+def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    current = args.network
+    try:
+        network = _load_network(current)
+        current = args.property
+        prop = read_vnnlib(current, network.latent_dim, network.output_dim)
+        onnx_model = args.network if args.network.endswith(".onnx") else None
+        result = verify(network, prop, time_limit=args.timeout, structural=args.structural,
+                        onnx_model=onnx_model)
+    except SolverError as exc:  # neither a proof nor a time limit: nothing is known
+        print(error_line(current, exc), file=err)
+        return ExitCode.UNKNOWN
+    except (OSError, ReluinvError, ValueError) as exc:
+        print(error_line(current, exc), file=err)
+        return ExitCode.BAD_INPUT
+    text = result.vnncomp_text()
+    if args.out is None:
+        out.write(text)
+    else:
+        try:
+            with open(os.fspath(args.out), "w", encoding="utf-8") as handle_out:
+                handle_out.write(text)
+        except OSError as exc:
+            print(error_line(args.out, exc), file=err)
+            return ExitCode.BAD_INPUT
+        evidence = f" ({result.evidence})" if result.evidence else ""
+        print(f"{result.status.value}{evidence}: {result.message}", file=out)
+    return EXIT_CODES[result.status]

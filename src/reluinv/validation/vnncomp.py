@@ -1,0 +1,214 @@
+"""Benchmark folders in VNN-COMP's layout, with the ground truth kept apart.
+
+:func:`export_vnncomp` turns formulas into a folder another verifier can run as it is::
+
+    DIR/
+      onnx/inst_0000.onnx ...        the networks (float32; every weight is a small
+                                     integer, so exact)
+      vnnlib/inst_0000.vnnlib ...    the properties (``.vnnlib.gz`` with ``gzip``)
+      instances.csv                  one row per instance: onnx,vnnlib,timeout
+      generate_properties.py         regenerates the folder: python generate_properties.py SEED
+      README.md                      what the instances are and how they were made
+    DIR_ground_truth.jsonl           beside the folder, never inside it
+
+Each formula is encoded by one of :data:`reluinv.reduction.export.ENCODINGS` (the
+one-hidden-layer CNF embedding by default, lemma E1; or the real-latent reduction, lemma
+L3), so an instance is ``sat`` exactly when its formula is satisfiable. Names are neutral:
+instances are numbered in an order shuffled by the seed, and nothing in a name or in the
+folder says which are ``sat``. The ground truth comes from :func:`reluinv.solve_sat`: a
+model (re-checked clause by clause) written as the VNN-COMP counterexample of the instance
+(and replayed through the network before it is written), or a refutation whose DRUP proof
+the independent checker accepted, recorded with its SHA-256. A formula whose answer is not
+certified that way is refused: the folder never holds an instance without a checked
+verdict.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reluinv._version import __version__
+from reluinv.arguments import check_choice, check_time_limit
+from reluinv.data.formula import Formula
+from reluinv.data.onnx_io import write_onnx
+from reluinv.data.vnnlib import write_vnnlib
+from reluinv.errors import InvalidArgumentError, SolverError
+from reluinv.exact.verify_property import counterexample_text
+from reluinv.oracles.sat import SatStatus, solve_sat
+from reluinv.reduction.export import ENCODINGS, EncodingName, witness_input
+
+__all__ = ["ExportSummary", "export_vnncomp", "ground_truth_path"]
+
+#: The per-instance timeout written into ``instances.csv`` by default, seconds.
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What :func:`export_vnncomp` wrote: the folder, the ground-truth file, and the
+    number of instances, satisfiable and not."""
+
+    folder: Path
+    ground_truth: Path
+    instances: int
+    satisfiable: int
+    unsatisfiable: int
+
+
+def ground_truth_path(folder: str | os.PathLike[str]) -> Path:
+    """``DIR_ground_truth.jsonl`` beside ``DIR`` (not inside it)."""
+    path = Path(folder).resolve()
+    return path.parent / f"{path.name}_ground_truth.jsonl"
+
+
+def _readme(encoding: str, count: int, seed: int, timeout: float, command: str) -> str:
+    lemma = ("lemma E1: Y_0 = sum of the unsatisfied clause units plus 2 dist(x, {0,1}^k); "
+             "its minimum over [0,1]^k is 0 on a satisfiable formula and at least 1 on an "
+             "unsatisfiable one, and the property asks Y_0 <= 0.5"
+             if encoding == "cnf_embedding" else
+             "lemma L3: G(x) equals the target exactly when x is a binary model of the "
+             "formula; on an unsatisfiable formula every x in [0,1]^k misses the target by "
+             "at least 2 / (w + 2) in some output (w the widest clause)")
+    return f"""# A reluinv benchmark in VNN-COMP's layout
+
+{count} instances (`instances.csv`: onnx, vnnlib, timeout {timeout:g} s). Each is a CNF
+formula encoded as a ReLU network and a VNN-LIB property ({encoding}): the property is
+`sat` exactly when the formula is satisfiable ({lemma}). Every weight and bias is a small
+integer, exact in float32. The instance names are numbered in an order shuffled by the
+seed; the verdicts are not in this folder.
+
+Made by reluinv {__version__} with seed {seed}:
+
+    {command}
+
+`python generate_properties.py SEED` runs the same command with another seed.
+"""
+
+
+def _generator_script(argv: Sequence[str]) -> str:
+    return f'''"""Regenerate this benchmark: python generate_properties.py SEED (needs reluinv)."""
+import os
+import subprocess
+import sys
+
+ARGV = {list(argv)!r}
+seed = sys.argv[1] if len(sys.argv) > 1 else "0"
+here = os.path.dirname(os.path.abspath(__file__))
+args = [a for a in ARGV]
+args[args.index("--seed") + 1] = seed
+args[args.index("--out") + 1] = here
+sys.exit(subprocess.call([sys.executable, "-m", "reluinv", *args, "--force"]))
+'''
+
+
+def export_vnncomp(
+    formulas: Sequence[Formula],
+    folder: str | os.PathLike[str],
+    *,
+    encoding: EncodingName = "cnf_embedding",
+    seed: int = 0,
+    gzip: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    argv: Sequence[str] | None = None,
+    force: bool = False,
+) -> ExportSummary:
+    """Write ``formulas`` as a VNN-COMP benchmark folder and its ground truth beside it
+    (module docstring).
+
+    Parameters
+    ----------
+    formulas:
+        The formulas (weights ignored: every clause must hold).
+    folder:
+        The benchmark folder; it must not exist or be empty unless ``force``.
+    encoding:
+        ``"cnf_embedding"`` or ``"real_latent"``.
+    seed:
+        Shuffles the instance order (and is recorded for regeneration).
+    gzip:
+        Write ``.vnnlib.gz`` properties.
+    timeout:
+        Seconds per instance written into ``instances.csv``.
+    argv:
+        The ``reluinv`` command line that made the folder, recorded in the README and in
+        ``generate_properties.py`` (must hold ``--seed`` and ``--out``); default: the
+        equivalent ``export`` call is not recorded as a script.
+    force:
+        Overwrite files in a non-empty folder.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A non-empty folder without ``force``, no formulas, or an unknown encoding.
+    SolverError
+        A formula whose verdict could not be certified (an unchecked refutation).
+    """
+    check_choice(encoding, "encoding", tuple(ENCODINGS))
+    checked_timeout = check_time_limit(timeout, "timeout")
+    if checked_timeout is None:
+        raise InvalidArgumentError("timeout must be finite: instances.csv needs a number")
+    if not formulas:
+        raise InvalidArgumentError("formulas is empty: nothing to export")
+    root = Path(folder)
+    if root.exists() and any(root.iterdir()) and not force:
+        raise InvalidArgumentError(f"{root}: the folder is not empty (pass force to overwrite)")
+    (root / "onnx").mkdir(parents=True, exist_ok=True)
+    (root / "vnnlib").mkdir(parents=True, exist_ok=True)
+    order = np.random.default_rng(seed).permutation(len(formulas))
+    rows: list[tuple[str, str, str]] = []
+    truth: list[str] = []
+    counts = {"sat": 0, "unsat": 0}
+    suffix = ".vnnlib.gz" if gzip else ".vnnlib"
+    for number, index in enumerate(order.tolist()):
+        formula = formulas[index]
+        name = f"inst_{number:04d}"
+        network, prop = ENCODINGS[encoding](formula)
+        onnx_rel, vnnlib_rel = f"onnx/{name}.onnx", f"vnnlib/{name}{suffix}"
+        write_onnx(network, root / onnx_rel, dtype="float32")
+        write_vnnlib(prop, root / vnnlib_rel,
+                     comments=(f"reluinv {__version__} {encoding}; seed {seed}",))
+        rows.append((onnx_rel, vnnlib_rel, f"{checked_timeout:g}"))
+        answer = solve_sat(formula, proof=True)
+        record: dict[str, object] = {
+            "onnx": onnx_rel, "vnnlib": vnnlib_rel, "encoding": encoding,
+            "formula_sha256": formula.sha256(), "num_vars": formula.num_vars,
+            "num_clauses": formula.num_clauses, "source": list(formula.comments),
+        }
+        if answer.status is SatStatus.SATISFIABLE and answer.model is not None:
+            x = witness_input(answer.model)
+            y = network.forward(x)
+            exact = np.array([float(v) for v in network.forward_exact(list(x))])
+            if not prop.holds(x, exact):  # integer network, 0/1 input: exact in float64
+                raise SolverError(f"formula {index}: the model is not a counterexample of "
+                                  f"its {encoding} encoding")
+            record.update(verdict="sat", witness=counterexample_text(x, y))
+            counts["sat"] += 1
+        elif answer.status is SatStatus.UNSATISFIABLE and answer.proof_checked is True:
+            record.update(verdict="unsat", proof_sha256=answer.proof_sha256,
+                          checker=answer.checker)
+            counts["unsat"] += 1
+        else:
+            raise SolverError(f"formula {index}: no certified verdict ({answer.message})")
+        truth.append(json.dumps(record, sort_keys=True))
+    with open(root / "instances.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    words = list(argv) if argv is not None else [
+        "export", "FORMULA...", "--format", "vnncomp", "--encoding", encoding,
+        "--seed", str(seed), "--out", str(root), *(["--gzip"] if gzip else [])]
+    command = "reluinv " + " ".join(shlex.quote(w) for w in words)
+    (root / "README.md").write_text(
+        _readme(encoding, len(rows), seed, checked_timeout, command), encoding="utf-8")
+    if argv is not None:
+        (root / "generate_properties.py").write_text(_generator_script(argv),
+                                                     encoding="utf-8")
+    truth_path = ground_truth_path(root)
+    truth_path.write_text("\n".join(truth) + "\n", encoding="utf-8")
+    return ExportSummary(root, truth_path, len(rows), counts["sat"], counts["unsat"])

@@ -1,0 +1,87 @@
+"""``reluinv verify``: VNN-COMP's result format on stdout and in ``--out``, and the
+counterexample it prints replayed independently in onnxruntime (float32)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import pytest
+
+import reluinv as ri
+from reluinv.cli import run
+from reluinv.reduction.export import cnf_embedding, real_latent
+
+SAT = ri.parse_dimacs("p cnf 3 3\n1 2 0\n-1 3 0\n-3 0\n")
+UNSAT = ri.parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n")
+PAIR = re.compile(r"\(([XY])_(\d+) ([^\s)]+)\)")
+
+
+def call(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def files(tmp_path: Path, encoding: object, formula: ri.Formula, gz: bool) -> tuple[str, str]:
+    net, prop = encoding(formula)  # type: ignore[operator]
+    onnx_path, vnnlib_path = tmp_path / "net.onnx", tmp_path / ("p.vnnlib.gz" if gz else "p.vnnlib")
+    ri.write_onnx(net, onnx_path, dtype="float32")
+    ri.write_vnnlib(prop, vnnlib_path)
+    return str(onnx_path), str(vnnlib_path)
+
+
+def parse_counterexample(text: str) -> tuple[np.ndarray, np.ndarray]:
+    pairs = PAIR.findall(text)
+    x = np.array([float(v) for kind, _, v in pairs if kind == "X"])
+    y = np.array([float(v) for kind, _, v in pairs if kind == "Y"])
+    return x, y
+
+
+@pytest.mark.parametrize("encoding", [cnf_embedding, real_latent])
+@pytest.mark.parametrize("structural", [True, False])
+def test_sat_prints_a_counterexample_that_onnxruntime_confirms(
+        tmp_path: Path, encoding: object, structural: bool) -> None:
+    onnx_path, vnnlib_path = files(tmp_path, encoding, SAT, gz=False)
+    argv = ["verify", onnx_path, vnnlib_path, *([] if structural else ["--no-structural"])]
+    code, out, err = call(*argv)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "sat"
+    assert lines[1].startswith("((X_0 ")
+    assert lines[-1].endswith("))")
+    assert all(line.startswith(" (") for line in lines[2:])
+    x, y = parse_counterexample(out)
+    session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    y32 = session.run(None, {"z": x.astype(np.float32).reshape(1, -1)})[0].ravel()
+    prop = ri.read_vnnlib(vnnlib_path, len(x), len(y))
+    assert prop.holds(x, y32, tol=1e-4)
+    np.testing.assert_allclose(y32, y, atol=1e-5)
+
+
+def test_unsat_with_out_writes_the_file_and_a_summary(tmp_path: Path) -> None:
+    onnx_path, vnnlib_path = files(tmp_path, cnf_embedding, UNSAT, gz=True)
+    result = tmp_path / "result.txt"
+    code, out, _ = call("verify", onnx_path, vnnlib_path, "--out", str(result))
+    assert code == 3
+    assert result.read_text() == "unsat\n"
+    assert out.startswith("unsat (drup_checked): recognised cnf_embedding")
+
+
+def test_timeout_is_written_as_timeout(tmp_path: Path) -> None:
+    onnx_path, vnnlib_path = files(tmp_path, real_latent, UNSAT, gz=False)
+    code, out, _ = call("verify", onnx_path, vnnlib_path, "--no-structural", "--timeout",
+                        "1e-9")
+    assert (code, out) == (4, "timeout\n")
+
+
+def test_a_bad_property_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    onnx_path, vnnlib_path = files(tmp_path, cnf_embedding, SAT, gz=False)
+    Path(vnnlib_path).write_text(Path(vnnlib_path).read_text() + "(assert (= Y_0 1))\n")
+    code, out, err = call("verify", onnx_path, vnnlib_path)
+    assert (code, out) == (2, "")
+    assert re.fullmatch(r"reluinv: error: \S+p\.vnnlib:\d+: unsupported operator '='; [^\n]*\n",
+                        err)

@@ -1,0 +1,238 @@
+"""reluinv.verify: the MIP path against an independent activation-pattern LP oracle, the
+structural fast path, the evidence each answer carries, and what never becomes UNSAT."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+import reluinv as ri
+from reluinv.data.vnnlib import OutputPolytope
+from reluinv.exact import verify_property
+from reluinv.reduction.export import cnf_embedding, real_latent
+
+V = ri.VerificationStatus
+#: The oracle calls a property decided only when its optimum is this far from 0.
+ORACLE_MARGIN = 1e-5
+
+
+def pattern_oracle(net: ri.ReluNetwork, prop: ri.Property) -> float:
+    """``min over x in box, over conjuncts d, of max_r (a_r . G(x) - b_r)``, by enumerating
+    every activation pattern of a one-hidden-layer network and solving one LP per pattern
+    with SciPy's HiGHS (``< 0``: sat, ``> 0``: unsat)."""
+    (W1, W2), (b1, b2) = net.weights, net.biases
+    W1, W2, b1, b2 = (np.asarray(a, dtype=float) for a in (W1, W2, b1, b2))
+    alpha = net.slope if net.activation == "leaky_relu" else 0.0
+    h, n, k = W1.shape[0], W2.shape[0], W1.shape[1]
+    outs = 0 if net.output_linear else n
+    best = np.inf
+    for pattern in itertools.product((0, 1), repeat=h + outs):
+        s1 = np.where(np.array(pattern[:h]) == 1, 1.0, alpha)
+        # hidden h = D1 (W1 x + b1); pre-output t = W2 D1 W1 x + W2 D1 b1 + b2
+        M = W2 @ (s1[:, None] * W1)
+        c = W2 @ (s1 * b1) + b2
+        rows, rhs = [], []
+        for i in range(h):  # phase constraints: active -> t >= 0, inactive -> t <= 0
+            sign = -1.0 if pattern[i] else 1.0
+            rows.append(np.append(sign * W1[i], 0.0))
+            rhs.append(-sign * b1[i])
+        if outs:
+            s2 = np.where(np.array(pattern[h:]) == 1, 1.0, alpha)
+            for j in range(n):
+                sign = -1.0 if pattern[h + j] else 1.0
+                rows.append(np.append(sign * M[j], 0.0))
+                rhs.append(-sign * c[j])
+            M, c = s2[:, None] * M, s2 * c
+        for polytope in prop.disjuncts:
+            extra_rows = [np.append(a @ M, -1.0) for a in polytope.A]  # a.(Mx + c) - b <= t
+            extra_rhs = [b - a @ c for a, b in zip(polytope.A, polytope.b, strict=True)]
+            res = linprog(np.append(np.zeros(k), 1.0),
+                          A_ub=np.array(rows + extra_rows).reshape(-1, k + 1),
+                          b_ub=np.array(rhs + extra_rhs),
+                          bounds=[*zip(prop.lower, prop.upper, strict=True), (-1e3, None)],
+                          method="highs")
+            if res.status == 0:
+                best = min(best, float(res.fun))
+    return best
+
+
+@st.composite
+def small_cases(draw: st.DrawFn) -> tuple[ri.ReluNetwork, ri.Property]:
+    k, h, n = draw(st.integers(1, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    activation: Any = draw(st.sampled_from(["relu", ("leaky_relu", 0.1)]))
+    head = draw(st.sampled_from(["hidden", "linear"]))
+    net = ri.ReluNetwork([rng.normal(size=(h, k)), rng.normal(size=(n, h))],
+                         [rng.normal(size=h), rng.normal(size=n)], activation,
+                         output_activation=head)
+    disjuncts = tuple(OutputPolytope(rng.normal(size=(r, n)), rng.normal(size=r))
+                      for r in draw(st.lists(st.integers(1, 2), min_size=1, max_size=2)))
+    return net, ri.Property(-np.ones(k), np.ones(k), disjuncts, n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_cases())
+def test_mip_path_agrees_with_the_pattern_oracle(case: tuple[ri.ReluNetwork, ri.Property]) -> None:
+    net, prop = case
+    optimum = pattern_oracle(net, prop)
+    if abs(optimum) < ORACLE_MARGIN:
+        event("oracle: too close to the boundary to decide")
+        return
+    result = ri.verify(net, prop, structural=False)
+    expected = V.SAT if optimum < 0 else V.UNSAT
+    event(f"oracle: {expected.value}")
+    event(f"activation={net.activation} head={net.output_activation}")
+    assert result.status is expected, (optimum, result.message)
+    if expected is V.SAT:
+        assert result.counterexample is not None
+        assert result.replay is not None
+        assert prop.holds(result.counterexample, net.forward(result.counterexample), tol=1e-6)
+    else:
+        assert result.evidence == "mip_infeasible"
+
+
+SAT_F = ri.parse_dimacs("p cnf 3 4\n1 2 0\n-1 3 0\n-3 0\n2 0\n")
+UNSAT_F = ri.parse_dimacs("p cnf 3 4\n1 2 0\n-1 3 0\n-3 0\n-2 1 0\n")
+
+
+@pytest.mark.parametrize("encoding", [cnf_embedding, real_latent])
+@pytest.mark.parametrize("structural", [True, False])
+@pytest.mark.parametrize(("formula", "expected"), [(SAT_F, V.SAT), (UNSAT_F, V.UNSAT)],
+                         ids=["sat", "unsat"])
+def test_both_paths_decide_both_encodings(encoding: Any, structural: bool, formula: ri.Formula,
+                                         expected: ri.VerificationStatus) -> None:
+    net, prop = encoding(formula)
+    result = ri.verify(net, prop, structural=structural)
+    assert result.status is expected
+    assert result.method == ("structural" if structural else "mip")
+    if expected is V.UNSAT and structural:
+        assert result.evidence == "drup_checked"
+        assert len(result.proof_sha256 or "") == 64
+    if expected is V.SAT:
+        x = result.counterexample
+        assert x is not None
+        assert prop.holds(x, net.forward_exact(list(x)))
+
+
+def test_a_perturbed_weight_is_not_recognised_and_the_mip_decides() -> None:
+    net, prop = cnf_embedding(UNSAT_F)
+    W1 = np.array(net.weights[0], dtype=float)
+    W1[-1, 0] += 1e-9
+    other = ri.ReluNetwork([W1, net.weights[1]], list(net.biases), output_activation="linear")
+    result = ri.verify(other, prop)
+    assert (result.status, result.method, result.evidence) == (V.UNSAT, "mip", "mip_infeasible")
+
+
+def _tampered(kind: str) -> tuple[ri.ReluNetwork, ri.Property]:
+    """UNSAT_F's embedding changed so that the pair becomes satisfiable while the clause
+    rows still read as UNSAT_F: the clause unit of (-3) loses its bias (the clause drops
+    out), or the threshold rises to 1.5 (a vertex falsifying one clause meets it)."""
+    net, prop = cnf_embedding(UNSAT_F)
+    if kind == "bias":
+        b1 = np.array(net.biases[0])
+        b1[2 * 3 + 2] -= 1  # clause 3 of UNSAT_F is (-3): bias 0 -> -1
+        return ri.ReluNetwork(list(net.weights), [b1, net.biases[1]],
+                              output_activation="linear"), prop
+    return net, ri.Property(prop.lower, prop.upper,
+                            (OutputPolytope([[1.0]], [1.5]),), 1)
+
+
+@pytest.mark.parametrize("kind", ["bias", "threshold"])
+def test_recognition_needs_every_number_to_match(kind: str) -> None:
+    net, prop = _tampered(kind)
+    result = ri.verify(net, prop)
+    assert (result.status, result.method) == (V.SAT, "mip")
+
+
+def test_a_changed_threshold_is_not_recognised() -> None:
+    net, _ = cnf_embedding(SAT_F)
+    prop = ri.Property(np.zeros(3), np.ones(3), (OutputPolytope([[1.0]], [-0.5]),), 1)
+    result = ri.verify(net, prop)
+    assert (result.status, result.method) == (V.UNSAT, "mip")  # Y_0 >= 0 on the box
+
+
+def test_a_second_conjunct_can_be_the_satisfiable_one() -> None:
+    net = ri.ReluNetwork([[[1.0]], [[1.0]]], output_activation="linear")  # y = relu(x)
+    prop = ri.Property([0.0], [1.0], (OutputPolytope([[1.0]], [-1.0]),
+                                      OutputPolytope([[-1.0]], [-0.75])), 1)
+    result = ri.verify(net, prop)
+    assert result.status is V.SAT
+    assert result.refuted == 1
+    assert result.replay is not None
+    assert result.replay.conjunct == 1
+    assert result.counterexample is not None
+    assert result.counterexample[0] >= 0.75
+
+
+def test_empty_box_is_unsat_by_the_box() -> None:
+    net = ri.ReluNetwork([[[1.0]]])
+    prop = ri.Property([1.0], [0.0], (OutputPolytope([[1.0]], [5.0]),), 1)
+    result = ri.verify(net, prop)
+    assert (result.status, result.evidence) == (V.UNSAT, "empty_box")
+
+
+def test_a_time_limit_that_passes_is_timeout_never_unsat() -> None:
+    net, prop = cnf_embedding(UNSAT_F)
+    result = ri.verify(net, prop, structural=False, time_limit=1e-9)
+    assert result.status is V.TIMEOUT
+    assert result.evidence is None
+
+
+def test_the_engine_stopping_is_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_property, "solve_network_model",
+                        lambda *_, **__: (ri.Status.UNKNOWN, "NOT_SOLVED"))
+    net, prop = cnf_embedding(UNSAT_F)
+    assert ri.verify(net, prop, structural=False).status is V.TIMEOUT
+
+
+def test_a_point_that_fails_the_exact_replay_is_unknown_not_sat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_property, "_exact_violation", lambda *_: 1.0)
+    net, prop = cnf_embedding(SAT_F)
+    result = ri.verify(net, prop)
+    assert result.status is V.UNKNOWN
+    assert result.counterexample is None
+    assert "failed the replay" in result.message
+
+
+def test_a_point_that_fails_onnxruntime_is_unknown_not_sat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_property, "_runtime_violation", lambda *_: 1.0)
+    net, prop = real_latent(SAT_F)
+    result = ri.verify(net, prop)
+    assert result.status is V.UNKNOWN
+    assert "onnxruntime violation" in result.message
+
+
+def test_an_unchecked_refutation_falls_through_to_the_mip(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = verify_property.solve_sat
+
+    def unchecked(*args: Any, **kwargs: Any) -> ri.SatResult:
+        import dataclasses
+        return dataclasses.replace(real(*args, **kwargs), proof_checked=None)
+
+    monkeypatch.setattr(verify_property, "solve_sat", unchecked)
+    net, prop = cnf_embedding(UNSAT_F)
+    result = ri.verify(net, prop)
+    assert (result.status, result.method) == (V.UNSAT, "mip")
+    assert "structural path undecided" in result.message
+
+
+def test_sizes_must_match() -> None:
+    _net, prop = cnf_embedding(SAT_F)
+    with pytest.raises(ri.ShapeError, match="the property speaks of 3 inputs"):
+        ri.verify(ri.ReluNetwork([[[1.0, 1.0]]]), prop)
+
+
+def test_vnncomp_text() -> None:
+    net, prop = cnf_embedding(SAT_F)
+    text = ri.verify(net, prop).vnncomp_text()
+    assert text == "sat\n((X_0 0.0)\n (X_1 1.0)\n (X_2 0.0)\n (Y_0 0.0))\n"
+    assert ri.verify(*cnf_embedding(UNSAT_F)).vnncomp_text() == "unsat\n"
