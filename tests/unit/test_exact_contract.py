@@ -9,6 +9,7 @@ import pytest
 
 import reluinv as ri
 from reluinv.data.formula import Formula
+from reluinv.data.vnnlib import OutputPolytope
 
 SAT = ri.parse_dimacs("p cnf 3 3\n1 2 0\n-1 3 0\n-2 -3 0\n")
 UNSAT = ri.parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n")
@@ -173,9 +174,9 @@ def test_snapping_falls_back_to_the_float_check_when_the_integer_point_fails() -
 
 
 @pytest.mark.parametrize("objective", ["linf", "l1"])
-def test_scip_dual_presolving_regression(objective: str) -> None:
-    """SCIP's linear dual presolving once proved a wrong optimum (3 instead of 2) on this
-    integer net with a linear head; brute force over the box is the judge."""
+def test_scip_presolving_regression_optimum(objective: str) -> None:
+    """SCIP's presolving once proved a wrong optimum (3 instead of 2) on this integer net
+    with a linear head; brute force over the box is the judge."""
     import itertools
 
     weights = [[[2, 2], [2, -1]], [[-1, 3], [-1, 1]], [[0, 0], [3, 2], [0, 0]]]
@@ -190,3 +191,20 @@ def test_scip_dual_presolving_regression(objective: str) -> None:
     result = ri.solve_exact(problem, backend="mip", objective=objective)
     assert result.status is ri.Status.OPTIMAL
     assert result.objective == best == 2
+
+
+def test_scip_presolving_regression_feasible() -> None:
+    """SCIP's presolving once declared this feasible LP infeasible: a 1 x 1 x 2 leaky net
+    whose units are all stably inactive, and one output constraint with slack 0.44 at
+    every input (``reluinv.verify`` then said unsat)."""
+    net = ri.ReluNetwork([[[-0.09540101556375853]], [[0.5671765430986232],
+                                                      [-1.415441399836282]]],
+                         [[-0.8167816786426237], [-1.5129378119660521, -2.0051322557147797]],
+                         ("leaky_relu", 0.1))
+    a, b = np.array([-1.16223917, 1.36367556]), 0.36254893
+    assert float(a @ net.forward(np.array([0.0]))) < b - 0.4  # the independent judge
+    prop = ri.Property(lower=np.array([-1.0]), upper=np.array([1.0]),
+                       disjuncts=(OutputPolytope(A=a[None, :], b=np.array([b])),),
+                       n_outputs=2)
+    result = ri.verify(net, prop, structural=False)
+    assert result.status.name == "SAT", result.message

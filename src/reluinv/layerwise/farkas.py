@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog
+
+from reluinv.layerwise.lp import linprog
 
 __all__ = [
     "CERTIFICATE_MIN_RADIUS",

@@ -79,7 +79,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog
 
 from reluinv.arguments import check_choice, check_nonnegative
 from reluinv.data.network import ReluNetwork, exact_vector
@@ -90,6 +89,7 @@ from reluinv.layerwise.farkas import (
     check_farkas_ray,
     find_farkas_ray,
 )
+from reluinv.layerwise.lp import linprog
 from reluinv.results import ResultBase
 
 __all__ = [
