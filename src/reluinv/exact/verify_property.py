@@ -64,7 +64,7 @@ from reluinv.data.network import ReluNetwork
 from reluinv.data.vnnlib import Property
 from reluinv.errors import InvalidTypeError, ShapeError, SolverError
 from reluinv.exact.backend import MipOptions
-from reluinv.exact.mip import network_model, solve_network_model
+from reluinv.exact.mip import confirm_infeasible, network_model, solve_network_model
 from reluinv.exact.result import Status
 from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT
 from reluinv.oracles.sat import SatStatus, solve_sat
@@ -414,6 +414,12 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
         except SolverError as exc:
             undecided.append(f"conjunct {d}: {exc}")
             continue
+        if status is Status.INFEASIBLE and options.mip_solver == "SCIP":
+            confirmed = confirm_infeasible(solver, remaining())
+            if confirmed is not True:
+                what = "found a point" if confirmed is False else "did not decide"
+                undecided.append(f"conjunct {d}: SCIP said infeasible but HiGHS {what}")
+                continue
         if status is Status.INFEASIBLE:
             refuted += 1
             continue
@@ -435,8 +441,10 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
     if refuted == len(prop.disjuncts):
         return result(VerificationStatus.UNSAT,
                       f"{prefix}{options.mip_solver} proved all {refuted} conjunct MIP(s) "
-                      "infeasible (solver evidence, up to the engine's feasibility "
-                      "tolerances)", method="mip", evidence="mip_infeasible", refuted=refuted)
+                      "infeasible" + (", each confirmed by HiGHS" if options.mip_solver == "SCIP"
+                                      else "") + " (solver evidence, up to the engines' "
+                      "feasibility tolerances)", method="mip", evidence="mip_infeasible",
+                      refuted=refuted)
     answer = VerificationStatus.TIMEOUT if timed_out else VerificationStatus.UNKNOWN
     return result(answer, f"{prefix}{refuted} of {len(prop.disjuncts)} conjuncts refuted; "
                   + "; ".join(undecided), refuted=refuted)
