@@ -27,6 +27,7 @@ afterwards (:mod:`reluinv.exact.verify`).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -473,9 +474,12 @@ def network_model(network: ReluNetwork, lower: npt.ArrayLike, upper: npt.ArrayLi
     return NetworkModel(form.solver, tuple(form.z), outputs, _model_size(form), bounds)
 
 
-def confirm_infeasible(solver: Any, time_limit: float | None) -> bool | None:
+def confirm_infeasible(solver: Any, time_limit: float | None, inputs: Sequence[Any] = ()
+                       ) -> tuple[bool | None, npt.NDArray[np.float64] | None]:
     """Ask HiGHS whether the model ``solver`` holds (as built, hints dropped) is infeasible:
-    True when HiGHS proves it too, False when HiGHS finds a point, None when undecided.
+    ``(True, None)`` when HiGHS proves it too, ``(False, x)`` when HiGHS finds a point (``x``
+    the values of the variables ``inputs`` there, for the caller to replay), ``(None, None)``
+    when undecided.
 
     Why: OR-Tools 9.15's SCIP declared INFEASIBLE a feasible LP (a 1 x 1 x 2 leaky ReLU
     network whose units are all stably inactive, one output constraint with slack 0.44;
@@ -490,19 +494,22 @@ def confirm_infeasible(solver: Any, time_limit: float | None) -> bool | None:
     proto.ClearField("solution_hint")  # OR-Tools' HiGHS interface crashes on hints
     second = pywraplp.Solver.CreateSolver("HIGHS")
     if second is None:
-        return None
+        return None, None
     second.SuppressOutput()
     second.SetSolverSpecificParametersAsString("output_flag = false")
     if second.LoadModelFromProto(proto):
-        return None  # the model did not load: no second opinion
+        return None, None  # the model did not load: no second opinion
     if time_limit is not None:
         second.SetTimeLimit(max(1, round(time_limit * 1000)))
     code = second.Solve()
     if code == pywraplp.Solver.INFEASIBLE:
-        return True
+        return True, None
     if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return False
-    return None
+        variables = second.variables()  # the proto keeps the variables' order
+        point = np.array([variables[v.index()].solution_value() for v in inputs],
+                         dtype=np.float64)
+        return False, point
+    return None, None
 
 
 def solve_network_model(model: NetworkModel, time_limit: float | None,

@@ -415,10 +415,21 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
             undecided.append(f"conjunct {d}: {exc}")
             continue
         if status is Status.INFEASIBLE and options.mip_solver == "SCIP":
-            confirmed = confirm_infeasible(solver, remaining())
-            if confirmed is not True:
-                what = "found a point" if confirmed is False else "did not decide"
-                undecided.append(f"conjunct {d}: SCIP said infeasible but HiGHS {what}")
+            confirmed, point = confirm_infeasible(solver, remaining(), model.inputs)
+            if confirmed is None:
+                undecided.append(f"conjunct {d}: SCIP said infeasible, HiGHS did not decide")
+                continue
+            if point is not None:  # HiGHS found a point: replayed like any candidate
+                found, check, reason = _replay(network, prop, point, d, runtime, onnx_model)
+                if found is not None:
+                    return result(VerificationStatus.SAT,
+                                  f"SCIP said conjunct {d} infeasible, HiGHS found a point; "
+                                  f"counterexample replayed ({check.candidate if check else ''})",
+                                  counterexample=found, outputs=network.forward(found),
+                                  method="mip", evidence="counterexample", replay=check,
+                                  refuted=refuted)
+                undecided.append(f"conjunct {d}: SCIP said infeasible, HiGHS's point "
+                                 f"failed the replay ({reason})")
                 continue
         if status is Status.INFEASIBLE:
             refuted += 1
