@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 
 import reluinv as ri
@@ -14,16 +13,10 @@ from reluinv.errors import (
     ShapeError,
     UnsupportedProblemError,
 )
+from tests.unit.exact_problems import FLOATS, LEAKY, UNBOUNDED
 
 BINARY = ri.encode(ri.parse_dimacs("p cnf 2 1\n1 2 0\n"))
 REAL = ri.encode(ri.parse_dimacs("p cnf 2 1\n1 2 0\n"), latent="real")
-LEAKY = ri.InversionProblem(ri.ReluNetwork([[[1, 2]]], None, ("leaky_relu", 0.5)),
-                            np.array([1.0]), ri.LatentDomain.binary(2))
-FLOATS = ri.InversionProblem(ri.ReluNetwork([[[0.5, 2.0]]]), np.array([1.0]),
-                             ri.LatentDomain.binary(2))
-UNBOUNDED = ri.InversionProblem(ri.ReluNetwork([[[1.0, 2.0]]]), np.array([1.0]),
-                                ri.LatentDomain("real", np.array([0.0, -np.inf]),
-                                                np.array([1.0, 1.0])))
 
 BAD = [
     (BINARY, {"backend": "gurobi"}, InvalidArgumentError,

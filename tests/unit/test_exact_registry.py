@@ -14,19 +14,13 @@ from reluinv.errors import InvalidArgumentError, UnsupportedProblemError
 from reluinv.exact import AUTO_ORDER, BACKENDS, EXACT_BACKENDS, UNIQUENESS_ORDER
 from reluinv.exact.backend import CertifyingBackend
 from reluinv.exact.order_cnf import MAX_VALUES
+from tests.unit.exact_problems import FLOATS, LEAKY, UNBOUNDED
 
 SAT = ri.parse_dimacs("p cnf 3 3\n1 2 0\n-1 3 0\n-2 -3 0\n")
 UNSAT = ri.parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n")
 
 BINARY = ri.encode(SAT)
 REAL = ri.encode(SAT, latent="real")
-LEAKY = ri.InversionProblem(ri.ReluNetwork([[[1, 2]]], None, ("leaky_relu", 0.5)),
-                            np.array([1.0]), ri.LatentDomain.binary(2))
-FLOATS = ri.InversionProblem(ri.ReluNetwork([[[0.5, 2.0]]]), np.array([1.0]),
-                             ri.LatentDomain.binary(2))
-UNBOUNDED = ri.InversionProblem(ri.ReluNetwork([[[1.0, 2.0]]]), np.array([1.0]),
-                                ri.LatentDomain("real", np.array([0.0, -np.inf]),
-                                                np.array([1.0, 1.0])))
 HALF_TARGET = ri.InversionProblem(ri.ReluNetwork([[[1, 2]]]), np.array([1.5]),
                                   ri.LatentDomain.binary(2))
 # 1000 z_2 over |z| <= MAX_VALUES: a value set far above MAX_VALUES, refused by the

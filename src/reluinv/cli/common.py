@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 from reluinv.arguments import check_count, check_nonnegative, check_shard, check_time_limit
 from reluinv.cli.exit_codes import ExitCode, epilog
-from reluinv.errors import DimacsError, ReluinvError
+from reluinv.errors import DimacsError, ReluinvError, SolverError
 
 __all__ = [
     "ArgumentParser",
@@ -141,6 +141,14 @@ def error_line(path: str, exc: BaseException) -> str:
     if message.startswith(os.fspath(path)):
         return f"reluinv: error: {message}"
     return f"reluinv: error: {path}: {message}"
+
+
+def report_failure(path: str, exc: BaseException, err: Any) -> ExitCode:
+    """Print ``exc`` as one :func:`error_line` and return its exit code: UNKNOWN for a
+    solver failure (neither a proof nor a time limit, so nothing is known), BAD_INPUT for
+    everything else a library call raises on its input."""
+    print(error_line(path, exc), file=err)
+    return ExitCode.UNKNOWN if isinstance(exc, SolverError) else ExitCode.BAD_INPUT
 
 
 def format_histogram(histogram: dict[int, int]) -> str:

@@ -12,10 +12,15 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, count_flag, error_line, time_limit_flag
+from reluinv.cli.common import (
+    add_subcommand,
+    count_flag,
+    report_failure,
+    time_limit_flag,
+)
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.formula import Formula, read_dimacs
-from reluinv.errors import ReluinvError, SolverError
+from reluinv.errors import ReluinvError
 from reluinv.reduction.export import ENCODINGS
 from reluinv.validation.families import FAMILIES, family_formula
 from reluinv.validation.vnncomp import DEFAULT_TIMEOUT, export_vnncomp
@@ -91,12 +96,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         summary = export_vnncomp(formulas, args.out, encoding=args.encoding, seed=args.seed,
                                  gzip=args.gzip, timeout=args.timeout, argv=argv,
                                  force=args.force)
-    except SolverError as exc:
-        print(error_line(place, exc), file=err)
-        return ExitCode.UNKNOWN
-    except (OSError, ReluinvError, ValueError) as exc:
-        print(error_line(place, exc), file=err)
-        return ExitCode.BAD_INPUT
+    except (OSError, ReluinvError, ValueError) as exc:  # SolverError: unknown
+        return report_failure(place, exc, err)
     print(f"{summary.instances} instances ({summary.satisfiable} sat, "
           f"{summary.unsatisfiable} unsat) in {summary.folder}; ground truth in "
           f"{summary.ground_truth}", file=out)

@@ -6,12 +6,12 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
+from reluinv.cli.common import add_subcommand, report_failure, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_npz
 from reluinv.data.formula import read_dimacs
 from reluinv.data.problem import InversionProblem
-from reluinv.errors import ProblemFileError, ReluinvError, SolverError
+from reluinv.errors import ProblemFileError, ReluinvError
 from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.exact.common import OBJECTIVES
 from reluinv.reduction.construction import encode
@@ -97,12 +97,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result = solve_exact(problem, backend=args.backend, objective=args.objective,
                              time_limit=args.time_limit)
         solution = decoded_solution(problem, result.z) if result.z is not None else None
-    except SolverError as exc:  # neither a proof nor a time limit: nothing is known
-        print(error_line(path, exc), file=err)
-        return ExitCode.UNKNOWN
-    except (OSError, ReluinvError, ValueError) as exc:
-        print(error_line(path, exc), file=err)
-        return ExitCode.BAD_INPUT
+    except (OSError, ReluinvError, ValueError) as exc:  # SolverError: unknown
+        return report_failure(path, exc, err)
     record = {"file": path, **result.to_record(), **(solution or {})}
     if args.json:
         print(json.dumps(record, sort_keys=True, allow_nan=False), file=out)

@@ -14,12 +14,12 @@ import argparse
 import os
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
+from reluinv.cli.common import add_subcommand, error_line, report_failure, time_limit_flag
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_npz
 from reluinv.data.network import ReluNetwork
 from reluinv.data.vnnlib import read_vnnlib
-from reluinv.errors import ProblemFileError, ReluinvError, SolverError
+from reluinv.errors import ProblemFileError, ReluinvError
 from reluinv.exact.verify_property import VerificationStatus, verify
 
 __all__ = ["CODES", "EXIT_CODES", "handle", "register"]
@@ -82,12 +82,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         onnx_model = args.network if args.network.endswith(".onnx") else None
         result = verify(network, prop, time_limit=args.timeout, structural=args.structural,
                         onnx_model=onnx_model)
-    except SolverError as exc:  # neither a proof nor a time limit: nothing is known
-        print(error_line(current, exc), file=err)
-        return ExitCode.UNKNOWN
-    except (OSError, ReluinvError, ValueError) as exc:
-        print(error_line(current, exc), file=err)
-        return ExitCode.BAD_INPUT
+    except (OSError, ReluinvError, ValueError) as exc:  # SolverError: unknown
+        return report_failure(current, exc, err)
     text = result.vnncomp_text()
     if args.out is None:
         out.write(text)
