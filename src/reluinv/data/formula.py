@@ -39,6 +39,26 @@ Clauses may span lines or share one; ``c`` comment lines may stand anywhere; a S
 may end with a ``%`` line followed by a stray ``0``. Everything else that breaks a rule
 raises :class:`~reluinv.errors.DimacsError` naming the line and the rule. Parsing streams
 line by line, so a large file is never held as a list of lines.
+
+Strictness: a literal is ``v`` or ``-v`` in plain decimal (``+1``, ``-0``, ``0x12`` and
+``1.5`` are refused: ``-0`` would otherwise end a clause unseen); a UTF-8 byte order mark
+at the start of the text is skipped.
+
+Size limits
+-----------
+A hostile file can be small on disk and huge once read (a 1 MB ``.gz`` of one long comment
+line decompresses to gigabytes; a header may declare 10^21 variables). :class:`DimacsLimits`
+bounds what matters, and the reader refuses, before anything large is allocated:
+
+* ``max_bytes``: the *decompressed* bytes read (counted below the text decoder, so a
+  compressed file is measured by what it expands to);
+* ``max_line_length``: the characters of one line (a line is never read whole first);
+* ``max_vars`` and ``max_clauses``: the header's declared counts (and, in the header-less
+  format, the counts as they are read).
+
+The defaults (:data:`DEFAULT_LIMITS`) admit SAT-competition-sized formulas (10^6 variables,
+4 x 10^6 clauses, 64 MiB of text, 1 MiB lines); the command line raises them with
+``--max-bytes``, ``--max-line-length``, ``--max-vars`` and ``--max-clauses``.
 """
 
 from __future__ import annotations
@@ -50,20 +70,27 @@ import io
 import lzma
 import os
 import re
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import IO, Literal, TypeAlias
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import IO, Any, Literal, TypeAlias
+
+import numpy as np
 
 from pysat.formula import CNF, WCNF
 
 from reluinv._version import __version__
+from reluinv.arguments import check_choice, check_count
 from reluinv.errors import DimacsError, InvalidArgumentError, InvalidTypeError
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "DimacsLimits",
     "Formula",
     "FormulaLike",
     "as_formula",
+    "as_limits",
     "format_dimacs",
     "open_text",
     "parse_dimacs",
@@ -74,8 +101,84 @@ __all__ = [
 Clause = tuple[int, ...]
 DimacsFormat = Literal["auto", "cnf", "wcnf"]
 
-_PLAIN_CLAUSE = re.compile(r"-?[0-9]+(?:[ \t]+-?[0-9]+)*")
+_PLAIN_CLAUSE = re.compile(r"(?:-?[1-9][0-9]*|0)(?:[ \t]+(?:-?[1-9][0-9]*|0))*")
 _COMPRESSED_OPENERS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
+
+#: The formats ``format=`` accepts.
+DIMACS_FORMATS = ("auto", "cnf", "wcnf")
+
+#: Digits an integer token may have (a weight of 10^100 is already absurd); longer tokens
+#: are refused before ``int`` is asked to convert them.
+MAX_DIGITS = 100
+
+#: Comment lines kept for provenance (the first ones; the rest are read and dropped, so a
+#: file of millions of comment lines costs no memory).
+MAX_COMMENTS = 1000
+
+#: The byte order mark some editors put before UTF-8 text.
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class DimacsLimits:
+    """Size limits of a DIMACS text (see "Size limits" in the module docstring).
+
+    Parameters
+    ----------
+    max_bytes:
+        Decompressed bytes of the file (a ``str`` given to :func:`parse_dimacs` is not
+        measured: it is already in memory).
+    max_line_length:
+        Characters of one line.
+    max_vars:
+        Variables (the header's ``n``; in the header-less format, the largest variable).
+    max_clauses:
+        Clauses (the header's ``m``; in the header-less format, the clauses read).
+
+    Examples
+    --------
+    >>> DimacsLimits(max_vars=10).max_vars
+    10
+    >>> DimacsLimits(max_vars=0)
+    Traceback (most recent call last):
+    ...
+    reluinv.errors.InvalidArgumentError: max_vars must be at least 1, got 0
+    """
+
+    max_bytes: int = 64 * 2**20
+    max_line_length: int = 2**20
+    max_vars: int = 10**6
+    max_clauses: int = 4 * 10**6
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            check_count(getattr(self, item.name), item.name)
+
+
+#: The limits :func:`read_dimacs` and :func:`parse_dimacs` apply when given none.
+DEFAULT_LIMITS = DimacsLimits()
+
+
+def as_limits(limits: object, name: str = "limits") -> DimacsLimits:
+    """``limits`` as :class:`DimacsLimits`: ``None`` gives :data:`DEFAULT_LIMITS`, a
+    mapping of field names (for example from JSON options) overrides the defaults.
+
+    >>> as_limits({"max_vars": 5}).max_vars
+    5
+    """
+    if limits is None:
+        return DEFAULT_LIMITS
+    if isinstance(limits, DimacsLimits):
+        return limits
+    if isinstance(limits, Mapping):
+        known = {item.name for item in fields(DimacsLimits)}
+        unknown = sorted(str(key) for key in limits if key not in known)
+        if unknown:
+            raise InvalidArgumentError(
+                f"{name} has unknown field(s) {unknown}; known: {sorted(known)}")
+        return DimacsLimits(**{str(key): value for key, value in limits.items()})
+    raise InvalidTypeError(f"{name} must be a DimacsLimits, a mapping of its fields or None, "
+                           f"got {type(limits).__name__}")
 
 
 @dataclass(frozen=True)
@@ -96,6 +199,7 @@ class Formula:
         One flag per clause (empty tuple: no hard clauses).
     comments:
         Comment lines (without the leading ``c``) kept for provenance; not part of equality.
+        The readers keep the first :data:`MAX_COMMENTS`.
     """
 
     num_vars: int
@@ -111,11 +215,7 @@ class Formula:
             )
         if self.num_vars < 0:
             raise InvalidArgumentError(f"num_vars must be >= 0, got {self.num_vars}")
-        clauses = tuple(
-            clause if type(clause) is tuple and all(type(lit) is int for lit in clause)
-            else tuple(int(lit) for lit in clause)
-            for clause in self.clauses
-        )
+        clauses = _literal_tuples(self.clauses)
         n = self.num_vars
         for j, clause in enumerate(clauses):
             if clause and (0 in clause or max(clause) > n or min(clause) < -n):
@@ -133,7 +233,7 @@ class Formula:
             hard = ()
         object.__setattr__(self, "hard", hard)
         if self.weights is not None:
-            weights = tuple(int(w) for w in self.weights)
+            weights = _integer_tuple(self.weights, "weights")
             if len(weights) != m:
                 raise InvalidArgumentError(f"weights has {len(weights)} entries for {m} clauses")
             for j, w in enumerate(weights):
@@ -301,6 +401,9 @@ class Formula:
     # -- evaluation --------------------------------------------------------------------
 
     def _check_assignment(self, assignment: Sequence[int]) -> tuple[int, ...]:
+        if isinstance(assignment, str | bytes) or not _is_iterable(assignment):
+            raise InvalidTypeError(
+                f"assignment must be a sequence of 0/1 values, got {type(assignment).__name__}")
         values = tuple(assignment)
         if len(values) != self.num_vars:
             raise InvalidArgumentError(
@@ -344,6 +447,48 @@ class Formula:
         return not self.falsified_clauses(assignment)
 
 
+def _is_iterable(obj: object) -> bool:
+    try:
+        iter(obj)  # type: ignore[call-overload]
+    except TypeError:
+        return False
+    return True
+
+
+def _is_integer(value: object) -> bool:
+    return not isinstance(value, bool | np.bool_) and isinstance(value, int | np.integer)
+
+
+def _integer_tuple(values: object, name: str) -> tuple[int, ...]:
+    """``values`` as a tuple of Python ints; a float (even ``2.0``), a bool, a string or a
+    non-sequence raises :class:`InvalidTypeError` naming ``name[i]`` (a float would be
+    truncated silently: ``int(2.5) == 2``)."""
+    if isinstance(values, str | bytes) or not _is_iterable(values):
+        raise InvalidTypeError(f"{name} must be a sequence of ints, got "
+                               f"{type(values).__name__}")
+    out = []
+    for i, value in enumerate(values):  # type: ignore[arg-type]
+        if not _is_integer(value):
+            raise InvalidTypeError(f"{name}[{i}] = {value!r} must be an int, got "
+                                   f"{type(value).__name__}")
+        out.append(int(value))
+    return tuple(out)
+
+
+def _literal_tuples(clauses: object) -> tuple[Clause, ...]:
+    """The clauses as tuples of ints (fast when they already are)."""
+    if isinstance(clauses, str | bytes) or not _is_iterable(clauses):
+        raise InvalidTypeError(f"clauses must be a sequence of clauses, got "
+                               f"{type(clauses).__name__}")
+    out = []
+    for j, clause in enumerate(clauses):  # type: ignore[arg-type]
+        if type(clause) is tuple and all(type(lit) is int for lit in clause):
+            out.append(clause)
+        else:
+            out.append(_integer_tuple(clause, f"clauses[{j}]"))
+    return tuple(out)
+
+
 FormulaLike: TypeAlias = Formula | CNF | WCNF
 """What a function that takes a formula accepts (see :func:`as_formula`)."""
 
@@ -377,14 +522,56 @@ def as_formula(obj: object, name: str = "formula") -> Formula:
 # -- reading -----------------------------------------------------------------------------
 
 
-def open_text(path: str | os.PathLike[str]) -> IO[str]:
-    """Open a text file for reading, decompressing ``.gz``, ``.xz`` and ``.bz2`` files."""
+class _ByteBudget(io.RawIOBase):
+    """A raw reader over a (decompressed) binary stream that refuses to deliver more than
+    ``limit`` bytes: the text decoder above it can never see more than the limit, so a
+    decompression bomb stops after ``limit`` bytes, not after it filled the memory."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        super().__init__()
+        self.stream = stream
+        self.limit = limit
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        chunk = self.stream.read(min(len(view), self.limit + 1 - self.count))
+        self.count += len(chunk)
+        if self.count > self.limit:
+            raise _TooLarge(self.limit)
+        view[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+class _TooLarge(Exception):
+    """Raised by :class:`_ByteBudget` when the byte limit is passed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def open_text(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> IO[str]:
+    """Open a text file (UTF-8) for reading, decompressing ``.gz``, ``.xz`` and ``.bz2``.
+
+    With ``max_bytes``, reading past that many decompressed bytes raises an exception of
+    this module's own; :func:`read_dimacs` turns it into a
+    :class:`~reluinv.errors.DimacsError` naming the limit.
+    """
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     opener = _COMPRESSED_OPENERS.get(suffix)
-    if opener is not None:
-        stream: IO[str] = opener(path, "rt", encoding="utf-8")  # type: ignore[operator]
-        return stream
-    return open(path, encoding="utf-8")
+    binary: IO[bytes] = opener(path, "rb") if opener is not None else open(path, "rb")  # type: ignore[operator]
+    if max_bytes is None:
+        return io.TextIOWrapper(binary, encoding="utf-8")
+    raw = _ByteBudget(binary, max_bytes)
+    return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8")
 
 
 def _format_from_path(path: str | os.PathLike[str]) -> DimacsFormat:
@@ -395,7 +582,12 @@ def _format_from_path(path: str | os.PathLike[str]) -> DimacsFormat:
     return "wcnf" if name.endswith(".wcnf") else "auto"
 
 
-def read_dimacs(path: str | os.PathLike[str], *, format: DimacsFormat | None = None) -> Formula:
+def read_dimacs(
+    path: str | os.PathLike[str],
+    *,
+    format: DimacsFormat | None = None,
+    limits: DimacsLimits | Mapping[str, int] | None = None,
+) -> Formula:
     """Read a DIMACS CNF or WCNF file (optionally ``.gz``, ``.xz`` or ``.bz2`` compressed).
 
     Parameters
@@ -406,44 +598,89 @@ def read_dimacs(path: str | os.PathLike[str], *, format: DimacsFormat | None = N
         ``"auto"`` recognises the ``p`` line; ``"wcnf"`` also accepts the header-less MaxSAT
         format whose first clause is soft. ``None`` picks ``"wcnf"`` for ``*.wcnf`` files
         and ``"auto"`` otherwise.
+    limits:
+        Size limits (:class:`DimacsLimits` or a mapping of its fields; ``None``:
+        :data:`DEFAULT_LIMITS`). The byte limit counts decompressed bytes.
+
+    Raises
+    ------
+    DimacsError
+        The text breaks a rule of the format or a limit, or is not UTF-8, or cannot be
+        decompressed; the message names the file, the line and the rule.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    if format is not None:
+        check_choice(format, "format", DIMACS_FORMATS)
+    bounds = as_limits(limits)
     fmt = format if format is not None else _format_from_path(path)
+    source = os.fspath(path)
+    parser = _Parser(source, fmt, bounds)
     try:
-        with open_text(path) as stream:
-            return _parse_lines(stream, source=os.fspath(path), fmt=fmt)
+        with open_text(path, max_bytes=bounds.max_bytes) as stream:
+            _feed_stream(parser, stream)
+            return parser.finish()
+    except _TooLarge as exc:
+        raise DimacsError(
+            source, parser.line + 1,
+            f"the text is larger than {exc.limit} bytes (decompressed; limit max_bytes, "
+            "--max-bytes)") from None
     except UnicodeDecodeError as exc:
-        raise DimacsError(os.fspath(path), None, f"not a UTF-8 text file ({exc.reason})") from exc
-    except (EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError) as exc:
+        raise DimacsError(source, None, f"not a UTF-8 text file ({exc.reason})") from None
+    except (EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise
-        raise DimacsError(os.fspath(path), None, f"cannot be decompressed: {exc}") from exc
+        raise DimacsError(source, None, f"cannot be decompressed: {exc}") from None
 
 
-def parse_dimacs(text: str, *, source: str = "<string>", format: DimacsFormat = "auto") -> Formula:
+def parse_dimacs(
+    text: str,
+    *,
+    source: str = "<string>",
+    format: DimacsFormat = "auto",
+    limits: DimacsLimits | Mapping[str, int] | None = None,
+) -> Formula:
     """Parse DIMACS CNF or WCNF ``text``; see the module docstring for the formats.
+
+    ``limits`` as for :func:`read_dimacs` (its byte limit does not apply to a string).
 
     >>> f = parse_dimacs("p wcnf 3 2 10\\n10 1 -2 0\\n3 3 0\\n")
     >>> f.num_vars, f.clauses, f.weights, f.hard
     (3, ((1, -2), (3,)), (4, 3), (True, False))
     """
-    return _parse_lines(io.StringIO(text), source=source, fmt=format)
-
-
-def _parse_lines(lines: Iterable[str], *, source: str, fmt: DimacsFormat) -> Formula:
-    parser = _Parser(source, fmt)
-    for number, line in enumerate(lines, start=1):
-        parser.feed(number, line)
-        if parser.ended:
-            break
+    if not isinstance(text, str):
+        raise InvalidTypeError(f"text must be a str, got {type(text).__name__}"
+                               + ("; decode bytes first" if isinstance(text, bytes) else ""))
+    check_choice(format, "format", DIMACS_FORMATS)
+    parser = _Parser(source, format, as_limits(limits))
+    _feed_stream(parser, io.StringIO(text))
     return parser.finish()
+
+
+def _feed_stream(parser: _Parser, stream: IO[str]) -> None:
+    """Feed ``stream`` to ``parser`` line by line, never reading more than
+    ``max_line_length + 1`` characters of one line at once."""
+    limit = parser.limits.max_line_length
+    number = 0
+    while not parser.ended:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not (len(line) == limit + 1 and line.endswith("\n")):
+            raise DimacsError(parser.source, number,
+                              f"line longer than {limit} characters (limit max_line_length, "
+                              "--max-line-length)")
+        parser.feed(number, line)
 
 
 class _Parser:
     """A streaming DIMACS parser: one line at a time, state kept between lines."""
 
-    def __init__(self, source: str, fmt: DimacsFormat) -> None:
+    def __init__(self, source: str, fmt: DimacsFormat, limits: DimacsLimits) -> None:
         self.source = source
         self.fmt = fmt
+        self.limits = limits
         self.kind: Literal["cnf", "wcnf", "new"] | None = None
         self.declared_vars = 0
         self.declared_clauses = 0
@@ -466,12 +703,14 @@ class _Parser:
 
     def feed(self, number: int, line: str) -> None:
         self.line = number
+        if number == 1 and line.startswith(_BOM):
+            line = line[1:]
         stripped = line.strip()
         if not stripped:
             return
         head = stripped[0]
         if head == "c":
-            if not self.after_percent:
+            if not self.after_percent and len(self.comments) < MAX_COMMENTS:
                 self.comments.append(stripped[1:].strip())
             return
         if self.after_percent:
@@ -512,7 +751,7 @@ class _Parser:
             raise self.error(f"header {stripped!r} has {len(tokens)} fields, at most {allowed}")
         numbers = []
         for name, token in zip(("variables", "clauses", "top"), tokens[2:], strict=False):
-            value = _to_int(token)
+            value = self.integer(token, f"header field {name}")
             if value is None or value < 0:
                 raise self.error(
                     f"header field {name} = {token!r} must be a non-negative integer"
@@ -520,10 +759,32 @@ class _Parser:
             numbers.append(value)
         self.kind = "cnf" if kind == "cnf" else "wcnf"
         self.declared_vars, self.declared_clauses = numbers[0], numbers[1]
+        self.check_vars(self.declared_vars,
+                        f"the header declares {self.declared_vars} variables")
+        self.check_clauses(self.declared_clauses,
+                           f"the header declares {self.declared_clauses} clauses")
         if len(numbers) == 3:
             if numbers[2] <= 0:
                 raise self.error(f"header field top = {numbers[2]} must be positive")
             self.top = numbers[2]
+
+    def integer(self, token: str, what: str) -> int | None:
+        """:func:`_to_int` of ``token``, refusing tokens of more than :data:`MAX_DIGITS`
+        digits before converting them."""
+        if len(token) > MAX_DIGITS + 1:
+            raise self.error(f"{what} has {len(token)} characters; integers have at most "
+                             f"{MAX_DIGITS} digits")
+        return _to_int(token)
+
+    def check_vars(self, count: int, what: str) -> None:
+        if count > self.limits.max_vars:
+            raise self.error(f"{what}, over the limit of {self.limits.max_vars} variables "
+                             "(max_vars, --max-vars)")
+
+    def check_clauses(self, count: int, what: str) -> None:
+        if count > self.limits.max_clauses:
+            raise self.error(f"{what}, over the limit of {self.limits.max_clauses} clauses "
+                             "(max_clauses, --max-clauses)")
 
     def read_plain_clause(self, stripped: str) -> bool:
         """Fast path for the common CNF line: one whole clause of decimal literals ending
@@ -554,7 +815,7 @@ class _Parser:
                     self.current_weight = 0
                     self.current_hard = True
                     continue
-                weight = _to_int(token)
+                weight = self.integer(token, "a clause weight")
                 if weight is None or weight <= 0:
                     raise self.error(
                         f"clause weight {token!r} must be a positive integer"
@@ -564,9 +825,12 @@ class _Parser:
                 self.current_weight = weight
                 self.current_hard = self.top is not None and weight >= self.top
                 continue
-            literal = _to_int(token)
+            literal = self.integer(token, "a literal")
             if literal is None:
-                raise self.error(f"invalid literal {token!r}; literals are non-zero integers")
+                raise self.error(f"invalid literal {token!r}; literals are non-zero integers "
+                                 "in plain decimal (v or -v)")
+            if literal == 0 and token != "0":
+                raise self.error(f"invalid literal {token!r}; only a plain '0' ends a clause")
             if literal == 0:
                 self.end_clause()
                 continue
@@ -578,7 +842,9 @@ class _Parser:
                     f"literal {literal} exceeds the declared number of variables "
                     f"{self.declared_vars}"
                 )
-            self.max_var = max(self.max_var, var)
+            if var > self.max_var:
+                self.check_vars(var, f"literal {literal} names variable {var}")
+                self.max_var = var
             self.current.append(literal)
 
     def end_clause(self) -> None:
@@ -590,7 +856,9 @@ class _Parser:
             self.hard.append(self.current_hard)
             self.current_weight = None
             self.current_hard = False
-        if self.kind != "new" and len(self.clauses) > self.declared_clauses:
+        if self.kind == "new":
+            self.check_clauses(len(self.clauses), f"clause {len(self.clauses)}")
+        elif len(self.clauses) > self.declared_clauses:
             raise self.error(
                 f"more clauses than the {self.declared_clauses} the header declares"
             )
@@ -623,8 +891,9 @@ class _Parser:
 
 
 def _to_int(token: str) -> int | None:
-    """The integer a token spells in plain decimal, or None (``0x12``, ``1.5``, ``1e3``...)."""
-    body = token[1:] if token[:1] in "+-" else token
+    """The integer a token spells in plain decimal, or None (``+1``, ``0x12``, ``1.5``,
+    ``1e3``...). ``-0`` spells 0; the parser refuses it where a literal is read."""
+    body = token[1:] if token[:1] == "-" else token
     if not body.isdigit() or not body.isascii():
         return None
     return int(token)
