@@ -6,7 +6,9 @@ stream and returns an exit code from the one table of :mod:`reluinv.cli.exit_cod
 (0 success, 1 disagreement or wrong answer, 2 usage or bad input, 3 no solution
 (certified), 4 unknown, 130 interrupted). :func:`run` returns that code (tests call it with
 a list of arguments); :func:`main` is the console entry point. Library errors become
-one-line messages on stderr, never tracebacks.
+one-line messages on stderr, never tracebacks: each handler maps the errors it expects to
+its exit code, and :func:`run` is the last resort for the rest (a bug, an exhausted
+resource): one line naming the subcommand and the error, "please report", exit 2.
 
 The command line decides nothing: every choice (which backend, how a latent code reads as
 an assignment, what a ``.npz`` file holds) is a library call; the handlers only present.
@@ -37,7 +39,10 @@ from reluinv.cli import verify as verify_command
 from reluinv.cli.common import ArgumentParser, HelpFormatter
 from reluinv.cli.exit_codes import ExitCode, epilog
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "internal_error_line", "main", "run"]
+
+#: What to do about an error no handler expected.
+PLEASE_REPORT = "please report this bug with the command line that caused it"
 
 #: Subcommand modules, in the order ``--help`` lists them.
 SUBCOMMANDS = (validate, merge, check, info, reduce, solve, invert, generate_instances,
@@ -74,23 +79,44 @@ def run(
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    parser = build_parser()
+    command: str | None = None
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits on --help, --version and usage errors
-        return int(exc.code or 0)
-    if args.command is None:
-        parser.print_help(out)
-        return ExitCode.BAD_INPUT
-    try:
+        parser = build_parser()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse exits on --help, --version and usage errors
+            return int(exc.code or 0)
+        command = args.command
+        if command is None:
+            parser.print_help(out)
+            return ExitCode.BAD_INPUT
         code: int = args.handler(args, out, err)
+        return int(code)
     except KeyboardInterrupt:
         print("reluinv: interrupted", file=err)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:  # the reader went away (``reluinv info ... | head``)
         return ExitCode.OK
-    return int(code)
+    except Exception as exc:  # the last resort: no traceback reaches a user
+        with contextlib.suppress(Exception):
+            print(internal_error_line(command, exc), file=err)
+        return ExitCode.BAD_INPUT
+
+
+def internal_error_line(command: str | None, exc: BaseException) -> str:
+    """The one line for an error no handler expected: the subcommand, the error's type
+    and first line, and where to report it.
+
+    >>> internal_error_line("check", KeyError("domain")).split(";")[0]
+    "reluinv check: internal error: KeyError: 'domain'"
+    """
+    text = str(exc).strip().splitlines()
+    message = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if len(message) > 300:
+        message = message[:297] + "..."
+    where = f"reluinv {command}" if command else "reluinv"
+    return f"{where}: internal error: {message}; {PLEASE_REPORT}"
 
 
 def main() -> None:

@@ -7,7 +7,13 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, error_line, time_limit_flag
+from reluinv.cli.common import (
+    add_limit_flags,
+    add_subcommand,
+    error_line,
+    limit_options,
+    time_limit_flag,
+)
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.exact import EXACT_BACKENDS
@@ -64,6 +70,7 @@ def add_check_flags(parser: argparse.ArgumentParser) -> None:
         help="seconds of each real-latent MIP solve, the independent cross-check (default "
              f"{DEFAULT_REAL_MIP_BUDGET:g}); the real latent is "
              "certified by lemma L4 whatever the MIP does")
+    add_limit_flags(parser)
 
 
 def check_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -74,6 +81,9 @@ def check_options(args: argparse.Namespace) -> dict[str, Any]:
         options["engines"] = list(args.engines)
     if args.real_mip_budget is not None:
         options["real_mip_budget"] = args.real_mip_budget
+    limits = limit_options(args)
+    if limits:
+        options["limits"] = limits
     return options
 
 

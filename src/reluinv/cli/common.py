@@ -17,13 +17,17 @@ from typing import Any, NoReturn, TypeVar
 
 from reluinv.arguments import check_count, check_nonnegative, check_shard, check_time_limit
 from reluinv.cli.exit_codes import ExitCode, epilog
+from reluinv.data.formula import DEFAULT_LIMITS, DimacsLimits
 from reluinv.errors import DimacsError, ReluinvError, SolverError
 
 __all__ = [
+    "LIMIT_FLAGS",
     "ArgumentParser",
     "HelpFormatter",
+    "add_limit_flags",
     "add_subcommand",
     "count_flag",
+    "dimacs_limits",
     "error_line",
     "format_histogram",
     "nonnegative_flag",
@@ -123,6 +127,38 @@ def nonnegative_flag(flag: str) -> Callable[[str], float]:
 def shard_flag(flag: str = "--shard") -> Callable[[str], tuple[int, int]]:
     """``I/N`` with ``1 <= I <= N`` by :func:`reluinv.arguments.check_shard`."""
     return _flag_adapter(flag, str, "I/N", check_shard)
+
+
+#: The size-limit flags of every subcommand that reads formulas: flag -> (field of
+#: :class:`~reluinv.data.formula.DimacsLimits`, what it bounds).
+LIMIT_FLAGS = {
+    "--max-bytes": ("max_bytes", "bytes of a formula file, decompressed"),
+    "--max-line-length": ("max_line_length", "characters of one line of a formula"),
+    "--max-vars": ("max_vars", "variables of a formula"),
+    "--max-clauses": ("max_clauses", "clauses of a formula"),
+}
+
+
+def add_limit_flags(parser: argparse.ArgumentParser) -> None:
+    """``--max-bytes``, ``--max-line-length``, ``--max-vars``, ``--max-clauses``: raise (or
+    lower) the size limits of :class:`~reluinv.data.formula.DimacsLimits`; a formula over
+    a limit is refused on one line before anything large is read."""
+    group = parser.add_argument_group("size limits of formula files")
+    for flag, (field, what) in LIMIT_FLAGS.items():
+        group.add_argument(flag, type=count_flag(flag), default=None, metavar="N",
+                           dest=field,
+                           help=f"at most N {what} (default {getattr(DEFAULT_LIMITS, field)})")
+
+
+def limit_options(args: argparse.Namespace) -> dict[str, int]:
+    """The limit flags given on the command line (field -> value), nothing for defaults."""
+    return {field: getattr(args, field) for field, _ in LIMIT_FLAGS.values()
+            if getattr(args, field, None) is not None}
+
+
+def dimacs_limits(args: argparse.Namespace) -> DimacsLimits:
+    """The :class:`~reluinv.data.formula.DimacsLimits` the flags ask for."""
+    return DimacsLimits(**limit_options(args))
 
 
 def error_line(path: str, exc: BaseException) -> str:

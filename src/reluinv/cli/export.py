@@ -13,8 +13,10 @@ import argparse
 from typing import Any, TextIO
 
 from reluinv.cli.common import (
+    add_limit_flags,
     add_subcommand,
     count_flag,
+    dimacs_limits,
     report_failure,
     time_limit_flag,
 )
@@ -68,6 +70,7 @@ def register(subparsers: Any) -> None:
                         help="variables (random3sat, planted_unique), holes (pigeonhole) or "
                              "graph vertices (tseitin) with --family")
     parser.add_argument("--force", action="store_true", help="overwrite a non-empty DIR")
+    add_limit_flags(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -75,7 +78,8 @@ def _formulas(args: argparse.Namespace) -> list[Formula]:
     if args.family is None:
         if not args.formulas:
             raise ValueError("give FORMULA files or --family")
-        return [read_dimacs(path) for path in args.formulas]
+        limits = dimacs_limits(args)
+        return [read_dimacs(path, limits=limits) for path in args.formulas]
     if args.formulas:
         raise ValueError("give FORMULA files or --family, not both")
     return [family_formula(args.family, args.size, seed=args.seed * 1000 + i,

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, error_line, format_histogram
+from reluinv.cli.common import (
+    add_limit_flags,
+    add_subcommand,
+    dimacs_limits,
+    error_line,
+    format_histogram,
+)
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_npz
 from reluinv.data.formula import Formula, read_dimacs
@@ -27,6 +33,7 @@ def register(subparsers: Any) -> None:
         codes=(ExitCode.OK,),
     )
     parser.add_argument("files", nargs="+", metavar="FILE")
+    add_limit_flags(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -115,7 +122,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             elif path.lower().endswith(".onnx"):
                 lines = describe_onnx(path)
             else:
-                lines = describe_formula(path, read_dimacs(path))
+                lines = describe_formula(path, read_dimacs(path, limits=dimacs_limits(args)))
         except (OSError, ReluinvError, ValueError) as exc:
             failures += 1
             print(error_line(path, exc), file=err)

@@ -7,7 +7,13 @@ import dataclasses
 import os
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, count_flag, error_line
+from reluinv.cli.common import (
+    add_limit_flags,
+    add_subcommand,
+    count_flag,
+    dimacs_limits,
+    error_line,
+)
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.formula import read_dimacs
 from reluinv.errors import ReluinvError
@@ -33,13 +39,14 @@ def register(subparsers: Any) -> None:
                         help="gadget constant of the real latent (default: the L4 bound)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.npz",
                         help="where to write the problem")
+    add_limit_flags(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path: str = args.file
     try:
-        formula = read_dimacs(path)
+        formula = read_dimacs(path, limits=dimacs_limits(args))
         problem = encode(formula, args.latent, lam=args.lam)
         problem = dataclasses.replace(
             problem, metadata={**problem.metadata, "source": os.path.basename(path)}

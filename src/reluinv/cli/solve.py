@@ -6,10 +6,16 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, report_failure, time_limit_flag
+from reluinv.cli.common import (
+    add_limit_flags,
+    add_subcommand,
+    dimacs_limits,
+    report_failure,
+    time_limit_flag,
+)
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_npz
-from reluinv.data.formula import read_dimacs
+from reluinv.data.formula import DimacsLimits, read_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
 from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
@@ -54,13 +60,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--time-limit", type=time_limit_flag(), default=None, metavar="S",
                         help="seconds for the solver; reaching it gives unknown (exit 4)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_limit_flags(parser)
     parser.set_defaults(handler=handle)
 
 
-def load_problem(path: str, latent: str) -> InversionProblem:
-    """A saved ``.npz`` problem, or the reduction (``latent`` variant) of a DIMACS file."""
+def load_problem(path: str, latent: str, limits: DimacsLimits | None = None) -> InversionProblem:
+    """A saved ``.npz`` problem, or the reduction (``latent`` variant) of a DIMACS file
+    (read within ``limits``)."""
     if not path.endswith(".npz"):
-        return encode(read_dimacs(path), latent=latent)  # type: ignore[arg-type]
+        return encode(read_dimacs(path, limits=limits), latent=latent)  # type: ignore[arg-type]
     loaded = load_npz(path)
     if not isinstance(loaded, InversionProblem):
         raise ProblemFileError(f"{path}: a saved network without a target, not a problem "
@@ -93,7 +101,7 @@ def render_fields(record: dict[str, Any]) -> list[str]:
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path: str = args.file
     try:
-        problem = load_problem(path, args.latent)
+        problem = load_problem(path, args.latent, dimacs_limits(args))
         result = solve_exact(problem, backend=args.backend, objective=args.objective,
                              time_limit=args.time_limit)
         solution = decoded_solution(problem, result.z) if result.z is not None else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -93,9 +94,6 @@ def register(subparsers: Any) -> None:
                              "running a set as N jobs; combine their files with report/merge")
     parser.add_argument("--resume", action="store_true",
                         help="keep the records in --out and skip their instances")
-    parser.add_argument("--max-bytes", type=count_flag("--max-bytes"), default=None,
-                        metavar="B",
-                        help="files larger than this are recorded as errors")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--heartbeat", type=nonnegative_flag("--heartbeat"),
                         default=DEFAULT_HEARTBEAT, metavar="S",
@@ -254,8 +252,33 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
 # -- handlers ----------------------------------------------------------------------------
 
 
+def results_file_problem(path: str) -> str | None:
+    """Why ``path`` cannot be a results file (``None`` when it can): it must be a regular
+    file or not exist yet, in an existing folder, and be writable. A device (``/dev/full``)
+    is refused: a results file is read back on ``--resume``."""
+    target = Path(path)
+    if target.is_dir():
+        return "is a folder; the results file is a file (e.g. DIR/results.jsonl)"
+    if target.exists() and not target.is_file():
+        return "is not a regular file (a results file is appended to and read back)"
+    if target.exists():
+        return None if os.access(target, os.W_OK) else "is not writable"
+    ancestor = target.parent  # the run creates missing folders below the nearest existing one
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, not a folder"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"the folder {ancestor} is not writable"
+    return None
+
+
 def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = args.paths or [str(bundled_instances())]
+    problem = results_file_problem(args.out)
+    if problem is not None:
+        print(f"reluinv validate: error: --out {args.out}: {problem}", file=err)
+        return ExitCode.BAD_INPUT
     try:
         options = ValidationOptions(
             time_limit=args.time_limit,
@@ -323,6 +346,10 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.INTERRUPTED
     except ReluinvError as exc:
         print(f"reluinv: error: {exc}", file=err)
+        return ExitCode.BAD_INPUT
+    except OSError as exc:  # the results file could not be written (disk full, removed)
+        print(f"reluinv validate: error: --out {args.out}: cannot write "
+              f"({exc.strerror or exc})", file=err)
         return ExitCode.BAD_INPUT
     if live:
         err.write("\n")
@@ -412,4 +439,5 @@ __all__ = [
     "register",
     "render_summary",
     "report_conflicts",
+    "results_file_problem",
 ]

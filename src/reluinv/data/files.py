@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy.typing as npt
 
 from reluinv.data.network import ReluNetwork, open_npz, read_metadata
 from reluinv.data.problem import PROBLEM_FORMAT, InversionProblem
-from reluinv.errors import ProblemFileError
+from reluinv.errors import ProblemFileError, ReluinvError
 
 __all__ = ["load_array", "load_network_or_problem", "load_npz"]
 
@@ -58,9 +59,34 @@ def load_npz(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
     """
     source = os.fspath(path)
     with open_npz(path) as archive:
-        if read_metadata(archive, source).get("format") == PROBLEM_FORMAT:
-            return InversionProblem.from_arrays(archive, source=source)
-        return ReluNetwork.from_arrays(archive, source=source)
+        try:
+            if read_metadata(archive, source).get("format") == PROBLEM_FORMAT:
+                return InversionProblem.from_arrays(archive, source=source)
+            return ReluNetwork.from_arrays(archive, source=source)
+        except ReluinvError as exc:
+            if "allow_pickle" in str(exc):
+                raise ProblemFileError(_damaged(source, ValueError("pickle"))) from None
+            raise
+        except _DAMAGED as exc:  # an entry that cannot be read back
+            raise ProblemFileError(_damaged(source, exc)) from None
+
+
+#: What reading a damaged archive entry raises: a bad CRC or a cut-off member
+#: (``BadZipFile``, ``EOFError``, ``zlib.error``), a pickled object array or a broken
+#: ``.npy`` header (``ValueError``), a key that the format needs (``KeyError``).
+_DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error, ValueError, KeyError, OSError)
+
+
+def _damaged(source: str, exc: BaseException) -> str:
+    """One line for an archive entry that cannot be read, without NumPy's advice to load
+    pickles (reluinv never loads pickled objects: they can run code)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "pickle" in text:
+        return (f"{source}: holds a pickled object array; saved networks and problems hold "
+                "plain numeric arrays only (pickles are never loaded)")
+    if isinstance(exc, KeyError):
+        return f"{source}: the entry {text} is missing"
+    return f"{source}: damaged archive entry ({type(exc).__name__}: {text})"
 
 
 def load_network_or_problem(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
@@ -87,8 +113,10 @@ def load_array(path: str | os.PathLike[str], name: str = "array") -> npt.NDArray
     source = os.fspath(path)
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ProblemFileError(f"{source}: {name} must be a NumPy .npy array file") from exc
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error):
+        raise ProblemFileError(
+            f"{source}: {name} must be a NumPy .npy array file of numbers (not text, not a "
+            "pickle, not truncated)") from None
     if not isinstance(loaded, np.ndarray):
         loaded.close()
         raise ProblemFileError(f"{source}: {name} must be a .npy array, got an archive")

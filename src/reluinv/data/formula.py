@@ -72,12 +72,11 @@ import os
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import IO, Any, Literal, TypeAlias
 
 import numpy as np
-
 from pysat.formula import CNF, WCNF
 
 from reluinv._version import __version__
@@ -466,12 +465,13 @@ def _integer_tuple(values: object, name: str) -> tuple[int, ...]:
     if isinstance(values, str | bytes) or not _is_iterable(values):
         raise InvalidTypeError(f"{name} must be a sequence of ints, got "
                                f"{type(values).__name__}")
-    out = []
-    for i, value in enumerate(values):  # type: ignore[arg-type]
+    out: list[int] = []
+    items: Iterable[object] = values  # type: ignore[assignment]
+    for i, value in enumerate(items):
         if not _is_integer(value):
             raise InvalidTypeError(f"{name}[{i}] = {value!r} must be an int, got "
                                    f"{type(value).__name__}")
-        out.append(int(value))
+        out.append(int(value))  # type: ignore[call-overload]
     return tuple(out)
 
 
@@ -480,8 +480,9 @@ def _literal_tuples(clauses: object) -> tuple[Clause, ...]:
     if isinstance(clauses, str | bytes) or not _is_iterable(clauses):
         raise InvalidTypeError(f"clauses must be a sequence of clauses, got "
                                f"{type(clauses).__name__}")
-    out = []
-    for j, clause in enumerate(clauses):  # type: ignore[arg-type]
+    out: list[Clause] = []
+    items: Iterable[Any] = clauses  # type: ignore[assignment]
+    for j, clause in enumerate(items):
         if type(clause) is tuple and all(type(lit) is int for lit in clause):
             out.append(clause)
         else:
@@ -541,7 +542,7 @@ class _ByteBudget(io.RawIOBase):
         chunk = self.stream.read(min(len(view), self.limit + 1 - self.count))
         self.count += len(chunk)
         if self.count > self.limit:
-            raise _TooLarge(self.limit)
+            raise _TooLargeError(self.limit)
         view[: len(chunk)] = chunk
         return len(chunk)
 
@@ -550,7 +551,7 @@ class _ByteBudget(io.RawIOBase):
         super().close()
 
 
-class _TooLarge(Exception):
+class _TooLargeError(Exception):
     """Raised by :class:`_ByteBudget` when the byte limit is passed."""
 
     def __init__(self, limit: int) -> None:
@@ -567,7 +568,8 @@ def open_text(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> 
     """
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     opener = _COMPRESSED_OPENERS.get(suffix)
-    binary: IO[bytes] = opener(path, "rb") if opener is not None else open(path, "rb")  # type: ignore[operator]
+    binary: IO[bytes] = (opener(path, "rb") if opener is not None  # type: ignore[operator]
+                         else open(path, "rb"))  # noqa: SIM115 (the caller closes it)
     if max_bytes is None:
         return io.TextIOWrapper(binary, encoding="utf-8")
     raw = _ByteBudget(binary, max_bytes)
@@ -620,7 +622,7 @@ def read_dimacs(
         with open_text(path, max_bytes=bounds.max_bytes) as stream:
             _feed_stream(parser, stream)
             return parser.finish()
-    except _TooLarge as exc:
+    except _TooLargeError as exc:
         raise DimacsError(
             source, parser.line + 1,
             f"the text is larger than {exc.limit} bytes (decompressed; limit max_bytes, "

@@ -530,10 +530,7 @@ def check_inversion_arguments(
     for name, value in tolerances.items():
         check_nonnegative(value, name)
     n = network.output_dim
-    try:
-        target = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"x must be an array of numbers: {exc}") from exc
+    target = real_vector(x, "x")
     if target.shape != (n,):
         raise ShapeError(f"x must have shape (n,) = ({n},), got {target.shape}")
     if not np.all(np.isfinite(target)):
@@ -549,6 +546,36 @@ def check_inversion_arguments(
     if not np.any(observed):
         raise InvalidArgumentError("mask observes no output; at least one entry must be True")
     return target, np.flatnonzero(observed)
+
+
+def real_vector(x: object, name: str) -> FloatArray:
+    """``x`` as a float64 array, refusing what would convert only by losing information:
+    complex numbers (NumPy drops the imaginary part with a warning), strings (NumPy parses
+    ``"1"`` as 1.0), bools, objects and non-numbers raise
+    :class:`~reluinv.errors.InvalidTypeError` naming ``name``.
+
+    >>> real_vector([1, 2.5], "x")
+    array([1. , 2.5])
+    >>> real_vector([1j], "x")
+    Traceback (most recent call last):
+    ...
+    reluinv.errors.InvalidTypeError: x must hold real numbers, got dtype complex128
+    """
+    if isinstance(x, str | bytes):
+        raise InvalidTypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
+    try:
+        raw = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if raw.dtype.kind == "O" and not any(isinstance(v, str | bytes | complex | bool)
+                                         for v in raw.flat):
+        try:  # exact numbers (Fractions, Python ints) as floats
+            return np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidTypeError(f"{name} must hold real numbers: {exc}") from None
+    if raw.dtype.kind not in "iuf":
+        raise InvalidTypeError(f"{name} must hold real numbers, got dtype {raw.dtype}")
+    return np.asarray(raw, dtype=np.float64)
 
 
 def invert_layerwise(

@@ -64,12 +64,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 from reluinv.arguments import check_choice, check_time_limit
-from reluinv.data.formula import Formula, FormulaLike, as_formula, read_dimacs
+from reluinv.data.formula import DimacsLimits, Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
@@ -454,6 +454,7 @@ def check_instance(
     layerwise: bool = True,
     proof: bool = True,
     real_box: tuple[float, float] = VALIDATION_REAL_BOX,
+    limits: DimacsLimits | Mapping[str, int] | None = None,
 ) -> ValidationRecord:
     """Check the reduction on one formula; return a JSON-serialisable record.
 
@@ -499,6 +500,10 @@ def check_instance(
         Without proofs the verdict is at best ``uncertified``.
     real_box:
         The latent box ``[lo, hi]^k`` of the real variant (see :data:`VALIDATION_REAL_BOX`).
+    limits:
+        Size limits of the DIMACS file (:class:`~reluinv.data.formula.DimacsLimits` or a
+        mapping of its fields; ``None``: the defaults); a formula over them raises its
+        ``DimacsError`` before anything large is read.
 
     Returns
     -------
@@ -527,7 +532,7 @@ def check_instance(
         formula = as_formula(formula_or_path, "formula_or_path")
     else:
         path = os.fspath(formula_or_path)
-        formula = read_dimacs(path)
+        formula = read_dimacs(path, limits=limits)
     timings: dict[str, float] = {}
 
     def timed(name: str, call: Callable[[], Any]) -> Any:
