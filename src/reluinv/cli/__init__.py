@@ -119,9 +119,10 @@ def internal_error_line(command: str | None, exc: BaseException) -> str:
     return f"{where}: internal error: {message}; {PLEASE_REPORT}"
 
 
-def main() -> None:
-    """Console entry point."""
-    code = run()
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: :func:`run` on ``argv`` (default ``sys.argv[1:]``), then exit
+    with its code."""
+    code = run(argv)
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # point stdout at /dev/null so the exit flush stays quiet

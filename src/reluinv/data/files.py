@@ -113,11 +113,19 @@ def load_array(path: str | os.PathLike[str], name: str = "array") -> npt.NDArray
     source = os.fspath(path)
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error):
-        raise ProblemFileError(
-            f"{source}: {name} must be a NumPy .npy array file of numbers (not text, not a "
-            "pickle, not truncated)") from None
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        if "pickle" in str(exc) and _starts_with(path, b"\x93NUMPY"):
+            raise ProblemFileError(
+                f"{source}: {name} must be a NumPy .npy array of numbers, got an object array "
+                "(pickled objects are never loaded)") from None
+        raise ProblemFileError(f"{source}: {name} must be a NumPy .npy array file") from None
     if not isinstance(loaded, np.ndarray):
         loaded.close()
         raise ProblemFileError(f"{source}: {name} must be a .npy array, got an archive")
     return loaded
+
+
+def _starts_with(path: str | os.PathLike[str], magic: bytes) -> bool:
+    """Whether the file ``path`` begins with ``magic`` (the ``.npy`` signature)."""
+    with open(path, "rb") as stream:
+        return stream.read(len(magic)) == magic

@@ -462,19 +462,20 @@ def open_npz(path: str | os.PathLike[str]) -> Iterator[Any]:
     missing or unreadable file raises the ``OSError`` as it is.
     """
     source = os.fspath(path)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ProblemFileError(
-            f"{source}: not a NumPy .npz archive (a saved reluinv network or problem)"
-        ) from exc
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ProblemFileError(
-            f"{source}: a single .npy array, not a .npz archive (a saved reluinv network "
-            "or problem)"
-        )
-    with archive:
-        yield archive
+    with open(path, "rb") as handle:  # ours to close: np.load leaks it on a damaged zip
+        try:
+            archive = np.load(handle, allow_pickle=False)
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ProblemFileError(
+                f"{source}: not a NumPy .npz archive (a saved reluinv network or problem)"
+            ) from exc
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ProblemFileError(
+                f"{source}: a single .npy array, not a .npz archive (a saved reluinv network "
+                "or problem)"
+            )
+        with archive:
+            yield archive
 
 
 def read_metadata(archive: Any, source: str) -> dict[str, Any]:

@@ -55,6 +55,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -475,15 +476,19 @@ def read_vnnlib(path: str | os.PathLike[str], n_inputs: int, n_outputs: int) -> 
         The file is missing or cannot be read.
     """
     source = os.fspath(path)
-    if source.endswith(".gz"):
-        try:
-            with gzip.open(source, "rt", encoding="utf-8") as handle:
+    try:
+        if source.endswith(".gz"):
+            try:
+                with gzip.open(source, "rt", encoding="utf-8") as handle:
+                    text = handle.read()
+            except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+                raise VnnlibError(source, None, f"not a gzip file: {exc}") from None
+        else:
+            with open(source, encoding="utf-8") as handle:
                 text = handle.read()
-        except (gzip.BadGzipFile, EOFError) as exc:
-            raise VnnlibError(source, None, f"not a gzip file: {exc}") from exc
-    else:
-        with open(source, encoding="utf-8") as handle:
-            text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise VnnlibError(source, None, f"not a UTF-8 text file ({exc.reason} at byte "
+                                        f"{exc.start})") from None
     return parse_vnnlib(text, n_inputs, n_outputs, source=source)
 
 

@@ -562,11 +562,11 @@ def real_vector(x: object, name: str) -> FloatArray:
     reluinv.errors.InvalidTypeError: x must hold real numbers, got dtype complex128
     """
     if isinstance(x, str | bytes):
-        raise InvalidTypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
+        raise InvalidTypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
     try:
         raw = np.asarray(x)
     except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"{name} must be an array of real numbers: {exc}") from None
+        raise InvalidTypeError(f"{name} must be an array of numbers: {exc}") from None
     if raw.dtype.kind == "O" and not any(isinstance(v, str | bytes | complex | bool)
                                          for v in raw.flat):
         try:  # exact numbers (Fractions, Python ints) as floats

@@ -52,12 +52,17 @@ SPARSE_FRACTION = 0.05
 
 
 
+#: The default cap on the weights of :func:`random_network` (10^8 float64 entries, 800 MB).
+MAX_RANDOM_WEIGHTS = 10**8
+
+
 def random_network(
     sizes: Sequence[int],
     *,
     activation: ActivationSpec = "relu",
     rng: np.random.Generator,
     bias: bool = False,
+    max_weights: int = MAX_RANDOM_WEIGHTS,
 ) -> ReluNetwork:
     """A network with ``W_i`` entries ``N(0, 1/n_i)``, ``n_i = sizes[i]`` its output size.
 
@@ -72,6 +77,10 @@ def random_network(
     bias:
         When true, ``b_i`` entries are drawn ``N(0, 1/n_i)`` as well; zero otherwise (the
         paper's setting).
+    max_weights:
+        The most weights ``sum_i n_i n_{i-1}`` (8 bytes each) the network may have; larger
+        ``sizes`` are refused before anything is allocated (default
+        :data:`MAX_RANDOM_WEIGHTS`, 800 MB).
 
     >>> net = random_network([5, 20, 60], rng=np.random.default_rng(0))
     >>> net.sizes, [w.shape for w in net.weights]
@@ -81,6 +90,12 @@ def random_network(
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or len(sizes) < 2:
         raise ShapeError(f"sizes must list at least two layer sizes (k, ..., n), got {sizes!r}")
     dims = [check_count(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
+    limit = check_count(max_weights, "max_weights")
+    total = sum(n_in * n_out for n_in, n_out in itertools.pairwise(dims))
+    if total > limit:
+        raise InvalidArgumentError(
+            f"sizes {dims} need {total} weights ({8 * total / 1e9:.3g} GB), over "
+            f"max_weights = {limit}; pass a larger max_weights to allow it")
     weights = []
     biases = []
     for n_in, n_out in itertools.pairwise(dims):
