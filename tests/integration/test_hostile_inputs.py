@@ -402,6 +402,7 @@ def test_accepted_rows(folder: Path, capsys: pytest.CaptureFixture[str], argv: l
     assert "Traceback" not in out + err
 
 
+@pytest.mark.slow
 def test_validate_records_a_file_over_the_line_limit_and_goes_on(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

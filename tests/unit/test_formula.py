@@ -157,3 +157,14 @@ def test_writer_puts_provenance_first_and_round_trips() -> None:
 def test_formula_constructor_validates(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
         Formula(**kwargs)  # type: ignore[arg-type]
+
+
+def test_only_the_first_comments_are_kept() -> None:
+    """A file of millions of comment lines costs no memory: the first MAX_COMMENTS are kept
+    for provenance, the rest are read and dropped."""
+    from reluinv.data.formula import MAX_COMMENTS
+
+    text = "".join(f"c line {i}\n" for i in range(MAX_COMMENTS + 50)) + "p cnf 0 0\n"
+    comments = parse_dimacs(text).comments
+    assert len(comments) == MAX_COMMENTS
+    assert comments[-1] == f"line {MAX_COMMENTS - 1}"
