@@ -174,6 +174,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             (base / name).write_text(text, encoding="utf-8")
     (base / "a-file").write_text("")
+    (base / "good.jsonl").write_text(json.dumps(
+        {"path": "good.cnf", "family": "x", "verdict": "agree", "key": "k"}) + "\n")
     (base / "a-folder").mkdir()
     _write_compressed(base)
     _write_arrays(base)
@@ -351,10 +353,19 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "report-not-results": (["report", "{d}/good.cnf"], BAD, ["good.cnf", "no records"]),
 }
 
-if Path("/dev/full").exists():
+CLI_ROWS.update({
+    "merge-out-folder": (["merge", "{d}/good.jsonl", "--out", "{d}/a-folder"], BAD,
+                         ["--out", "a-folder", "is a folder"]),
+    "export-out-under-file": (["export", "{d}/good.cnf", "--format", "vnncomp", "--out",
+                               "{d}/a-file/bench"], BAD, ["a-file/bench", "Not a directory"]),
+})
+if Path("/dev/full").is_char_device():  # never a regular file: it would be written to
     CLI_ROWS["validate-out-dev-full-issue"] = (
         ["validate", "{d}/good.cnf", "--out", "/dev/full"], BAD,
         ["--out", "/dev/full", "not a regular file"])
+    # merge writes beside the target and renames over it: a device would be replaced
+    CLI_ROWS["merge-out-dev-full"] = (["merge", "{d}/good.jsonl", "--out", "/dev/full"], BAD,
+                                      ["--out", "/dev/full", "not a regular file"])
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -13,6 +13,7 @@ import argparse
 import os
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from reluinv.arguments import check_count, check_nonnegative, check_shard, check_time_limit
@@ -31,6 +32,7 @@ __all__ = [
     "error_line",
     "format_histogram",
     "nonnegative_flag",
+    "output_file_problem",
     "shard_flag",
     "time_limit_flag",
 ]
@@ -159,6 +161,28 @@ def limit_options(args: argparse.Namespace) -> dict[str, int]:
 def dimacs_limits(args: argparse.Namespace) -> DimacsLimits:
     """The :class:`~reluinv.data.formula.DimacsLimits` the flags ask for."""
     return DimacsLimits(**limit_options(args))
+
+
+def output_file_problem(path: str) -> str | None:
+    """Why ``path`` cannot be an output file (``None`` when it can): it must be a regular
+    file or not exist yet, below a folder (missing folders are created), and be writable.
+    A device (``/dev/full``) is refused: a results file is read back on ``--resume``, and
+    a file written beside and renamed over it would replace the device itself."""
+    target = Path(path)
+    if target.is_dir():
+        return "is a folder; give a file name (e.g. DIR/results.jsonl)"
+    if target.exists() and not target.is_file():
+        return "is not a regular file"
+    if target.exists():
+        return None if os.access(target, os.W_OK) else "is not writable"
+    ancestor = target.parent  # the run creates missing folders below the nearest existing one
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, not a folder"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"the folder {ancestor} is not writable"
+    return None
 
 
 def error_line(path: str, exc: BaseException) -> str:

@@ -10,6 +10,7 @@ again from its ``generate_properties.py``. The ground truth goes to
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any, TextIO
 
 from reluinv.cli.common import (
@@ -100,7 +101,9 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         summary = export_vnncomp(formulas, args.out, encoding=args.encoding, seed=args.seed,
                                  gzip=args.gzip, timeout=args.timeout, argv=argv,
                                  force=args.force)
-    except (OSError, ReluinvError, ValueError) as exc:  # SolverError: unknown
+    except OSError as exc:  # the file it is about: a formula, or the output folder
+        return report_failure(os.fsdecode(exc.filename) if exc.filename else place, exc, err)
+    except (ReluinvError, ValueError) as exc:  # SolverError: unknown
         return report_failure(place, exc, err)
     print(f"{summary.instances} instances ({summary.satisfiable} sat, "
           f"{summary.unsatisfiable} unsat) in {summary.folder}; ground truth in "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand
+from reluinv.cli.common import add_subcommand, output_file_problem
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.cli.validate import (
     CODES,
@@ -41,6 +41,10 @@ def register(subparsers: Any) -> None:
 
 
 def handle_merge(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    problem = output_file_problem(args.out)
+    if problem is not None:
+        print(f"reluinv merge: error: --out {args.out}: {problem}", file=err)
+        return ExitCode.BAD_INPUT
     merged = read_results(args.results, err)
     if merged is None:
         return ExitCode.BAD_INPUT

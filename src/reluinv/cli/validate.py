@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +24,7 @@ from reluinv.cli.common import (
     add_subcommand,
     count_flag,
     nonnegative_flag,
+    output_file_problem,
     shard_flag,
     time_limit_flag,
 )
@@ -252,30 +252,9 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
 # -- handlers ----------------------------------------------------------------------------
 
 
-def results_file_problem(path: str) -> str | None:
-    """Why ``path`` cannot be a results file (``None`` when it can): it must be a regular
-    file or not exist yet, in an existing folder, and be writable. A device (``/dev/full``)
-    is refused: a results file is read back on ``--resume``."""
-    target = Path(path)
-    if target.is_dir():
-        return "is a folder; the results file is a file (e.g. DIR/results.jsonl)"
-    if target.exists() and not target.is_file():
-        return "is not a regular file (a results file is appended to and read back)"
-    if target.exists():
-        return None if os.access(target, os.W_OK) else "is not writable"
-    ancestor = target.parent  # the run creates missing folders below the nearest existing one
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        return f"{ancestor} is a file, not a folder"
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        return f"the folder {ancestor} is not writable"
-    return None
-
-
 def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = args.paths or [str(bundled_instances())]
-    problem = results_file_problem(args.out)
+    problem = output_file_problem(args.out)
     if problem is not None:
         print(f"reluinv validate: error: --out {args.out}: {problem}", file=err)
         return ExitCode.BAD_INPUT
@@ -439,5 +418,4 @@ __all__ = [
     "register",
     "render_summary",
     "report_conflicts",
-    "results_file_problem",
 ]
