@@ -129,9 +129,15 @@ def test_a_broken_gzip_is_one_line(tmp_path: Path) -> None:
         ri.read_vnnlib(path, 2, 2)
 
 
-def test_sizes_are_checked() -> None:
-    with pytest.raises(TypeError, match="n_inputs must be a positive int"):
-        parse_vnnlib(HEAD, 0, 2)
+@pytest.mark.parametrize(
+    ("n_inputs", "error", "match"),
+    [(0, ValueError, "n_inputs must be at least 1, got 0"),  # a wrong value
+     (2.5, TypeError, "n_inputs must be an int, got float"),  # a wrong kind
+     (True, TypeError, "n_inputs must be an int, got bool")],
+)
+def test_sizes_are_checked(n_inputs: object, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        parse_vnnlib(HEAD, n_inputs, 2)  # type: ignore[arg-type]
 
 
 numbers = st.one_of(st.integers(-5, 5).map(float),

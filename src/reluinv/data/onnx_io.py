@@ -131,6 +131,8 @@ def read_onnx(path: str | os.PathLike[str]) -> ReluNetwork:
         The file is missing or cannot be read.
     """
     onnx = _onnx()
+    if not isinstance(path, str | os.PathLike):
+        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     source = os.fspath(path)
     with open(source, "rb") as handle:
         data = handle.read()

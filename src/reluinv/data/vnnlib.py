@@ -63,6 +63,7 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.arguments import check_count
 from reluinv.errors import InvalidTypeError, ReluinvError, ShapeError
 
 __all__ = [
@@ -446,9 +447,8 @@ class _Reader:
 
 
 def _check_size(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) < 1:
-        raise InvalidTypeError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    """A positive int: the wrong kind is a ``TypeError``, a value below 1 a ``ValueError``."""
+    return check_count(value, name)
 
 
 def parse_vnnlib(text: str, n_inputs: int, n_outputs: int, *,
@@ -475,6 +475,10 @@ def read_vnnlib(path: str | os.PathLike[str], n_inputs: int, n_outputs: int) -> 
     OSError
         The file is missing or cannot be read.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    _check_size(n_inputs, "n_inputs")  # before the file is read
+    _check_size(n_outputs, "n_outputs")
     source = os.fspath(path)
     try:
         if source.endswith(".gz"):
