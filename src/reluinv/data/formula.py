@@ -930,6 +930,7 @@ def format_dimacs(formula: Formula, *, provenance: dict[str, object] | None = No
     parameters and the seed) is written first as ``c key: value`` lines, after a line naming
     the generator and version.
     """
+    formula = as_formula(formula)
     return "".join(_dimacs_lines(formula, provenance if provenance is not None else {}))
 
 
@@ -940,6 +941,9 @@ def write_dimacs(
     provenance: dict[str, object] | None = None,
 ) -> None:
     """Write ``formula`` to ``path`` in DIMACS (see :func:`format_dimacs`), streaming."""
+    formula = as_formula(formula)
+    if not isinstance(path, str | os.PathLike):
+        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     with open(path, "w", encoding="utf-8") as stream:
         for chunk in _dimacs_lines(formula, provenance if provenance is not None else {}):
             stream.write(chunk)
