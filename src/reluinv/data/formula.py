@@ -100,7 +100,7 @@ __all__ = [
 Clause = tuple[int, ...]
 DimacsFormat = Literal["auto", "cnf", "wcnf"]
 
-_PLAIN_CLAUSE = re.compile(r"(?:-?[1-9][0-9]*|0)(?:[ \t]+(?:-?[1-9][0-9]*|0))*")
+_PLAIN_CLAUSE = re.compile(r"-?[0-9]+(?:[ \t]+-?[0-9]+)*")
 _COMPRESSED_OPENERS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
 
 #: The formats ``format=`` accepts.
@@ -660,20 +660,34 @@ def parse_dimacs(
 
 
 def _feed_stream(parser: _Parser, stream: IO[str]) -> None:
-    """Feed ``stream`` to ``parser`` line by line, never reading more than
-    ``max_line_length + 1`` characters of one line at once."""
+    """Feed ``stream`` to ``parser`` line by line, reading it in chunks of
+    :data:`_CHUNK` characters, so that no more than ``max_line_length`` + one chunk is ever
+    held for a line that turns out too long."""
     limit = parser.limits.max_line_length
     number = 0
-    while not parser.ended:
-        line = stream.readline(limit + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) > limit and not (len(line) == limit + 1 and line.endswith("\n")):
-            raise DimacsError(parser.source, number,
-                              f"line longer than {limit} characters (limit max_line_length, "
-                              "--max-line-length)")
-        parser.feed(number, line)
+    rest = ""
+
+    def too_long(line_number: int) -> DimacsError:
+        return DimacsError(parser.source, line_number,
+                           f"line longer than {limit} characters (limit max_line_length, "
+                           "--max-line-length)")
+
+    while chunk := stream.read(_CHUNK):
+        lines = (rest + chunk).split("\n")
+        rest = lines.pop()
+        for line in lines:
+            number += 1
+            if len(line) > limit:
+                raise too_long(number)
+            parser.feed(number, line)
+        if len(rest) > limit:
+            raise too_long(number + 1)
+    if rest:
+        parser.feed(number + 1, rest)
+
+
+#: Characters read at a time by the DIMACS reader.
+_CHUNK = 1 << 20
 
 
 class _Parser:
@@ -697,7 +711,6 @@ class _Parser:
         self.clause_start_line = 0
         self.max_var = 0
         self.after_percent = False
-        self.ended = False
         self.line = 0
 
     def error(self, rule: str, line: int | None = -1) -> DimacsError:
@@ -791,8 +804,8 @@ class _Parser:
     def read_plain_clause(self, stripped: str) -> bool:
         """Fast path for the common CNF line: one whole clause of decimal literals ending
         in 0. Returns False (nothing consumed) whenever the general path is needed."""
-        if not _PLAIN_CLAUSE.fullmatch(stripped):
-            return False
+        if "-0" in stripped or not _PLAIN_CLAUSE.fullmatch(stripped):
+            return False  # a token "-0..." goes to the general path, which refuses "-0"
         try:
             values = [int(token) for token in stripped.split()]
         except ValueError:
