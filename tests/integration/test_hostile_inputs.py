@@ -82,6 +82,7 @@ FORMULAS: dict[str, str | bytes] = {
     "top-zero.wcnf": "p wcnf 2 1 0\n1 1 2 0\n",
     "new-format-big.wcnf": "h 1 2000000 0\n",
     "latin1.cnf": b"c caf\xe9\np cnf 1 1\n1 0\n",
+    "long-last-line.cnf": "p cnf 1 1\n1 0\nc a comment with no newline after it",
 }
 
 
@@ -238,6 +239,8 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
                            ["many-lines.cnf.bz2", "larger than 10000 bytes", "decompressed"]),
     "max-line-length-flag": (["info", "{d}/good.cnf", "--max-line-length", "5"], BAD,
                              ["good.cnf:1", "longer than 5"]),
+    "last-line-over-line-limit": (["info", "{d}/long-last-line.cnf", "--max-line-length",
+                                   "20"], BAD, ["long-last-line.cnf:3", "longer than 20"]),
     "max-vars-flag": (["reduce", "{d}/three-vars.cnf", "--max-vars", "2", "-o", "{d}/o.npz"], BAD,
                       ["three-vars.cnf:1", "3 variables", "limit of 2"]),
     "max-clauses-flag": (["solve", "{d}/three-vars.cnf", "--max-clauses", "1"], BAD,
@@ -512,6 +515,9 @@ API_ROWS: dict[str, tuple[Callable[[], Any], type[Exception], list[str]]] = {
     "random_network-runaway-issue": (
         lambda: ri.random_network([1, 10**9], rng=np.random.default_rng(0)),
         InvalidArgumentError, ["sizes", "1000000000 weights", "max_weights"]),
+    "random_network-over-max-weights": (
+        lambda: ri.random_network([2, 10], rng=np.random.default_rng(0), max_weights=19),
+        InvalidArgumentError, ["20 weights", "max_weights = 19"]),
     "random_network-seed-not-rng": (lambda: ri.random_network([2, 3], rng=0),
                                     InvalidTypeError, ["rng", "Generator"]),
     "random_network-one-size": (lambda: ri.random_network([2], rng=np.random.default_rng(0)),
