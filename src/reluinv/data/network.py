@@ -172,7 +172,7 @@ def _exact_object_array(array: npt.NDArray[Any], name: str) -> npt.NDArray[Any]:
     values = [_to_exact(v, f"{name}{where(i)}") for i, v in enumerate(array.ravel().tolist())]
     if all(type(v) is int for v in values):
         for i, v in enumerate(values):
-            if not _INT64_MIN <= v <= _INT64_MAX:  # type: ignore[operator]
+            if not _INT64_MIN <= v <= _INT64_MAX:
                 raise InvalidArgumentError(
                     f"{name}{where(i)} = {v} does not fit int64 (|v| < 2**63); integer weights "
                     "are stored exactly as int64, never wrapped")
@@ -304,7 +304,8 @@ class ReluNetwork:
             if len(biases) != len(ws):
                 raise ShapeError(f"biases has {len(biases)} entries for {len(ws)} layers")
             bs = []
-            for i, (b, w) in enumerate(zip(biases, ws, strict=True)):
+            for i, (b_given, w) in enumerate(zip(biases, ws, strict=True)):
+                b: Any = b_given
                 if _is_sparse(b):
                     b = b.toarray().reshape(-1) if b.shape == (1, w.shape[0]) else b.toarray()
                 array = _as_matrix(b, f"biases[{i}]")
@@ -359,6 +360,10 @@ class ReluNetwork:
         """True for a linear head: no activation after the last layer."""
         return self.output_activation == "linear"
 
+    def _storage(self) -> tuple[Any, ...]:
+        """The weight matrices as stored (NumPy arrays or CSR arrays), untyped."""
+        return self.weights
+
     @property
     def is_sparse(self) -> bool:
         """True when some ``W_i`` is stored as a ``scipy.sparse`` CSR array."""
@@ -383,7 +388,7 @@ class ReluNetwork:
                 f"a dense copy of the {sizes} network would have {self.dense_entries} "
                 f"entries > max_entries = {max_entries} ({self.num_nonzero_weights()} "
                 "non-zeros): it stays sparse")
-        return ReluNetwork([w.toarray() if _is_sparse(w) else w for w in self.weights],
+        return ReluNetwork([_densified(w) for w in self.weights],
                            list(self.biases), self.activation_spec,
                            output_activation=self.output_activation)
 
@@ -415,7 +420,7 @@ class ReluNetwork:
         entries are bounded with a relative slack of ``2^-40`` for the float row sums."""
         out: list[int] = []
         bound = int(radius)
-        for w, b in zip(self.weights, self.biases, strict=True):
+        for w, b in zip(self._storage(), self.biases, strict=True):
             if np.issubdtype(w.dtype, np.integer):
                 row = _row_abs_sum_bound(w)
             else:
@@ -536,7 +541,7 @@ class ReluNetwork:
         the ``(column, value)`` pairs of a CSR one (built once, on first use)."""
         if self._exact_layers is None:
             self._exact_layers = []
-            for w, b in zip(self.weights, self.biases, strict=True):
+            for w, b in zip(self._storage(), self.biases, strict=True):
                 bias = _exact_matrix(b[np.newaxis, :])[0]
                 if _is_sparse(w):
                     values = [_to_exact(v, "weight") for v in w.data.tolist()]
@@ -598,7 +603,7 @@ class ReluNetwork:
         """The arrays and metadata that :meth:`save` writes, keyed for ``np.savez``."""
         arrays: dict[str, npt.NDArray[Any]] = {}
         sparse_layers = []
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+        for i, (w, b) in enumerate(zip(self._storage(), self.biases, strict=True)):
             if _is_sparse(w):  # CSR: data, column indices, row pointers and the shape
                 sparse_layers.append(i + 1)
                 arrays[f"{prefix}W{i + 1}_data"] = np.asarray(w.data)

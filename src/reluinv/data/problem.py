@@ -313,7 +313,8 @@ class InversionProblem:
     def fingerprint(self) -> str:
         """A content hash of network, target, domain and mask."""
         digest = hashlib.sha256()
-        for array in (*self.network.weights, *self.network.biases, self.target):
+        stored: tuple[Any, ...] = (*self.network.weights, *self.network.biases, self.target)
+        for array in stored:
             if sp.issparse(array):  # canonical CSR (the constructor made it canonical)
                 digest.update(b"csr" + np.asarray(array.shape, dtype=np.int64).tobytes())
                 for part in (array.indptr, array.indices, array.data):

@@ -50,6 +50,10 @@ NOISE_KINDS: tuple[NoiseKind, ...] = ("uniform", "gaussian", "sparse")
 #: Default share of corrupted entries of the ``"sparse"`` model.
 SPARSE_FRACTION = 0.05
 
+#: The most weight entries :func:`random_network` draws unless told otherwise: ``2**27``
+#: float64 entries, 1 GiB (the paper's largest net, 20 x 200 x 500 x 784, has 5 x 10^5).
+MAX_RANDOM_ENTRIES = 2**27
+
 
 
 def random_network(
@@ -58,6 +62,7 @@ def random_network(
     activation: ActivationSpec = "relu",
     rng: np.random.Generator,
     bias: bool = False,
+    max_entries: int = MAX_RANDOM_ENTRIES,
 ) -> ReluNetwork:
     """A network with ``W_i`` entries ``N(0, 1/n_i)``, ``n_i = sizes[i]`` its output size.
 
@@ -72,6 +77,10 @@ def random_network(
     bias:
         When true, ``b_i`` entries are drawn ``N(0, 1/n_i)`` as well; zero otherwise (the
         paper's setting).
+    max_entries:
+        The most weight entries ``sum_i n_i n_{i-1}`` to draw (default
+        :data:`MAX_RANDOM_ENTRIES`); more raise
+        :class:`~reluinv.errors.InvalidArgumentError` before anything is allocated.
 
     >>> net = random_network([5, 20, 60], rng=np.random.default_rng(0))
     >>> net.sizes, [w.shape for w in net.weights]
@@ -81,6 +90,12 @@ def random_network(
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or len(sizes) < 2:
         raise ShapeError(f"sizes must list at least two layer sizes (k, ..., n), got {sizes!r}")
     dims = [check_count(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
+    limit = check_count(max_entries, "max_entries")
+    entries = sum(n_in * n_out for n_in, n_out in itertools.pairwise(dims))
+    if entries > limit:
+        raise InvalidArgumentError(
+            f"sizes {dims} need {entries} weight entries ({8 * entries / 2**30:.3g} GiB of "
+            f"float64) > max_entries = {limit}; pass max_entries= to allow more")
     weights = []
     biases = []
     for n_in, n_out in itertools.pairwise(dims):

@@ -213,7 +213,7 @@ def encode(
     w2_vals = -np.repeat(clause_weight, widths)
     b2 = np.zeros(outputs, dtype=np.int64)
     b2[:m] = clause_weight
-    target = np.zeros(outputs, dtype=np.int64)
+    target: npt.NDArray[Any] = np.zeros(outputs, dtype=np.int64)
     if real:
         assert lam_value is not None
         w2_rows = np.concatenate([w2_rows, m + var, m + var])
