@@ -49,7 +49,7 @@ from reluinv.errors import SolverError
 from reluinv.exact.backend import BackendOptions, MaxsatOptions, SolverAnswer
 from reluinv.exact.common import output_fixes
 from reluinv.exact.encodings import BackendName, get_encoding
-from reluinv.exact.order_cnf import MAX_VALUES, CompiledNetwork, OrderInt, compile_network
+from reluinv.exact.order_cnf import CompiledNetwork, OrderInt, compile_network
 from reluinv.exact.pysat_calls import linf_search, rc2_solve, sat_solve
 from reluinv.exact.result import ModelSize, Objective, Status
 
@@ -79,12 +79,6 @@ def maxsat_unsupported(problem: InversionProblem, objective: Objective) -> str |
     x = problem.target[problem.observed]
     if objective != "feasible" and not np.all(x == np.round(x)):
         return "the maxsat backend needs an integer target: use backend='mip'"
-    widths = problem.domain.upper - problem.domain.lower + 1
-    if widths.size and float(widths.max()) > MAX_VALUES:
-        j = int(np.argmax(widths))
-        return (f"the maxsat backend's order encoding takes at most MAX_VALUES = {MAX_VALUES} "
-                f"values per latent coordinate; z[{j}] ranges over "
-                f"[{problem.domain.lower[j]:.0f}, {problem.domain.upper[j]:.0f}]")
     return None
 
 
