@@ -6,8 +6,8 @@ Run from the repository root:
 
 Three formulas with ``--vars`` variables and ``--clauses`` clauses of three distinct
 variables (seeded): a uniform random 3-CNF; a planted one (only clauses that a random
-hidden assignment satisfies are kept: satisfiable, but at ratio 4.3 as hard for CaDiCaL
-as the uniform one); and an easy planted one (hidden assignment all ones, CaDiCaL's first
+hidden assignment satisfies are kept: satisfiable, but at ratio 4.3 as hard for the SAT solver
+as the uniform one); and an easy planted one (hidden assignment all zeros, the SAT solver's first
 phase), whose model the check lifts and replays through lemmas L1 and L2 at full size.
 Each is checked by
 ``python -m reluinv check FILE --time-limit T --json`` in a child process; the script
@@ -41,8 +41,8 @@ def random_3cnf(num_vars: int, num_clauses: int, rng: np.random.Generator, *,
                 planted: bool, easy: bool = False) -> ri.Formula:
     """Clauses of 3 distinct variables with random signs; ``planted``: keep only clauses
     the hidden assignment ``rng.integers(0, 2, num_vars)`` satisfies; ``easy``: the hidden
-    assignment is all ones (CaDiCaL's first phase), so SAT and MaxSAT finish at once."""
-    hidden = np.ones(num_vars, dtype=np.int64) if easy else rng.integers(0, 2, num_vars)
+    assignment is all zeros (the SAT solver's first phase), so SAT and MaxSAT finish at once."""
+    hidden = np.zeros(num_vars, dtype=np.int64) if easy else rng.integers(0, 2, num_vars)
     chunks: list[np.ndarray] = []
     have = 0
     while have < num_clauses:

@@ -275,3 +275,12 @@ def test_decode_and_lift_on_sparse() -> None:
     z = lift(sparse, assignment)
     assert decode(sparse, z) == assignment
     assert sparse.exact_loss(z) == sparse.formula.falsified(assignment)  # type: ignore[union-attr]
+
+
+def test_sparse_exact_pass_does_not_overflow_int64() -> None:
+    """Three weights of 3 * 2^60 (each below 2^62) sum past int64: the bound must count the
+    entries of a row, and the exact pass leave the int64 fast path."""
+    w = sp.csr_array(np.array([[3 * 2**60] * 3, [1, -1, 0]], dtype=np.int64))
+    net = ReluNetwork([w], [[0, 0]])
+    assert net.forward_exact([1, 1, 1]) == [9 * 2**60, 0]
+    assert net.forward_exact([1, 1, 1]) == net.to_dense().forward_exact([1, 1, 1])
