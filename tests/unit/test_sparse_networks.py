@@ -284,3 +284,14 @@ def test_sparse_exact_pass_does_not_overflow_int64() -> None:
     net = ReluNetwork([w], [[0, 0]])
     assert net.forward_exact([1, 1, 1]) == [9 * 2**60, 0]
     assert net.forward_exact([1, 1, 1]) == net.to_dense().forward_exact([1, 1, 1])
+
+
+def test_layerwise_takes_small_sparse_networks_and_refuses_large_ones() -> None:
+    from reluinv import invert_layerwise
+
+    _, sparse = both(random_3cnf(6, 10, seed=14), "binary")
+    dense_result = invert_layerwise(sparse.network.to_dense(), sparse.target)
+    assert invert_layerwise(sparse.network, sparse.target).status == dense_result.status
+    huge = ReluNetwork([sp.csr_array((10**5, 10**4), dtype=np.int64)])
+    with pytest.raises(InvalidArgumentError, match="max_entries"):
+        invert_layerwise(huge, np.zeros(10**5))
