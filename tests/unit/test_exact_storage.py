@@ -180,3 +180,23 @@ def test_random_network_refuses_before_allocating() -> None:
     with pytest.raises(InvalidArgumentError, match="max_entries = 14"):
         random_network([3, 5], rng=rng, max_entries=14)
     assert random_network([3, 5], rng=rng, max_entries=15).sizes == (3, 5)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (np.array([0.5, 2.0, -3.0]), [Fraction(1, 2), 2, -3]),
+        (np.array([2.0**63, -(2.0**62)]), [2**63, -(2**62)]),
+        (np.array([2**64 - 1, 1], dtype=np.uint64), [2**64 - 1, 1]),
+        (np.array([-(2**63), 5], dtype=np.int64), [-(2**63), 5]),
+        ([2**70, -1], [2**70, -1]),
+        ([0.1], [Fraction(0.1)]),
+    ],
+    ids=["float-half", "float-2^63", "uint64-max", "int64-min", "list-big-ints", "list-tenth"],
+)
+def test_exact_vector_converts_exactly(values: object, expected: list[object]) -> None:
+    from reluinv.data.network import exact_vector
+
+    converted = exact_vector(values)  # type: ignore[arg-type]
+    assert converted == expected
+    assert [type(v) for v in converted] == [type(v) for v in expected]

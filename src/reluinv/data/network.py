@@ -728,13 +728,29 @@ def _to_exact(value: object, name: str) -> Exact:
 
 
 def exact_vector(values: Sequence[Exact] | npt.ArrayLike, name: str = "vector") -> list[Exact]:
-    """Convert a 1-D sequence of ints, Fractions or floats to exact Python numbers."""
+    """Convert a 1-D sequence of ints, Fractions or floats to exact Python numbers.
+
+    Integer arrays, and float arrays whose values are all integers below ``2^63`` (a
+    lifted assignment, a target), are converted in one step, exactly; anything else value
+    by value (``Fraction(0.1)`` is the binary number the float holds).
+    """
     if isinstance(values, np.ndarray):
         if values.ndim != 1:
             raise ShapeError(f"{name} must be 1-D, got shape {values.shape}")
+        if values.dtype.kind in "iu" and (values.dtype.kind == "i" or values.size == 0
+                                          or int(values.max()) <= _INT64_MAX):
+            fast: list[Exact] = values.tolist()
+            return fast
+        if (values.dtype.kind == "f" and values.dtype.itemsize <= 8
+                and bool(np.all(np.isfinite(values))) and bool(np.all(values == np.trunc(values)))
+                and bool(np.all(np.abs(values) < 2.0**63))):
+            whole: list[Exact] = values.astype(np.int64).tolist()  # exact: integral, < 2^63
+            return whole
         items: list[object] = values.tolist()
     else:
         items = list(values)  # type: ignore[arg-type]
+        if all(type(v) is int for v in items):
+            return items  # type: ignore[return-value]
     return [_to_exact(v, f"{name}[{i}]") for i, v in enumerate(items)]
 
 
