@@ -21,6 +21,20 @@ one linear system.
 Two forward passes: :meth:`ReluNetwork.forward` in float64 (one vector or a batch), and
 :meth:`ReluNetwork.forward_exact` in exact rational arithmetic (Python ``int`` and
 ``Fraction``), which is the oracle every witness of an integer network is checked against.
+
+Storage is exact. Integer weights and biases are kept as ``int64`` and anything else as
+``float64``; a value that neither can hold exactly is refused with
+:class:`~reluinv.errors.InvalidArgumentError`, never wrapped or rounded: ``2**63`` in a
+``uint64`` array, a Python integer beyond int64, ``Fraction(1, 3)`` in an object array, a
+``longdouble`` that float64 would round.
+
+A weight matrix may also be a ``scipy.sparse`` matrix: it is stored in CSR form (sorted
+indices, duplicates summed, explicit zeros dropped), and every pass of this module (float
+and exact forward passes, saving and loading) then runs in time and memory proportional
+to its non-zeros. The reduction of a large formula is stored this way
+(:func:`reluinv.encode` switches to CSR above :data:`DENSE_ENTRY_LIMIT` entries);
+:meth:`ReluNetwork.to_dense` gives the dense copy that the exact backends and the
+layer-wise inverter take, and refuses above that limit before allocating anything.
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from reluinv.errors import (
     InvalidArgumentError,
@@ -45,10 +60,12 @@ from reluinv.errors import (
 )
 
 __all__ = [
+    "DENSE_ENTRY_LIMIT",
     "OUTPUT_ACTIVATIONS",
     "ActivationSpec",
     "OutputActivation",
     "ReluNetwork",
+    "exact_array",
     "exact_vector",
     "open_npz",
     "read_metadata",
@@ -66,6 +83,13 @@ _FORMAT_VERSION = 1
 
 #: Integer products and sums stay exact in int64 below this magnitude.
 _INT64_EXACT_LIMIT = 2**62
+
+#: The most matrix entries (summed over the layers) a dense copy of a network may have:
+#: ``2**23`` entries, 64 MiB of int64 or float64. :func:`reluinv.encode` stores larger
+#: reductions as CSR, and :meth:`ReluNetwork.to_dense` refuses beyond it.
+DENSE_ENTRY_LIMIT = 2**23
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"], float]:
@@ -103,21 +127,115 @@ def _parse_output_activation(value: object) -> OutputActivation:
     raise InvalidArgumentError(f"{rule}, got {value!r}")
 
 
+def _first_index(mask: npt.NDArray[np.bool_]) -> list[int]:
+    return [int(i) for i in np.argwhere(mask)[0]]
+
+
+def _exact_dtype(array: npt.NDArray[Any], name: str) -> npt.NDArray[Any]:
+    """``array`` as int64 (integers) or float64 (anything else real), exactly or not at all.
+
+    Signed integers fit int64 always; unsigned ones are checked against ``2**63 - 1``;
+    floats of at most 64 bits convert exactly, wider ones (``longdouble``) only when
+    float64 holds every value; object arrays take Python / NumPy integers (kept as int64
+    when they fit), floats, and ``Fraction`` values that float64 holds exactly.
+    """
+    kind = array.dtype.kind
+    if kind == "b" or kind not in "iufO":
+        raise InvalidTypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if kind == "i":
+        return np.array(array, dtype=np.int64)
+    if kind == "u":
+        too_big = array > np.uint64(_INT64_MAX)
+        if np.any(too_big):
+            bad = _first_index(too_big)
+            raise InvalidArgumentError(
+                f"{name}{bad} = {int(array[tuple(bad)])} does not fit int64 (at most 2**63 - 1);"
+                " integer weights are stored exactly as int64, never wrapped")
+        return np.array(array, dtype=np.int64)
+    if kind == "f":
+        if not np.all(np.isfinite(array)):
+            bad = _first_index(~np.isfinite(array))
+            raise NonFiniteError(f"{name}{bad} is {array[tuple(bad)]}; weights must be finite")
+        converted = np.array(array, dtype=np.float64)
+        if array.dtype.itemsize > 8 and not np.all(converted == array):
+            bad = _first_index(converted != array)
+            raise InvalidArgumentError(
+                f"{name}{bad} = {array[tuple(bad)]!r} is not exactly representable in float64")
+        return converted
+    return _exact_object_array(array, name)
+
+
+def _exact_object_array(array: npt.NDArray[Any], name: str) -> npt.NDArray[Any]:
+    def where(i: int) -> list[int]:
+        return [int(q) for q in np.unravel_index(i, array.shape)]
+
+    values = [_to_exact(v, f"{name}{where(i)}") for i, v in enumerate(array.ravel().tolist())]
+    if all(type(v) is int for v in values):
+        for i, v in enumerate(values):
+            if not _INT64_MIN <= v <= _INT64_MAX:
+                raise InvalidArgumentError(
+                    f"{name}{where(i)} = {v} does not fit int64 (|v| < 2**63); integer weights "
+                    "are stored exactly as int64, never wrapped")
+        return np.array(values, dtype=np.int64).reshape(array.shape)
+    out = np.empty(len(values), dtype=np.float64)
+    for i, v in enumerate(values):
+        f = float(v)  # a Fraction or int: float() rounds, the comparison below catches it
+        if not np.isfinite(f) or Fraction(f) != v:
+            raise InvalidArgumentError(
+                f"{name}{where(i)} = {v} is not exactly representable in float64 (nor an int64 "
+                "integer); networks store int64 or float64 values exactly")
+        out[i] = f
+    return out.reshape(array.shape)
+
+
 def _as_matrix(value: object, name: str) -> npt.NDArray[Any]:
     try:
         array = np.asarray(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidTypeError(f"{name} must be array-like of numbers: {exc}") from exc
-    if array.dtype == np.bool_ or not (
-        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
-    ):
-        raise InvalidTypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    if np.issubdtype(array.dtype, np.floating):
-        if not np.all(np.isfinite(array)):
-            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-            raise NonFiniteError(f"{name}{list(bad)} is {array[bad]}; weights must be finite")
-        return np.array(array, dtype=np.float64)
-    return np.array(array, dtype=np.int64)
+    if not isinstance(value, np.ndarray) and array.dtype.kind in "fu":
+        # NumPy turns Python integers beyond int64 into uint64 or (rounded) float64: compare
+        # with the values as given (Python compares int and float exactly)
+        given = np.array(value, dtype=object)
+        if given.shape == array.shape and not np.all(given == array.astype(object)):
+            return _exact_object_array(given, name)
+    return _exact_dtype(array, name)
+
+
+def exact_array(value: object, name: str) -> npt.NDArray[Any]:
+    """``value`` as an int64 (integers) or float64 array holding exactly the values given.
+
+    Raises :class:`~reluinv.errors.InvalidArgumentError` naming ``name`` and the index of
+    the first value neither dtype holds exactly (an integer beyond int64, ``Fraction(1, 3)``,
+    a ``longdouble`` float64 would round), :class:`~reluinv.errors.InvalidTypeError` for
+    non-numbers (bool, complex, strings) and :class:`~reluinv.errors.NonFiniteError` for
+    NaN or infinity.
+
+    >>> exact_array([2**53 + 1, 0], "x").tolist()
+    [9007199254740993, 0]
+    """
+    return _as_matrix(value, name)
+
+
+def _as_sparse(value: Any, name: str) -> Any:
+    """A ``scipy.sparse`` matrix as canonical CSR (int64 or float64 data, checked as
+    :func:`_exact_dtype` checks a dense array; sorted indices, no duplicates, no stored
+    zeros), so that equal matrices have equal arrays."""
+    if value.ndim != 2:
+        raise ShapeError(f"{name} must be 2-D, got shape {value.shape}")
+    csr = sp.csr_array(value, copy=True)
+    csr.sum_duplicates()
+    data = _exact_dtype(np.asarray(csr.data), f"{name}.data")
+    out = sp.csr_array((data, csr.indices.astype(np.int64), csr.indptr.astype(np.int64)),
+                       shape=csr.shape)
+    out.eliminate_zeros()
+    out.sort_indices()
+    out.has_canonical_format = True
+    return out
+
+
+def _is_sparse(array: object) -> bool:
+    return bool(sp.issparse(array))
 
 
 class ReluNetwork:
@@ -127,7 +245,8 @@ class ReluNetwork:
     ----------
     weights:
         ``[W_1, ..., W_d]``, ``W_i`` of shape ``(n_i, n_{i-1})``; integer arrays are kept as
-        ``int64``, anything else becomes ``float64``.
+        ``int64``, anything else becomes ``float64``, and a value neither holds exactly is
+        refused (module docstring). A ``scipy.sparse`` matrix is kept as CSR.
     biases:
         ``[b_1, ..., b_d]`` with ``b_i`` of shape ``(n_i,)``, or ``None`` for zero biases.
     activation:
@@ -164,9 +283,10 @@ class ReluNetwork:
             raise ShapeError("weights must hold at least one layer")
         self.activation, self.slope = _parse_activation(activation)
         self.output_activation: OutputActivation = _parse_output_activation(output_activation)
-        ws: list[npt.NDArray[Any]] = []
+        ws: list[Any] = []
         for i, w in enumerate(weights):
-            array = _as_matrix(w, f"weights[{i}]")
+            array = (_as_sparse(w, f"weights[{i}]") if _is_sparse(w)
+                     else _as_matrix(w, f"weights[{i}]"))
             if array.ndim != 2:
                 raise ShapeError(f"weights[{i}] must be 2-D, got shape {array.shape}")
             if ws and array.shape[1] != ws[-1].shape[0]:
@@ -184,7 +304,10 @@ class ReluNetwork:
             if len(biases) != len(ws):
                 raise ShapeError(f"biases has {len(biases)} entries for {len(ws)} layers")
             bs = []
-            for i, (b, w) in enumerate(zip(biases, ws, strict=True)):
+            for i, (b_given, w) in enumerate(zip(biases, ws, strict=True)):
+                b: Any = b_given
+                if _is_sparse(b):
+                    b = b.toarray().reshape(-1) if b.shape == (1, w.shape[0]) else b.toarray()
                 array = _as_matrix(b, f"biases[{i}]")
                 if array.shape != (w.shape[0],):
                     raise ShapeError(
@@ -193,12 +316,16 @@ class ReluNetwork:
                     )
                 bs.append(array)
         for array in (*ws, *bs):
-            array.setflags(write=False)
+            for part in ((array.data, array.indices, array.indptr) if _is_sparse(array)
+                         else (array,)):
+                part.setflags(write=False)
+        #: ``W_1..W_d``: NumPy arrays, or ``scipy.sparse`` CSR arrays (:attr:`is_sparse`).
         self.weights: tuple[npt.NDArray[Any], ...] = tuple(ws)
         self.biases: tuple[npt.NDArray[Any], ...] = tuple(bs)
-        self._float_weights = tuple(np.asarray(w, dtype=np.float64) for w in ws)
+        self._float_weights = tuple(w.astype(np.float64) if _is_sparse(w)
+                                    else np.asarray(w, dtype=np.float64) for w in ws)
         self._float_biases = tuple(np.asarray(b, dtype=np.float64) for b in bs)
-        self._exact_layers: list[tuple[list[list[Exact]], list[Exact]]] | None = None
+        self._exact_layers: list[tuple[Any, list[Exact]]] | None = None
         self._int64_row_bounds: list[tuple[int, int]] | None = None
 
     # -- description -------------------------------------------------------------------
@@ -233,6 +360,46 @@ class ReluNetwork:
         """True for a linear head: no activation after the last layer."""
         return self.output_activation == "linear"
 
+    def _storage(self) -> tuple[Any, ...]:
+        """The weight matrices as stored (NumPy arrays or CSR arrays), untyped."""
+        return self.weights
+
+    @property
+    def is_sparse(self) -> bool:
+        """True when some ``W_i`` is stored as a ``scipy.sparse`` CSR array."""
+        return any(_is_sparse(w) for w in self.weights)
+
+    @property
+    def dense_entries(self) -> int:
+        """``sum_i n_i * n_{i-1}``: the number of entries a dense copy of the weights has."""
+        return sum(int(w.shape[0]) * int(w.shape[1]) for w in self.weights)
+
+    def to_dense(self, *, max_entries: int = DENSE_ENTRY_LIMIT) -> ReluNetwork:
+        """This network with dense weight arrays (``self`` when it is dense already).
+
+        Raises :class:`~reluinv.errors.InvalidArgumentError` before allocating anything
+        when the dense copy would have more than ``max_entries`` entries.
+        """
+        if not self.is_sparse:
+            return self
+        if self.dense_entries > max_entries:
+            sizes = " x ".join(map(str, self.sizes))
+            raise InvalidArgumentError(
+                f"a dense copy of the {sizes} network would have {self.dense_entries} "
+                f"entries > max_entries = {max_entries} ({self.num_nonzero_weights()} "
+                "non-zeros): it stays sparse")
+        return ReluNetwork([_densified(w) for w in self.weights],
+                           list(self.biases), self.activation_spec,
+                           output_activation=self.output_activation)
+
+    def to_sparse(self) -> ReluNetwork:
+        """This network with every ``W_i`` stored as CSR (``self`` when it is already)."""
+        if all(_is_sparse(w) for w in self.weights):
+            return self
+        return ReluNetwork([w if _is_sparse(w) else sp.csr_array(w) for w in self.weights],
+                           list(self.biases), self.activation_spec,
+                           output_activation=self.output_activation)
+
     @property
     def is_integral(self) -> bool:
         """True when every weight and bias is an integer and the activation is ReLU, so
@@ -242,12 +409,38 @@ class ReluNetwork:
             return False
         return all(
             np.issubdtype(a.dtype, np.integer) or bool(np.all(a == np.round(a)))
-            for a in (*self.weights, *self.biases)
+            for a in (*(_values(w) for w in self.weights), *self.biases)
         )
+
+    def magnitude_bounds(self, radius: int) -> list[int]:
+        """Upper bounds, in Python integers, on ``|W_i h_{i-1} + b_i|`` for every layer
+        ``i = 1..d`` when ``|z_j| <= radius``: ``B_0 = radius``,
+        ``B_i = max_r sum_q |W_i[r, q]| * B_{i-1} + max|b_i|`` (``s`` never increases a
+        magnitude). Used to check integer solvers' ranges before building a model; float
+        entries are bounded with a relative slack of ``2^-40`` for the float row sums."""
+        out: list[int] = []
+        bound = int(radius)
+        for w, b in zip(self._storage(), self.biases, strict=True):
+            if np.issubdtype(w.dtype, np.integer):
+                row = _row_abs_sum_bound(w)
+            else:
+                values = _values(w)
+                if _is_sparse(w):
+                    largest = float(np.abs(values).max(initial=0.0))
+                    row_f = largest * float(np.diff(w.indptr).max(initial=0))
+                else:
+                    row_f = float(np.abs(values).sum(axis=1).max(initial=0.0))
+                row = int(row_f * (1 + 2**-40)) + 1
+            bias = (int(np.abs(b.astype(object)).max(initial=0))
+                    if np.issubdtype(b.dtype, np.integer)
+                    else int(float(np.abs(b).max(initial=0.0))) + 1)
+            bound = row * bound + bias
+            out.append(bound)
+        return out
 
     def num_nonzero_weights(self) -> int:
         """The number of non-zero entries over all ``W_i`` (biases not counted)."""
-        return int(sum(np.count_nonzero(w) for w in self.weights))
+        return int(sum(np.count_nonzero(_values(w)) for w in self.weights))
 
     def __repr__(self) -> str:
         sizes = " x ".join(map(str, self.sizes))
@@ -262,7 +455,7 @@ class ReluNetwork:
             and self.output_activation == other.output_activation
             and self.sizes == other.sizes
             and all(
-                np.array_equal(a, b)
+                _same_matrix(a, b)
                 for a, b in zip(
                     (*self.weights, *self.biases), (*other.weights, *other.biases), strict=True
                 )
@@ -302,7 +495,7 @@ class ReluNetwork:
         h = self._check_input(z)
         out = []
         for i, (w, b) in enumerate(zip(self._float_weights, self._float_biases, strict=True)):
-            pre = h @ w.T + b
+            pre = np.asarray(w @ h.T).T + b if _is_sparse(w) else h @ w.T + b
             out.append(pre)
             h = self.activate_layer(i, pre)
         return out
@@ -328,20 +521,37 @@ class ReluNetwork:
         h = exact_vector(z, "z")
         if len(h) != self.latent_dim:
             raise ShapeError(f"z must have length k = {self.latent_dim}, got {len(h)}")
-        if self._exact_layers is None:
-            self._exact_layers = [
-                (_exact_matrix(w), _exact_matrix(b[np.newaxis, :])[0])
-                for w, b in zip(self.weights, self.biases, strict=True)
-            ]
         out: list[list[Exact]] = []
-        for i, (rows, bias) in enumerate(self._exact_layers):
+        for i in range(self.depth):
             pre = self._int64_layer(i, h)
             if pre is None:
-                pre = [sum((wij * hj for wij, hj in zip(row, h, strict=True)), bi)
-                       for row, bi in zip(rows, bias, strict=True)]
+                rows, bias = self._exact_layer(i)
+                if _is_sparse(self.weights[i]):
+                    pre = [sum((wij * h[q] for q, wij in row), bi)
+                           for row, bi in zip(rows, bias, strict=True)]
+                else:
+                    pre = [sum((wij * hj for wij, hj in zip(row, h, strict=True)), bi)
+                           for row, bi in zip(rows, bias, strict=True)]
             out.append(pre)
             h = [self._exact_activate(t) for t in pre]
         return out
+
+    def _exact_layer(self, i: int) -> tuple[Any, list[Exact]]:
+        """Layer ``i``'s weights as exact Python numbers: rows of a dense matrix, or per row
+        the ``(column, value)`` pairs of a CSR one (built once, on first use)."""
+        if self._exact_layers is None:
+            self._exact_layers = []
+            for w, b in zip(self._storage(), self.biases, strict=True):
+                bias = _exact_matrix(b[np.newaxis, :])[0]
+                if _is_sparse(w):
+                    values = [_to_exact(v, "weight") for v in w.data.tolist()]
+                    cols, ptr = w.indices.tolist(), w.indptr.tolist()
+                    rows: Any = [list(zip(cols[ptr[r]:ptr[r + 1]], values[ptr[r]:ptr[r + 1]],
+                                          strict=True)) for r in range(w.shape[0])]
+                else:
+                    rows = _exact_matrix(w)
+                self._exact_layers.append((rows, bias))
+        return self._exact_layers[i]
 
     def _int64_layer(self, i: int, h: list[Exact]) -> list[Exact] | None:
         """Layer ``i``'s pre-activation computed in int64, when that is provably exact.
@@ -358,9 +568,7 @@ class ReluNetwork:
             return None
         if self._int64_row_bounds is None:
             self._int64_row_bounds = [
-                # object arrays: the bounds are summed in Python integers, never overflow
-                (int(np.abs(wi.astype(object)).sum(axis=1).max(initial=0)),
-                 int(np.abs(bi.astype(object)).max(initial=0)))
+                (_row_abs_sum_bound(wi), int(np.abs(bi.astype(object)).max(initial=0)))
                 for wi, bi in zip(self.weights, self.biases, strict=True)
                 if np.issubdtype(wi.dtype, np.integer)
             ] if all(np.issubdtype(wi.dtype, np.integer) for wi in self.weights) else []
@@ -370,7 +578,8 @@ class ReluNetwork:
         h_max = max((abs(int(v)) for v in h), default=0)
         if h_max * row_sum + bias_max >= _INT64_EXACT_LIMIT:
             return None
-        result: list[Exact] = (w @ np.asarray(h, dtype=np.int64) + b).tolist()
+        product = w @ np.asarray(h, dtype=np.int64)
+        result: list[Exact] = (np.asarray(product, dtype=np.int64) + b).tolist()
         return result
 
     def forward_exact(self, z: Sequence[Exact] | npt.ArrayLike) -> list[Exact]:
@@ -393,10 +602,18 @@ class ReluNetwork:
     def to_arrays(self, prefix: str = "") -> dict[str, npt.NDArray[Any]]:
         """The arrays and metadata that :meth:`save` writes, keyed for ``np.savez``."""
         arrays: dict[str, npt.NDArray[Any]] = {}
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            arrays[f"{prefix}W{i + 1}"] = np.asarray(w)
+        sparse_layers = []
+        for i, (w, b) in enumerate(zip(self._storage(), self.biases, strict=True)):
+            if _is_sparse(w):  # CSR: data, column indices, row pointers and the shape
+                sparse_layers.append(i + 1)
+                arrays[f"{prefix}W{i + 1}_data"] = np.asarray(w.data)
+                arrays[f"{prefix}W{i + 1}_indices"] = np.asarray(w.indices, dtype=np.int64)
+                arrays[f"{prefix}W{i + 1}_indptr"] = np.asarray(w.indptr, dtype=np.int64)
+                arrays[f"{prefix}W{i + 1}_shape"] = np.asarray(w.shape, dtype=np.int64)
+            else:
+                arrays[f"{prefix}W{i + 1}"] = np.asarray(w)
             arrays[f"{prefix}b{i + 1}"] = np.asarray(b)
-        header = {
+        header: dict[str, object] = {
             "format": "reluinv-network",
             "format_version": _FORMAT_VERSION,
             "depth": self.depth,
@@ -404,6 +621,8 @@ class ReluNetwork:
             "slope": self.slope,
             "output_activation": self.output_activation,
         }
+        if sparse_layers:  # dense files stay byte for byte what they were
+            header["sparse_layers"] = sparse_layers
         arrays[f"{prefix}network"] = np.array(json.dumps(header))
         return arrays
 
@@ -424,7 +643,9 @@ class ReluNetwork:
             )
             # files written before linear heads existed have no key: the hidden activation
             output_activation = header.get("output_activation", "hidden")
-            weights = [arrays[f"{prefix}W{i + 1}"] for i in range(depth)]
+            sparse_layers = {int(i) for i in header.get("sparse_layers", [])}
+            weights = [_read_csr(arrays, f"{prefix}W{i + 1}", source) if i + 1 in sparse_layers
+                       else arrays[f"{prefix}W{i + 1}"] for i in range(depth)]
             biases = [arrays[f"{prefix}b{i + 1}"] for i in range(depth)]
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise ProblemFileError(f"{source}: malformed network entry: {exc}") from exc
@@ -508,14 +729,83 @@ def _to_exact(value: object, name: str) -> Exact:
 
 
 def exact_vector(values: Sequence[Exact] | npt.ArrayLike, name: str = "vector") -> list[Exact]:
-    """Convert a 1-D sequence of ints, Fractions or floats to exact Python numbers."""
+    """Convert a 1-D sequence of ints, Fractions or floats to exact Python numbers.
+
+    Integer arrays, and float arrays whose values are all integers below ``2^63`` (a
+    lifted assignment, a target), are converted in one step, exactly; anything else value
+    by value (``Fraction(0.1)`` is the binary number the float holds).
+    """
     if isinstance(values, np.ndarray):
         if values.ndim != 1:
             raise ShapeError(f"{name} must be 1-D, got shape {values.shape}")
+        if values.dtype.kind in "iu" and (values.dtype.kind == "i" or values.size == 0
+                                          or int(values.max()) <= _INT64_MAX):
+            fast: list[Exact] = values.tolist()
+            return fast
+        if (values.dtype.kind == "f" and values.dtype.itemsize <= 8
+                and bool(np.all(np.isfinite(values))) and bool(np.all(values == np.trunc(values)))
+                and bool(np.all(np.abs(values) < 2.0**63))):
+            whole: list[Exact] = values.astype(np.int64).tolist()  # exact: integral, < 2^63
+            return whole
         items: list[object] = values.tolist()
     else:
         items = list(values)  # type: ignore[arg-type]
+        if all(type(v) is int for v in items):
+            return items  # type: ignore[return-value]
     return [_to_exact(v, f"{name}[{i}]") for i, v in enumerate(items)]
+
+
+def _values(w: Any) -> npt.NDArray[Any]:
+    """The stored values of a weight matrix: the array itself, or a CSR array's data."""
+    return np.asarray(w.data) if _is_sparse(w) else np.asarray(w)
+
+
+def _same_matrix(a: Any, b: Any) -> bool:
+    """Equal shapes and values, whatever the storage (dense or CSR) of each."""
+    if a.shape != b.shape:
+        return False
+    if _is_sparse(a) and _is_sparse(b):
+        return bool((a != b).nnz == 0)
+    if _is_sparse(a) or _is_sparse(b):
+        return bool(np.array_equal(_densified(a), _densified(b)))
+    return bool(np.array_equal(a, b))
+
+
+def _densified(a: Any) -> npt.NDArray[Any]:
+    return a.toarray() if _is_sparse(a) else np.asarray(a)
+
+
+def _row_abs_sum_bound(w: Any) -> int:
+    """An upper bound on ``max_r sum_q |W[r, q]|`` in Python integers (never overflows):
+    exact for a dense array; ``max|w| * (the most entries of a row)`` for a CSR one."""
+    if _is_sparse(w):
+        largest = int(np.abs(w.data.astype(object)).max(initial=0))
+        return largest * int(np.diff(w.indptr).max(initial=0))
+    return int(np.abs(w.astype(object)).sum(axis=1).max(initial=0))
+
+
+def _read_csr(arrays: Any, key: str, source: str) -> Any:
+    """The CSR matrix saved under ``key_data``, ``key_indices``, ``key_indptr``, ``key_shape``,
+    checked (index ranges, monotone row pointers) before use."""
+    data = np.asarray(arrays[f"{key}_data"])
+    indices = np.asarray(arrays[f"{key}_indices"])
+    indptr = np.asarray(arrays[f"{key}_indptr"])
+    shape = np.asarray(arrays[f"{key}_shape"])
+    if shape.shape != (2,) or shape.dtype.kind not in "iu" or np.any(shape < 0):
+        raise ProblemFileError(f"{source}: '{key}_shape' must be two non-negative integers")
+    if indices.ndim != 1 or indptr.ndim != 1 or data.ndim != 1 or not (
+            indices.dtype.kind in "iu" and indptr.dtype.kind in "iu"):
+        raise ProblemFileError(f"{source}: '{key}' is not a valid CSR matrix (1-D integer "
+                               "indices and row pointers, 1-D data)")
+    rows, cols = int(shape[0]), int(shape[1])
+    if (indptr.shape != (rows + 1,) or (indptr.size and (indptr[0] != 0
+            or indptr[-1] != data.size or np.any(np.diff(indptr) < 0)))
+            or indices.shape != data.shape
+            or (indices.size and (indices.min() < 0 or indices.max() >= cols))):
+        raise ProblemFileError(f"{source}: '{key}' is not a valid CSR matrix of shape "
+                               f"({rows}, {cols}) (row pointers or column indices out of range)")
+    return sp.csr_array((data, indices.astype(np.int64), indptr.astype(np.int64)),
+                        shape=(rows, cols))
 
 
 def _exact_matrix(array: npt.NDArray[Any]) -> list[list[Exact]]:

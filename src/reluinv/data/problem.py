@@ -23,10 +23,24 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from reluinv.arguments import check_choice
-from reluinv.data.network import Exact, ReluNetwork, exact_vector, open_npz, read_metadata
-from reluinv.errors import InvalidArgumentError, InvalidTypeError, ProblemFileError, ShapeError
+from reluinv.data.network import (
+    Exact,
+    ReluNetwork,
+    exact_array,
+    exact_vector,
+    open_npz,
+    read_metadata,
+)
+from reluinv.errors import (
+    InvalidArgumentError,
+    InvalidTypeError,
+    NonFiniteError,
+    ProblemFileError,
+    ShapeError,
+)
 
 if TYPE_CHECKING:
     from reluinv.data.formula import Formula
@@ -41,6 +55,9 @@ NORMS: tuple[Norm, ...] = ("l1", "linf", "l2")
 DOMAIN_KINDS: tuple[DomainKind, ...] = ("binary", "integer", "real")
 #: The ``format`` of a saved problem's metadata (a bare network's is ``reluinv-network``).
 PROBLEM_FORMAT = "reluinv-problem"
+
+#: float64 holds every integer of magnitude at most ``2**53`` exactly, and not all beyond.
+_FLOAT_EXACT_INTEGER = 2**53
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,7 +145,9 @@ class InversionProblem:
     network:
         The generator ``G``.
     target:
-        The observation ``x``, shape ``(n,)``, float64.
+        The observation ``x``, shape ``(n,)``, stored exactly: float64, or int64 when it
+        holds an integer beyond ``2**53`` (which float64 would round). A value neither
+        holds exactly (``Fraction(1, 3)``, an integer beyond int64) is refused.
     domain:
         The latent domain.
     mask:
@@ -162,11 +181,19 @@ class InversionProblem:
             raise InvalidTypeError(
                 f"domain must be a reluinv.LatentDomain, got {type(self.domain).__name__}")
         n, k = self.network.output_dim, self.network.latent_dim
-        target = np.asarray(self.target, dtype=np.float64)
+        try:
+            target = exact_array(self.target, "target")
+        except NonFiniteError as exc:
+            raise InvalidArgumentError(f"target holds NaN or infinity: {exc}") from exc
         if target.shape != (n,):
             raise ShapeError(f"target must have shape (n,) = ({n},), got {target.shape}")
-        if not np.all(np.isfinite(target)):
-            raise InvalidArgumentError("target holds NaN or infinity")
+        if target.dtype.kind == "i":
+            # float64 as before where it is exact (|x_j| <= 2^53); int64 only where needed
+            target = (target.astype(np.float64)
+                      if np.all(np.abs(target) <= _FLOAT_EXACT_INTEGER) else target.copy())
+        if self.lam is not None and (isinstance(self.lam, bool)
+                                     or not isinstance(self.lam, int | np.integer)):
+            raise InvalidTypeError(f"lam must be an integer or None, got {self.lam!r}")
         target.setflags(write=False)
         object.__setattr__(self, "target", target)
         if self.domain.dim != k:
@@ -276,14 +303,24 @@ class InversionProblem:
             latent = str(meta["latent"])
         except (KeyError, TypeError) as exc:
             raise ProblemFileError(f"{source}: malformed problem metadata: {exc}") from exc
+        lam = meta.get("lam")
+        if lam is not None and (isinstance(lam, bool) or not isinstance(lam, int)):
+            raise ProblemFileError(f"{source}: metadata 'lam' must be an integer or null, "
+                                   f"got {lam!r}")
         return cls(network=network, target=target, domain=domain, mask=mask, latent=latent,
-                   lam=meta.get("lam"), metadata=extra)
+                   lam=lam, metadata=extra)
 
     def fingerprint(self) -> str:
         """A content hash of network, target, domain and mask."""
         digest = hashlib.sha256()
-        for array in (*self.network.weights, *self.network.biases, self.target):
-            digest.update(np.ascontiguousarray(array).tobytes())
+        stored: tuple[Any, ...] = (*self.network.weights, *self.network.biases, self.target)
+        for array in stored:
+            if sp.issparse(array):  # canonical CSR (the constructor made it canonical)
+                digest.update(b"csr" + np.asarray(array.shape, dtype=np.int64).tobytes())
+                for part in (array.indptr, array.indices, array.data):
+                    digest.update(np.ascontiguousarray(part).tobytes())
+            else:
+                digest.update(np.ascontiguousarray(array).tobytes())
         described: list[Any] = [self.domain.to_json(), self.network.activation_spec]
         if self.network.output_linear:  # kept out otherwise: earlier hashes stay valid
             described.append("linear head")

@@ -34,6 +34,7 @@ model and solves it. It is an :class:`ExactBackend`:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, fields
 from typing import ClassVar, Literal, Protocol, runtime_checkable
@@ -42,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reluinv.arguments import check_choice, check_count, check_nonnegative
+from reluinv.data.network import DENSE_ENTRY_LIMIT
 from reluinv.data.problem import InversionProblem
 from reluinv.errors import InvalidTypeError, UnsupportedProblemError
 from reluinv.exact.common import check_hint, output_fixes
@@ -207,12 +209,37 @@ class CertifyingBackend(ExactBackend, Protocol):
 
 
 def check_problem(problem: object) -> InversionProblem:
-    """``problem`` if it is an :class:`InversionProblem`, else an :class:`InvalidTypeError`."""
+    """``problem`` if it is an :class:`InversionProblem`, else an :class:`InvalidTypeError`.
+
+    The backends build their models from dense weight arrays: a problem whose network is
+    stored sparse comes back with a dense copy of it, or, when that copy would exceed
+    :data:`~reluinv.data.network.DENSE_ENTRY_LIMIT` entries, raises
+    :class:`~reluinv.errors.UnsupportedProblemError` before allocating anything.
+    """
     if not isinstance(problem, InversionProblem):
         raise InvalidTypeError(
             f"problem must be a reluinv.InversionProblem, got {type(problem).__name__}"
         )
+    reason = exact_size_unsupported(problem)
+    if reason is not None:
+        raise UnsupportedProblemError(reason)
+    if problem.network.is_sparse:
+        return dataclasses.replace(problem, network=problem.network.to_dense())
     return problem
+
+
+def exact_size_unsupported(problem: InversionProblem) -> str | None:
+    """Why no exact backend can take ``problem`` for its size, or ``None``: the backends
+    build dense models, and a sparse network whose dense copy would have more than
+    :data:`~reluinv.data.network.DENSE_ENTRY_LIMIT` weight entries does not fit (a network
+    given dense is taken as it is)."""
+    network = problem.network
+    if not network.is_sparse or network.dense_entries <= DENSE_ENTRY_LIMIT:
+        return None
+    sizes = " x ".join(map(str, network.sizes))
+    return (f"the exact backends build dense models: the {sizes} network has "
+            f"{network.dense_entries} weight entries > DENSE_ENTRY_LIMIT = {DENSE_ENTRY_LIMIT} "
+            f"({network.num_nonzero_weights()} non-zeros)")
 
 
 def infeasible_by_target(problem: InversionProblem) -> str | None:

@@ -48,6 +48,12 @@ __all__ = ["CPSAT", "CpsatBackend", "cpsat_unsupported"]
 
 SOLVER_NAME = "CP-SAT"
 
+#: CP-SAT works in int64 and rejects a model (MODEL_INVALID) whose domains or linear
+#: sums could overflow, and it reports objectives as doubles (an l1 optimum of 1 next to
+#: a target of 2^53 + 1 came back as 0.0): the backend refuses up front whatever could
+#: reach this magnitude, so that every number of the model is exact in both.
+CPSAT_INT_LIMIT = 2**53
+
 
 def cpsat_unsupported(problem: InversionProblem, objective: Objective) -> str | None:
     """Why CP-SAT cannot answer ``objective`` on ``problem`` exactly, or ``None``.
@@ -71,6 +77,29 @@ def cpsat_unsupported(problem: InversionProblem, objective: Objective) -> str | 
     if objective != "feasible" and not np.all(x == np.round(x)):
         return ("the cpsat backend needs an integer target for objectives 'l1' and 'linf': "
                 "use backend='mip'")
+    return _range_unsupported(problem)
+
+
+def _range_unsupported(problem: InversionProblem) -> str | None:
+    """Why CP-SAT's int64 arithmetic cannot hold ``problem``, or ``None``: every latent
+    bound, pre-activation bound (:meth:`~reluinv.data.network.ReluNetwork.magnitude_bounds`),
+    target and the l1 objective's sum must stay below :data:`CPSAT_INT_LIMIT`."""
+    rule = (f"the cpsat backend needs every latent bound, pre-activation bound, target "
+            f"value and objective within +-2^53 = {CPSAT_INT_LIMIT} (CP-SAT works in int64 "
+            "and reports objectives as doubles)")
+    domain = problem.domain
+    radius = max((abs(int(v)) for v in (*domain.lower.tolist(), *domain.upper.tolist())),
+                 default=0)
+    if radius >= CPSAT_INT_LIMIT:
+        return f"{rule}: the latent box reaches {radius}"
+    for i, bound in enumerate(problem.network.magnitude_bounds(radius), start=1):
+        if bound >= CPSAT_INT_LIMIT:
+            return f"{rule}: layer {i}'s pre-activations may reach {bound}"
+    observed = problem.target[problem.observed]
+    target = max((abs(int(v)) for v in observed.tolist()), default=0)
+    span = problem.network.magnitude_bounds(radius)[-1] + target
+    if span * max(len(observed), 1) >= CPSAT_INT_LIMIT:
+        return f"{rule}: the output errors may sum to {span * len(observed)}"
     return None
 
 

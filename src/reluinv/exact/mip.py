@@ -85,6 +85,31 @@ def mip_unsupported(problem: InversionProblem, objective: Objective) -> str | No
         return (f"the mip backend needs a bounded latent box: z[{j}] has bounds "
                 f"[{domain.lower[j]}, {domain.upper[j]}]; give finite bounds, e.g. "
                 "LatentDomain.box(k, -5, 5) (big-M constants come from them)")
+    return _float_inexact(problem)
+
+
+#: float64 holds every integer up to this magnitude exactly (and not all beyond).
+FLOAT_EXACT_INTEGER = 2**53
+
+
+def _float_inexact(problem: InversionProblem) -> str | None:
+    """Why a float64 model would not hold ``problem``'s numbers exactly, or ``None``: an
+    integer weight, bias or target beyond ``2^53`` (float64 rounds it; an int64 target is
+    kept only for such values)."""
+    net = problem.network
+    named = [(f"weights[{i}]", w) for i, w in enumerate(net.weights)]
+    named += [(f"biases[{i}]", b) for i, b in enumerate(net.biases)]
+    named.append(("target", problem.target))
+    for name, array in named:
+        if not np.issubdtype(array.dtype, np.integer):
+            continue
+        values = np.asarray(array.data if hasattr(array, "indptr") else array)
+        big = np.flatnonzero(np.abs(values.astype(object).ravel()) > FLOAT_EXACT_INTEGER)
+        if big.size:
+            value = int(values.ravel()[big[0]])
+            return (f"the mip backend computes in float64, exact for integers up to "
+                    f"2^53 = {FLOAT_EXACT_INTEGER}: {name} holds {value}; use backend="
+                    "'cpsat' (integer latents) or smaller numbers")
     return None
 
 

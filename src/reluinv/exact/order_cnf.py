@@ -356,6 +356,13 @@ def compile_network(problem: InversionProblem, encoding: UnitEncoding, *,
     output to its pre-activation (``"order"``: shared literals).
     """
     net = problem.network
+    widths = problem.domain.upper - problem.domain.lower + 1
+    if widths.size and float(widths.max()) > MAX_VALUES:  # before any list of values
+        j = int(np.argmax(widths))
+        raise UnsupportedProblemError(
+            f"latent z[{j}] would take {float(widths[j]):.0f} values, more than MAX_VALUES = "
+            f"{MAX_VALUES}: the order encoding of the maxsat backend is for small integer "
+            "boxes")
     bounds = interval_bounds(net, problem.domain.lower, problem.domain.upper, exact=True)
     t_lo = [[int(v) for v in layer] for layer in bounds.lower]
     t_hi = [[int(v) for v in layer] for layer in bounds.upper]

@@ -643,6 +643,7 @@ def invert_layerwise(
         tolerances["noise_bound"] = noise_bound
     target, observed = check_inversion_arguments(network, x, noise, mask, tolerances)
     x_observed = target[observed]
+    network = network.to_dense()  # the LPs are dense; a CSR network too large is refused
     weights = [np.asarray(w, dtype=np.float64) for w in network.weights]
     biases = [np.asarray(b, dtype=np.float64) for b in network.biases]
     leaky = network.activation == "leaky_relu"

@@ -51,7 +51,6 @@ NOISE_KINDS: tuple[NoiseKind, ...] = ("uniform", "gaussian", "sparse")
 SPARSE_FRACTION = 0.05
 
 
-
 #: The default cap on the weights of :func:`random_network` (10^8 float64 entries, 800 MB).
 MAX_RANDOM_WEIGHTS = 10**8
 

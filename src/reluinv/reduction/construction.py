@@ -50,16 +50,17 @@ number of clauses wider than 3 in their metadata, so a non-3-CNF input is visibl
 
 from __future__ import annotations
 
-import math
+import itertools
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from reluinv.data.formula import Formula, FormulaLike, as_formula
-from reluinv.data.network import Exact, ReluNetwork, exact_vector
+from reluinv.data.network import DENSE_ENTRY_LIMIT, Exact, ReluNetwork, exact_vector
 from reluinv.data.problem import InversionProblem, LatentDomain
 from reluinv.errors import InvalidArgumentError, ShapeError
 
@@ -105,9 +106,10 @@ def lam_lower_bound(formula: Formula) -> int:
     """The smallest gadget constant L4 allows: ``max(1, ceil(max_v occ(v) / 2))``.
 
     ``lam >= 1`` is needed as well: with ``lam = 0`` the gadget outputs are always 0 and
-    force nothing.
+    force nothing. Computed in integers, ``ceil(a / 2) = (a + 1) // 2``, so that no
+    occurrence count is rounded (``occ = 2^54 + 2`` gives ``2^53 + 1``).
     """
-    return max(1, math.ceil(max(occurrences(formula), default=0) / 2))
+    return max(1, (max(occurrences(formula), default=0) + 1) // 2)
 
 
 def encode(
@@ -116,6 +118,7 @@ def encode(
     *,
     lam: int | None = None,
     box: tuple[float, float] | None = None,
+    sparse: bool | None = None,
 ) -> InversionProblem:
     """Turn ``formula`` into an inversion problem (see the module docstring).
 
@@ -132,13 +135,18 @@ def encode(
     box:
         ``(lo, hi)`` of the real variant's latent box, default :data:`REAL_LATENT_BOX`; it
         must contain ``[0, 1]``. Only for ``latent="real"`` (the binary domain has no box).
+    sparse:
+        Store the weight matrices as ``scipy.sparse`` CSR arrays (``True``) or dense
+        arrays (``False``); default (``None``): CSR exactly when the dense matrices would
+        have more than :data:`~reluinv.data.network.DENSE_ENTRY_LIMIT` entries.
 
     Raises
     ------
     InvalidArgumentError
         On an unknown ``latent``, a ``lam`` or ``box`` given to the binary variant, a
-        non-positive or non-integer ``lam``, a box that misses ``[0, 1]``, or weights so
-        large that the integer network could overflow int64 (``> MAX_ENCODABLE_WEIGHT``).
+        non-positive or non-integer ``lam``, a box that misses ``[0, 1]``, or weights or a
+        ``lam`` so large that the integer network could overflow int64 or stop being exact
+        in float64 (``> MAX_ENCODABLE_WEIGHT``).
 
     >>> from reluinv.data.formula import parse_dimacs
     >>> p = encode(parse_dimacs("p cnf 2 2\\n1 2 0\\n-1 0\\n"))
@@ -161,26 +169,10 @@ def encode(
             f"clause weight x width reaches {largest} > MAX_ENCODABLE_WEIGHT = "
             f"{MAX_ENCODABLE_WEIGHT}; the integer network would not be exact in int64/float64"
         )
+    if sparse is not None and not isinstance(sparse, bool):
+        raise InvalidArgumentError(f"sparse must be True, False or None, got {sparse!r}")
     hidden = 4 * k if real else 2 * k
     outputs = m + k if real else m
-
-    W1 = np.zeros((hidden, k), dtype=np.int64)
-    b1 = np.zeros(hidden, dtype=np.int64)
-    for v in range(k):
-        W1[v, v], b1[v] = 1, 0  # p_v = ReLU(z_v)
-        W1[k + v, v], b1[k + v] = -1, 1  # q_v = ReLU(1 - z_v)
-        if real:
-            W1[2 * k + v, v], b1[2 * k + v] = 2, -1  # a_v = ReLU(2 z_v - 1)
-            W1[3 * k + v, v], b1[3 * k + v] = -2, 1  # b_v = ReLU(1 - 2 z_v)
-
-    W2 = np.zeros((outputs, hidden), dtype=np.int64)
-    b2 = np.zeros(outputs, dtype=np.int64)
-    for j, (clause, weight) in enumerate(zip(formula.clauses, weights, strict=True)):
-        b2[j] = weight
-        for literal in clause:
-            W2[j, literal_unit(literal, k)] -= weight
-
-    target = np.zeros(outputs, dtype=np.float64)
     lam_value: int | None = None
     if real:
         lam_value = lam_lower_bound(formula) if lam is None else lam
@@ -189,16 +181,53 @@ def encode(
         lam_value = int(lam_value)
         if lam_value < 1:
             raise InvalidArgumentError(f"lam must be a positive integer, got {lam_value}")
-        for v in range(k):
-            W2[m + v, 2 * k + v] = lam_value
-            W2[m + v, 3 * k + v] = lam_value
-        target[m:] = lam_value
+        if lam_value > MAX_ENCODABLE_WEIGHT:
+            given = "lam" if lam is not None else "lam (the L4 bound max occ(v) / 2)"
+            raise InvalidArgumentError(
+                f"{given} = {lam_value} > MAX_ENCODABLE_WEIGHT = {MAX_ENCODABLE_WEIGHT} "
+                "(2^40); the gadget outputs lam * |2 z_v - 1| would not be exact in float64")
         lo, hi = (float(b) for b in (box if box is not None else REAL_LATENT_BOX))
         if not (lo <= 0.0 and hi >= 1.0):
             raise InvalidArgumentError(f"box must contain [0, 1], got ({lo}, {hi})")
         domain = LatentDomain.box(k, lo, hi)
     else:
         domain = LatentDomain.binary(k)
+    use_sparse = (hidden * k + outputs * hidden > DENSE_ENTRY_LIMIT) if sparse is None \
+        else sparse
+
+    # layer 1: p_v = ReLU(z_v), q_v = ReLU(1 - z_v) [, a_v = ReLU(2 z_v - 1), b_v = ReLU(1 - 2 z_v)]
+    var = np.arange(k, dtype=np.int64)
+    blocks = 4 if real else 2
+    w1_rows = np.arange(blocks * k, dtype=np.int64)
+    w1_cols = np.tile(var, blocks)
+    w1_vals = np.repeat(np.array([1, -1, 2, -2][:blocks], dtype=np.int64), k)
+    b1 = np.repeat(np.array([0, 1, -1, 1][:blocks], dtype=np.int64), k)
+
+    # layer 2: u_j = ReLU(w_j (1 - sum of the literal units of C_j)) [, g_v = lam (a_v + b_v)]
+    widths = np.fromiter((len(c) for c in formula.clauses), dtype=np.int64, count=m)
+    literals = np.fromiter(itertools.chain.from_iterable(formula.clauses), dtype=np.int64,
+                           count=int(widths.sum()))
+    clause_weight = np.asarray(weights, dtype=np.int64).reshape(m)
+    w2_rows = np.repeat(np.arange(m, dtype=np.int64), widths)
+    w2_cols = np.where(literals > 0, literals - 1, k - literals - 1)  # literal_unit
+    w2_vals = -np.repeat(clause_weight, widths)
+    b2 = np.zeros(outputs, dtype=np.int64)
+    b2[:m] = clause_weight
+    target: npt.NDArray[Any] = np.zeros(outputs, dtype=np.int64)
+    if real:
+        assert lam_value is not None
+        w2_rows = np.concatenate([w2_rows, m + var, m + var])
+        w2_cols = np.concatenate([w2_cols, 2 * k + var, 3 * k + var])
+        w2_vals = np.concatenate([w2_vals, np.full(2 * k, lam_value, dtype=np.int64)])
+        target[m:] = lam_value
+
+    def assemble(rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64],
+                 vals: npt.NDArray[np.int64], shape: tuple[int, int]) -> Any:
+        matrix = sp.coo_array((vals, (rows, cols)), shape=shape)  # duplicates are summed
+        return matrix.tocsr() if use_sparse else matrix.toarray()
+
+    W1 = assemble(w1_rows, w1_cols, w1_vals, (hidden, k))
+    W2 = assemble(w2_rows, w2_cols, w2_vals, (outputs, hidden))
 
     network = ReluNetwork([W1, W2], [b1, b2], "relu")
     metadata: dict[str, object] = {

@@ -535,7 +535,7 @@ def check_cube(problem: InversionProblem, *, max_vars: int = CUBE_LIMIT) -> Cube
 
 def _cube_losses(problem: InversionProblem, vertices: npt.NDArray[np.int64]) -> list[Exact]:
     """The exact l1 loss at every row of ``vertices``."""
-    network = problem.network
+    network = problem.network.to_dense()  # k <= max_vars: a dense copy is small
     target = exact_vector(problem.target, "target")
     integral = network.is_integral and all(isinstance(t, int) for t in target)
     bound = 1

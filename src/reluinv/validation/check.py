@@ -72,6 +72,7 @@ from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.formula import DimacsLimits, Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
+from reluinv.exact.backend import exact_size_unsupported
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
 from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
@@ -230,10 +231,12 @@ def _maxsat_section(maxsat: MaxSatResult) -> MaxSatSection:
     return cast(MaxSatSection, {**section, "certificate": cert})
 
 
-def _exact_entry(result: ExactResult | None) -> ExactEntry:
-    """One exact solve's entry: its section, or ``not run`` when the time was spent."""
+def _exact_entry(result: ExactResult | None,
+                 why_not: str = "time limit reached before") -> ExactEntry:
+    """One exact solve's entry: its section, or ``not run`` (the time was spent, or the
+    network is too large for the exact backends: ``why_not``)."""
     if result is None:
-        not_run: ExactNotRun = {"status": "not run", "message": "time limit reached before"}
+        not_run: ExactNotRun = {"status": "not run", "message": why_not}
         return not_run
     return _section(result, ExactSection)
 
@@ -261,15 +264,19 @@ def _check_latent(
     checks: _Checks,
     *,
     engine: str | None = None,
+    exact_skipped: str | None = None,
 ) -> None:
     """The cross-checks that concern one latent variant (``engine``: an additional opinion's
-    backend, which tags the check names ``[latent:engine]``)."""
+    backend, which tags the check names ``[latent:engine]``; ``exact_skipped``: why the
+    exact solves were not run, when they were not)."""
     tag = f"[{latent}]" if engine is None else f"[{latent}:{engine}]"
     satisfiable = sat.satisfiable if sat is not None else None
 
     # realizable (exact, objective "feasible") <=> satisfiable
     name = f"realizable_iff_satisfiable{tag}"
-    if feasible is None or feasible.status is Status.UNKNOWN:
+    if exact_skipped is not None:
+        checks.add(name, "skipped", exact_skipped, unfinished=True)
+    elif feasible is None or feasible.status is Status.UNKNOWN:
         checks.add(name, "skipped", "the exact feasibility solve did not finish", unfinished=True)
     elif satisfiable is None:
         checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
@@ -297,7 +304,9 @@ def _check_latent(
     # exact l1 optimum = MaxSAT cost, and the decoded assignment falsifies that much
     cost = maxsat.cost if maxsat is not None and maxsat.optimal else None
     name = f"l1_optimum_equals_maxsat_cost{tag}"
-    if l1 is None or l1.status is Status.UNKNOWN:
+    if exact_skipped is not None:
+        checks.add(name, "skipped", exact_skipped, unfinished=True)
+    elif l1 is None or l1.status is Status.UNKNOWN:
         checks.add(name, "skipped", "the exact l1 solve did not finish", unfinished=True)
     elif cost is None:
         checks.add(name, "skipped", "the MaxSAT solve did not finish", unfinished=True)
@@ -369,7 +378,8 @@ def _check_latent(
     # the layer-wise inverter is never wrong in what it claims
     name = f"layerwise_sound{tag}"
     if layerwise is None:
-        checks.add(name, "skipped", "the layer-wise inverter was not run")
+        checks.add(name, "skipped", "the layer-wise inverter was not run"
+                   + ("" if exact_skipped is None else f": {exact_skipped}"))
     elif layerwise.status is LayerwiseStatus.RECOVERED:
         assert layerwise.z is not None
         residual = problem.loss(layerwise.z, "linf")
@@ -621,13 +631,18 @@ def check_instance(
         problem = encode(formula, latent) if latent == "binary" else encode(
             formula, latent, box=real_box)
         backend = binary_backend if latent == "binary" else real_backend
+        # a network too large for the dense exact models (and the layer-wise LPs): the
+        # solves are skipped and said so; SAT, MaxSAT, lifting and the lemmas still run
+        too_large = exact_size_unsupported(problem)
         results = solve_both(problem, backend, f"exact_{latent}",
-                             binary_budget if latent == "binary" else real_mip_budget)
+                             binary_budget if latent == "binary" else real_mip_budget
+                             ) if too_large is None else {"feasible": None, "l1": None}
         if latent == "real":
             real_chain = _real_chain(problem, formula, maxsat, real_box, checks)
-        exact[latent] = {"feasible": _exact_entry(results["feasible"]),
-                         "l1": _exact_entry(results["l1"])}
-        if latent == "binary":
+        why_not = "time limit reached before" if too_large is None else too_large
+        exact[latent] = {"feasible": _exact_entry(results["feasible"], why_not),
+                         "l1": _exact_entry(results["l1"], why_not)}
+        if latent == "binary" and too_large is None:
             for engine in engines:
                 extra = solve_both(problem, engine, "exact_opinions", binary_budget)
                 opinions[engine] = {"feasible": _exact_entry(extra["feasible"]),
@@ -637,14 +652,14 @@ def check_instance(
                               extra["l1"], None, checks, engine=engine)
                 timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
         lw: LayerwiseResult | None = None
-        if layerwise:
+        if layerwise and too_large is None:
             t0 = time.perf_counter()
             lw = invert_layerwise(problem.network, problem.target)
             timings["layerwise"] = timings.get("layerwise", 0.0) + time.perf_counter() - t0
             layerwise_sections[latent] = _section(lw, LayerwiseSection)
         t0 = time.perf_counter()
         _check_latent(latent, problem, formula, sat, maxsat, results["feasible"],
-                      results["l1"], lw, checks)
+                      results["l1"], lw, checks, exact_skipped=too_large)
         timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
 
     return {
