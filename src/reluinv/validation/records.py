@@ -205,11 +205,13 @@ class Timings(TypedDict):
 
     sat: float
     maxsat: float
+    encode_binary: NotRequired[float]
+    encode_real: NotRequired[float]
     exact_binary: NotRequired[float]
     exact_real: NotRequired[float]
     exact_opinions: NotRequired[float]
     layerwise: NotRequired[float]
-    checks: float
+    checks: NotRequired[float]
 
 
 class ValidationRecord(TypedDict):
