@@ -134,13 +134,26 @@ def start(script: str, workload: str, formula: Path, tmp_path: Path, marker: str
             env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def busy(parent: subprocess.Popen[bytes], workload: str, marker: str,
          depth: int) -> bool:
     """Whether the descendant of the workload is running (``depth``: processes between the
-    parent and it, the parent included: 1 for ``check``, 2 for ``validate``)."""
+    parent and it, the parent included: 1 for ``check``, 2 for ``validate``). The drup
+    child counts once it has spent a CPU second: it has read its whole input and is
+    checking (killed earlier, its parent would leave it an input that ends early, and it
+    would exit on its own, proving nothing)."""
     processes = marked(marker)
     if workload == "drup":
-        return any("_tasks.py" in command for _, command in processes)
+        return any("_tasks.py" in command and cpu_seconds(pid) >= 1.0
+                   for pid, command in processes)
     return len(processes) >= depth + 1
 
 
