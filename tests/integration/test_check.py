@@ -73,8 +73,8 @@ def test_record_has_exactly_the_typed_fields(source: str, arguments: dict[str, A
 
 def test_record_of_a_spent_time_limit_has_the_not_run_shape(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    # the budget runs out right after SAT and MaxSAT: every exact solve is "not run"
-    monkeypatch.setattr(check_module._Budget, "spent", property(lambda self: True))
+    # the deadline passes right after SAT and MaxSAT: every exact solve is "not run"
+    monkeypatch.setattr(check_module.Deadline, "expired", property(lambda self: True))
     record = check_instance(EXAMPLES / "uf5-satlib.cnf", time_limit=60)
     assert {entry["status"] for by_objective in record["exact"].values()
             for entry in by_objective.values()} == {"not run"}
@@ -85,6 +85,8 @@ def test_record_of_a_spent_time_limit_has_the_not_run_shape(monkeypatch: pytest.
     assert record["certified"] is True
     assert "realizable_iff_satisfiable[binary]" in record["unfinished"]
     assert "l1_optimum_equals_maxsat_cost[real]" in record["unfinished"]
+    # the layer-wise inverter could not start: said so, not skipped silently
+    assert "layerwise_sound[binary]" in record["unfinished"]
     assert mismatches(record, ValidationRecord) == []
 
 

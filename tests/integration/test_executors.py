@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from reluinv.cli import run
-from reluinv.errors import ClusterError
+from reluinv.errors import ClusterError, InvalidArgumentError
 from reluinv.validation.executors import DaskExecutor, LocalPoolExecutor
 from reluinv.validation.merging import merge_results
 from reluinv.validation.records import ErrorRecord, RunRecord
@@ -162,11 +162,10 @@ def test_a_file_written_with_path_keys_is_re_keyed_and_resumes(corpus: Path, tmp
     assert seen[-1].done == 0
     assert seen[-1].skipped == len(FILES)
     assert len(records) == len(FILES)
-    # other options are another instance: nothing is skipped
-    seen.clear()
-    run_validation([corpus], out=tmp_path / "r.jsonl", check=brute_force_check, resume=True,
-                   options=ValidationOptions(time_limit=30), on_progress=seen.append)
-    assert seen[-1].skipped == 0
+    # other options would make every instance a second one: the resume is refused
+    with pytest.raises(InvalidArgumentError, match="cannot resume"):
+        run_validation([corpus], out=tmp_path / "r.jsonl", check=brute_force_check,
+                       resume=True, options=ValidationOptions(time_limit=30))
 
 
 # -- shards and merging ------------------------------------------------------------------

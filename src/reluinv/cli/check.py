@@ -39,7 +39,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print the record as JSON")
     parser.add_argument("--time-limit", type=time_limit_flag(), default=None, metavar="S",
-                        help="seconds for the whole check")
+                        help="seconds for the whole check, end to end (encoding, solves, "
+                             "proof checks, layer-wise inversion, cross-checks; overshoot "
+                             "at most about 1 s after start-up); what did not finish is "
+                             "reported unfinished, exit 4")
     parser.add_argument("--no-layerwise", action="store_true",
                         help="skip the layer-wise inverter")
     add_check_flags(parser)

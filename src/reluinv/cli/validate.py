@@ -46,6 +46,7 @@ from reluinv.validation.runner import (
     ValidationOptions,
     run_validation,
     summarize,
+    usable_cores,
 )
 
 DEFAULT_OUT = "results.jsonl"
@@ -75,10 +76,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", "-o", default=DEFAULT_OUT,
                         help=f"results file, JSON lines (default: ./{DEFAULT_OUT})")
     parser.add_argument("--time-limit", type=time_limit_flag(), default=None, metavar="S",
-                        help="seconds per instance; a check that runs out is 'unknown'")
+                        help="seconds per instance, end to end (encoding, solves, proof "
+                             "checks, layer-wise inversion, cross-checks; overshoot at "
+                             "most about 1 s); what did not finish is recorded unfinished "
+                             "and the instance 'unknown'")
     parser.add_argument("--workers", type=count_flag("--workers"), default=None, metavar="N",
                         help="instances checked in parallel processes (default 1; with "
-                             "--dask, the number of CPUs)")
+                             "--dask, the number of CPUs); at most the cores this process "
+                             "may use, unless --force-workers")
+    parser.add_argument("--force-workers", action="store_true",
+                        help="start --workers processes even when they outnumber the cores")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--dask", action="store_true",
                        help="run the checks on a Dask LocalCluster of --workers processes")
@@ -93,7 +100,8 @@ def register(subparsers: Any) -> None:
                         help="only the instances of shard I of N (by content hash), for "
                              "running a set as N jobs; combine their files with report/merge")
     parser.add_argument("--resume", action="store_true",
-                        help="keep the records in --out and skip their instances")
+                        help="keep the records in --out and skip their instances (refused "
+                             "when they were made with other options)")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--heartbeat", type=nonnegative_flag("--heartbeat"),
                         default=DEFAULT_HEARTBEAT, metavar="S",
@@ -268,21 +276,27 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"reluinv: error: {exc}", file=err)
         return ExitCode.BAD_INPUT
     for path in paths:
-        if not Path(path).exists():
-            print(f"reluinv: error: {path}: no such file or folder", file=err)
-            return ExitCode.BAD_INPUT
+        if not Path(path).exists():  # recorded as an error record; the run goes on
+            print(f"reluinv: error: {path}: no such file or folder (recorded as an error; "
+                  "the other instances are checked)", file=err)
     if args.scheduler is not None and args.workers is not None:
         print("reluinv validate: error: --workers does not apply with --scheduler (the "
               "cluster's workers decide)", file=err)
         return ExitCode.BAD_INPUT
+    workers = args.workers
+    cores = usable_cores()
+    if workers is not None and workers > cores and not args.force_workers:
+        print(f"reluinv validate: --workers {workers} capped at the {cores} core(s) this "
+              "process may use (--force-workers to start them all)", file=err)
+        workers = cores
     executor: Executor
     if args.scheduler is not None:
         executor = DaskExecutor(args.scheduler, connect_timeout=args.connect_timeout
                                 or DEFAULT_CONNECT_TIMEOUT)
     elif args.dask:
-        executor = DaskExecutor(workers=args.workers)
+        executor = DaskExecutor(workers=workers)
     else:
-        executor = LocalPoolExecutor(args.workers or 1)
+        executor = LocalPoolExecutor(workers or 1)
     live = not args.quiet and err.isatty()
     lines = not args.quiet and not live
     lock = threading.Lock()
@@ -334,8 +348,10 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write("\n")
     for record in records:
         if record.get("verdict") in ("disagree", "error"):
-            reason = record.get("error") or record.get("reason") or "see its record"
-            print(f"{record['verdict']}: {record.get('path')}: {reason}", file=out)
+            reason = str(record.get("error") or record.get("reason") or "see its record")
+            where = f"{record.get('path')}: "
+            print(f"{record['verdict']}: {'' if reason.startswith(where) else where}{reason}",
+                  file=out)
     summaries = summarize(records)
     print(render_summary(summaries), file=out, end="")
     print(evidence_line(records), file=out)
@@ -366,6 +382,10 @@ def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:
     except (OSError, ValueError) as exc:
         print(f"reluinv: error: {exc}", file=err)
         return None
+    for path, numbers in merged.malformed.items():
+        shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
+        print(f"reluinv: warning: {path}: {len(numbers)} line(s) are not records (not "
+              f"UTF-8 JSON objects), skipped: line {shown}", file=err)
     for path, count in merged.read.items():
         # an empty file is an empty shard; a file with text but no record is not results
         if count == 0 and (len(paths) == 1 or Path(path).stat().st_size > 0):
@@ -396,9 +416,17 @@ def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if merged is None:
         return ExitCode.BAD_INPUT
     report_conflicts(merged, err)
+    groups = merged.option_sets()
+    if len(groups) > 1:  # one instance under two option sets: two summaries, never one sum
+        for label, records in groups.items():
+            print(f"options {label}: {len(records)} instance(s)", file=out)
+            print(render_summary(summarize(records), args.format), file=out, end="")
+    else:
+        print(render_summary(summarize(merged.records), args.format), file=out, end="")
     summaries = summarize(merged.records)
-    print(render_summary(summaries, args.format), file=out, end="")
     code, line = verdict_line(summaries)
+    if len(groups) > 1:
+        line = f"{line.replace(' instances', ' records')} under {len(groups)} option sets"
     if args.format == "table":
         if len(args.results) > 1 or merged.duplicates or merged.conflicts:
             print(merge_line(merged), file=out)

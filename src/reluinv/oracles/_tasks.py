@@ -5,6 +5,10 @@ a child process that it can end at a time limit. Every python-sat call (SAT solv
 runs in-process instead and is stopped by ``interrupt()``
 (:mod:`reluinv.oracles.pysat_layer`).
 
+The child is started with its parent's process id as its one argument: it asks Linux to
+kill it when that parent dies (:func:`die_with_parent`), so a check never outlives the
+process that asked for it, however that process ends (SIGKILL included).
+
 This module imports only ``drup`` (never the reluinv package, whose import pulls in numpy
 and more), so the child starts within milliseconds. Run as a script it reads
 ``(task name, arguments)`` pickled on standard input and writes ``("value", result)`` or
@@ -13,10 +17,30 @@ and more), so the child starts within milliseconds. Run as a script it reads
 
 from __future__ import annotations
 
+import ctypes
+import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
+
+#: ``prctl`` option that sets the signal a process gets when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Have Linux kill this process with SIGKILL when its parent dies (``PR_SET_PDEATHSIG``,
+    set here, in the child itself), and end now if ``parent`` is already gone (it died
+    between the start of this process and the ``prctl`` call, so no signal will come).
+    Where ``prctl`` does not exist (not Linux) only the second test is made."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def drup_accepts(clauses: list[list[int]], lemmas: list[list[int]]) -> bool:
@@ -33,6 +57,8 @@ TASKS: dict[str, Callable[..., Any]] = {
 
 
 def _main() -> None:
+    if len(sys.argv) > 1:
+        die_with_parent(int(sys.argv[1]))
     name, args = pickle.load(sys.stdin.buffer)
     reply: tuple[str, Any]
     try:

@@ -62,6 +62,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from reluinv.arguments import check_time_limit
+from reluinv.deadline import MIN_STAGE_SECONDS
 from reluinv.errors import InvalidArgumentError
 from reluinv.oracles.proofcheck import ProofCheck, check_drup_proof
 
@@ -328,13 +329,15 @@ def check_refutation(
     either is a rejection (and two checkers that disagree are named in the message); a
     check that did not finish leaves the other's verdict, or None when neither finished.
     ``checker`` names the checkers whose verdict counts, joined by ``" + "``
-    (``"drup 1.2.1 + rupcheck 1"``); ``seconds`` is their sum. ``time_limit`` bounds each
-    checker.
+    (``"drup 1.2.1 + rupcheck 1"``); ``seconds`` is their sum. ``time_limit`` bounds the
+    two checkers together (``drup`` gets what the fast checker left).
     """
     fast = check_rup_proof(clauses, proof_lines, time_limit=time_limit)
     if fast.lemmas * (len(clauses) + fast.lemmas) > drup_up_to or fast.accepted is False:
         return fast
-    reference = check_drup_proof(clauses, proof_lines, time_limit=time_limit)
+    limit = check_time_limit(time_limit, "time_limit")
+    left = None if limit is None else max(MIN_STAGE_SECONDS, limit - fast.seconds)
+    reference = check_drup_proof(clauses, proof_lines, time_limit=left)
     seconds = fast.seconds + reference.seconds
     if reference.accepted is None:
         return replace(fast, seconds=seconds,

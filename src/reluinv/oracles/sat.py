@@ -36,6 +36,7 @@ from pysat.formula import CNF, WCNF
 
 from reluinv.arguments import check_flag, check_time_limit
 from reluinv.data.formula import Formula, as_formula
+from reluinv.deadline import MIN_STAGE_SECONDS
 from reluinv.errors import SolverError
 from reluinv.oracles import pysat_layer
 from reluinv.oracles.proofcheck import DEFAULT_PROOF_TIME_LIMIT
@@ -130,11 +131,13 @@ def solve_sat(
         One of :data:`SAT_SOLVERS`, or ``None``: CaDiCaL 1.9.5 without a time limit,
         Glucose 4 with one. CaDiCaL cannot be interrupted and is refused with a time limit.
     time_limit:
-        Seconds for the solver (``None``: no limit). The solver is interrupted in this
-        process when it passes, and the answer is UNKNOWN.
+        Seconds for the whole call, the solve and the proof check together (``None``: no
+        limit). The solver is interrupted in this process when it passes, and the answer
+        is UNKNOWN; the proof check gets what is left of it (at most ``proof_time_limit``).
     proof_time_limit:
-        Seconds for the proof check (``None``: no limit). When it passes the answer stays
-        UNSATISFIABLE (the solver said so) with ``proof_checked=None``.
+        Seconds for the proof check (``None``: no limit other than ``time_limit``). When it
+        passes the answer stays UNSATISFIABLE (the solver said so) with
+        ``proof_checked=None``.
 
     Returns
     -------
@@ -163,7 +166,8 @@ def solve_sat(
     start = time.perf_counter()
     clauses = [list(clause) for clause in formula.clauses]
     if any(not clause for clause in clauses):
-        return _refute_empty_clause(formula, clauses, start, proof, proof_time_limit)
+        return _refute_empty_clause(formula, clauses, start, proof,
+                                    _left(time_limit, start, proof_time_limit))
 
     call = pysat_layer.solve_clauses(clauses, solver=solver, proof=proof,
                                      time_limit=time_limit)
@@ -195,7 +199,8 @@ def solve_sat(
             f"unsatisfiable ({solver}); no proof requested", solver,
             solve_seconds=solve_seconds,
         )
-    check = check_refutation(clauses, lines, time_limit=proof_time_limit)
+    check = check_refutation(clauses, lines,
+                             time_limit=_left(time_limit, start, proof_time_limit))
     return SatResult(
         SatStatus.UNSATISFIABLE, False, None, check.accepted, time.perf_counter() - start,
         f"unsatisfiable ({solver}); proof {check.message}", solver,
@@ -203,6 +208,15 @@ def solve_sat(
         proof_sha256=check.proof_sha256,
         solve_seconds=solve_seconds, check_seconds=check.seconds,
     )
+
+
+def _left(time_limit: float | None, start: float, cap: float | None) -> float | None:
+    """What is left of ``time_limit`` (counted from ``start``; at least a sliver), at most
+    ``cap``: the proof check's share of a call's time limit."""
+    if time_limit is None:
+        return cap
+    left = max(MIN_STAGE_SECONDS, time_limit - (time.perf_counter() - start))
+    return left if cap is None else min(left, cap)
 
 
 def _refute_empty_clause(

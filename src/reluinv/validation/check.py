@@ -62,18 +62,22 @@ finish never make ``agree`` into anything else, but they are listed in ``unfinis
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.formula import DimacsLimits, Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
+from reluinv.deadline import Deadline
 from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.exact.backend import exact_size_unsupported
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
+from reluinv.oracles._bounded import run_forked
 from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
 from reluinv.reduction import lemmas
@@ -128,23 +132,6 @@ DEFAULT_BINARY_BUDGET = 20.0
 OBJECTIVES: tuple[Literal["feasible", "l1"], ...] = ("feasible", "l1")
 
 _Section = TypeVar("_Section", SatSection, MaxSatSection, ExactSection, LayerwiseSection)
-
-
-class _Budget:
-    """What is left of the instance's time limit."""
-
-    def __init__(self, time_limit: float | None) -> None:
-        self.deadline = None if time_limit is None else time.monotonic() + time_limit
-
-    def left(self) -> float | None:
-        """Seconds left (at least a sliver, so a solver call still returns a status)."""
-        if self.deadline is None:
-            return None
-        return max(0.05, self.deadline - time.monotonic())
-
-    @property
-    def spent(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
 
 
 def _optional_number(value: object) -> JsonNumber | None:
@@ -232,7 +219,7 @@ def _maxsat_section(maxsat: MaxSatResult) -> MaxSatSection:
 
 
 def _exact_entry(result: ExactResult | None,
-                 why_not: str = "time limit reached before") -> ExactEntry:
+                 why_not: str = "the time limit was spent before it started") -> ExactEntry:
     """One exact solve's entry: its section, or ``not run`` (the time was spent, or the
     network is too large for the exact backends: ``why_not``)."""
     if result is None:
@@ -265,6 +252,7 @@ def _check_latent(
     *,
     engine: str | None = None,
     exact_skipped: str | None = None,
+    layerwise_requested: bool = False,
 ) -> None:
     """The cross-checks that concern one latent variant (``engine``: an additional opinion's
     backend, which tags the check names ``[latent:engine]``; ``exact_skipped``: why the
@@ -377,7 +365,10 @@ def _check_latent(
 
     # the layer-wise inverter is never wrong in what it claims
     name = f"layerwise_sound{tag}"
-    if layerwise is None:
+    if layerwise is None and layerwise_requested:
+        checks.add(name, "skipped", "the time limit was spent before the layer-wise "
+                   "inverter could start", unfinished=True)
+    elif layerwise is None:
         checks.add(name, "skipped", "the layer-wise inverter was not run"
                    + ("" if exact_skipped is None else f": {exact_skipped}"))
     elif layerwise.status is LayerwiseStatus.RECOVERED:
@@ -449,6 +440,192 @@ def _real_chain(problem: InversionProblem, formula: Formula, maxsat: MaxSatResul
         "certified": certified,
         "statement": statement,
     }
+
+
+@dataclass
+class _LatentOutcome:
+    """What one latent's part of a record gave: its sections, checks and timings."""
+
+    exact: ExactObjectives
+    opinions: dict[str, ExactObjectives] = field(default_factory=dict)
+    layerwise: LayerwiseSection | None = None
+    real_chain: RealChain | None = None
+    checks: list[CheckEntry] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+#: Modules the exact backends and the layer-wise inverter import on first use. A latent's
+#: part under a deadline runs in a forked child (:class:`_LatentPart`); importing them once
+#: in the parent first saves every child the import (about 0.5 s), and the imports start
+#: no thread (numpy's BLAS pool, started on import, is fork-safe).
+_PRELOADED = ("ortools.sat.python.cp_model", "ortools.linear_solver.pywraplp",
+              "ortools.linear_solver.linear_solver_pb2", "scipy.optimize")
+
+
+#: Size (rows x cols^2 of the clause layer's matrix, the cost of a dense least-squares
+#: solve on it) up to which a latent's part without the layer-wise inverter runs in this
+#: process even under a deadline: encoding it and replaying witnesses on it take
+#: milliseconds (the 2000-variable random 3-CNF, about 7 x 10^11, took 3 to 7 s to encode),
+#: and small records save the fork and the child's solver start-up (about 30 ms).
+IN_PROCESS_WORK = 10**9
+
+
+def _dense_work(formula: Formula, latent: str) -> int:
+    """``rows x cols^2`` of the clause layer of ``encode(formula, latent)``: ``m`` (+ ``k``
+    gadget rows) by ``2k`` (``4k``) hidden units."""
+    k, m = formula.num_vars, formula.num_clauses
+    rows, cols = (m, 2 * k) if latent == "binary" else (m + k, 4 * k)
+    return rows * cols * cols
+
+
+def _preload() -> None:
+    for module in _PRELOADED:
+        importlib.import_module(module)
+
+
+def _run_parts(parts: Sequence[_LatentPart], deadline: Deadline) -> list[_LatentOutcome]:
+    """Every part's outcome, in order. Under a deadline the parts run in one forked child,
+    killed :data:`~reluinv.oracles._bounded.FORK_GRACE_SECONDS` after the deadline (a
+    part that starts after the deadline still encodes and makes its certificate links,
+    exact replays of the certified witnesses, within that grace, but runs no solver and no
+    layer-wise inverter); they run in this process when nothing unbounded is left in them:
+    every network is small (:data:`IN_PROCESS_WORK`) and the layer-wise inverter (whose LPs
+    have no time limit) is off or will not start. A part the child did not send back is
+    :meth:`unfinished <_LatentPart.unfinished>`."""
+    def produce() -> Iterator[_LatentOutcome]:
+        for part in parts:
+            yield part.run()
+
+    in_process = deadline.end is None or all(
+        (not part.layerwise or deadline.expired)
+        and _dense_work(part.formula, part.latent) <= IN_PROCESS_WORK for part in parts)
+    if in_process:
+        return list(produce())
+    sent = run_forked(produce, time_limit=deadline.remaining())
+    why = (f"its process was stopped at the time limit ({sent.seconds:.2f} s)"
+           if sent.error is None else f"its process failed ({sent.error})")
+    return [*sent.items, *(part.unfinished(why) for part in parts[len(sent.items):])]
+
+
+def _not_run(message: str) -> ExactObjectives:
+    entry: ExactNotRun = {"status": "not run", "message": message}
+    return {"feasible": entry, "l1": dict(entry)}  # type: ignore[typeddict-item]
+
+
+@dataclass
+class _LatentPart:
+    """One latent's part of a record: encode ``F``, solve it exactly (both objectives, and
+    the binary latent's further ``engines``), run the layer-wise inverter, and make the
+    cross-checks; the real latent also makes the L4 chain.
+
+    Encoding and the layer-wise inverter cannot be interrupted (dense linear algebra and
+    LPs without a time limit on a network with ``2k`` to ``4k`` hidden units), so under a
+    deadline the parts run in a forked child that is killed when the deadline passes
+    (:func:`_run_parts`); a part it did not finish is recorded as such
+    (:meth:`unfinished`). The interruptible solves inside get what is left of the
+    deadline.
+    """
+
+    latent: Literal["binary", "real"]
+    formula: Formula
+    sat: SatResult
+    maxsat: MaxSatResult
+    deadline: Deadline
+    backend: str
+    engines: Sequence[str]
+    budget: float | None
+    layerwise: bool
+    real_box: tuple[float, float]
+
+    def unfinished(self, why: str) -> _LatentOutcome:
+        """The outcome of a part that did not finish: every entry ``not run``, every check
+        it would have made ``skipped`` and ``unfinished`` (a certificate link stays one, so
+        the verdict is ``unknown``, never ``disagree`` nor ``agree``)."""
+        latent, tag = self.latent, f"[{self.latent}]"
+        message = f"the {latent} latent's part did not finish: {why}"
+        checks = _Checks()
+        if latent == "real":
+            checks.add("real_optimum_by_L4", "skipped", message, unfinished=True,
+                       certificate=True)
+        for engine in self.engines:
+            for name in ("realizable_iff_satisfiable", "l1_optimum_equals_maxsat_cost"):
+                checks.add(f"{name}[{latent}:{engine}]", "skipped", message, unfinished=True)
+        for name in ("realizable_iff_satisfiable", "l1_optimum_equals_maxsat_cost"):
+            checks.add(name + tag, "skipped", message, unfinished=True)
+        for name in ("lifted_maxsat_model_loss_equals_cost", "lifted_sat_model_realizes"):
+            checks.add(name + tag, "skipped", message, unfinished=True, certificate=True)
+        if self.layerwise:
+            checks.add(f"layerwise_sound{tag}", "skipped", message, unfinished=True)
+        chain: RealChain | None = None
+        if latent == "real":
+            chain = {"lam": 0, "max_occurrence": 0, "lam_premise": False,
+                     "box_contains_unit_cube": False, "binary_optimum_certified": False,
+                     "witness_loss": None, "cost": None, "certified": False,
+                     "statement": f"not made: {message}"}
+        return _LatentOutcome(exact=_not_run(message),
+                              opinions={engine: _not_run(message) for engine in self.engines},
+                              real_chain=chain, checks=checks.items)
+
+    def _solve_both(self, problem: InversionProblem, backend: str,
+                    timings: dict[str, float], step: str) -> dict[str, ExactResult | None]:
+        results: dict[str, ExactResult | None] = {}
+        for objective in OBJECTIVES:
+            if self.deadline.expired:
+                results[objective] = None
+                continue
+            t0 = time.perf_counter()
+            results[objective] = solve_exact(
+                problem, backend=backend,  # type: ignore[arg-type]
+                objective=objective, time_limit=self.deadline.left(self.budget))
+            timings[step] = timings.get(step, 0.0) + time.perf_counter() - t0
+        return results
+
+    def run(self) -> _LatentOutcome:
+        """The part, in this process."""
+        latent, formula, sat, maxsat = self.latent, self.formula, self.sat, self.maxsat
+        timings: dict[str, float] = {}
+        checks = _Checks()
+        t0 = time.perf_counter()
+        problem = encode(formula, latent) if latent == "binary" else encode(
+            formula, latent, box=self.real_box)
+        timings[f"encode_{latent}"] = time.perf_counter() - t0
+        # a network too large for the dense exact models (and the layer-wise LPs): the
+        # solves are skipped and said so; SAT, MaxSAT, lifting and the lemmas still run
+        too_large = exact_size_unsupported(problem)
+        results: dict[str, ExactResult | None] = (
+            self._solve_both(problem, self.backend, timings, f"exact_{latent}")
+            if too_large is None else {"feasible": None, "l1": None})
+        why_not = "the time limit was spent before it started" if too_large is None \
+            else too_large
+        chain: RealChain | None = None
+        if latent == "real":
+            chain = _real_chain(problem, formula, maxsat, self.real_box, checks)
+        opinions: dict[str, ExactObjectives] = {}
+        for engine in (self.engines if too_large is None else ()):
+            extra = self._solve_both(problem, engine, timings, "exact_opinions")
+            opinions[engine] = {"feasible": _exact_entry(extra["feasible"]),
+                                "l1": _exact_entry(extra["l1"])}
+            t0 = time.perf_counter()
+            _check_latent(latent, problem, formula, sat, maxsat, extra["feasible"],
+                          extra["l1"], None, checks, engine=engine)
+            timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
+        lw: LayerwiseResult | None = None
+        section: LayerwiseSection | None = None
+        if self.layerwise and too_large is None and not self.deadline.expired:
+            t0 = time.perf_counter()
+            lw = invert_layerwise(problem.network, problem.target)
+            timings["layerwise"] = timings.get("layerwise", 0.0) + time.perf_counter() - t0
+            section = _section(lw, LayerwiseSection)
+        t0 = time.perf_counter()
+        _check_latent(latent, problem, formula, sat, maxsat, results["feasible"],
+                      results["l1"], lw, checks, exact_skipped=too_large,
+                      layerwise_requested=self.layerwise and too_large is None)
+        timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
+        return _LatentOutcome(
+            exact={"feasible": _exact_entry(results["feasible"], why_not),
+                   "l1": _exact_entry(results["l1"], why_not)},
+            opinions=opinions, layerwise=section, real_chain=chain, checks=checks.items,
+            timings=timings)
 
 
 def check_instance(
@@ -527,8 +704,10 @@ def check_instance(
         :meth:`~reluinv.results.ResultBase.to_record`, and every number is written by
         :func:`~reluinv.results.json_number` (an exact rational as ``"p/q"``).
     """
-    started = time.perf_counter()
     time_limit = check_time_limit(time_limit)
+    if time_limit is not None:
+        _preload()  # process set-up, before the record's clock starts
+    started = time.perf_counter()
     real_mip_budget = check_time_limit(real_mip_budget, "real_mip_budget")
     binary_budget = check_time_limit(binary_budget, "binary_budget")
     check_choice(binary_backend, "binary_backend", ("auto", *EXACT_BACKENDS))
@@ -536,7 +715,7 @@ def check_instance(
     engines = tuple(engines) if not isinstance(engines, str) else (engines,)
     for i, engine in enumerate(engines):
         check_choice(engine, f"engines[{i}]", EXACT_BACKENDS)
-    budget = _Budget(time_limit)
+    deadline = Deadline(time_limit)
     path: str | None = None
     if not isinstance(formula_or_path, str | os.PathLike):
         formula = as_formula(formula_or_path, "formula_or_path")
@@ -553,9 +732,9 @@ def check_instance(
             timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
 
     sat: SatResult = timed("sat", lambda: solve_sat(formula, proof=proof,
-                                                    time_limit=budget.left()))
+                                                    time_limit=deadline.left()))
     maxsat: MaxSatResult = timed("maxsat", lambda: solve_maxsat(
-        formula, time_limit=budget.left(), certify=proof))
+        formula, time_limit=deadline.left(), certify=proof))
 
     checks = _Checks()
     name = "unsat_proof_checked"
@@ -607,60 +786,26 @@ def check_instance(
             checks.add(name, "failed", certificate.message, certificate=True,
                        cost=maxsat.cost)
 
-    def solve_both(problem: InversionProblem, backend: str, step: str,
-                   own_budget: float | None = None) -> dict[str, ExactResult | None]:
-        results: dict[str, ExactResult | None] = {}
-        for objective in OBJECTIVES:
-            if budget.spent:
-                results[objective] = None
-                continue
-            left = budget.left()
-            if own_budget is not None:
-                left = own_budget if left is None else min(left, own_budget)
-            t0 = time.perf_counter()
-            results[objective] = solve_exact(
-                problem, backend=backend,  # type: ignore[arg-type]
-                objective=objective, time_limit=left)
-            timings[step] = timings.get(step, 0.0) + time.perf_counter() - t0
-        return results
-
     exact: dict[str, ExactObjectives] = {}
     opinions: dict[str, ExactObjectives] = {}
     layerwise_sections: LayerwiseSections = {}
-    for latent in LATENTS:
-        problem = encode(formula, latent) if latent == "binary" else encode(
-            formula, latent, box=real_box)
-        backend = binary_backend if latent == "binary" else real_backend
-        # a network too large for the dense exact models (and the layer-wise LPs): the
-        # solves are skipped and said so; SAT, MaxSAT, lifting and the lemmas still run
-        too_large = exact_size_unsupported(problem)
-        results = solve_both(problem, backend, f"exact_{latent}",
-                             binary_budget if latent == "binary" else real_mip_budget
-                             ) if too_large is None else {"feasible": None, "l1": None}
-        if latent == "real":
-            real_chain = _real_chain(problem, formula, maxsat, real_box, checks)
-        why_not = "time limit reached before" if too_large is None else too_large
-        exact[latent] = {"feasible": _exact_entry(results["feasible"], why_not),
-                         "l1": _exact_entry(results["l1"], why_not)}
-        if latent == "binary" and too_large is None:
-            for engine in engines:
-                extra = solve_both(problem, engine, "exact_opinions", binary_budget)
-                opinions[engine] = {"feasible": _exact_entry(extra["feasible"]),
-                                    "l1": _exact_entry(extra["l1"])}
-                t0 = time.perf_counter()
-                _check_latent(latent, problem, formula, sat, maxsat, extra["feasible"],
-                              extra["l1"], None, checks, engine=engine)
-                timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
-        lw: LayerwiseResult | None = None
-        if layerwise and too_large is None:
-            t0 = time.perf_counter()
-            lw = invert_layerwise(problem.network, problem.target)
-            timings["layerwise"] = timings.get("layerwise", 0.0) + time.perf_counter() - t0
-            layerwise_sections[latent] = _section(lw, LayerwiseSection)
-        t0 = time.perf_counter()
-        _check_latent(latent, problem, formula, sat, maxsat, results["feasible"],
-                      results["l1"], lw, checks, exact_skipped=too_large)
-        timings["checks"] = timings.get("checks", 0.0) + time.perf_counter() - t0
+    real_chain: RealChain | None = None
+    parts = [_LatentPart(latent, formula, sat, maxsat, deadline, backend=(
+        binary_backend if latent == "binary" else real_backend),
+        engines=engines if latent == "binary" else (),
+        budget=binary_budget if latent == "binary" else real_mip_budget,
+        layerwise=layerwise, real_box=real_box) for latent in LATENTS]
+    for latent, outcome in zip(LATENTS, _run_parts(parts, deadline), strict=True):
+        exact[latent] = outcome.exact
+        opinions.update(outcome.opinions)
+        if outcome.layerwise is not None:
+            layerwise_sections[latent] = outcome.layerwise
+        if outcome.real_chain is not None:
+            real_chain = outcome.real_chain
+        checks.items.extend(outcome.checks)
+        for step, seconds in outcome.timings.items():
+            timings[step] = timings.get(step, 0.0) + seconds
+    assert real_chain is not None  # the real latent's part always returns one
 
     return {
         "schema": RECORD_SCHEMA_VERSION,

@@ -14,6 +14,7 @@ key are
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,12 +64,29 @@ class MergedResults:
         Records dropped as identical duplicates of one kept.
     conflicts:
         Instances whose records disagree on the verdict.
+    malformed:
+        Per file, the numbers (from 1) of the lines that are not records (not JSON, not
+        UTF-8, not an object): skipped, and listed so a reader can say so.
     """
 
     records: list[dict[str, Any]]
     read: dict[str, int]
     duplicates: int
     conflicts: list[Conflict] = field(default_factory=list)
+    malformed: dict[str, list[int]] = field(default_factory=dict)
+
+    def option_sets(self) -> dict[str, list[dict[str, Any]]]:
+        """The records grouped by their ``options`` (as canonical JSON; ``"null"`` for
+        records without), in the order first seen. A key hashes the options, so one
+        instance run under two option sets is two records: a summary keeps the groups
+        apart rather than count the instance twice."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for record in self.records:
+            options = record.get("options")
+            label = json.dumps(options if isinstance(options, dict) else None,
+                               sort_keys=True)
+            groups.setdefault(label, []).append(record)
+        return groups
 
 
 def merge_results(paths: Sequence[str | os.PathLike[str]]) -> MergedResults:
@@ -89,12 +107,16 @@ def merge_results(paths: Sequence[str | os.PathLike[str]]) -> MergedResults:
     kept: dict[str, dict[str, Any]] = {}
     seen: dict[str, list[tuple[str, str, str]]] = {}
     read: dict[str, int] = {}
+    malformed: dict[str, list[int]] = {}
     duplicates = 0
     for raw in paths:
         source = str(raw)
         if not Path(source).is_file():
             raise FileNotFoundError(f"{source}: no such file")
-        records = ResultsFile(source).read()
+        results = ResultsFile(source)
+        records = results.read()
+        if results.malformed:
+            malformed.setdefault(source, []).extend(results.malformed)
         read[source] = read.get(source, 0) + len(records)
         for line_number, record in enumerate(records, 1):
             key = record_key(record) or f"{source}#{line_number}"
@@ -107,4 +129,4 @@ def merge_results(paths: Sequence[str | os.PathLike[str]]) -> MergedResults:
             kept[key] = {**record, "key": key}
     conflicts = [Conflict(key, tuple(entries)) for key, entries in seen.items()
                  if len({verdict for _, _, verdict in entries}) > 1]
-    return MergedResults(list(kept.values()), read, duplicates, conflicts)
+    return MergedResults(list(kept.values()), read, duplicates, conflicts, malformed)

@@ -205,11 +205,13 @@ class Timings(TypedDict):
 
     sat: float
     maxsat: float
+    encode_binary: NotRequired[float]
+    encode_real: NotRequired[float]
     exact_binary: NotRequired[float]
     exact_real: NotRequired[float]
     exact_opinions: NotRequired[float]
     layerwise: NotRequired[float]
-    checks: float
+    checks: NotRequired[float]
 
 
 class ValidationRecord(TypedDict):
@@ -261,8 +263,8 @@ class RunRecord(ValidationRecord):
 
 class ErrorRecord(TypedDict):
     """An instance that could not be checked: a missing, unreadable, malformed or oversized
-    file, a check that raised, or a worker that died. ``file_sha256``, ``options`` and
-    ``wall_seconds`` are there once a worker was started."""
+    file, a check that raised, or a worker that died. ``options`` is always there (from
+    this version on); ``file_sha256`` and ``wall_seconds`` once a worker was started."""
 
     path: str
     verdict: Literal["error"]

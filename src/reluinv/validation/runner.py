@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from reluinv.arguments import check_count, check_shard, check_time_limit
+from reluinv.errors import InvalidArgumentError
 from reluinv.validation.executors import (
     CheckFunction,
     Executor,
@@ -65,6 +66,7 @@ __all__ = [
     "record_key",
     "run_validation",
     "summarize",
+    "usable_cores",
 ]
 
 #: File name endings a folder search picks up.
@@ -264,22 +266,28 @@ class ResultsFile:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self.malformed: list[int] = []
 
     def read(self) -> list[dict[str, Any]]:
-        """The complete records in the file (a torn or malformed line is skipped)."""
+        """The complete records in the file. A torn last line is skipped; so is a line that
+        is not a JSON object (bytes that are not UTF-8 included), and its number (from 1)
+        is listed in :attr:`malformed` so a reader can say so."""
+        self.malformed = []
         if not self.path.exists():
             return []
         records = []
-        with open(self.path, encoding="utf-8") as stream:
-            for line in stream:
-                if not line.endswith("\n"):
+        with open(self.path, "rb") as stream:
+            for number, raw in enumerate(stream, 1):
+                if not raw.endswith(b"\n"):
                     break
                 try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue
+                    record = json.loads(raw.decode("utf-8"))
+                except ValueError:  # UnicodeDecodeError and JSONDecodeError alike
+                    record = None
                 if isinstance(record, dict):
                     records.append(record)
+                elif raw.strip():
+                    self.malformed.append(number)
         return records
 
     def repair(self) -> int:
@@ -421,6 +429,35 @@ def outcome_record(outcome: Outcome, sha256: str, options: ValidationOptions) ->
     return error
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system reports it,
+    else the machine's count): the most workers a run starts unless told otherwise."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _refuse_other_options(path: Path, records: Sequence[Mapping[str, Any]],
+                          options: ValidationOptions) -> None:
+    """Refuse to resume into a results file whose records were made with other options.
+
+    A record's key hashes the options (:func:`instance_key`), so a resumed run with other
+    options would skip nothing, append a second record for every instance, and a summary of
+    the file would count each instance twice. One results file holds one option set; a run
+    with other options writes to another file (``report`` reads several and keeps their
+    option sets apart).
+    """
+    mine = json.dumps(options.key_fields(), sort_keys=True)
+    for number, record in enumerate(records, 1):
+        theirs = record.get("options")
+        if isinstance(theirs, Mapping) and json.dumps(dict(theirs), sort_keys=True) != mine:
+            raise InvalidArgumentError(
+                f"{path}: cannot resume: record {number} was made with options "
+                f"{json.dumps(dict(theirs), sort_keys=True)}, this run's are {mine}; resume "
+                "with the same options, or write to another results file")
+
+
 def run_validation(
     paths: Sequence[str | os.PathLike[str]],
     *,
@@ -453,7 +490,9 @@ def run_validation(
         the ``LocalCluster`` that ``executor="dask"`` starts (default: the CPU count).
     resume:
         Keep the records already in ``out`` and skip their instances (matched by
-        :func:`record_key`: content and options, not path).
+        :func:`record_key`: content and options, not path). Records made with other
+        ``options`` are refused (:class:`~reluinv.errors.InvalidArgumentError`, nothing
+        written): one results file holds one option set.
     on_progress:
         Called with a :class:`Progress` after every record.
     executor:
@@ -483,7 +522,9 @@ def run_validation(
     existing: dict[str, RunResult] = {}
     if resume:
         results.repair()
-        for line in results.read():
+        kept = results.read()
+        _refuse_other_options(results.path, kept, opts)
+        for line in kept:
             key = record_key(line)
             if key is not None:
                 existing.setdefault(key, {**line, "key": key})
@@ -534,7 +575,9 @@ def run_validation(
             progress.counts[str(existing[key].get("verdict", "error"))] += 1
             continue
         if sha256 is None:
-            emit(_error_record(path, problem or "unreadable", key=key, family=family))
+            unreadable = _error_record(path, problem or "unreadable", key=key, family=family)
+            unreadable["options"] = opts.key_fields()
+            emit(unreadable)
             continue
         sha_of[key] = sha256
         pending.append(Task(path=str(path), key=key, family=family,
