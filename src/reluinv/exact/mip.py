@@ -12,6 +12,8 @@ Model, for layers ``i = 1..d`` (variables ``z[j]``, ``t[i][j]``, ``h[i][j]``, ``
     h_ij = alpha t_ij  (0 for ReLU)      if upper_ij <= 0   (always inactive: linear)
     h_ij = s(t_ij) by the big-M encoding of :mod:`reluinv.exact.encodings` otherwise
     h_dj = t_dj                          on the output layer of a linear head (no phase)
+    h_ij = h_im - (1 + alpha) t_im       if row j of layer i is minus row m (no binary:
+                                         the twin's phase decides, see _mirror_units)
 
 The bounds are interval bounds over the latent box, optionally tightened by LPs
 (:func:`reluinv.exact.bounds.tighten_with_lp`, ``bound_tightening="lp"``).
@@ -74,6 +76,9 @@ ENGINE_INFINITY = 1e20
 #: An unrecognised engine status after at least this share of the time limit is read as
 #: "stopped by the time limit" (UNKNOWN), not as a failure.
 TIME_LIMIT_SHARE = 0.9
+#: Seconds HiGHS gets at least to confirm an INFEASIBLE of SCIP's when SCIP spent (nearly)
+#: all of the time limit (a sliver: an undecided confirmation is UNKNOWN).
+MIN_CONFIRM_SECONDS = 0.05
 
 
 def mip_unsupported(problem: InversionProblem, objective: Objective) -> str | None:
@@ -159,7 +164,7 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
             z.append(solver.IntVar(float(lo), float(hi), f"z[{j}]"))
     counts: dict[str, int] = dict.fromkeys(
         ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable",
-         "convex_outputs", "linear_outputs"), 0)
+         "convex_outputs", "linear_outputs", "mirrored"), 0)
     hint_terms: list[tuple[Any, int, int, str]] = []
     fixes = {f.unit: f for f in output_fixes(problem)[0]} if realizable else {}
     observed = problem.observed.tolist()
@@ -172,6 +177,8 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
         last = i == net.depth - 1
         units = observed if last else range(w.shape[0])
         nxt: list[Any] = [None] * w.shape[0]
+        mirrors = _mirror_units(w, b) if not last else {}
+        pre_vars: dict[int, Any] = {}
         for j in units:
             label = f"[{i + 1}][{j}]"
             fix = fixes.get(j) if last else None
@@ -190,6 +197,7 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                 if h[q] is not None:
                     row.SetCoefficient(h[q], -float(w[j, q]))
             hint_terms.append((t, i, j, "t"))
+            pre_vars[j] = t
             if fix is not None:
                 counts["fixed_by_target"] += 1
                 if fix.pre is None:
@@ -218,6 +226,16 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                 link.SetCoefficient(y, 1.0)
                 link.SetCoefficient(t, -alpha)
                 hint_terms.append((y, i, j, "y"))
+            elif mirrors.get(j) in pre_vars and nxt[mirrors[j]] is not None:
+                # t_j = -t_m, so s(t_j) = s(t_m) - (1 + alpha) t_m: no binary of its own
+                twin = mirrors[j]
+                counts["mirrored"] += 1
+                y = solver.NumVar(alpha * lo, hi, f"h{label}")
+                link = solver.RowConstraint(0.0, 0.0, f"mirror{label}")
+                link.SetCoefficient(y, 1.0)
+                link.SetCoefficient(nxt[twin], -1.0)
+                link.SetCoefficient(pre_vars[twin], 1.0 + alpha)
+                hint_terms.append((y, i, j, "y"))
             else:
                 counts["unstable"] += 1
                 counts["binaries"] += 1
@@ -231,6 +249,29 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                 outputs[j] = y
         h = nxt
     return _Formulation(solver, z, outputs, hint_terms, counts)
+
+
+def _mirror_units(w: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> dict[int, int]:
+    """``{j: m}``: unit ``j``'s row and bias are exactly the negation of unit ``m < j``'s,
+    so that ``t_j = -t_m`` at every point (each ``m`` serves at most one ``j``).
+
+    Then ``s(t_j) = s(t_m) - (1 + alpha) t_m`` for ``s(t) = max(t, alpha t)``, ``0 <= alpha
+    < 1``: write ``s(t) = alpha t + (1 - alpha) ReLU(t)`` and use ``ReLU(-t) = ReLU(t) - t``.
+    The unit ``j`` is linear in ``(t_m, s(t_m))`` and needs no binary of its own. The
+    reduction's binary-forcing gadget is made of such pairs, ``a_v = ReLU(2 z_v - 1)`` and
+    ``b_v = ReLU(1 - 2 z_v)``: sharing the phase halves its binaries, and an LP relaxation
+    can no longer open both phases of one variable at once.
+    """
+    unpaired: dict[bytes, int] = {}
+    found: dict[int, int] = {}
+    for j in range(w.shape[0]):
+        key = np.append(w[j], b[j]) + 0.0  # + 0.0 turns -0.0 into 0.0
+        twin = unpaired.pop((-key + 0.0).tobytes(), None)
+        if twin is not None:
+            found[j] = twin
+        else:
+            unpaired.setdefault(key.tobytes(), j)
+    return found
 
 
 def _model_size(form: _Formulation) -> ModelSize:
@@ -305,8 +346,18 @@ def _solve_model(problem: InversionProblem, objective: Objective,
     if hint is not None:
         _set_hint(problem, form, hint)
     size = _model_size(form)
+    started = time.perf_counter()
     status, name = _solve(form, time_limit, options.threads)
+    refuted: npt.NDArray[np.float64] | None = None
+    if status is Status.INFEASIBLE and engine == "SCIP":
+        left = (None if time_limit is None
+                else max(MIN_CONFIRM_SECONDS, time_limit - (time.perf_counter() - started)))
+        status, name, refuted = _confirmed_infeasible(form, left)
     message = f"{engine} {name}; bounds by {bounds.method}"
+    if refuted is not None:
+        return SolverAnswer(status=Status.FEASIBLE, z=refuted,
+                            solver_objective=0.0 if realizable else None, bound=None,
+                            message=message, solver=engine, model=size)
     has_solution = status in (Status.OPTIMAL, Status.FEASIBLE)
     bound: float | None
     if realizable:
@@ -321,6 +372,24 @@ def _solve_model(problem: InversionProblem, objective: Objective,
          else None)
     return SolverAnswer(status=status, z=z, solver_objective=solver_objective, bound=bound,
                         message=message, solver=engine, model=size)
+
+
+def _confirmed_infeasible(form: _Formulation, time_limit: float | None
+                          ) -> tuple[Status, str, npt.NDArray[np.float64] | None]:
+    """SCIP's INFEASIBLE, put to HiGHS on the same model (:func:`confirm_infeasible`):
+    ``(INFEASIBLE, name, None)`` when HiGHS proves it too; ``(FEASIBLE, name, z)`` when
+    HiGHS finds a point (``z`` its latent part, verified by the caller like any answer);
+    ``(UNKNOWN, name, None)`` when HiGHS is undecided within ``time_limit``. An
+    unconfirmed INFEASIBLE is never reported: OR-Tools 9.15's SCIP declared a feasible LP
+    infeasible (``test_scip_presolving_regression_feasible``)."""
+    confirmed, point = confirm_infeasible(form.solver, time_limit, form.z)
+    if confirmed:
+        return Status.INFEASIBLE, "INFEASIBLE (confirmed by HIGHS)", None
+    if point is not None:
+        return (Status.FEASIBLE, "INFEASIBLE refuted: HIGHS found a point, SCIP's answer "
+                "discarded", point)
+    return (Status.UNKNOWN, "INFEASIBLE not confirmed (HIGHS undecided), so unknown",
+            None)
 
 
 def _add_objective(problem: InversionProblem, form: _Formulation, objective: Objective) -> None:
