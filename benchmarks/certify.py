@@ -77,6 +77,10 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> d
         if certificate.get("checked") and certificate.get("checker"):
             for checker in str(certificate["checker"]).split(" + "):
                 proofs[checker] = max(proofs.get(checker, 0), int(certificate["proof_lines"]))
+    stages: dict[str, list[float]] = {}
+    for r in checked:
+        for stage, seconds in r["timings"].items():
+            stages.setdefault(stage, []).append(float(seconds))
     return {
         "set": name,
         "instances": len(records),
@@ -89,6 +93,9 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> d
         "median cert/solve": round(statistics.median(ratios), 3) if ratios else None,
         "median overhead s": round(statistics.median(overhead), 3),
         "largest proof lines": proofs,
+        "all cross-checks finished": sum(1 for r in checked if not r.get("unfinished")),
+        "median stage s": {stage: round(statistics.median(v), 4)
+                           for stage, v in sorted(stages.items())},
     }
 
 
