@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from reluinv import solve_sat, write_dimacs
+from reluinv.validation.check import DEFAULT_REAL_MIP_BUDGET
 from reluinv.validation.generators import random_kcnf
-from reluinv.validation.runner import run_validation
+from reluinv.validation.runner import ValidationOptions, run_validation
 
 
 def balanced_formulas(folder: Path, count: int, n: int, m: int, seed: int) -> list[Path]:
@@ -99,7 +100,11 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> d
     }
 
 
-def run(count: int, big: int, seed: int, workers: int) -> list[dict[str, Any]]:
+def run(count: int, big: int, seed: int, workers: int,
+        real_mip_budgets: Sequence[float] = (DEFAULT_REAL_MIP_BUDGET,)
+        ) -> list[dict[str, Any]]:
+    """One row per set and real-latent MIP budget (``check_instance``'s
+    ``real_mip_budget``; the default first)."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="reluinv-certify-") as tmp:
         for name, size, n, m in (("uf20-91", count, 20, 91), ("uf100-430", big, 100, 430)):
@@ -108,12 +113,14 @@ def run(count: int, big: int, seed: int, workers: int) -> list[dict[str, Any]]:
             folder = Path(tmp) / name
             folder.mkdir()
             paths = balanced_formulas(folder, size, n, m, seed)
-            start = time.perf_counter()
-            records = run_validation([folder], out=Path(tmp) / f"{name}.jsonl",
-                                     workers=workers)
-            wall = time.perf_counter() - start
-            rows.append(summarize(name, records, wall))
-            assert len(records) == len(paths)
+            for budget in real_mip_budgets:
+                options = ValidationOptions(check_options={"real_mip_budget": budget})
+                start = time.perf_counter()
+                records = run_validation([folder], out=Path(tmp) / f"{name}-{budget}.jsonl",
+                                         workers=workers, options=options)
+                wall = time.perf_counter() - start
+                rows.append({**summarize(name, records, wall), "real MIP budget s": budget})
+                assert len(records) == len(paths)
     return rows
 
 
@@ -123,9 +130,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--big", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--real-mip-budget", type=float, nargs="+",
+                        default=[DEFAULT_REAL_MIP_BUDGET])
     args = parser.parse_args(argv)
     load = os.getloadavg()
-    rows = run(args.count, args.big, args.seed, args.workers)
+    rows = run(args.count, args.big, args.seed, args.workers, args.real_mip_budget)
     print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     columns = list(rows[0]) if rows else []
