@@ -23,7 +23,10 @@ output's phase comes from the target (:func:`reluinv.exact.common.output_fixes`)
 output layer needs no binary; ``"l1"`` minimises ``sum_j e_j`` and ``"linf"`` minimises
 ``e`` with ``e_j >= |h_dj - x_j|``. The MIP is solved with a relative gap of 0, so OPTIMAL
 means optimal up to the engine's feasibility tolerances; every answer is verified
-afterwards (:mod:`reluinv.exact.verify`).
+afterwards (:mod:`reluinv.exact.verify`). An INFEASIBLE from SCIP is reported only when
+HiGHS, solving the same model, confirms it (:func:`confirm_infeasible`); a point HiGHS
+finds instead is returned (and verified like any answer), and an undecided confirmation
+is UNKNOWN. HiGHS's own INFEASIBLE (``mip_solver="HIGHS"``) is not re-asked.
 """
 
 from __future__ import annotations
