@@ -12,9 +12,11 @@ For both, from the records: the certification time (the MaxSAT certificate: the
 refutation of "cost <= c - 1" and its check, plus the SAT refutation's check) as a ratio
 of the solving time (SAT, MaxSAT and the exact solves without the certificate), medians
 over the instances; the per-instance overhead (a worker's wall time minus the check's own
-``seconds``: process start and result transfer); and the largest proof each checker
-accepted. The ratios are taken within one run, so the machine's load cancels out of them;
-the absolute rates do not, and the script prints the load average next to them.
+``seconds``: process start and result transfer); the workers' busy share (the records'
+wall time over workers x the run's wall time: what dispatch and record writing cost); and
+the largest proof each checker accepted. The ratios are taken within one run, so the
+machine's load cancels out of them; the absolute rates do not, and the script prints the
+load average next to them.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def solving_seconds(record: Mapping[str, Any]) -> float:
     return solving - certification_seconds(record)
 
 
-def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> dict[str, Any]:
+def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float,
+              workers: int = 2) -> dict[str, Any]:
     checked = [r for r in records if "timings" in r]
     certified = sum(1 for r in checked if r.get("certified") is True)
     agree = sum(1 for r in checked if r.get("verdict") == "agree")
@@ -93,6 +96,10 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> d
                                                      for r in checked), 3),
         "median cert/solve": round(statistics.median(ratios), 3) if ratios else None,
         "median overhead s": round(statistics.median(overhead), 3),
+        # the workers' busy share: the records' wall time over workers x the run's wall
+        # time (1 when no time is lost between instances: dispatch, writing, imports)
+        "busy share": round(sum(float(r["wall_seconds"]) for r in checked)
+                            / (workers * wall), 3),
         "largest proof lines": proofs,
         "all cross-checks finished": sum(1 for r in checked if not r.get("unfinished")),
         "median stage s": {stage: round(statistics.median(v), 4)
@@ -119,7 +126,8 @@ def run(count: int, big: int, seed: int, workers: int,
                 records = run_validation([folder], out=Path(tmp) / f"{name}-{budget}.jsonl",
                                          workers=workers, options=options)
                 wall = time.perf_counter() - start
-                rows.append({**summarize(name, records, wall), "real MIP budget s": budget})
+                rows.append({**summarize(name, records, wall, workers),
+                             "real MIP budget s": budget})
                 assert len(records) == len(paths)
     return rows
 

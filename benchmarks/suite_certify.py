@@ -31,8 +31,8 @@ def run(quick: bool, seed: int) -> list[Table]:
     table = Table("Certified validation throughput (2 workers)",
                   ["set", "real MIP budget s", "instances", "agree", "certified",
                    "all cross-checks finished", "wall s", "instances/s",
-                   "median s/instance", "median cert/solve", "median overhead s", "target",
-                   "met", "median stage s", "largest proof lines"])
+                   "median s/instance", "median cert/solve", "median overhead s",
+                   "busy share", "target", "met", "median stage s", "largest proof lines"])
     table.header()
     rows = run_sets(count, 0, seed, workers=2)
     rows += run_sets(0, big, seed, workers=2, real_mip_budgets=(DEFAULT_REAL_MIP_BUDGET, 1.0))
