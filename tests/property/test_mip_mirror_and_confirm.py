@@ -144,3 +144,16 @@ def test_scip_infeasible_confirmed_stays_infeasible() -> None:
     result = ri.solve_exact(problem, backend="mip", objective="feasible")
     assert result.status is Status.INFEASIBLE
     assert "confirmed by HIGHS" in result.message
+
+
+def test_empty_bounds_confirm_infeasible() -> None:
+    """A target beyond the bounds of an output (``ReLU(z + 3) = 0`` on ``[-2, 2]``, where
+    ``z + 3 >= 1``) empties a variable's bounds; that is the confirmation (HiGHS refuses to
+    load such a model), and brute force agrees."""
+    net = ri.ReluNetwork([[[1.0]]], [[3.0]], "relu")
+    problem = ri.InversionProblem(net, np.array([0.0]),
+                                  ri.LatentDomain.box(1, -2, 2, integer=True))
+    assert all(net.forward(np.array([float(z)]))[0] >= 1 for z in range(-2, 3))
+    result = ri.solve_exact(problem, backend="mip", objective="feasible")
+    assert result.status is Status.INFEASIBLE
+    assert "empty bounds" in result.message

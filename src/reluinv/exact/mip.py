@@ -79,6 +79,9 @@ ENGINE_INFINITY = 1e20
 #: An unrecognised engine status after at least this share of the time limit is read as
 #: "stopped by the time limit" (UNKNOWN), not as a failure.
 TIME_LIMIT_SHARE = 0.9
+#: A variable whose lower bound exceeds its upper bound by more than this (an engine's
+#: feasibility tolerance) makes the model infeasible by its bounds alone.
+EMPTY_BOUNDS_GAP = 1e-6
 #: Seconds HiGHS gets at least to confirm an INFEASIBLE of SCIP's when SCIP spent (nearly)
 #: all of the time limit (a sliver: an undecided confirmation is UNKNOWN).
 MIN_CONFIRM_SECONDS = 0.05
@@ -384,7 +387,16 @@ def _confirmed_infeasible(form: _Formulation, time_limit: float | None
     HiGHS finds a point (``z`` its latent part, verified by the caller like any answer);
     ``(UNKNOWN, name, None)`` when HiGHS is undecided within ``time_limit``. An
     unconfirmed INFEASIBLE is never reported: OR-Tools 9.15's SCIP declared a feasible LP
-    infeasible (``test_scip_presolving_regression_feasible``)."""
+    infeasible (``test_scip_presolving_regression_feasible``).
+
+    A model in which a variable's own bounds are empty (``lower > upper +``
+    :data:`EMPTY_BOUNDS_GAP`) is infeasible without any engine: its bounds come from the
+    pre-activation bounds and the target's fixes (:func:`_build`), which HiGHS refuses to
+    load; that is the confirmation."""
+    empty = [v.name() for v in form.solver.variables() if v.lb() > v.ub() + EMPTY_BOUNDS_GAP]
+    if empty:  # the bounds (interval or LP arithmetic and the target) exclude every point
+        return (Status.INFEASIBLE, f"INFEASIBLE (confirmed: {empty[0]} has empty bounds, "
+                "lower > upper, before any solver ran)", None)
     confirmed, point = confirm_infeasible(form.solver, time_limit, form.z)
     if confirmed:
         return Status.INFEASIBLE, "INFEASIBLE (confirmed by HIGHS)", None
@@ -558,29 +570,39 @@ def confirm_infeasible(solver: Any, time_limit: float | None, inputs: Sequence[A
     ``test_scip_presolving_regression_feasible``) through its variable aggregation. An
     INFEASIBLE that a caller turns into a verdict (``reluinv.verify``'s unsat) is therefore
     confirmed by a second engine on the same model.
+
+    HiGHS runs with its presolve first, then, when that ends undecided before the time
+    limit, once more without: OR-Tools 9.15's HiGHS returned NOT_SOLVED with presolve on
+    a 2 x 2 integer model that it proves infeasible without
+    (``test_exact_integer_networks``' MIP case: ``t = 2 z_1 = 1`` with ``z_1`` integer).
     """
     from ortools.linear_solver import linear_solver_pb2, pywraplp
 
+    started = time.perf_counter()
     proto = linear_solver_pb2.MPModelProto()
     solver.ExportModelToProto(proto)
     proto.ClearField("solution_hint")  # OR-Tools' HiGHS interface crashes on hints
-    second = pywraplp.Solver.CreateSolver("HIGHS")
-    if second is None:
-        return None, None
-    second.SuppressOutput()
-    second.SetSolverSpecificParametersAsString("output_flag = false")
-    if second.LoadModelFromProto(proto):
-        return None, None  # the model did not load: no second opinion
-    if time_limit is not None:
-        second.SetTimeLimit(max(1, round(time_limit * 1000)))
-    code = second.Solve()
-    if code == pywraplp.Solver.INFEASIBLE:
-        return True, None
-    if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        variables = second.variables()  # the proto keeps the variables' order
-        point = np.array([variables[v.index()].solution_value() for v in inputs],
-                         dtype=np.float64)
-        return False, point
+    for parameters in ("output_flag = false", "output_flag = false\npresolve = off"):
+        second = pywraplp.Solver.CreateSolver("HIGHS")
+        if second is None:
+            return None, None
+        second.SuppressOutput()
+        second.SetSolverSpecificParametersAsString(parameters)
+        if second.LoadModelFromProto(proto):
+            return None, None  # the model did not load: no second opinion
+        if time_limit is not None:
+            left = time_limit - (time.perf_counter() - started)
+            if left <= 0:
+                return None, None
+            second.SetTimeLimit(max(1, round(left * 1000)))
+        code = second.Solve()
+        if code == pywraplp.Solver.INFEASIBLE:
+            return True, None
+        if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            variables = second.variables()  # the proto keeps the variables' order
+            point = np.array([variables[v.index()].solution_value() for v in inputs],
+                             dtype=np.float64)
+            return False, point
     return None, None
 
 
