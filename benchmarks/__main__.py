@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import Table, machine_info, write_results
 
-SUITES = ("layerwise", "exact", "validation", "hybrid", "conclusiveness")
+SUITES = ("layerwise", "exact", "validation", "hybrid", "conclusiveness", "certify")
 
 
 def main() -> None:
@@ -48,6 +48,9 @@ def main() -> None:
         elif suite == "hybrid":
             from benchmarks import suite_hybrid
             tables += suite_hybrid.run(args.quick, args.seed)
+        elif suite == "certify":
+            from benchmarks import suite_certify
+            tables += suite_certify.run(args.quick, args.seed)
         elif suite == "conclusiveness":
             from benchmarks import suite_conclusiveness
             tables += suite_conclusiveness.run(args.quick, args.seed)

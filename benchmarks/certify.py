@@ -12,9 +12,11 @@ For both, from the records: the certification time (the MaxSAT certificate: the
 refutation of "cost <= c - 1" and its check, plus the SAT refutation's check) as a ratio
 of the solving time (SAT, MaxSAT and the exact solves without the certificate), medians
 over the instances; the per-instance overhead (a worker's wall time minus the check's own
-``seconds``: process start and result transfer); and the largest proof each checker
-accepted. The ratios are taken within one run, so the machine's load cancels out of them;
-the absolute rates do not, and the script prints the load average next to them.
+``seconds``: process start and result transfer); the workers' busy share (the records'
+wall time over workers x the run's wall time: what dispatch and record writing cost); and
+the largest proof each checker accepted. The ratios are taken within one run, so the
+machine's load cancels out of them; the absolute rates do not, and the script prints the
+load average next to them.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from reluinv import solve_sat, write_dimacs
+from reluinv.validation.check import DEFAULT_REAL_MIP_BUDGET
 from reluinv.validation.generators import random_kcnf
-from reluinv.validation.runner import run_validation
+from reluinv.validation.runner import ValidationOptions, run_validation
 
 
 def balanced_formulas(folder: Path, count: int, n: int, m: int, seed: int) -> list[Path]:
@@ -64,7 +67,8 @@ def solving_seconds(record: Mapping[str, Any]) -> float:
     return solving - certification_seconds(record)
 
 
-def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> dict[str, Any]:
+def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float,
+              workers: int = 2) -> dict[str, Any]:
     checked = [r for r in records if "timings" in r]
     certified = sum(1 for r in checked if r.get("certified") is True)
     agree = sum(1 for r in checked if r.get("verdict") == "agree")
@@ -77,6 +81,10 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> d
         if certificate.get("checked") and certificate.get("checker"):
             for checker in str(certificate["checker"]).split(" + "):
                 proofs[checker] = max(proofs.get(checker, 0), int(certificate["proof_lines"]))
+    stages: dict[str, list[float]] = {}
+    for r in checked:
+        for stage, seconds in r["timings"].items():
+            stages.setdefault(stage, []).append(float(seconds))
     return {
         "set": name,
         "instances": len(records),
@@ -88,11 +96,22 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float) -> d
                                                      for r in checked), 3),
         "median cert/solve": round(statistics.median(ratios), 3) if ratios else None,
         "median overhead s": round(statistics.median(overhead), 3),
+        # the workers' busy share: the records' wall time over workers x the run's wall
+        # time (1 when no time is lost between instances: dispatch, writing, imports)
+        "busy share": round(sum(float(r["wall_seconds"]) for r in checked)
+                            / (workers * wall), 3),
         "largest proof lines": proofs,
+        "all cross-checks finished": sum(1 for r in checked if not r.get("unfinished")),
+        "median stage s": {stage: round(statistics.median(v), 4)
+                           for stage, v in sorted(stages.items())},
     }
 
 
-def run(count: int, big: int, seed: int, workers: int) -> list[dict[str, Any]]:
+def run(count: int, big: int, seed: int, workers: int,
+        real_mip_budgets: Sequence[float] = (DEFAULT_REAL_MIP_BUDGET,)
+        ) -> list[dict[str, Any]]:
+    """One row per set and real-latent MIP budget (``check_instance``'s
+    ``real_mip_budget``; the default first)."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="reluinv-certify-") as tmp:
         for name, size, n, m in (("uf20-91", count, 20, 91), ("uf100-430", big, 100, 430)):
@@ -101,12 +120,15 @@ def run(count: int, big: int, seed: int, workers: int) -> list[dict[str, Any]]:
             folder = Path(tmp) / name
             folder.mkdir()
             paths = balanced_formulas(folder, size, n, m, seed)
-            start = time.perf_counter()
-            records = run_validation([folder], out=Path(tmp) / f"{name}.jsonl",
-                                     workers=workers)
-            wall = time.perf_counter() - start
-            rows.append(summarize(name, records, wall))
-            assert len(records) == len(paths)
+            for budget in real_mip_budgets:
+                options = ValidationOptions(check_options={"real_mip_budget": budget})
+                start = time.perf_counter()
+                records = run_validation([folder], out=Path(tmp) / f"{name}-{budget}.jsonl",
+                                         workers=workers, options=options)
+                wall = time.perf_counter() - start
+                rows.append({**summarize(name, records, wall, workers),
+                             "real MIP budget s": budget})
+                assert len(records) == len(paths)
     return rows
 
 
@@ -116,9 +138,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--big", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--real-mip-budget", type=float, nargs="+",
+                        default=[DEFAULT_REAL_MIP_BUDGET])
     args = parser.parse_args(argv)
     load = os.getloadavg()
-    rows = run(args.count, args.big, args.seed, args.workers)
+    rows = run(args.count, args.big, args.seed, args.workers, args.real_mip_budget)
     print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     columns = list(rows[0]) if rows else []

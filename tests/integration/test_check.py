@@ -229,13 +229,14 @@ def test_an_unfinished_real_mip_is_listed_and_the_record_still_agrees(
     real_solve = check_module.solve_exact
     budgets: list[float | None] = []
 
-    def timed_out(problem: Any, *, backend: str, objective: str, time_limit: Any) -> Any:
+    def timed_out(problem: Any, *, backend: str, objective: str, time_limit: Any,
+                  hint: Any = None) -> Any:
         if problem.latent != "real":
             return real_solve(problem, backend=backend, objective=objective,
-                              time_limit=time_limit)
+                              time_limit=time_limit, hint=hint)
         budgets.append(time_limit)
         result = real_solve(problem, backend=backend, objective=objective,
-                            time_limit=time_limit)
+                            time_limit=time_limit, hint=hint)
         import dataclasses
         return dataclasses.replace(result, status=check_module.Status.UNKNOWN, z=None,
                                    objective=None, verified=False)
@@ -248,3 +249,39 @@ def test_an_unfinished_real_mip_is_listed_and_the_record_still_agrees(
     assert record["certified"] is True
     assert set(record["unfinished"]) == {"realizable_iff_satisfiable[real]",
                                          "l1_optimum_equals_maxsat_cost[real]"}
+
+
+@pytest.mark.parametrize("start", ["lifted", "all_ones"])
+def test_exact_solves_are_hinted_but_decide_for_themselves(
+        monkeypatch: pytest.MonkeyPatch, start: str) -> None:
+    """The exact solves start from the lifted RC2 model (the entries say so), and a hint is
+    only a start: replaced by a bad one (all ones, which falsifies 4 of the 8 clauses of
+    this formula of cost 1), every exact solve still proves the optimum itself, and the
+    l1 optima equal the brute-force MaxSAT cost."""
+    from reluinv.testing import brute_force_maxsat_cost
+
+    formula = Formula(3, [[1, 2, 3], [1, 2, -3], [1, -2, 3], [1, -2, -3],
+                          [-1, 2, 3], [-1, 2, -3], [-1, -2, 3], [-1, -2, -3]])
+    real_solve = check_module.solve_exact
+    hints: list[Any] = []
+
+    def spy(problem: Any, **kwargs: Any) -> Any:
+        if start == "all_ones" and kwargs.get("hint") is not None:
+            kwargs["hint"] = np.ones(len(kwargs["hint"]))
+        hints.append(kwargs.get("hint"))
+        return real_solve(problem, **kwargs)
+
+    monkeypatch.setattr(check_module, "solve_exact", spy)
+    record = check_instance(formula, layerwise=False)
+    assert len(hints) == 4
+    assert all(h is not None for h in hints)
+    assert record["verdict"] == "agree"
+    assert record["certified"] is True
+    assert record["unfinished"] == []
+    cost = brute_force_maxsat_cost(formula)
+    for latent in ("binary", "real"):
+        l1 = record["exact"][latent]["l1"]
+        assert l1["status"] == "optimal"
+        assert l1["objective"] == cost
+        assert check_module.HINT_NOTE in l1["message"]
+        assert record["exact"][latent]["feasible"]["status"] == "infeasible"

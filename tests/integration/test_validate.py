@@ -205,7 +205,8 @@ def test_summary_counts_match_records(corpus: Path, tmp_path: Path) -> None:
     total = summaries[-1]
     assert total.family == "all"
     assert total.instances == len(records)
-    assert total.counts == {"agree": 4, "disagree": 0, "unknown": 0, "error": 1}
+    assert total.counts == {"agree": 4, "disagree": 0, "unknown": 0, "uncertified": 0,
+                            "error": 1}
     families = {s.family: s for s in summaries[:-1]}
     assert families["sat"].counts["agree"] == 2
     assert families["bad"].counts["error"] == 1
@@ -225,7 +226,8 @@ def test_report_reprints_the_summary(corpus: Path, tmp_path: Path, fmt: str) -> 
     assert "weighted" in text
     if fmt == "csv":
         header = text.splitlines()[0].split(",")
-        assert header[:6] == ["family", "instances", "agree", "disagree", "unknown", "error"]
+        assert header[:7] == ["family", "instances", "agree", "disagree", "unknown",
+                              "uncertified", "error"]
     if fmt == "table":
         assert text.splitlines()[-1] == "FAILED: 0 instance(s) disagree, 1 error(s) (of 5)"
 

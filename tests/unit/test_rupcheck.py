@@ -159,3 +159,30 @@ def test_check_refutation_names_both_checkers_on_small_proofs() -> None:
     assert check.checker.endswith(RUP_CHECKER)
     alone = check_refutation(clauses, refutation(clauses, "cadical195"), drup_up_to=0)
     assert alone.checker == RUP_CHECKER
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(["php-4", "random-k12-s0"]),
+       corruption=st.sampled_from(sorted(CORRUPTIONS)), data=st.data())
+def test_drup_in_process_gives_the_child_processes_verdict(
+        name: str, corruption: str, data: st.DataObject) -> None:
+    """The in-process ``drup`` run on tiny proofs (``DRUP_IN_PROCESS_UP_TO``) gives the
+    verdict, lemma count and hash of the bounded child run, on honest and corrupted
+    proofs (a corruption ``drup`` still accepts counts as honest)."""
+    from reluinv.oracles.rupcheck import _drup_in_process
+
+    clauses = FORMULAS[name]
+    proof = refutation(clauses, "cadical195")
+    lines = [i for i in lemma_lines(proof) if proof[i].split() != ["0"]]
+    if lines and data.draw(st.booleans(), label="corrupt"):
+        line = data.draw(st.sampled_from(lines), label="line")
+        width = len(proof[line].split()) - 1
+        position = data.draw(st.integers(0, width - 1), label="literal") if width else 0
+        proof = CORRUPTIONS[corruption](proof, line, position)
+    inside = _drup_in_process(clauses, proof)
+    child = check_drup_proof(clauses, proof, time_limit=60)
+    event(f"drup {'accepts' if child.accepted else 'rejects'}")
+    assert inside.accepted is child.accepted
+    assert (inside.lemmas, inside.proof_sha256, inside.checker) == (
+        child.lemmas, child.proof_sha256, child.checker)

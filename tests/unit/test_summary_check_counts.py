@@ -71,3 +71,19 @@ def test_a_real_record_counts_its_not_applicable_checks() -> None:
     total = summarize([rec])[-1]
     assert total.check_counts["not_applicable"] == expected
     assert sum(total.check_counts.values()) == len(rec["checks"])
+
+
+def test_summary_counts_every_record_verdict() -> None:
+    """Every verdict a record can carry (the ``Verdict`` literal) has a summary column, so
+    an ``uncertified`` record (``proof=False``) is counted, not dropped; the count is the
+    one of a real record made by ``check_instance``."""
+    from typing import get_args
+
+    from reluinv.validation.records import Verdict
+    from reluinv.validation.runner import VERDICTS
+    assert set(get_args(Verdict)) | {"error"} == set(VERDICTS)
+    made = check_instance(Formula(2, [[1, 2], [-1]]), proof=False, layerwise=False)
+    assert made["verdict"] == "uncertified"
+    total = summarize([made, *RECORDS])[-1]
+    assert total.counts["uncertified"] == 1
+    assert sum(total.counts.values()) == total.instances

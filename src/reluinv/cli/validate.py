@@ -249,11 +249,12 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
         return ExitCode.BAD_INPUT, "no instances were checked"
     code = validation_exit_code(verdict for verdict, count in total.counts.items() if count)
     disagree, errors = total.counts["disagree"], total.counts["error"]
-    unknown = total.counts["unknown"]
+    unknown, uncertified = total.counts["unknown"], total.counts["uncertified"]
     if disagree or errors:
         return code, (f"FAILED: {disagree} instance(s) disagree, {errors} error(s) "
                       f"(of {total.instances})")
     note = f", {unknown} unknown (not finished in time)" if unknown else ""
+    note += f", {uncertified} uncertified (no proofs asked)" if uncertified else ""
     return code, f"OK: {total.counts['agree']} of {total.instances} instances agree{note}"
 
 

@@ -12,6 +12,8 @@ Model, for layers ``i = 1..d`` (variables ``z[j]``, ``t[i][j]``, ``h[i][j]``, ``
     h_ij = alpha t_ij  (0 for ReLU)      if upper_ij <= 0   (always inactive: linear)
     h_ij = s(t_ij) by the big-M encoding of :mod:`reluinv.exact.encodings` otherwise
     h_dj = t_dj                          on the output layer of a linear head (no phase)
+    h_ij = h_im - (1 + alpha) t_im       if row j of layer i is minus row m (no binary:
+                                         the twin's phase decides, see _mirror_units)
 
 The bounds are interval bounds over the latent box, optionally tightened by LPs
 (:func:`reluinv.exact.bounds.tighten_with_lp`, ``bound_tightening="lp"``).
@@ -21,7 +23,10 @@ output's phase comes from the target (:func:`reluinv.exact.common.output_fixes`)
 output layer needs no binary; ``"l1"`` minimises ``sum_j e_j`` and ``"linf"`` minimises
 ``e`` with ``e_j >= |h_dj - x_j|``. The MIP is solved with a relative gap of 0, so OPTIMAL
 means optimal up to the engine's feasibility tolerances; every answer is verified
-afterwards (:mod:`reluinv.exact.verify`).
+afterwards (:mod:`reluinv.exact.verify`). An INFEASIBLE from SCIP is reported only when
+HiGHS, solving the same model, confirms it (:func:`confirm_infeasible`); a point HiGHS
+finds instead is returned (and verified like any answer), and an undecided confirmation
+is UNKNOWN. HiGHS's own INFEASIBLE (``mip_solver="HIGHS"``) is not re-asked.
 """
 
 from __future__ import annotations
@@ -74,6 +79,12 @@ ENGINE_INFINITY = 1e20
 #: An unrecognised engine status after at least this share of the time limit is read as
 #: "stopped by the time limit" (UNKNOWN), not as a failure.
 TIME_LIMIT_SHARE = 0.9
+#: A variable whose lower bound exceeds its upper bound by more than this (an engine's
+#: feasibility tolerance) makes the model infeasible by its bounds alone.
+EMPTY_BOUNDS_GAP = 1e-6
+#: Seconds HiGHS gets at least to confirm an INFEASIBLE of SCIP's when SCIP spent (nearly)
+#: all of the time limit (a sliver: an undecided confirmation is UNKNOWN).
+MIN_CONFIRM_SECONDS = 0.05
 
 
 def mip_unsupported(problem: InversionProblem, objective: Objective) -> str | None:
@@ -184,7 +195,7 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
             z.append(solver.IntVar(float(lo), float(hi), f"z[{j}]"))
     counts: dict[str, int] = dict.fromkeys(
         ("binaries", "stable_active", "stable_inactive", "fixed_by_target", "unstable",
-         "convex_outputs", "linear_outputs"), 0)
+         "convex_outputs", "linear_outputs", "mirrored"), 0)
     hint_terms: list[tuple[Any, int, int, str]] = []
     fixes = {f.unit: f for f in output_fixes(problem)[0]} if realizable else {}
     observed = problem.observed.tolist()
@@ -197,6 +208,8 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
         last = i == net.depth - 1
         units = observed if last else range(w.shape[0])
         nxt: list[Any] = [None] * w.shape[0]
+        mirrors = _mirror_units(w, b) if not last else {}
+        pre_vars: dict[int, Any] = {}
         for j in units:
             label = f"[{i + 1}][{j}]"
             fix = fixes.get(j) if last else None
@@ -215,6 +228,7 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                 if h[q] is not None:
                     row.SetCoefficient(h[q], -float(w[j, q]))
             hint_terms.append((t, i, j, "t"))
+            pre_vars[j] = t
             if fix is not None:
                 counts["fixed_by_target"] += 1
                 if fix.pre is None:
@@ -243,6 +257,16 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                 link.SetCoefficient(y, 1.0)
                 link.SetCoefficient(t, -alpha)
                 hint_terms.append((y, i, j, "y"))
+            elif mirrors.get(j) in pre_vars and nxt[mirrors[j]] is not None:
+                # t_j = -t_m, so s(t_j) = s(t_m) - (1 + alpha) t_m: no binary of its own
+                twin = mirrors[j]
+                counts["mirrored"] += 1
+                y = solver.NumVar(alpha * lo, hi, f"h{label}")
+                link = solver.RowConstraint(0.0, 0.0, f"mirror{label}")
+                link.SetCoefficient(y, 1.0)
+                link.SetCoefficient(nxt[twin], -1.0)
+                link.SetCoefficient(pre_vars[twin], 1.0 + alpha)
+                hint_terms.append((y, i, j, "y"))
             else:
                 counts["unstable"] += 1
                 counts["binaries"] += 1
@@ -256,6 +280,29 @@ def _build(problem: InversionProblem, encoding: ReluEncoding, bounds: NetworkBou
                 outputs[j] = y
         h = nxt
     return _Formulation(solver, z, outputs, hint_terms, counts)
+
+
+def _mirror_units(w: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> dict[int, int]:
+    """``{j: m}``: unit ``j``'s row and bias are exactly the negation of unit ``m < j``'s,
+    so that ``t_j = -t_m`` at every point (each ``m`` serves at most one ``j``).
+
+    Then ``s(t_j) = s(t_m) - (1 + alpha) t_m`` for ``s(t) = max(t, alpha t)``, ``0 <= alpha
+    < 1``: write ``s(t) = alpha t + (1 - alpha) ReLU(t)`` and use ``ReLU(-t) = ReLU(t) - t``.
+    The unit ``j`` is linear in ``(t_m, s(t_m))`` and needs no binary of its own. The
+    reduction's binary-forcing gadget is made of such pairs, ``a_v = ReLU(2 z_v - 1)`` and
+    ``b_v = ReLU(1 - 2 z_v)``: sharing the phase halves its binaries, and an LP relaxation
+    can no longer open both phases of one variable at once.
+    """
+    unpaired: dict[bytes, int] = {}
+    found: dict[int, int] = {}
+    for j in range(w.shape[0]):
+        key = np.append(w[j], b[j]) + 0.0  # + 0.0 turns -0.0 into 0.0
+        twin = unpaired.pop((-key + 0.0).tobytes(), None)
+        if twin is not None:
+            found[j] = twin
+        else:
+            unpaired.setdefault(key.tobytes(), j)
+    return found
 
 
 def _model_size(form: _Formulation) -> ModelSize:
@@ -330,8 +377,18 @@ def _solve_model(problem: InversionProblem, objective: Objective,
     if hint is not None:
         _set_hint(problem, form, hint)
     size = _model_size(form)
+    started = time.perf_counter()
     status, name = _solve(form, time_limit, options.threads)
+    refuted: npt.NDArray[np.float64] | None = None
+    if status is Status.INFEASIBLE and engine == "SCIP":
+        left = (None if time_limit is None
+                else max(MIN_CONFIRM_SECONDS, time_limit - (time.perf_counter() - started)))
+        status, name, refuted = _confirmed_infeasible(form, left)
     message = f"{engine} {name}; bounds by {bounds.method}"
+    if refuted is not None:
+        return SolverAnswer(status=Status.FEASIBLE, z=refuted,
+                            solver_objective=0.0 if realizable else None, bound=None,
+                            message=message, solver=engine, model=size)
     has_solution = status in (Status.OPTIMAL, Status.FEASIBLE)
     bound: float | None
     if realizable:
@@ -346,6 +403,33 @@ def _solve_model(problem: InversionProblem, objective: Objective,
          else None)
     return SolverAnswer(status=status, z=z, solver_objective=solver_objective, bound=bound,
                         message=message, solver=engine, model=size)
+
+
+def _confirmed_infeasible(form: _Formulation, time_limit: float | None
+                          ) -> tuple[Status, str, npt.NDArray[np.float64] | None]:
+    """SCIP's INFEASIBLE, put to HiGHS on the same model (:func:`confirm_infeasible`):
+    ``(INFEASIBLE, name, None)`` when HiGHS proves it too; ``(FEASIBLE, name, z)`` when
+    HiGHS finds a point (``z`` its latent part, verified by the caller like any answer);
+    ``(UNKNOWN, name, None)`` when HiGHS is undecided within ``time_limit``. An
+    unconfirmed INFEASIBLE is never reported: OR-Tools 9.15's SCIP declared a feasible LP
+    infeasible (``test_scip_presolving_regression_feasible``).
+
+    A model in which a variable's own bounds are empty (``lower > upper +``
+    :data:`EMPTY_BOUNDS_GAP`) is infeasible without any engine: its bounds come from the
+    pre-activation bounds and the target's fixes (:func:`_build`), which HiGHS refuses to
+    load; that is the confirmation."""
+    empty = [v.name() for v in form.solver.variables() if v.lb() > v.ub() + EMPTY_BOUNDS_GAP]
+    if empty:  # the bounds (interval or LP arithmetic and the target) exclude every point
+        return (Status.INFEASIBLE, f"INFEASIBLE (confirmed: {empty[0]} has empty bounds, "
+                "lower > upper, before any solver ran)", None)
+    confirmed, point = confirm_infeasible(form.solver, time_limit, form.z)
+    if confirmed:
+        return Status.INFEASIBLE, "INFEASIBLE (confirmed by HIGHS)", None
+    if point is not None:
+        return (Status.FEASIBLE, "INFEASIBLE refuted: HIGHS found a point, SCIP's answer "
+                "discarded", point)
+    return (Status.UNKNOWN, "INFEASIBLE not confirmed (HIGHS undecided), so unknown",
+            None)
 
 
 def _add_objective(problem: InversionProblem, form: _Formulation, objective: Objective) -> None:
@@ -511,29 +595,39 @@ def confirm_infeasible(solver: Any, time_limit: float | None, inputs: Sequence[A
     ``test_scip_presolving_regression_feasible``) through its variable aggregation. An
     INFEASIBLE that a caller turns into a verdict (``reluinv.verify``'s unsat) is therefore
     confirmed by a second engine on the same model.
+
+    HiGHS runs with its presolve first, then, when that ends undecided before the time
+    limit, once more without: OR-Tools 9.15's HiGHS returned NOT_SOLVED with presolve on
+    a 2 x 2 integer model that it proves infeasible without
+    (``test_exact_integer_networks``' MIP case: ``t = 2 z_1 = 1`` with ``z_1`` integer).
     """
     from ortools.linear_solver import linear_solver_pb2, pywraplp
 
+    started = time.perf_counter()
     proto = linear_solver_pb2.MPModelProto()
     solver.ExportModelToProto(proto)
     proto.ClearField("solution_hint")  # OR-Tools' HiGHS interface crashes on hints
-    second = pywraplp.Solver.CreateSolver("HIGHS")
-    if second is None:
-        return None, None
-    second.SuppressOutput()
-    second.SetSolverSpecificParametersAsString("output_flag = false")
-    if second.LoadModelFromProto(proto):
-        return None, None  # the model did not load: no second opinion
-    if time_limit is not None:
-        second.SetTimeLimit(max(1, round(time_limit * 1000)))
-    code = second.Solve()
-    if code == pywraplp.Solver.INFEASIBLE:
-        return True, None
-    if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        variables = second.variables()  # the proto keeps the variables' order
-        point = np.array([variables[v.index()].solution_value() for v in inputs],
-                         dtype=np.float64)
-        return False, point
+    for parameters in ("output_flag = false", "output_flag = false\npresolve = off"):
+        second = pywraplp.Solver.CreateSolver("HIGHS")
+        if second is None:
+            return None, None
+        second.SuppressOutput()
+        second.SetSolverSpecificParametersAsString(parameters)
+        if second.LoadModelFromProto(proto):
+            return None, None  # the model did not load: no second opinion
+        if time_limit is not None:
+            left = time_limit - (time.perf_counter() - started)
+            if left <= 0:
+                return None, None
+            second.SetTimeLimit(max(1, round(left * 1000)))
+        code = second.Solve()
+        if code == pywraplp.Solver.INFEASIBLE:
+            return True, None
+        if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            variables = second.variables()  # the proto keeps the variables' order
+            point = np.array([variables[v.index()].solution_value() for v in inputs],
+                             dtype=np.float64)
+            return False, point
     return None, None
 
 

@@ -79,6 +79,10 @@ class ModelSize:
     linear_outputs:
         Observed output units of a linear head (``output_activation="linear"``) not fixed
         by the target: ``h_dj = t_dj``, no phase at all.
+    mirrored:
+        Unstable hidden units whose pre-activation is exactly the negation of another
+        unit's (MIP backend): ``s(-t) = s(t) - (1 + alpha) t`` makes them linear in their
+        twin, so they share its binary. Counted apart from ``unstable``.
     """
 
     variables: int
@@ -90,6 +94,7 @@ class ModelSize:
     unstable: int
     convex_outputs: int = 0
     linear_outputs: int = 0
+    mirrored: int = 0
 
 
 @dataclass(frozen=True, eq=False)

@@ -74,8 +74,9 @@ FORMULA_SUFFIXES = tuple(
     base + comp for base in (".cnf", ".wcnf") for comp in ("", ".gz", ".xz", ".bz2")
 )
 
-#: Record verdicts, in the order summaries list them.
-VERDICTS = ("agree", "disagree", "unknown", "error")
+#: Record verdicts, in the order summaries list them: the record's own
+#: (:data:`reluinv.validation.records.Verdict`) and ``error`` (no record could be made).
+VERDICTS = ("agree", "disagree", "unknown", "uncertified", "error")
 
 #: Default size limit of one input file, in bytes (compressed size for compressed files).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
