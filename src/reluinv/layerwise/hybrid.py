@@ -371,7 +371,8 @@ def invert(
         return result(LayerwiseStatus.INCONCLUSIVE, None, "none", nan, None,
                       f"{note}layer-wise: {lw.message}; no time left for the exact stage",
                       radius=radius)
-    objective = "feasible" if noise == "none" else noise
+    objective: Literal["feasible", "linf", "l1"] = (
+        "feasible" if noise == "none" else "linf" if noise == "linf" else "l1")
     t0 = time.perf_counter()
     exact = solve_exact(problem, backend="mip", objective=objective, time_limit=remaining,
                         hint=hint, bound_tightening=bound_tightening, threads=threads)
