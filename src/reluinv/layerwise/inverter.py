@@ -70,7 +70,9 @@ at ``y``); the LP runs only when that point's misfit exceeds what the noise allo
 *Accepted misfit*: the true ``h*`` is feasible with misfit ``delta_i`` (``eps <= max_j
 delta_{i,j}``, or summed slack ``<= delta_i``), so a layer whose chosen point has a larger
 misfit (recomputed from the data, never the solver's claim) contradicts the stated noise
-bound; it is reported ``consistent=False`` and the inversion cannot be ``RECOVERED``.
+bound; it is reported ``consistent=False`` and the inversion cannot be ``RECOVERED``. (An
+l_1 layer read with thresholds below its budget may have misread rows, and its misfit
+then proves nothing: ``consistent=None``.)
 
 *Propagation* (the paper's ``(2/c)^j`` growth, with the layer's own conditioning in place
 of ``2/c``): with ``A`` the two-sided rows and ``P`` the pseudo-inverse of ``W_A`` (full
@@ -84,10 +86,12 @@ not pinned (or, in l_1, read with a threshold below ``delta_i``) has no finite b
 threshold below it grows heuristically, ``NOISY_TAU_GROWTH`` times its misfit, and
 ``latent_error_bound`` is ``inf``.
 
-*Unknown noise level* (``noise_bound=None``): the top layer is fitted with the caller's
-``tau``, the noise level is estimated as ``NOISE_ESTIMATE_FACTOR`` times that fit's misfit,
-and the rows are re-read with thresholds from the estimate until the fit's misfit lies
-within it (at most ``NOISE_ESTIMATE_ROUNDS`` solves). The estimate sets the thresholds
+*Unknown noise level* (``noise_bound=None``): the smallest level ``delta`` at which the top
+layer, its rows read with the thresholds of ``delta``, has a fit (its own LP) with misfit
+at most ``delta`` is found by bisection on ``log delta`` (``NOISE_ESTIMATE_ROUNDS`` LP
+solves; a higher ``delta`` reads more rows as one-sided and only relaxes the fit); the
+truth is such a fit at the true level, so this undershoots, and ``NOISE_ESTIMATE_FACTOR``
+times it is used. The estimate sets the thresholds
 only: the result says it was estimated (``noise_estimated``) and its status is ``FIT``,
 because the only bound at hand would be the fit's own misfit, which judges itself.
 
@@ -195,8 +199,8 @@ L1_THRESHOLD_FACTOR = 3.0
 #: misfit: a fit with ``n_{d-1}`` free unknowns absorbs part of the noise, so its misfit
 #: understates the noise (module docstring, *Unknown noise level*).
 NOISE_ESTIMATE_FACTOR = 2.0
-#: At most this many LP solves of the top layer when the noise level is estimated.
-NOISE_ESTIMATE_ROUNDS = 3
+#: Bisection steps (one LP each) on ``log delta`` when the noise level is estimated.
+NOISE_ESTIMATE_ROUNDS = 8
 
 
 class LayerwiseStatus(enum.Enum):
@@ -268,7 +272,9 @@ class LayerDiagnostic:
         propagated bound in ``linf``, the l_1 bound in the l_1 modes) and the misfit
         (``eps``) the layer may reach and still be explained by it; ``None`` otherwise.
     consistent:
-        Noisy modes: ``eps <= accepted_misfit`` (plus ``FEASIBILITY_TOLERANCE`` relative).
+        Noisy modes: ``eps <= accepted_misfit`` (plus ``FEASIBILITY_TOLERANCE`` relative);
+        ``None`` when the layer's reading is not certain (l_1 thresholds below the
+        budget) or noise-free.
     error_bound:
         Noisy modes: the bound on ``||h_{i-1} - h*_{i-1}||`` (``inf`` norm for ``linf``,
         l_1 otherwise) handed to the next layer, ``inf`` when the layer is not pinned or
@@ -584,7 +590,7 @@ def _bands(y: FloatArray, threshold: FloatArray, kind: str, slope: float) -> _Ba
 class _NoisyOutcome:
     outcome: _LayerOutcome
     misfit: float
-    consistent: bool
+    consistent: bool | None
     next_noise: FloatArray | float
     bounded: bool
 
@@ -687,7 +693,10 @@ def _invert_noisy(
             return _NoisyOutcome(outcome, math.inf, False, math.inf, False)
         chosen = judge(answer.x[:n])
     h, pre, misfit = chosen
-    consistent = misfit <= accepted + tolerance
+    certain = linf or bool(np.all(threshold >= accepted))
+    # Only a certain reading makes the truth feasible within the accepted misfit; an l_1
+    # layer read below its budget may have misread rows, so its misfit proves nothing.
+    consistent: bool | None = misfit <= accepted + tolerance if certain else None
     # What the truth may differ from h by (module docstring): rows of the two-sided block
     # satisfy |pre_j - pre*_j| <= d_j, and h - h* = P (pre_A - pre*_A).
     if linf:
@@ -698,7 +707,6 @@ def _invert_noisy(
         scale = max(float(np.max(bands.upper_scale)), float(np.max(bands.lower_scale)))
         centre = np.maximum(pre[two] - bands.lower[two], bands.upper[two] - pre[two])
         gaps = np.array([float(np.sum(centre)) + scale * accepted])
-    certain = linf or bool(np.all(threshold >= accepted))
     next_noise: FloatArray | float
     if pinv is not None and certain:
         next_noise = (np.abs(pinv) @ gaps if linf
@@ -730,31 +738,40 @@ def _thresholds(y: FloatArray, level: FloatArray | float, noise: NoiseModel,
 
 def _estimate_noise(W: FloatArray, b: FloatArray, x: FloatArray, network: ReluNetwork,
                     noise: NoiseModel, tau_floor: float, solver: DenseSolver) -> float:
-    """The noise level used when none is stated: ``NOISE_ESTIMATE_FACTOR`` times the misfit
-    of the top layer's own LP, re-read with thresholds from that estimate until the fit
-    is consistent with them (at most ``NOISE_ESTIMATE_ROUNDS`` solves; module docstring)."""
+    """The noise level used when none is stated (module docstring, *Unknown noise level*):
+    ``NOISE_ESTIMATE_FACTOR`` times the smallest level ``delta`` at which the top layer,
+    read with the thresholds of ``delta``, has a fit with misfit at most ``delta``; found by
+    bisection on ``log delta`` (``NOISE_ESTIMATE_ROUNDS`` LP solves)."""
     kind = ("linear" if network.output_linear
             else "leaky" if network.activation == "leaky_relu" else "relu")
     m = int(W.shape[0])
-    level = max(tau_floor, ACTIVE_THRESHOLD) if noise == "linf" else 0.0
-    for _ in range(NOISE_ESTIMATE_ROUNDS):
-        threshold = _thresholds(x, level, noise, max(tau_floor, ACTIVE_THRESHOLD)
-                                if noise == "linf" or level == 0.0 else tau_floor, m)
+    lp_noise: NoiseModel = "linf" if noise == "linf" else "l1_total"
+
+    def misfit_at(level: float) -> float:
+        threshold = _thresholds(x, level, noise, tau_floor, m)
         bands = _bands(x, threshold, kind, network.slope)
-        lp_noise: NoiseModel = "linf" if noise == "linf" else "l1_total"
-        answer = _noisy_lp(W, b, bands, np.ones(m), lp_noise, 0.0,
-                           False, solver)
+        answer = _noisy_lp(W, b, bands, np.ones(m), lp_noise, 0.0, False, solver)
         if answer.x is None:
-            return level
+            return math.inf
         rows = _row_misfits(W @ answer.x[:W.shape[1]] + b, bands)
-        misfit = float(np.max(rows, initial=0.0) if noise == "linf" else np.sum(rows))
-        estimate = NOISE_ESTIMATE_FACTOR * misfit
-        if noise == "linf" and estimate <= level:
-            return level
-        if noise != "linf" and level > 0.0 and estimate <= level:
-            return level
-        level = estimate
-    return level
+        return float(np.max(rows, initial=0.0) if noise == "linf" else np.sum(rows))
+
+    low = max(tau_floor, ACTIVE_THRESHOLD)
+    first = misfit_at(low)
+    if first <= low:
+        return NOISE_ESTIMATE_FACTOR * low
+    high = max(first, low)
+    while misfit_at(high) > high:  # reading more rows as inactive only relaxes the fit
+        high *= 10.0
+        if not math.isfinite(high) or high > 1e300:
+            return math.inf
+    for _ in range(NOISE_ESTIMATE_ROUNDS):
+        middle = math.sqrt(low * high)
+        if misfit_at(middle) <= middle:
+            high = middle
+        else:
+            low = middle
+    return NOISE_ESTIMATE_FACTOR * high
 
 
 def _pseudo_inverse(
@@ -975,7 +992,7 @@ def invert_layerwise(
                                  level=level, threshold=threshold, solver=solver,
                                  started=layer_started)
             outcome = step.outcome
-            if not step.consistent:
+            if step.consistent is False:
                 inconsistent.append(i)
             if i == network.depth:
                 top_spread = (_output_spread(W, step.next_noise, noise) if step.bounded
@@ -1046,7 +1063,8 @@ def invert_layerwise(
         bound = float(top_level) + top_spread + realizable_bound
         if inconsistent:
             layer = diagnostics[network.depth - inconsistent[0]]
-            return finish(LayerwiseStatus.INCONCLUSIVE, z, residuals, bound,
+            contradicted = LayerwiseStatus.INCONCLUSIVE
+            return finish(contradicted, z, residuals, bound,
                           f"layer {layer.layer}'s misfit {layer.eps:.3g} exceeds the "
                           f"{layer.accepted_misfit:.3g} that the stated noise allows there")
     if measured <= bound:
