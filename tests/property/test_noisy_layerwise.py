@@ -149,7 +149,8 @@ def test_unknown_noise_is_estimated_and_the_result_says_so(norm: Any) -> None:
     assert result.noise_level is not None
     assert 0.2 * actual <= result.noise_level <= 20 * actual
     assert "estimated" in result.message
-    assert result.z is not None and inst.relative_error(result.z) <= 1e-2
+    assert result.z is not None
+    assert inst.relative_error(result.z) <= 1e-2
     stated = invert_layerwise(net, inst.observation, noise=norm, noise_bound=actual)
     assert not stated.noise_estimated
     assert stated.noise_level == actual
@@ -164,7 +165,7 @@ def l1_budget_lp_by_scipy(W: np.ndarray, b: np.ndarray, y: np.ndarray, active: n
     ``h >= 0``), each active row's misfit split as ``u_j - v_j`` with ``u, v >= 0``, one
     slack ``t_j >= w_j h + b_j - y_j`` per inactive row; minimise ``sum(u + v)`` subject to
     ``sum(t) <= budget``. Returns the optimal value (``inf`` when infeasible)."""
-    m, n = W.shape
+    n = W.shape[1]
     act, ina = np.flatnonzero(active), np.flatnonzero(~active)
     hcols = n if nonneg else 2 * n
     Wh = W if nonneg else np.hstack([W, -W])
@@ -208,7 +209,8 @@ def test_l1_budget_lp_matches_an_independent_formulation(
             _row_misfits(W @ answer.x[:n] + b, bands)[~bands.two_sided])) > budget + 1e-7
         return
     event("feasible budget" + (", binding" if budget_share < 1.0 else ""))
-    assert answer.status == "optimal" and answer.x is not None, answer.message
+    assert answer.status == "optimal", answer.message
+    assert answer.x is not None
     h = np.maximum(answer.x[:n], 0.0) if nonneg else answer.x[:n]
     rows = _row_misfits(W @ h + b, bands)
     assert float(np.sum(rows[~bands.two_sided])) <= budget + 1e-6

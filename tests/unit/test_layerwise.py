@@ -250,7 +250,8 @@ def test_unknown_noise_is_estimated_not_read_at_the_realizable_threshold() -> No
     x = clean + np.random.default_rng(1).uniform(-1e-6, 1e-6, size=784)
     fit = invert_layerwise(net, x, noise="linf")
     assert fit.status is LayerwiseStatus.FIT
-    assert fit.noise_estimated and fit.noise_level is not None
+    assert fit.noise_estimated
+    assert fit.noise_level is not None
     assert 1e-7 <= fit.noise_level <= 1e-5
     assert fit.residual <= 1e-5
     judged = invert_layerwise(net, x, noise="linf", noise_bound=1e-6)
