@@ -42,15 +42,31 @@ def test_one_layer_full_rank_uses_least_squares() -> None:
 
 
 def test_inequalities_alone_can_pin_the_latent_through_the_lp() -> None:
-    # x = ReLU([z, -z]) = 0 at z = 0: no active row, yet z <= 0 and -z <= 0 force z = 0.
-    net = ReluNetwork([[[1.0], [-1.0]]])
+    # x = ReLU([z - 1, 1 - z]) = 0 at z = 1: no active row, yet z - 1 <= 0 and 1 - z <= 0
+    # force z = 1 (the least-norm point z = 0 of the empty equality system does not fit).
+    net = ReluNetwork([[[1.0], [-1.0]]], [[-1.0, 1.0]])
     result = invert_layerwise(net, [0.0, 0.0])
     assert result.status is RECOVERED
     (diag,) = result.layers
     assert (diag.method, diag.active, diag.rank, diag.pinned) == ("lp", 0, 0, False)
     assert diag.lp_status is not None
     assert result.z is not None
-    assert abs(result.z[0]) < 1e-9
+    assert abs(result.z[0] - 1.0) < 1e-9
+
+
+def test_an_undetermined_layer_solves_its_lp_over_the_null_space_only() -> None:
+    # One active row z1 + z2 = 2 leaves one free direction; the inactive rows z1 - 3 <= 0
+    # and -z1 + 1.5 <= 0 pin z1 to [1.5, 3], which the least-norm point (1, 1) misses.
+    net = ReluNetwork([[[1.0, 1.0], [1.0, 0.0], [-1.0, 0.0]]], [[0.0, -3.0, 1.5]])
+    result = invert_layerwise(net, [2.0, 0.0, 0.0])
+    assert result.status is RECOVERED
+    (diag,) = result.layers
+    assert (diag.method, diag.rank, diag.pinned) == ("lp", 1, False)
+    assert diag.lp_status is not None
+    assert "1 undetermined coordinates" in diag.lp_status
+    assert result.z is not None
+    assert result.z[0] + result.z[1] == pytest.approx(2.0, abs=1e-9)
+    assert 1.5 - 1e-9 <= result.z[0] <= 3.0 + 1e-9
 
 
 def test_inconsistent_equalities_give_a_residual_certificate() -> None:

@@ -20,6 +20,18 @@ the inequalities hold within ``feasibility_tol * max(1, ||y||_inf)``. Otherwise 
 empty; an empty polyhedron comes with a Farkas ray that :mod:`reluinv.layerwise.farkas` re-derives
 and re-checks.
 
+**Undetermined layers.** When the active rows have rank ``r < n_{i-1}`` (a trained
+decoder's output with few active pixels), the least-squares point ``h0`` satisfies the
+equalities and ``h = h0 + N c``, ``N`` a basis of their null space (from one SVD of the
+active block), satisfies them for every ``c``: the LP is solved over the ``n_{i-1} - r``
+coordinates of ``c`` alone, with the inactive rows ``(W N)_j c <= -b_j - (W h0)_j`` (the
+product ``W N`` is formed, never a copy of the inactive block) and ``h0 + N c >= 0`` on
+hidden layers. The map ``c -> h`` is affine and one-to-one, so the simplex's vertex is a
+vertex of the layer's pre-images, as the full LP's would be (an interior point such as
+``h0`` itself is rarely a ReLU output, which has zeros). When the equalities are
+inconsistent or the reduced LP does not end optimal, the full LP runs and its
+infeasibility is backed by a Farkas ray as above.
+
 An observed ReLU output below ``-tau`` has no pre-image at all (``method="sign"``). With
 a ``mask`` only the observed rows of the last layer enter its system (inpainting).
 
@@ -428,10 +440,25 @@ class _LayerSystem:
             parts.append(-h)
         return max(0.0, *(float(np.max(p, initial=0.0)) for p in parts))
 
+    def equality_rows(self) -> tuple[FloatArray, FloatArray]:
+        """``(A_eq, b_eq)``: the active rows (the one copy of the active block)."""
+        act = self.active
+        return self.W[act], self.y[act] - self.b[act]
+
+    def inequality_rows(
+        self, basis: FloatArray | None = None, offset: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """``(A_ub, b_ub)``: ``A_ub h <= b_ub`` on the inactive rows; given ``h = offset +
+        basis c``, the same rows in ``c``, computed from ``W basis`` without copying the
+        inactive block."""
+        ina = ~self.active
+        if basis is None or offset is None:
+            return self.W[ina], -self.b[ina]
+        return (self.W @ basis)[ina], -self.b[ina] - (self.W @ offset)[ina]
+
     def equality_form(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """``(A_eq, b_eq, A_ub, b_ub)`` of the realizable system."""
-        act, ina = self.active, ~self.active
-        return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])
+        return (*self.equality_rows(), *self.inequality_rows())
 
 
 def _rank_and_lstsq(A: FloatArray, rhs: FloatArray, n: int) -> tuple[int, FloatArray]:
@@ -487,22 +514,48 @@ def _infeasible(
 def _invert_realizable(
     system: _LayerSystem, *, tol: float, radius: float, started: float
 ) -> _LayerOutcome:
-    A_eq, b_eq, A_ub, b_ub = system.equality_form()
+    """Least squares on the active rows; when they do not pin ``h``, an LP over the
+    undetermined coordinates only (module docstring, *Undetermined layers*); the full LP
+    and its Farkas ray when the equalities are inconsistent or the reduced LP fails."""
+    A_eq, b_eq = system.equality_rows()
     n = system.unknowns
     rank, h = _rank_and_lstsq(A_eq, b_eq, n)
     limit = tol * system.scale
-    if rank == n:
-        if system.violation(h) <= limit:
-            if system.nonneg:
-                h = np.maximum(h, 0.0)
-            diag = _diag(system, rank=rank, pinned=True, method="lstsq",
-                         residual=system.violation(h), feasible=True,
-                         seconds=time.perf_counter() - started)
-            return _LayerOutcome(h, diag, False)
-        if float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) > limit:
-            residual_ray = _residual_certificate(A_eq, b_eq, h, system.nonneg, radius)
-            if residual_ray.verified:
-                return _infeasible(system, rank, "lstsq", None, residual_ray, started)
+
+    def found(h: FloatArray, method: str, message: str | None) -> _LayerOutcome:
+        if system.nonneg:
+            h = np.maximum(h, 0.0)
+        diag = _diag(system, rank=rank, pinned=rank == n, method=method, lp_status=message,
+                     residual=system.violation(h), feasible=True,
+                     seconds=time.perf_counter() - started)
+        return _LayerOutcome(h, diag, False)
+
+    consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
+    if rank == n and consistent and system.violation(h) <= limit:
+        return found(h, "lstsq", None)
+    # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
+    # output (those have zeros); the simplex's vertex is what the layer below can invert.
+    if rank == n and not consistent:
+        residual_ray = _residual_certificate(A_eq, b_eq, h, system.nonneg, radius)
+        if residual_ray.verified:
+            return _infeasible(system, rank, "lstsq", None, residual_ray, started)
+    if consistent and 0 < rank < n:
+        # h = h0 + N c with N a basis of the null space of A_eq: the equalities hold for
+        # every c, and only n - rank coordinates remain for the LP.
+        basis = np.linalg.svd(A_eq, full_matrices=True)[2][rank:].T
+        A_c, b_c = system.inequality_rows(basis, h)
+        if system.nonneg:  # h0 + N c >= 0
+            A_c, b_c = np.vstack([A_c, -basis]), np.concatenate([b_c, h])
+        reduced = linprog(np.zeros(n - rank), A_ub=A_c if A_c.shape[0] else None,
+                          b_ub=b_c if A_c.shape[0] else None,
+                          bounds=[(None, None)] * (n - rank), method="highs")
+        if reduced.status == 0:
+            candidate = h + basis @ np.asarray(reduced.x, dtype=np.float64)
+            if system.violation(np.maximum(candidate, 0.0) if system.nonneg
+                                else candidate) <= limit:
+                return found(candidate, "lp", f"{reduced.message} (status {reduced.status}; "
+                             f"{n - rank} undetermined coordinates)")
+    A_ub, b_ub = system.inequality_rows()
     if n == 0:  # nothing to choose: the constant rows are violated (rank 0 == n above)
         constant_ray = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.zeros(0, dtype=bool),
                                        min_radius=radius)
@@ -515,13 +568,7 @@ def _invert_realizable(
     )
     message = f"{result.message} (status {result.status})"
     if result.status == 0:
-        h = np.asarray(result.x, dtype=np.float64)
-        if system.nonneg:
-            h = np.maximum(h, 0.0)
-        diag = _diag(system, rank=rank, pinned=rank == n, method="lp", lp_status=message,
-                     residual=system.violation(h), feasible=True,
-                     seconds=time.perf_counter() - started)
-        return _LayerOutcome(h, diag, False)
+        return found(np.asarray(result.x, dtype=np.float64), "lp", message)
     certificate: FarkasCertificate | None = None
     if result.status == 2:
         certificate = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.full(n, system.nonneg),
@@ -959,7 +1006,7 @@ def invert_layerwise(
     for i in range(network.depth, 0, -1):
         layer_started = time.perf_counter()
         W, b = weights[i - 1], biases[i - 1]
-        if i == network.depth:
+        if i == network.depth and observed.size < W.shape[0]:  # no copy without a mask
             W, b = W[observed], b[observed]
         nonneg = i >= 2 and not leaky
         linear = i == network.depth and network.output_linear
