@@ -367,3 +367,26 @@ def test_failed_step_has_no_preimage_and_the_one_above_is_a_clause_layer_preimag
     assert np.all(top.preimage >= -1e-9)
     np.testing.assert_allclose(np.maximum(W2 @ top.preimage + b2, 0.0), problem.target,
                                atol=1e-7)
+
+
+def test_peak_memory_stays_near_the_least_squares_floor() -> None:
+    # The floor copies the active block once (for lstsq); the inverter must not copy the
+    # output layer (no mask) or its inactive block on the least-squares path.
+    import tracemalloc
+
+    net = random_network([40, 200, 1000], rng=np.random.default_rng(0))
+    x = plant(net, rng=np.random.default_rng(1)).observation
+
+    def floor() -> None:
+        y = x
+        for W in reversed(net.weights):
+            active = y > 1e-9
+            y = np.linalg.lstsq(np.asarray(W)[active], y[active], rcond=None)[0]
+
+    peaks = {}
+    for name, run in (("floor", floor), ("inverter", lambda: invert_layerwise(net, x))):
+        tracemalloc.start()
+        run()
+        peaks[name] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks["inverter"] <= 1.5 * peaks["floor"], peaks

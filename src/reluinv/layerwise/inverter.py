@@ -655,8 +655,7 @@ def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
     A = np.zeros((rows, n + slacks))
     rhs = np.empty(rows)
     A[:m, :n] = W
-    np.take(W, two, axis=0, out=A[m:m + two.size, :n])
-    np.negative(A[m:m + two.size, :n], out=A[m:m + two.size, :n])
+    np.negative(W[two], out=A[m:m + two.size, :n])
     rhs[:m] = bands.upper - b
     rhs[m:m + two.size] = b[two] - bands.lower[two]
     up = bands.upper_scale * weight
