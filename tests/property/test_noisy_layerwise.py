@@ -258,3 +258,21 @@ def test_leaky_rows_near_zero_keep_the_truth_feasible() -> None:
     # every truth within its band widened by the noise delta (misfits in output units)
     assert np.all(_row_misfits(truths, bands) <= delta * (1 + 1e-12))
     assert truths[0] < y[0] - delta  # outside the old band y +- delta
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_without_a_finite_bound_the_stated_noise_itself_is_the_acceptance(seed: int) -> None:
+    """l_1 noise read below its budget gives no finite propagated bound, so no spread: the
+    residual is held to the stated ``||e||_1`` plus rounding, exactly. The fit (relative
+    error about 1e-3) leaves a residual just above the true ``||e||_1``: INCONCLUSIVE."""
+    net = ri.digits_decoder("relu")
+    inst = plant(net, rng=np.random.default_rng(seed), noise_kind="gaussian", level=1e-4)
+    stated = float(np.sum(np.abs(inst.observation - inst.clean)))
+    result = invert_layerwise(net, inst.observation, noise="l1", noise_bound=stated)
+    assert result.latent_error_bound == float("inf")
+    rounding = 1e-6 * max(1.0, float(np.max(np.abs(inst.observation))))
+    assert result.residual_bound == pytest.approx(stated + rounding, rel=1e-12)
+    assert result.residual_l1 > result.residual_bound
+    assert result.status is LayerwiseStatus.INCONCLUSIVE
+    assert result.z is not None
+    assert inst.relative_error(result.z) <= 1e-2

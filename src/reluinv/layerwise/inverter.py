@@ -75,8 +75,10 @@ at least ``delta_i``.
   two-sided rows subject to the *budget* ``sum of the one-sided rows' slacks <= delta_i``.
 - ``l1_total``: one slack per row, minimise the sum of all of them, no budget.
 
-Before any LP, the two-sided rows are solved by least squares when they have full column
-rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c`` the activation's inverse
+Below a layer without a finite bound (see *Propagation*) the budget of ``l1`` would be a
+guess, and that layer's LP is ``l1_total``'s. Before any LP, when the rows are read with
+certainty (always in ``linf``), the two-sided rows are solved by least squares when they
+have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c`` the activation's inverse
 at ``y``); the LP runs only when that point's misfit exceeds what the noise allows.
 
 *Accepted misfit*: the true ``h*`` is feasible with misfit ``delta_i`` (``eps <= max_j
@@ -688,6 +690,7 @@ def _row_misfits(pre: FloatArray, bands: _Bands) -> FloatArray:
 def _invert_noisy(
     system: _LayerSystem, *, y: FloatArray, kind: str, slope: float, noise: NoiseModel,
     level: FloatArray | float, threshold: FloatArray, solver: DenseSolver, started: float,
+    rigorous: bool = True,
 ) -> _NoisyOutcome:
     """One noisy layer: the LP, the misfit recomputed at its answer, and the noise level
     handed to the layer below (module docstring, *Noisy layers*)."""
@@ -725,21 +728,23 @@ def _invert_noisy(
                                         initial=0.0))
         return h, pre, float(np.sum(rows))  # l_1: every row's slack, budgeted or not
 
+    certain = linf or bool(np.all(threshold >= accepted))
     method, message = "lstsq", None
     chosen: tuple[FloatArray, FloatArray, float] | None = None
-    if pinv is not None:  # least squares on the two-sided rows first (module docstring)
+    if pinv is not None and certain:  # least squares on the two-sided rows first
         chosen = judge(pinv @ (bands.centre[two] - b[two]))
         if chosen[2] > accepted + tolerance:
             chosen = None
     if chosen is None:
-        answer = _noisy_lp(W, b, bands, weight, noise, budget, system.nonneg, solver)
+        # LP (6)'s budget below an unbounded layer is a guess: minimise every slack instead
+        lp_noise: NoiseModel = "l1_total" if noise == "l1" and not rigorous else noise
+        answer = _noisy_lp(W, b, bands, weight, lp_noise, budget, system.nonneg, solver)
         method, message = "lp", f"{answer.message} (solver {answer.solver})"
         if answer.x is None:
             outcome = _infeasible(system, rank, "lp", message, None, started)
             return _NoisyOutcome(outcome, math.inf, False, math.inf, False)
         chosen = judge(answer.x[:n])
     h, pre, misfit = chosen
-    certain = linf or bool(np.all(threshold >= accepted))
     # Only a certain reading makes the truth feasible within the accepted misfit; an l_1
     # layer read below its budget may have misread rows, so its misfit proves nothing.
     consistent: bool | None = misfit <= accepted + tolerance if certain else None
@@ -1036,7 +1041,7 @@ def invert_layerwise(
         elif noisy:
             step = _invert_noisy(system, y=y, kind=kind, slope=network.slope, noise=noise,
                                  level=level, threshold=threshold, solver=solver,
-                                 started=layer_started)
+                                 started=layer_started, rigorous=bounded)
             outcome = step.outcome
             if step.consistent is False:
                 inconsistent.append(i)
