@@ -78,8 +78,9 @@ at least ``delta_i``.
 Below a layer without a finite bound (see *Propagation*) the budget of ``l1`` would be a
 guess, and that layer's LP is ``l1_total``'s. Before any LP, when the rows are read with
 certainty (always in ``linf``), the two-sided rows are solved by least squares when they
-have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c`` the activation's inverse
-at ``y``); the LP runs only when that point's misfit exceeds what the noise allows.
+have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c`` the
+activation's inverse at ``y``); the LP runs only when that point's misfit exceeds what the
+noise allows.
 
 *Accepted misfit*: the true ``h*`` is feasible with misfit ``delta_i`` (``eps <= max_j
 delta_{i,j}``, or summed slack ``<= delta_i``), so a layer whose chosen point has a larger
