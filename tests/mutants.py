@@ -45,12 +45,12 @@ class Mutant:
 
 MUTANTS = (
     Mutant("inactive-rows-dropped", INVERTER, (
-        ("return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])",
-         "return (self.W[act], self.y[act] - self.b[act], self.W[ina][:0], -self.b[ina][:0])"),
+        ("        ina = ~self.active\n", "        ina = np.zeros_like(self.active)\n"),
     ), LAYERWISE_TESTS),
     Mutant("inactive-row-flipped", INVERTER, (
-        ("return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])",
-         "return (self.W[act], self.y[act] - self.b[act], -self.W[ina], self.b[ina])"),
+        ("return self.W[ina], -self.b[ina]", "return -self.W[ina], self.b[ina]"),
+        ("return (self.W @ basis)[ina], -self.b[ina] - (self.W @ offset)[ina]",
+         "return -(self.W @ basis)[ina], self.b[ina] + (self.W @ offset)[ina]"),
     ), LAYERWISE_TESTS),
     Mutant("h-nonneg-dropped", INVERTER, (
         ("nonneg = i >= 2 and not leaky", "nonneg = False"),
@@ -58,7 +58,7 @@ MUTANTS = (
     Mutant("noisy-acceptance-x1000", INVERTER, (
         ("bound = float(top_level) + top_spread + realizable_bound",
          "bound = 1000 * float(top_level) + top_spread + realizable_bound"),
-    ), LAYERWISE_TESTS),
+    ), NOISY_TESTS + LAYERWISE_TESTS),
     Mutant("realizable-acceptance-x1000", INVERTER, (
         ("realizable_bound = residual_tol * max(",
          "realizable_bound = 1000 * residual_tol * max("),
