@@ -276,3 +276,21 @@ def test_without_a_finite_bound_the_stated_noise_itself_is_the_acceptance(seed: 
     assert result.status is LayerwiseStatus.INCONCLUSIVE
     assert result.z is not None
     assert inst.relative_error(result.z) <= 1e-2
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_spread_is_what_the_top_layer_bound_can_move_the_output(seed: int) -> None:
+    """``residual_bound = noise_bound + spread + rounding`` with ``spread = max |W_d|
+    delta_{d-1}``: at most the largest row sum of ``|W_d|`` times the top layer's
+    ``error_bound`` (the largest entry of ``delta_{d-1}``), and positive when that bound is
+    finite."""
+    net = random_network([6, 24, 80], rng=np.random.default_rng(seed))
+    inst = plant(net, rng=np.random.default_rng(seed + 10), noise_kind="uniform", level=1e-4)
+    result = invert_layerwise(net, inst.observation, noise="linf", noise_bound=1e-4)
+    top = result.layers[0]
+    assert top.error_bound is not None
+    assert np.isfinite(top.error_bound)
+    rounding = 1e-6 * max(1.0, float(np.max(np.abs(inst.observation))))
+    spread = result.residual_bound - 1e-4 - rounding
+    row_sums = float(np.max(np.sum(np.abs(net.weights[-1]), axis=1)))
+    assert 0.0 < spread <= row_sums * top.error_bound * (1 + 1e-9)
