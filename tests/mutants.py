@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERWISE_TESTS = ("tests/property/test_layerwise_differential.py",
                    "tests/property/test_layerwise_properties.py", "tests/unit/test_layerwise.py")
 CHECK_TESTS = ("tests/property/test_layerwise_check.py",)
+NOISY_TESTS = ("tests/property/test_noisy_layerwise.py", "tests/unit/test_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
 CHECK = "reluinv/validation/check.py"
 
@@ -44,20 +45,20 @@ class Mutant:
 
 MUTANTS = (
     Mutant("inactive-rows-dropped", INVERTER, (
-        ("return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])",
-         "return (self.W[act], self.y[act] - self.b[act], self.W[ina][:0], -self.b[ina][:0])"),
+        ("        ina = ~self.active\n", "        ina = np.zeros_like(self.active)\n"),
     ), LAYERWISE_TESTS),
     Mutant("inactive-row-flipped", INVERTER, (
-        ("return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])",
-         "return (self.W[act], self.y[act] - self.b[act], -self.W[ina], self.b[ina])"),
+        ("return self.W[ina], -self.b[ina]", "return -self.W[ina], self.b[ina]"),
+        ("return (self.W @ basis)[ina], -self.b[ina] - (self.W @ offset)[ina]",
+         "return -(self.W @ basis)[ina], self.b[ina] + (self.W @ offset)[ina]"),
     ), LAYERWISE_TESTS),
     Mutant("h-nonneg-dropped", INVERTER, (
         ("nonneg = i >= 2 and not leaky", "nonneg = False"),
     ), LAYERWISE_TESTS),
     Mutant("noisy-acceptance-x1000", INVERTER, (
-        ("bound = float(noise_bound) + realizable_bound",
-         "bound = 1000 * float(noise_bound) + realizable_bound"),
-    ), LAYERWISE_TESTS),
+        ("bound = float(top_level) + top_spread + realizable_bound",
+         "bound = 1000 * float(top_level) + top_spread + realizable_bound"),
+    ), NOISY_TESTS + LAYERWISE_TESTS),
     Mutant("realizable-acceptance-x1000", INVERTER, (
         ("realizable_bound = residual_tol * max(",
          "realizable_bound = 1000 * residual_tol * max("),
@@ -72,6 +73,39 @@ MUTANTS = (
         ("return finish(LayerwiseStatus.INCONCLUSIVE, z, residuals, bound,",
          "return finish(LayerwiseStatus.RECOVERED, z, residuals, bound,"),
     ), LAYERWISE_TESTS),
+    Mutant("noisy-threshold-ignores-the-noise", INVERTER, (
+        ("        return np.maximum(np.broadcast_to(np.asarray(level, dtype=np.float64), "
+         "y.shape),\n                          tau_floor)",
+         "        return np.full(y.shape, max(tau_floor, 1e-9))"),
+    ), NOISY_TESTS),
+    Mutant("l1-budget-dropped", INVERTER, (
+        ('budget_row = noise == "l1" and one.size > 0', "budget_row = False"),
+    ), NOISY_TESTS),
+    Mutant("accepted-misfit-x10", INVERTER, (
+        ("consistent: bool | None = misfit <= accepted + tolerance if certain else None",
+         "consistent: bool | None = misfit <= 10 * accepted + tolerance if certain else None"),
+    ), NOISY_TESTS),
+    Mutant("output-spread-x1000", INVERTER, (
+        ("return float(np.max(np.abs(W) @ np.asarray(hidden), initial=0.0))",
+         "return 1000 * float(np.max(np.abs(W) @ np.asarray(hidden), initial=0.0))"),
+    ), NOISY_TESTS),
+    Mutant("leaky-near-zero-band-one-signed", INVERTER, (
+        ("lower = np.where(positive, y, y * inverse)",
+         "lower = np.where(negative, y * inverse, y)"),
+        ("lower_scale = np.where(positive, 1.0, inverse)",
+         "lower_scale = np.where(negative, inverse, 1.0)"),
+    ), NOISY_TESTS),
+    Mutant("least-squares-kept-unjudged", INVERTER, (
+        ("        if chosen[2] > accepted + tolerance:\n            chosen = None",
+         "        if False:\n            chosen = None"),
+    ), NOISY_TESTS),
+    Mutant("propagation-without-conditioning", INVERTER, (
+        ("next_noise = (np.abs(pinv) @ gaps if linf",
+         "next_noise = (np.full(n, float(np.max(gaps))) if linf"),
+    ), NOISY_TESTS),
+    Mutant("estimated-noise-reported-as-stated", INVERTER, (
+        ("noise_estimated=estimated,", "noise_estimated=False,"),
+    ), NOISY_TESTS),
     Mutant("layerwise-sound-always-passes", CHECK, (
         ('checks.add(name, "passed" if forward_ok and decodes_ok else "failed",',
          'checks.add(name, "passed",'),

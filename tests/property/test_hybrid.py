@@ -94,9 +94,11 @@ def test_the_exact_stage_inverts_the_reduction_where_layerwise_cannot(formula: A
 
 
 def test_the_exact_stage_answers_a_known_layerwise_failure() -> None:
-    # (x1 or x2) and (not x1 or not x2): two models, the real-latent network's pre-image
-    # set is {(1, 0), (0, 1)}; the layer-wise LP cannot pick one
-    problem = ri.encode(ri.parse_dimacs("p cnf 2 2\n1 2 0\n-1 -2 0\n"), latent="real")
+    # (x1 or x2) and (not x1 or not x2), with a tautology: two models, the real-latent
+    # network's pre-image set is {(1, 0), (0, 1)}; the layer-wise LP's vertex is neither
+    # (without the tautology its vertex happens to be one of them)
+    problem = ri.encode(ri.parse_dimacs("p cnf 2 3\n1 2 0\n-1 -2 0\n1 -1 0\n"),
+                        latent="real")
     result = ri.invert(problem.network, problem.target, certify_unique=True,
                        latent_radius=2.0)
     assert result.layerwise.status is ri.LayerwiseStatus.INCONCLUSIVE
@@ -113,7 +115,8 @@ def test_the_exact_stage_answers_a_known_layerwise_failure() -> None:
 
 
 def test_a_box_that_excludes_every_preimage_is_reported_not_a_proof() -> None:
-    problem = ri.encode(ri.parse_dimacs("p cnf 1 1\n1 0\n"), latent="real")  # z = 1 only
+    # z = 1 only (the clause twice: the layer-wise LP's vertex then has no pre-image)
+    problem = ri.encode(ri.parse_dimacs("p cnf 1 2\n1 0\n1 0\n"), latent="real")
     result = ri.invert(problem.network, problem.target, latent_radius=0.5)
     assert result.status is ri.LayerwiseStatus.INCONCLUSIVE
     assert result.box_binds

@@ -290,7 +290,16 @@ def test_noisy_status_is_the_stated_bound_compared_with_the_exact_residual(
         event(f"noisy/{norm}: tie")
         return
     event(f"noisy/{norm}: {result.status.name}")
-    assert (result.status is RECOVERED) == (residual <= bound + rounding), result.message
+    # RECOVERED: the residual is within the reported bound, which is the stated one plus
+    # the spread a correct answer may have (never less than the stated bound) ...
+    if result.status is RECOVERED:
+        assert residual <= result.residual_bound * (1 + 1e-9)
+        assert result.residual_bound >= bound + rounding
+    # ... and a z explaining x within the stated bound itself is accepted unless a layer's
+    # misfit contradicts the stated noise.
+    if residual <= bound + rounding and all(d.consistent is not False for d in result.layers):
+        event(f"noisy/{norm}: within the stated bound")
+        assert result.status is RECOVERED, result.message
 
 
 @pytest.mark.slow

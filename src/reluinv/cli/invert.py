@@ -29,6 +29,7 @@ from reluinv.errors import ProblemFileError, ReluinvError
 from reluinv.layerwise.hybrid import InversionResult, invert
 from reluinv.layerwise.inverter import (
     ACTIVE_THRESHOLD,
+    NOISE_MODELS,
     LayerDiagnostic,
     LayerwiseResult,
     LayerwiseStatus,
@@ -63,13 +64,15 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("net", metavar="NET")
     parser.add_argument("x", metavar="X.npy", nargs="?", default=None)
-    parser.add_argument("--noise", choices=("none", "linf", "l1"), default="none",
-                        help="noise model: one LP per layer minimising the misfit")
+    parser.add_argument("--noise", choices=NOISE_MODELS, default="none",
+                        help="noise model: linf (largest misfit), l1 (the paper's LP (6): "
+                             "active rows' summed misfit, the rest within the noise budget), "
+                             "l1_total (every row's summed misfit)")
     parser.add_argument("--mask", metavar="M.npy", default=None,
                         help="boolean array: observed outputs (default: the problem's mask)")
-    parser.add_argument("--tau", type=nonnegative_flag("--tau"), default=ACTIVE_THRESHOLD,
-                        help=f"activity threshold (default {ACTIVE_THRESHOLD:g}; use the "
-                             "noise level on noisy data)")
+    parser.add_argument("--tau", type=nonnegative_flag("--tau"), default=None,
+                        help=f"activity threshold (default {ACTIVE_THRESHOLD:g}; under noise "
+                             "the thresholds follow the noise and this is a floor)")
     parser.add_argument("--noise-bound", type=nonnegative_flag("--noise-bound"), default=None,
                         help="the bound on the noise (linf: max |e|, l1: sum |e|); a noisy "
                              "inversion is recovered when G(z) is within it, and without it "

@@ -76,7 +76,6 @@ from reluinv.errors import InvalidArgumentError, InvalidTypeError
 from reluinv.exact import ExactResult, Status, UniquenessResult, solve_exact
 from reluinv.exact import certify_unique as certify_unique_exact
 from reluinv.layerwise.inverter import (
-    ACTIVE_THRESHOLD,
     RESIDUAL_TOLERANCE,
     LayerwiseResult,
     LayerwiseStatus,
@@ -247,7 +246,7 @@ def invert(
     time_limit: float | None = 60.0,
     certify_unique: bool = False,
     latent_radius: float | None = None,
-    tau: float = ACTIVE_THRESHOLD,
+    tau: float | None = None,
     residual_tol: float = RESIDUAL_TOLERANCE,
     noise_bound: float | None = None,
     bound_tightening: Literal["interval", "lp"] = "lp",
@@ -274,8 +273,8 @@ def invert(
     latent_radius:
         ``r`` of the box ``[-r, r]^k`` of stage 2; default in the module docstring.
     tau:
-        Stage 1's activity threshold (:func:`~reluinv.invert_layerwise`); under noise pass
-        the noise level.
+        Stage 1's activity threshold (:func:`~reluinv.invert_layerwise`; ``None``: its
+        default, which under noise follows the noise).
     residual_tol:
         Realizable acceptance of the replay:
         ``max |G(z) - x| <= residual_tol * max(1, ||x||_inf)``.
@@ -298,7 +297,9 @@ def invert(
         check_nonnegative(time_limit, "time_limit")
     radius_given = _check_radius(latent_radius)
     check_choice(bound_tightening, "bound_tightening", ("interval", "lp"))
-    tolerances: dict[str, object] = {"residual_tol": residual_tol, "tau": tau}
+    tolerances: dict[str, object] = {"residual_tol": residual_tol}
+    if tau is not None:
+        tolerances["tau"] = tau
     if noise_bound is not None:
         tolerances["noise_bound"] = noise_bound
     target, observed = check_inversion_arguments(network, x, noise, mask, tolerances)
@@ -371,7 +372,8 @@ def invert(
         return result(LayerwiseStatus.INCONCLUSIVE, None, "none", nan, None,
                       f"{note}layer-wise: {lw.message}; no time left for the exact stage",
                       radius=radius)
-    objective = "feasible" if noise == "none" else noise
+    objective: Literal["feasible", "linf", "l1"] = (
+        "feasible" if noise == "none" else "linf" if noise == "linf" else "l1")
     t0 = time.perf_counter()
     exact = solve_exact(problem, backend="mip", objective=objective, time_limit=remaining,
                         hint=hint, bound_tightening=bound_tightening, threads=threads)

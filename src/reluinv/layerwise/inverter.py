@@ -20,6 +20,18 @@ the inequalities hold within ``feasibility_tol * max(1, ||y||_inf)``. Otherwise 
 empty; an empty polyhedron comes with a Farkas ray that :mod:`reluinv.layerwise.farkas` re-derives
 and re-checks.
 
+**Undetermined layers.** When the active rows have rank ``r < n_{i-1}`` (a trained
+decoder's output with few active pixels), the least-squares point ``h0`` satisfies the
+equalities and ``h = h0 + N c``, ``N`` a basis of their null space (from one SVD of the
+active block), satisfies them for every ``c``: the LP is solved over the ``n_{i-1} - r``
+coordinates of ``c`` alone, with the inactive rows ``(W N)_j c <= -b_j - (W h0)_j`` (the
+product ``W N`` is formed, never a copy of the inactive block) and ``h0 + N c >= 0`` on
+hidden layers. The map ``c -> h`` is affine and one-to-one, so the simplex's vertex is a
+vertex of the layer's pre-images, as the full LP's would be (an interior point such as
+``h0`` itself is rarely a ReLU output, which has zeros). When the equalities are
+inconsistent or the reduced LP does not end optimal, the full LP runs and its
+infeasibility is backed by a Farkas ray as above.
+
 An observed ReLU output below ``-tau`` has no pre-image at all (``method="sign"``). With
 a ``mask`` only the observed rows of the last layer enter its system (inpainting).
 
@@ -32,39 +44,93 @@ are all active (least squares, else the LP), and the noisy LPs treat every row a
 ``y_j / alpha``, and every row is an equality ``w_j h + b_j = t_j``; least squares solves it
 and the residual vector itself is the Farkas ray when the system is inconsistent.
 
-**Noisy layer, l_inf** (``noise="linf"``, the paper's Algorithm 2). One LP per layer::
+**Noisy layers** (``noise="linf"``, ``"l1"``, ``"l1_total"``; the paper's Section 4). The
+observation is ``x = G(z*) + e`` with ``||e||_inf <= delta`` (``linf``) or
+``||e||_1 <= delta`` (the l_1 modes), ``delta = noise_bound``. Each layer receives an
+estimate ``y`` of its output with a known bound ``delta_i`` on its error (per row for
+l_inf, in l_1 norm otherwise; ``delta_d = delta``) and reads every row as a *band* that
+the true pre-activation ``p*_j = w_j h* + b_j`` lies in::
 
-    minimise eps  subject to  |w_j h + b_j - y_j| <= eps   (y_j > tau)
-                              w_j h + b_j - y_j   <= eps   (y_j <= tau)
-                              h >= 0 (hidden layers),  eps >= 0
+    ReLU,  y_j > tau_j (active):     y_j - s  <=  p_j  <=  y_j + s      (two-sided)
+    ReLU,  y_j <= tau_j (inactive):                p_j  <=  y_j + s      (one-sided)
+    leaky, y_j > tau_j:              y_j - s  <=  p_j  <=  y_j + s
+    leaky, y_j < -tau_j:      (y_j - s)/alpha <=  p_j  <=  (y_j + s)/alpha
+    leaky, |y_j| <= tau_j:    (y_j - s)/alpha <=  p_j  <=  y_j + s       (either sign)
+    linear head:                     y_j - s  <=  p_j  <=  y_j + s
 
-(for leaky layers ``|w_j h + b_j - t_j| <= eps`` on rows with ``y_j >= 0`` and
-``<= eps / alpha`` on the others, so that ``eps`` bounds the misfit in output units
-``|alpha (w_j h + b_j) - y_j|``). **l_1** (``noise="l1"``):
-the same rows with one slack ``s_j >= 0`` each in place of ``eps``, minimising
-``sum_j s_j``. The ``eps`` of each layer is reported; it is the misfit that layer's input
-carried, so the sequence ``eps_d, eps_{d-1}, ...`` shows how the error propagates (about
-``(2/c)^j eps`` after ``j`` layers of expansion ``c`` in the paper's analysis). On noisy
-data ``tau`` should be about the noise level, so that noise on an inactive output is not
-read as an active row; below the output layer the threshold grows with the misfit of the
-layer above (``NOISY_TAU_GROWTH``), because a recovered hidden layer is itself noisy.
+where ``s`` is the row's misfit. *Thresholds*: in ``linf``, ``tau_j = delta_{i,j}`` (and at
+least the caller's ``tau``): an output above its own error bound cannot come from a
+negative pre-activation, so a row read as active is truly active, and the true ``h*``
+satisfies every band with ``s = delta_{i,j}``. In the l_1 modes one row may carry the
+whole budget, which gives no useful per-row threshold; rows are read with the caller's
+``tau`` or, without one, ``L1_THRESHOLD_FACTOR * delta_i / n_i`` (three times the mean
+noise per row), and the propagation below counts as rigorous only when that threshold is
+at least ``delta_i``.
+
+*The LPs*, each named for what it minimises (``h >= 0`` on hidden ReLU layers):
+
+- ``linf``: one misfit ``eps`` for all rows, ``s = eps * delta_{i,j} / max_j delta_{i,j}``;
+  minimise ``eps`` (the paper's Algorithm 2, with its thresholds following the noise).
+- ``l1`` (the paper's LP (6)): one slack ``s_j`` per row; minimise the summed slack of the
+  two-sided rows subject to the *budget* ``sum of the one-sided rows' slacks <= delta_i``.
+- ``l1_total``: one slack per row, minimise the sum of all of them, no budget.
+
+Below a layer without a finite bound (see *Propagation*) the budget of ``l1`` would be a
+guess, and that layer's LP is ``l1_total``'s. Before any LP, when the rows are read with
+certainty (always in ``linf``), the two-sided rows are solved by least squares when they
+have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c`` the
+activation's inverse at ``y``); the LP runs only when that point's misfit exceeds what the
+noise allows.
+
+*Accepted misfit*: the true ``h*`` is feasible with misfit ``delta_i`` (``eps <= max_j
+delta_{i,j}``, or summed slack ``<= delta_i``), so a layer whose chosen point has a larger
+misfit (recomputed from the data, never the solver's claim) contradicts the stated noise
+bound; it is reported ``consistent=False`` and the inversion cannot be ``RECOVERED``. (An
+l_1 layer read with thresholds below its budget may have misread rows, and its misfit
+then proves nothing: ``consistent=None``.)
+
+*Propagation* (the paper's ``(2/c)^j`` growth, with the layer's own conditioning in place
+of ``2/c``): with ``A`` the two-sided rows and ``P`` the pseudo-inverse of ``W_A`` (full
+column rank: the layer is *pinned*), ``h - h* = P (p_A - p*_A)`` and
+``|p_j - p*_j| <= g_j = max(p_j - lower_j, upper_j - p_j)`` with the band taken at
+``s = delta_{i,j}``. So ``|h - h*| <= |P| g`` elementwise: that vector is
+``delta_{i-1}`` (l_inf), and ``max_col ||P||_1 * (sum_j g_j^0 + delta_i / alpha)`` the l_1
+bound (``g^0`` the band at ``s = 0``; ``alpha = 1`` for ReLU). These bounds hold for any
+noise within ``delta``; they are worst cases and grow quickly with depth. A layer that is
+not pinned (or, in l_1, read with a threshold below ``delta_i``) has no finite bound: the
+threshold below it grows heuristically, ``NOISY_TAU_GROWTH`` times its misfit, and
+``latent_error_bound`` is ``inf``.
+
+*Unknown noise level* (``noise_bound=None``): the smallest level ``delta`` at which the top
+layer, its rows read with the thresholds of ``delta``, has a fit (its own LP) with misfit
+at most ``delta`` is found by bisection on ``log delta`` (``NOISE_ESTIMATE_ROUNDS`` LP
+solves; a higher ``delta`` reads more rows as one-sided and only relaxes the fit); the
+truth is such a fit at the true level, so this undershoots, and ``NOISE_ESTIMATE_FACTOR``
+times it is used. The estimate sets the thresholds
+only: the result says it was estimated (``noise_estimated``) and its status is ``FIT``,
+because the only bound at hand would be the fit's own misfit, which judges itself.
 
 **Status.** ``RECOVERED`` only when the forward pass of the returned ``z`` reproduces ``x``
-on the observed outputs within a bound that the *caller* stated, never one derived from
+on the observed outputs within a bound derived from what the *caller* stated, never from
 the fit being judged: ``||G(z) - x||_inf <= residual_tol * max(1, ||x||_inf)`` in the
-realizable case; in the noisy cases the residual in the noise's norm must stay within
-``noise_bound`` (plus that realizable tolerance, for rounding). Without a ``noise_bound``
-a noisy inversion ends ``FIT``: ``z`` is the LP's best fit and its forward residual is
-reported, but nothing says whether that residual is noise or a bad fit (an LP's own
-``eps`` cannot decide it: on a layer whose inactive outputs carry noise above ``tau``
-the optimal ``eps`` is of the order of ``||x||_inf``, and ``z = 0`` fits "within it").
+realizable case. Under noise, every layer must be consistent (above) and the forward
+residual in the noise's norm must stay within ``noise_bound + spread`` (plus the
+realizable tolerance, for rounding), where ``spread = max |W_d| delta_{d-1}`` (l_inf; the
+largest column sum of ``|W_d|`` times ``delta_{d-1}`` for l_1) is how far the output of a
+correct answer may move while the top hidden layer is known only within its propagated
+bound (``0`` when the top layer is not pinned: then ``z`` must explain ``x`` within the
+stated noise itself). The truth ``z*`` always passes; ``latent_error_bound`` says how much
+the claim means. Without a ``noise_bound`` a noisy inversion ends ``FIT`` (above).
 ``NO_PREIMAGE`` when a layer is infeasible with a verified certificate *and* the layer's
 input was forced: it is the observation, or every layer above had a unique pre-image (its
 equality rows had full column rank; the count is reported). ``INCONCLUSIVE`` otherwise:
 for instance a hidden layer with many pre-images whose chosen one has none below (the
-fate of the MAX-3SAT reduction's networks), a ``z`` whose residual exceeds the stated
-bound, or a solver failure. Uniqueness of a recovered ``z`` is not claimed here, nor, under
-noise, its distance to the code that produced ``x``.
+fate of the MAX-3SAT reduction's networks), a ``z`` whose residual exceeds the bound, a
+layer whose misfit contradicts the stated noise, or a solver failure. Uniqueness of a
+recovered ``z`` is not claimed here.
+
+**LP solvers**: see :mod:`reluinv.layerwise.lp` (cvxopt's interior point for the dense
+noisy LPs, HiGHS for the feasibility LPs and Farkas rays).
 """
 
 from __future__ import annotations
@@ -89,13 +155,22 @@ from reluinv.layerwise.farkas import (
     check_farkas_ray,
     find_farkas_ray,
 )
-from reluinv.layerwise.lp import linprog
+from reluinv.layerwise.lp import (
+    DENSE_LP_SOLVERS,
+    DenseLPSolution,
+    DenseSolver,
+    linprog,
+    solve_dense_lp,
+)
 from reluinv.results import ResultBase
 
 __all__ = [
     "ACTIVE_THRESHOLD",
     "EXACT_CHECK_MAX_WEIGHTS",
     "FEASIBILITY_TOLERANCE",
+    "L1_THRESHOLD_FACTOR",
+    "NOISE_ESTIMATE_FACTOR",
+    "NOISE_ESTIMATE_ROUNDS",
     "NOISE_MODELS",
     "NOISY_TAU_GROWTH",
     "RESIDUAL_TOLERANCE",
@@ -108,9 +183,12 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-NoiseModel = Literal["none", "linf", "l1"]
-#: The noise models :func:`invert_layerwise` accepts.
-NOISE_MODELS: tuple[NoiseModel, ...] = ("none", "linf", "l1")
+NoiseModel = Literal["none", "linf", "l1", "l1_total"]
+#: The noise models :func:`invert_layerwise` accepts (module docstring): ``"linf"``
+#: minimises the largest row misfit, ``"l1"`` (the paper's LP (6)) the summed misfit of
+#: the two-sided rows with the one-sided rows' misfits held to the noise budget,
+#: ``"l1_total"`` the summed misfit of every row, with no budget.
+NOISE_MODELS: tuple[NoiseModel, ...] = ("none", "linf", "l1", "l1_total")
 
 #: ``tau``: an output ``y_j > tau`` is read as active. Suits realizable float64 data;
 #: on noisy data pass the noise level.
@@ -129,6 +207,15 @@ EXACT_CHECK_MAX_WEIGHTS = 100_000
 #: ``max(tau, NOISY_TAU_GROWTH * misfit)``; a row read as inactive keeps its one-sided
 #: constraint, which stays valid whatever the truth, so erring high costs little.
 NOISY_TAU_GROWTH = 10.0
+#: l_1 modes without an explicit ``tau``: rows are read as active above this multiple of
+#: the layer's l_1 noise level divided by its number of rows (the mean noise per row).
+L1_THRESHOLD_FACTOR = 3.0
+#: Without a ``noise_bound`` the noise level is this multiple of the top layer's own
+#: misfit: a fit with ``n_{d-1}`` free unknowns absorbs part of the noise, so its misfit
+#: understates the noise (module docstring, *Unknown noise level*).
+NOISE_ESTIMATE_FACTOR = 2.0
+#: Bisection steps (one LP each) on ``log delta`` when the noise level is estimated.
+NOISE_ESTIMATE_ROUNDS = 8
 
 
 class LayerwiseStatus(enum.Enum):
@@ -195,6 +282,18 @@ class LayerDiagnostic:
         The checked Farkas ray when the layer was found infeasible, else ``None``.
     seconds:
         Wall-clock time of this layer.
+    noise_level, accepted_misfit:
+        Noisy modes: the noise level this layer's input carries (the largest entry of the
+        propagated bound in ``linf``, the l_1 bound in the l_1 modes) and the misfit
+        (``eps``) the layer may reach and still be explained by it; ``None`` otherwise.
+    consistent:
+        Noisy modes: ``eps <= accepted_misfit`` (plus ``FEASIBILITY_TOLERANCE`` relative);
+        ``None`` when the layer's reading is not certain (l_1 thresholds below the
+        budget) or noise-free.
+    error_bound:
+        Noisy modes: the bound on ``||h_{i-1} - h*_{i-1}||`` (``inf`` norm for ``linf``,
+        l_1 otherwise) handed to the next layer, ``inf`` when the layer is not pinned or
+        its rows were not read with certainty (module docstring); ``None`` otherwise.
     preimage:
         The ``h_{i-1}`` this step chose (the input handed to the next step down; ``z`` for
         layer 1), or ``None`` when the layer had no pre-image. On a layer that is not
@@ -218,6 +317,10 @@ class LayerDiagnostic:
     certificate: FarkasCertificate | None
     seconds: float
     preimage: FloatArray | None = None
+    noise_level: float | None = None
+    accepted_misfit: float | None = None
+    consistent: bool | None = None
+    error_bound: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,6 +358,17 @@ class LayerwiseResult(ResultBase):
         The layer ``i`` whose step found no pre-image, or ``None``.
     message:
         A sentence saying why the status was chosen.
+    noise_level:
+        Noisy modes: the noise level of the observation the thresholds were derived from:
+        the stated ``noise_bound``, or the estimate (``noise_estimated``). ``None`` when
+        noise-free.
+    noise_estimated:
+        ``True`` when no ``noise_bound`` was stated and ``noise_level`` was estimated from
+        the top layer's fit (the status is then ``FIT``).
+    latent_error_bound:
+        Noisy modes: the propagated bound on ``||z - z*||`` (``inf`` norm for ``linf``, l_1
+        otherwise) that holds if the noise is within ``noise_level``; ``inf`` when a layer
+        was not pinned (no finite bound), ``nan`` when noise-free.
     """
 
     status: LayerwiseStatus
@@ -271,6 +385,9 @@ class LayerwiseResult(ResultBase):
     feasibility_tol: float
     failed_layer: int | None
     message: str
+    noise_level: float | None = None
+    noise_estimated: bool = False
+    latent_error_bound: float = math.nan
     record_exclude = frozenset({"layers"})  # per-step diagnostics: arrays, kilobytes
 
     @property
@@ -326,10 +443,25 @@ class _LayerSystem:
             parts.append(-h)
         return max(0.0, *(float(np.max(p, initial=0.0)) for p in parts))
 
+    def equality_rows(self) -> tuple[FloatArray, FloatArray]:
+        """``(A_eq, b_eq)``: the active rows (the one copy of the active block)."""
+        act = self.active
+        return self.W[act], self.y[act] - self.b[act]
+
+    def inequality_rows(
+        self, basis: FloatArray | None = None, offset: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """``(A_ub, b_ub)``: ``A_ub h <= b_ub`` on the inactive rows; given ``h = offset +
+        basis c``, the same rows in ``c``, computed from ``W basis`` without copying the
+        inactive block."""
+        ina = ~self.active
+        if basis is None or offset is None:
+            return self.W[ina], -self.b[ina]
+        return (self.W @ basis)[ina], -self.b[ina] - (self.W @ offset)[ina]
+
     def equality_form(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """``(A_eq, b_eq, A_ub, b_ub)`` of the realizable system."""
-        act, ina = self.active, ~self.active
-        return (self.W[act], self.y[act] - self.b[act], self.W[ina], -self.b[ina])
+        return (*self.equality_rows(), *self.inequality_rows())
 
 
 def _rank_and_lstsq(A: FloatArray, rhs: FloatArray, n: int) -> tuple[int, FloatArray]:
@@ -385,22 +517,48 @@ def _infeasible(
 def _invert_realizable(
     system: _LayerSystem, *, tol: float, radius: float, started: float
 ) -> _LayerOutcome:
-    A_eq, b_eq, A_ub, b_ub = system.equality_form()
+    """Least squares on the active rows; when they do not pin ``h``, an LP over the
+    undetermined coordinates only (module docstring, *Undetermined layers*); the full LP
+    and its Farkas ray when the equalities are inconsistent or the reduced LP fails."""
+    A_eq, b_eq = system.equality_rows()
     n = system.unknowns
     rank, h = _rank_and_lstsq(A_eq, b_eq, n)
     limit = tol * system.scale
-    if rank == n:
-        if system.violation(h) <= limit:
-            if system.nonneg:
-                h = np.maximum(h, 0.0)
-            diag = _diag(system, rank=rank, pinned=True, method="lstsq",
-                         residual=system.violation(h), feasible=True,
-                         seconds=time.perf_counter() - started)
-            return _LayerOutcome(h, diag, False)
-        if float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) > limit:
-            residual_ray = _residual_certificate(A_eq, b_eq, h, system.nonneg, radius)
-            if residual_ray.verified:
-                return _infeasible(system, rank, "lstsq", None, residual_ray, started)
+
+    def found(h: FloatArray, method: str, message: str | None) -> _LayerOutcome:
+        if system.nonneg:
+            h = np.maximum(h, 0.0)
+        diag = _diag(system, rank=rank, pinned=rank == n, method=method, lp_status=message,
+                     residual=system.violation(h), feasible=True,
+                     seconds=time.perf_counter() - started)
+        return _LayerOutcome(h, diag, False)
+
+    consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
+    if rank == n and consistent and system.violation(h) <= limit:
+        return found(h, "lstsq", None)
+    # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
+    # output (those have zeros); the simplex's vertex is what the layer below can invert.
+    if rank == n and not consistent:
+        residual_ray = _residual_certificate(A_eq, b_eq, h, system.nonneg, radius)
+        if residual_ray.verified:
+            return _infeasible(system, rank, "lstsq", None, residual_ray, started)
+    if consistent and 0 < rank < n:
+        # h = h0 + N c with N a basis of the null space of A_eq: the equalities hold for
+        # every c, and only n - rank coordinates remain for the LP.
+        basis = np.linalg.svd(A_eq, full_matrices=True)[2][rank:].T
+        A_c, b_c = system.inequality_rows(basis, h)
+        if system.nonneg:  # h0 + N c >= 0
+            A_c, b_c = np.vstack([A_c, -basis]), np.concatenate([b_c, h])
+        reduced = linprog(np.zeros(n - rank), A_ub=A_c if A_c.shape[0] else None,
+                          b_ub=b_c if A_c.shape[0] else None,
+                          bounds=[(None, None)] * (n - rank), method="highs")
+        if reduced.status == 0:
+            candidate = h + basis @ np.asarray(reduced.x, dtype=np.float64)
+            if system.violation(np.maximum(candidate, 0.0) if system.nonneg
+                                else candidate) <= limit:
+                return found(candidate, "lp", f"{reduced.message} (status {reduced.status}; "
+                             f"{n - rank} undetermined coordinates)")
+    A_ub, b_ub = system.inequality_rows()
     if n == 0:  # nothing to choose: the constant rows are violated (rank 0 == n above)
         constant_ray = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.zeros(0, dtype=bool),
                                        min_radius=radius)
@@ -413,13 +571,7 @@ def _invert_realizable(
     )
     message = f"{result.message} (status {result.status})"
     if result.status == 0:
-        h = np.asarray(result.x, dtype=np.float64)
-        if system.nonneg:
-            h = np.maximum(h, 0.0)
-        diag = _diag(system, rank=rank, pinned=rank == n, method="lp", lp_status=message,
-                     residual=system.violation(h), feasible=True,
-                     seconds=time.perf_counter() - started)
-        return _LayerOutcome(h, diag, False)
+        return found(np.asarray(result.x, dtype=np.float64), "lp", message)
     certificate: FarkasCertificate | None = None
     if result.status == 2:
         certificate = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.full(n, system.nonneg),
@@ -446,51 +598,257 @@ def _invert_leaky(
     return _infeasible(system, rank, "lstsq", None, certificate, started)
 
 
-def _invert_noisy(
-    system: _LayerSystem, *, noise: NoiseModel, row_scale: FloatArray, started: float
-) -> _LayerOutcome:
-    """One noisy LP. ``row_scale[j]`` converts a misfit in output units into the units of
-    ``y``: ``1`` for ReLU rows, ``1 / alpha`` for leaky rows with a negative output (there
-    ``t_j = y_j / alpha``, so an output error ``e`` becomes ``e / alpha``)."""
-    W, target = system.W, system.y - system.b
+
+# -- noisy layers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Bands:
+    """Per row ``j`` of a noisy layer: ``lower_j - lower_scale_j * s <= w_j h + b_j <=
+    upper_j + upper_scale_j * s`` holds at the true ``h`` with ``s`` the row's noise (module
+    docstring); ``lower_j = -inf`` on one-sided rows."""
+
+    upper: FloatArray
+    upper_scale: FloatArray
+    lower: FloatArray
+    lower_scale: FloatArray
+    two_sided: npt.NDArray[np.bool_]
+    centre: FloatArray
+
+
+def _bands(y: FloatArray, threshold: FloatArray, kind: str, slope: float) -> _Bands:
+    """The rows of one noisy layer read with per-row activity ``threshold`` (module
+    docstring, *Noisy layers*)."""
+    ones = np.ones_like(y)
+    if kind == "linear":
+        return _Bands(y, ones, y, ones, np.ones(y.shape, dtype=bool), y)
+    if kind == "relu":
+        active = y > threshold
+        return _Bands(y, ones, np.where(active, y, -np.inf), ones, active, y)
+    positive, negative = y > threshold, y < -threshold
+    inverse = 1.0 / slope
+    upper = np.where(negative, y * inverse, y)
+    upper_scale = np.where(negative, inverse, 1.0)
+    lower = np.where(positive, y, y * inverse)
+    lower_scale = np.where(positive, 1.0, inverse)
+    centre = np.where(y >= 0.0, y, y * inverse)  # the activation's inverse at y
+    return _Bands(upper, upper_scale, lower, lower_scale, np.ones(y.shape, dtype=bool),
+                  centre)
+
+
+@dataclass(frozen=True)
+class _NoisyOutcome:
+    outcome: _LayerOutcome
+    misfit: float
+    consistent: bool | None
+    next_noise: FloatArray | float
+    bounded: bool
+
+
+def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
+              noise: NoiseModel, budget: float, nonneg: bool,
+              solver: DenseSolver) -> DenseLPSolution:
+    """Build and solve the layer's LP (module docstring) in one preallocated matrix."""
     m, n = W.shape
-    act = system.active
-    rank = int(np.linalg.matrix_rank(W[act])) if np.any(act) and n > 0 else 0
-    if m == 0:  # no rows constrain h: any h >= 0 fits, take h = 0
-        h = np.zeros(n)
-        diag = _diag(system, rank=0, pinned=n == 0, method="lp", eps=0.0, residual=0.0,
-                     feasible=True, seconds=time.perf_counter() - started)
-        return _LayerOutcome(h, diag, False)
+    two = np.flatnonzero(bands.two_sided)
+    one = np.flatnonzero(~bands.two_sided)
+    slacks = 1 if noise == "linf" else m
+    budget_row = noise == "l1" and one.size > 0
+    rows = m + two.size + int(budget_row)
+    A = np.zeros((rows, n + slacks))
+    rhs = np.empty(rows)
+    A[:m, :n] = W
+    np.negative(W[two], out=A[m:m + two.size, :n])
+    rhs[:m] = bands.upper - b
+    rhs[m:m + two.size] = b[two] - bands.lower[two]
+    up = bands.upper_scale * weight
+    lo = (bands.lower_scale * weight)[two]
     if noise == "linf":
-        # Variables (h, eps): W h - eps <= y - b on every row, -W h - eps <= -(y - b) on
-        # active rows.
-        column = -row_scale[:, np.newaxis]
-        A_ub = np.vstack([np.hstack([W, column]), np.hstack([-W[act], column[act]])])
+        A[:m, n] = -up
+        A[m:m + two.size, n] = -lo
         cost = np.zeros(n + 1)
         cost[n] = 1.0
-        slack_bounds: list[tuple[float | None, float | None]] = [(0.0, None)]
     else:
-        # Variables (h, s): W h - s <= y - b on every row, -W h - s <= -(y - b) on active
-        # rows, one slack s_j >= 0 per row.
-        identity = -np.diag(row_scale)
-        A_ub = np.vstack([np.hstack([W, identity]), np.hstack([-W[act], identity[act]])])
+        A[np.arange(m), n + np.arange(m)] = -up
+        A[m + np.arange(two.size), n + two] = -lo
         cost = np.concatenate([np.zeros(n), np.ones(m)])
-        slack_bounds = [(0.0, None)] * m
-    b_ub = np.concatenate([target, -target[act]])
-    result = linprog(cost, A_ub=A_ub, b_ub=b_ub,
-                     bounds=_bounds(n, system.nonneg) + slack_bounds, method="highs")
-    message = f"{result.message} (status {result.status})"
-    if result.status != 0:
-        return _infeasible(system, rank, "lp", message, None, started)
-    solution = np.asarray(result.x, dtype=np.float64)
-    h = solution[:n]
-    if system.nonneg:
-        h = np.maximum(h, 0.0)
-    eps = float(result.fun)
-    diag = _diag(system, rank=rank, pinned=rank == n, method="lp", lp_status=message,
-                 eps=eps, residual=system.violation(h), feasible=True,
-                 seconds=time.perf_counter() - started)
-    return _LayerOutcome(h, diag, False)
+        if budget_row:  # LP (6): the one-sided rows' slacks share the noise budget
+            cost[n + one] = 0.0
+            A[rows - 1, n + one] = 1.0
+            rhs[rows - 1] = budget
+    nonneg_columns = np.concatenate([np.full(n, nonneg), np.ones(slacks, dtype=bool)])
+    return solve_dense_lp(cost, A, rhs, nonneg_columns, solver=solver)
+
+
+def _row_misfits(pre: FloatArray, bands: _Bands) -> FloatArray:
+    """How far each row's pre-activation lies outside its noise-free band, in the row's
+    output units: ``max(0, (pre - upper) / upper_scale, (lower - pre) / lower_scale)``."""
+    above = (pre - bands.upper) / bands.upper_scale
+    below = np.where(bands.two_sided, (bands.lower - pre) / bands.lower_scale, -np.inf)
+    return np.maximum(np.maximum(above, below), 0.0)
+
+
+def _invert_noisy(
+    system: _LayerSystem, *, y: FloatArray, kind: str, slope: float, noise: NoiseModel,
+    level: FloatArray | float, threshold: FloatArray, solver: DenseSolver, started: float,
+    rigorous: bool = True,
+) -> _NoisyOutcome:
+    """One noisy layer: the LP, the misfit recomputed at its answer, and the noise level
+    handed to the layer below (module docstring, *Noisy layers*)."""
+    W, b = system.W, system.b
+    m, n = W.shape
+    bands = _bands(y, threshold, kind, slope)
+    linf = noise == "linf"
+    if linf:
+        level_rows = np.broadcast_to(np.asarray(level, dtype=np.float64), (m,))
+        top = float(np.max(level_rows, initial=0.0))
+        weight = level_rows / top if top > 0.0 else np.ones(m)
+        accepted, budget = top, 0.0
+    else:
+        weight, accepted = np.ones(m), float(level)
+        budget = accepted
+    two = np.flatnonzero(bands.two_sided)
+    rank, pinv = _pseudo_inverse(W, two, n)
+    fields: dict[str, object] = {"active": int(two.size), "equality_rows": int(two.size),
+                                 "noise_level": accepted, "accepted_misfit": accepted}
+    if m == 0:  # no rows constrain h: any h >= 0 fits, take h = 0
+        empty = np.zeros(n)
+        diag = _diag(system, rank=0, pinned=n == 0, method="lp", eps=0.0, residual=0.0,
+                     feasible=True, seconds=time.perf_counter() - started, **fields)
+        return _NoisyOutcome(_LayerOutcome(empty, diag, False), 0.0, True, np.zeros(n),
+                             False)
+    tolerance = FEASIBILITY_TOLERANCE * system.scale
+
+    def judge(h: FloatArray) -> tuple[FloatArray, FloatArray, float]:
+        if system.nonneg:
+            h = np.maximum(h, 0.0)
+        pre = W @ h + b
+        rows = _row_misfits(pre, bands)
+        if linf:
+            return h, pre, float(np.max(rows / np.where(weight > 0.0, weight, 1.0),
+                                        initial=0.0))
+        return h, pre, float(np.sum(rows))  # l_1: every row's slack, budgeted or not
+
+    certain = linf or bool(np.all(threshold >= accepted))
+    method, message = "lstsq", None
+    chosen: tuple[FloatArray, FloatArray, float] | None = None
+    if pinv is not None and certain:  # least squares on the two-sided rows first
+        chosen = judge(pinv @ (bands.centre[two] - b[two]))
+        if chosen[2] > accepted + tolerance:
+            chosen = None
+    if chosen is None:
+        # LP (6)'s budget below an unbounded layer is a guess: minimise every slack instead
+        lp_noise: NoiseModel = "l1_total" if noise == "l1" and not rigorous else noise
+        answer = _noisy_lp(W, b, bands, weight, lp_noise, budget, system.nonneg, solver)
+        method, message = "lp", f"{answer.message} (solver {answer.solver})"
+        if answer.x is None:
+            outcome = _infeasible(system, rank, "lp", message, None, started)
+            return _NoisyOutcome(outcome, math.inf, False, math.inf, False)
+        chosen = judge(answer.x[:n])
+    h, pre, misfit = chosen
+    # Only a certain reading makes the truth feasible within the accepted misfit; an l_1
+    # layer read below its budget may have misread rows, so its misfit proves nothing.
+    consistent: bool | None = misfit <= accepted + tolerance if certain else None
+    # What the truth may differ from h by (module docstring): rows of the two-sided block
+    # satisfy |pre_j - pre*_j| <= d_j, and h - h* = P (pre_A - pre*_A).
+    if linf:
+        lower = bands.lower[two] - bands.lower_scale[two] * level_rows[two]
+        upper = bands.upper[two] + bands.upper_scale[two] * level_rows[two]
+        gaps = np.maximum(pre[two] - lower, upper - pre[two])
+    else:
+        scale = max(float(np.max(bands.upper_scale)), float(np.max(bands.lower_scale)))
+        centre = np.maximum(pre[two] - bands.lower[two], bands.upper[two] - pre[two])
+        gaps = np.array([float(np.sum(centre)) + scale * accepted])
+    next_noise: FloatArray | float
+    if pinv is not None and certain:
+        next_noise = (np.abs(pinv) @ gaps if linf
+                      else float(np.max(np.sum(np.abs(pinv), axis=1), initial=0.0)) * gaps[0])
+        bounded = True
+    else:  # no finite bound: the heuristic growth of the threshold (module docstring)
+        grown = NOISY_TAU_GROWTH * max(misfit, accepted)
+        next_noise = np.full(n, grown) if linf else grown
+        bounded = False
+    diag = _diag(system, rank=rank, pinned=rank == n, method=method, lp_status=message,
+                 eps=misfit, residual=system.violation(h), feasible=True,
+                 seconds=time.perf_counter() - started, consistent=consistent,
+                 error_bound=(float(np.max(next_noise, initial=0.0)) if bounded
+                              else math.inf), **fields)
+    return _NoisyOutcome(_LayerOutcome(h, diag, False), misfit, consistent, next_noise,
+                         bounded)
+
+
+def _thresholds(y: FloatArray, level: FloatArray | float, noise: NoiseModel,
+                tau_floor: float, rows: int) -> FloatArray:
+    """Per-row activity thresholds of a noisy layer (module docstring, *Thresholds*)."""
+    if noise == "linf":
+        return np.maximum(np.broadcast_to(np.asarray(level, dtype=np.float64), y.shape),
+                          tau_floor)
+    if tau_floor > 0.0:
+        return np.full(y.shape, tau_floor)
+    return np.full(y.shape, L1_THRESHOLD_FACTOR * float(level) / max(rows, 1))
+
+
+def _estimate_noise(W: FloatArray, b: FloatArray, x: FloatArray, network: ReluNetwork,
+                    noise: NoiseModel, tau_floor: float, solver: DenseSolver) -> float:
+    """The noise level used when none is stated (module docstring, *Unknown noise level*):
+    ``NOISE_ESTIMATE_FACTOR`` times the smallest level ``delta`` at which the top layer,
+    read with the thresholds of ``delta``, has a fit with misfit at most ``delta``; found by
+    bisection on ``log delta`` (``NOISE_ESTIMATE_ROUNDS`` LP solves)."""
+    kind = ("linear" if network.output_linear
+            else "leaky" if network.activation == "leaky_relu" else "relu")
+    m = int(W.shape[0])
+    lp_noise: NoiseModel = "linf" if noise == "linf" else "l1_total"
+
+    def misfit_at(level: float) -> float:
+        threshold = _thresholds(x, level, noise, tau_floor, m)
+        bands = _bands(x, threshold, kind, network.slope)
+        answer = _noisy_lp(W, b, bands, np.ones(m), lp_noise, 0.0, False, solver)
+        if answer.x is None:
+            return math.inf
+        rows = _row_misfits(W @ answer.x[:W.shape[1]] + b, bands)
+        return float(np.max(rows, initial=0.0) if noise == "linf" else np.sum(rows))
+
+    low = max(tau_floor, ACTIVE_THRESHOLD)
+    first = misfit_at(low)
+    if first <= low:
+        return NOISE_ESTIMATE_FACTOR * low
+    high = max(first, low)
+    while misfit_at(high) > high:  # reading more rows as inactive only relaxes the fit
+        high *= 10.0
+        if not math.isfinite(high) or high > 1e300:
+            return math.inf
+    for _ in range(NOISE_ESTIMATE_ROUNDS):
+        middle = math.sqrt(low * high)
+        if misfit_at(middle) <= middle:
+            high = middle
+        else:
+            low = middle
+    return NOISE_ESTIMATE_FACTOR * high
+
+
+def _pseudo_inverse(
+    W: FloatArray, rows: npt.NDArray[np.intp], n: int
+) -> tuple[int, FloatArray | None]:
+    """Rank of ``W[rows]`` and, when it is ``n``, its pseudo-inverse ``P`` (``P W_A = I``),
+    from one SVD."""
+    if rows.size == 0 or n == 0:
+        return 0, (np.zeros((n, rows.size)) if n == 0 else None)
+    U, s, Vt = np.linalg.svd(W[rows], full_matrices=False)
+    cutoff = float(s[0]) * max(rows.size, n) * np.finfo(np.float64).eps if s.size else 0.0
+    rank = int(np.sum(s > cutoff))
+    if rank < n:
+        return rank, None
+    return rank, (Vt.T / s) @ U.T
+
+
+def _output_spread(W: FloatArray, hidden: FloatArray | float, noise: NoiseModel) -> float:
+    """How far the output may move when the top hidden layer moves within its propagated
+    bound ``hidden`` (elementwise for l_inf, in l_1 norm otherwise): ``max |W_d| hidden``,
+    or the largest column sum of ``|W_d|`` times ``hidden`` (both activations are
+    1-Lipschitz)."""
+    if noise == "linf":
+        return float(np.max(np.abs(W) @ np.asarray(hidden), initial=0.0))
+    return float(np.max(np.sum(np.abs(W), axis=0), initial=0.0)) * float(hidden)
 
 
 # -- the whole network -----------------------------------------------------------------
@@ -584,11 +942,12 @@ def invert_layerwise(
     *,
     noise: NoiseModel = "none",
     mask: npt.ArrayLike | None = None,
-    tau: float = ACTIVE_THRESHOLD,
+    tau: float | None = None,
     feasibility_tol: float = FEASIBILITY_TOLERANCE,
     residual_tol: float = RESIDUAL_TOLERANCE,
     noise_bound: float | None = None,
     certificate_radius: float = CERTIFICATE_MIN_RADIUS,
+    solver: DenseSolver = "auto",
 ) -> LayerwiseResult:
     """Invert ``network`` one layer at a time, from ``x`` down to ``z``.
 
@@ -599,14 +958,19 @@ def invert_layerwise(
     x:
         The observation, shape ``(n,)``.
     noise:
-        ``"none"`` (realizable: ``x = G(z)`` up to rounding), ``"linf"`` or ``"l1"``
-        (noisy; one LP per layer minimising the misfit in that norm).
+        ``"none"`` (realizable: ``x = G(z)`` up to rounding); under noise (module
+        docstring, *Noisy layers*) ``"linf"`` (minimise the largest row misfit), ``"l1"``
+        (the paper's LP (6): minimise the summed misfit of the two-sided rows, the
+        one-sided rows' misfits within the budget ``noise_bound``) or ``"l1_total"``
+        (minimise the summed misfit of all rows, no budget).
     mask:
         Boolean array of shape ``(n,)``: only the outputs marked ``True`` are observed and
         constrain the last layer (inpainting). ``None``: all of them.
     tau:
-        Activity threshold: ``y_j > tau`` is an active row. ``ACTIVE_THRESHOLD`` suits
-        realizable data; use the noise level on noisy data.
+        Activity threshold: ``y_j > tau`` is an active row. ``None`` (default):
+        ``ACTIVE_THRESHOLD`` when realizable; under noise the thresholds follow the noise
+        (module docstring) and a given ``tau`` is a floor under them (in the l_1 modes it
+        replaces the derived per-row threshold).
     feasibility_tol:
         Relative tolerance (times ``max(1, ||y||_inf)``) of a layer's constraints when a
         least-squares answer is accepted or a leaky system is judged consistent.
@@ -614,15 +978,18 @@ def invert_layerwise(
         Realizable acceptance: ``||G(z) - x||_inf <= residual_tol * max(1, ||x||_inf)``.
     noise_bound:
         Noisy modes: the caller's bound on the noise, ``||e||_inf`` for ``"linf"`` and
-        ``||e||_1`` for ``"l1"`` (on the observed outputs). ``RECOVERED`` when the
-        forward residual of ``z`` in that norm is at most ``noise_bound`` plus the
-        realizable tolerance (``z`` explains ``x`` as well as the noise model says the
-        truth does), ``INCONCLUSIVE`` when above. ``None`` (default): the status is
-        ``FIT``, with the residual reported and nothing certified. Ignored when
-        ``noise="none"``.
+        ``||e||_1`` for the l_1 modes (on the observed outputs). The thresholds and the
+        misfit each layer may reach are derived from it; ``RECOVERED`` when every layer
+        is consistent with it and the forward residual is within it plus the spread a
+        correct answer may have (module docstring, *Status*), ``INCONCLUSIVE`` otherwise.
+        ``None`` (default): the noise level is estimated from the top layer's fit, and
+        the status is ``FIT``. Ignored when ``noise="none"``.
     certificate_radius:
         A Farkas ray is accepted when it rules out every pre-image with
         ``||h||_inf < certificate_radius`` (see :mod:`reluinv.layerwise.farkas`).
+    solver:
+        The noisy LPs' solver, one of :data:`~reluinv.layerwise.lp.DENSE_LP_SOLVERS`
+        (``"auto"``: cvxopt when installed, else HiGHS).
 
     Returns
     -------
@@ -637,11 +1004,14 @@ def invert_layerwise(
     ('RECOVERED', [2.0, 1.0], 'lstsq')
     """
     started = time.perf_counter()
-    tolerances: dict[str, object] = {"tau": tau, "feasibility_tol": feasibility_tol,
+    tolerances: dict[str, object] = {"feasibility_tol": feasibility_tol,
                   "residual_tol": residual_tol, "certificate_radius": certificate_radius}
+    if tau is not None:
+        tolerances["tau"] = tau
     if noise_bound is not None:
         tolerances["noise_bound"] = noise_bound
     target, observed = check_inversion_arguments(network, x, noise, mask, tolerances)
+    check_choice(solver, "solver", DENSE_LP_SOLVERS)
     x_observed = target[observed]
     network = network.to_dense()  # the LPs are dense; a CSR network too large is refused
     weights = [np.asarray(w, dtype=np.float64) for w in network.weights]
@@ -649,17 +1019,35 @@ def invert_layerwise(
     leaky = network.activation == "leaky_relu"
 
     diagnostics: list[LayerDiagnostic] = []
-    y = x_observed
     failed_layer: int | None = None
     proved = False
-    layer_tau = float(tau)
+    noisy = noise != "none"
+    tau_floor = float(tau) if tau is not None else (0.0 if noisy else ACTIVE_THRESHOLD)
+    estimated = noisy and noise_bound is None
+    level: FloatArray | float = 0.0
+    if noisy:
+        top_level = (float(noise_bound) if noise_bound is not None else
+                     _estimate_noise(weights[-1][observed], biases[-1][observed], x_observed,
+                                     network, noise, tau_floor, solver))
+        level = top_level
+    else:
+        top_level = 0.0
+    bounded = noisy
+    top_spread = 0.0
+    inconsistent: list[int] = []
+    y = x_observed
     for i in range(network.depth, 0, -1):
         layer_started = time.perf_counter()
         W, b = weights[i - 1], biases[i - 1]
-        if i == network.depth:
+        if i == network.depth and observed.size < W.shape[0]:  # no copy without a mask
             W, b = W[observed], b[observed]
         nonneg = i >= 2 and not leaky
         linear = i == network.depth and network.output_linear
+        kind = "linear" if linear else ("leaky" if leaky else "relu")
+        if noisy:
+            threshold = _thresholds(y, level, noise, tau_floor, int(W.shape[0]))
+        else:
+            threshold = np.full(y.shape, tau_floor)
         if linear:  # a linear head: every observed row is an equality, any sign
             y_layer = y
             active = np.ones(y.shape, dtype=bool)
@@ -668,9 +1056,10 @@ def invert_layerwise(
             active = np.ones(y.shape, dtype=bool)
         else:
             y_layer = y
-            active = y > layer_tau
+            active = y > threshold
+        layer_tau = float(np.max(threshold, initial=0.0))
         system = _LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
-        negative = (np.flatnonzero(y < -tau) if not (leaky or linear) and noise == "none"
+        negative = (np.flatnonzero(y < -tau_floor) if kind == "relu" and not noisy
                     else np.zeros(0, dtype=np.intp))
         if len(negative):
             j = int(negative[0])
@@ -678,11 +1067,18 @@ def invert_layerwise(
                                   f"a ReLU output is never negative, but y[{j}] = {y[j]:.3g}",
                                   None, layer_started)
             outcome = _LayerOutcome(None, outcome.diagnostic, True)
-        elif noise != "none":
-            row_scale = (np.where(y < 0.0, 1.0 / network.slope, 1.0) if leaky and not linear
-                         else np.ones(y.shape))
-            outcome = _invert_noisy(system, noise=noise, row_scale=row_scale,
-                                    started=layer_started)
+        elif noisy:
+            step = _invert_noisy(system, y=y, kind=kind, slope=network.slope, noise=noise,
+                                 level=level, threshold=threshold, solver=solver,
+                                 started=layer_started, rigorous=bounded)
+            outcome = step.outcome
+            if step.consistent is False:
+                inconsistent.append(i)
+            if i == network.depth:
+                top_spread = (_output_spread(W, step.next_noise, noise) if step.bounded
+                              else 0.0)
+            bounded = bounded and step.bounded
+            level = step.next_noise
         elif leaky and not linear:
             outcome = _invert_leaky(system, tol=feasibility_tol, radius=certificate_radius,
                                     started=layer_started)
@@ -694,10 +1090,10 @@ def invert_layerwise(
             failed_layer, proved = i, outcome.proved_infeasible
             break
         y = outcome.h
-        if noise != "none":
-            layer_tau = max(float(tau), NOISY_TAU_GROWTH * outcome.diagnostic.residual)
 
     exact: float | None = None
+    latent_bound = (float(np.max(level, initial=0.0)) if noisy and bounded and failed_layer
+                    is None else (math.inf if noisy else math.nan))
 
     def finish(status: LayerwiseStatus, z: FloatArray | None, residuals: Sequence[float],
                bound: float, message: str) -> LayerwiseResult:
@@ -706,9 +1102,10 @@ def invert_layerwise(
             status=status, z=z, residual=linf, residual_l1=l1, residual_l2=l2,
             exact_residual=exact,
             residual_bound=bound, layers=tuple(diagnostics),
-            seconds=time.perf_counter() - started, noise=noise, tau=float(tau),
+            seconds=time.perf_counter() - started, noise=noise, tau=tau_floor,
             feasibility_tol=float(feasibility_tol), failed_layer=failed_layer,
-            message=message,
+            message=message, noise_level=top_level if noisy else None,
+            noise_estimated=estimated, latent_error_bound=latent_bound,
         )
 
     realizable_bound = residual_tol * max(1.0, float(np.max(np.abs(x_observed), initial=0.0)))
@@ -732,17 +1129,24 @@ def invert_layerwise(
     residuals = (float(np.max(np.abs(r), initial=0.0)), float(np.sum(np.abs(r))),
                  float(np.linalg.norm(r)))
     exact = _exact_linf_residual(network, z, x_observed, observed)
-    norm = "l1" if noise == "l1" else "linf"
+    norm = "linf" if noise in ("none", "linf") else "l1"
     if noise == "none":
         bound = realizable_bound
         measured = residuals[0] if exact is None else max(residuals[0], exact)
     else:
         measured = residuals[0] if noise == "linf" else residuals[1]
-        if noise_bound is None:
+        if estimated:
             return finish(LayerwiseStatus.FIT, z, residuals, math.inf,
-                          f"best fit, not certified: {norm} residual {measured:.3g} and no "
-                          "noise_bound stated to judge it against")
-        bound = float(noise_bound) + realizable_bound
+                          f"best fit, not certified: {norm} residual {measured:.3g}; no "
+                          f"noise_bound stated, noise level {top_level:.3g} estimated from "
+                          "the top layer's fit and used for the thresholds only")
+        bound = float(top_level) + top_spread + realizable_bound
+        if inconsistent:
+            layer = diagnostics[network.depth - inconsistent[0]]
+            contradicted = LayerwiseStatus.INCONCLUSIVE
+            return finish(contradicted, z, residuals, bound,
+                          f"layer {layer.layer}'s misfit {layer.eps:.3g} exceeds the "
+                          f"{layer.accepted_misfit:.3g} that the stated noise allows there")
     if measured <= bound:
         return finish(LayerwiseStatus.RECOVERED, z, residuals, bound,
                       f"forward check passed: {norm} residual {measured:.3g} <= {bound:.3g}")
