@@ -26,8 +26,8 @@ active and the inactive reading of a ReLU row is ``eps`` itself, as in the paper
 
 **Noise-free data** (level 0): the paper's exact LP, ``eps = 0`` with the activity
 threshold ``tau = 1e-9 * max(1, ||y||_inf)`` (its realizable threshold): equalities on the
-active rows, ``p_j <= y_j`` (at most ``tau``) on the others. Should rounding make that LP infeasible, ``eps``
-is inflated from ``tau`` as below.
+active rows, ``p_j <= y_j`` (at most ``tau``) on the others. Should rounding make that LP
+infeasible, ``eps`` is inflated from ``tau`` as below.
 
 **Epsilon inflation.** The noise a hidden layer carries is the error of the layer above's
 estimate, which nobody knows; the paper handles it by inflating ``eps`` until the LP is

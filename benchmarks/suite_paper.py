@@ -33,15 +33,18 @@ ReLU net against the least-squares floor (one ``lstsq`` per layer on the active 
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
 import tracemalloc
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.common import Table, median
+from benchmarks.common import Table, machine_info, median, write_results
 from benchmarks.paper_baseline import invert_paper
 from reluinv import (
     LayerwiseStatus,
@@ -63,19 +66,26 @@ KINDS = ("uniform", "gaussian")
 class Net:
     label: str
     network: ReluNetwork
+    trials: int
 
 
 def nets(quick: bool, seed: int) -> list[Net]:
+    """The trained digits decoders and random nets of the issue's shapes (smaller with
+    ``quick``). The full run gives the 20 x 200 x 500 x 784 LeakyReLU net 5 trials per
+    cell: both methods take 10-25 s per inversion there (three dense LPs of up to
+    1568 x 501, several per layer for the baseline)."""
     leaky = ("leaky_relu", 0.1)
-    out = [Net("digits decoder relu 10x40x64", digits_decoder("relu")),
-           Net("digits decoder leaky 10x40x64", digits_decoder("leaky"))]
-    shapes: list[tuple[list[int], Any]] = (
-        [([20, 60, 300], "relu"), ([20, 100, 200, 300], leaky)] if quick
-        else [([20, 60, 784], "relu"), ([20, 200, 500, 784], leaky)])
-    for sizes, act in shapes:
+    trials = 4 if quick else 30
+    out = [Net("digits decoder relu 10x40x64", digits_decoder("relu"), trials),
+           Net("digits decoder leaky 10x40x64", digits_decoder("leaky"), trials)]
+    shapes: list[tuple[list[int], Any, int]] = (
+        [([20, 60, 300], "relu", 4), ([20, 100, 200, 300], leaky, 3)] if quick
+        else [([20, 60, 784], "relu", 30), ([20, 200, 500, 784], leaky, 5)])
+    for sizes, act, count in shapes:
         name = "relu" if act == "relu" else "leaky 0.1"
         out.append(Net(" x ".join(map(str, sizes)) + f" {name}",
-                       random_network(sizes, activation=act, rng=np.random.default_rng(seed))))
+                       random_network(sizes, activation=act, rng=np.random.default_rng(seed)),
+                       count))
     return out
 
 
@@ -133,13 +143,17 @@ def memory_row(quick: bool, seed: int) -> dict[str, Any]:
             "reluinv MiB": peaks["reluinv"], "ratio": peaks["reluinv"] / peaks["floor"]}
 
 
-def run(quick: bool, seed: int) -> list[Table]:
-    trials = 4 if quick else 30
+def run(quick: bool, seed: int, only: Sequence[str] = (), memory: bool = True) -> list[Table]:
+    """Every net (or those whose label contains one of ``only``) and noise cell, then the
+    memory row."""
     table = Table("reluinv.invert_layerwise against the paper's algorithm (eps inflation)",
                   ["net", "noise", "level", "ok reluinv", "ok paper", "cert", "s reluinv",
                    "s paper", "ratio", "err reluinv", "err paper", "floor"])
     table.header()
     for net in nets(quick, seed):
+        if only and not any(word in net.label for word in only):
+            continue
+        trials = net.trials
         for kind, level in cells(quick):
             rng = np.random.default_rng(seed + 7)
             ok = {"reluinv": 0, "paper": 0}
@@ -173,8 +187,32 @@ def run(quick: bool, seed: int) -> list[Table]:
                        "s paper": t_base, "ratio": t_ours / t_base,
                        "err reluinv": median(errs["reluinv"]),
                        "err paper": median(errs["paper"]), "floor": median(floors)})
-    memory = Table("peak memory (tracemalloc) against the least-squares floor",
-                   ["net", "floor MiB", "reluinv MiB", "ratio"])
-    memory.header()
-    memory.add(memory_row(quick, seed))
-    return [table, memory]
+    if not memory:
+        return [table]
+    peaks = Table("peak memory (tracemalloc) against the least-squares floor",
+                  ["net", "floor MiB", "reluinv MiB", "ratio"])
+    peaks.header()
+    peaks.add(memory_row(quick, seed))
+    return [table, peaks]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.suite_paper",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--nets", nargs="*", default=[],
+                        help="only the nets whose label contains one of these words")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    machine = machine_info()
+    started = time.perf_counter()
+    tables = run(args.quick, args.seed, args.nets, not args.no_memory)
+    write_results(args.out, machine, tables, {"quick": args.quick, "seed": args.seed,
+                                              "nets": args.nets,
+                                              "seconds": time.perf_counter() - started})
+
+
+if __name__ == "__main__":
+    main()
