@@ -22,7 +22,8 @@ only ``y_j`` and ``eps`` determine:
 
 The layer's LP is the feasibility problem ``lo_j(eps) <= w_j h + b_j <= hi_j(eps)`` (and
 ``h >= 0``); ``h*`` satisfies it whenever ``eps >= ||e||_inf``. The threshold between the
-active and the inactive reading of a ReLU row is ``eps`` itself, as in the paper.
+active and the inactive reading of a ReLU row is ``eps`` itself: the smallest one the
+noise bound justifies.
 
 **Noise-free data** (level 0): the paper's exact LP, ``eps = 0`` with the activity
 threshold ``tau = 1e-9 * max(1, ||y||_inf)`` (its realizable threshold): equalities on the
@@ -34,10 +35,16 @@ estimate, which nobody knows; the paper handles it by inflating ``eps`` until th
 feasible. Here ``eps`` starts, on the output layer, at the stated noise level, on every
 lower layer at the final ``eps`` of the layer above, and is multiplied by
 ``INFLATION = 2`` until the LP is feasible (at most ``MAX_INFLATIONS`` times; then the
-inversion fails). The threshold of a ReLU row is ``max(eps, tau)``.
-The LP has no objective: any point of the polyhedron is the layer's answer, as in the
-paper's feasibility formulation. The LPs go to HiGHS through
-:func:`scipy.optimize.linprog` (``method="highs"``).
+inversion fails). The threshold of a ReLU row is ``max(eps, tau)``. The LP has no
+objective: any point of the polyhedron is the layer's answer (a vertex, from HiGHS's
+simplex). The LPs go to HiGHS through :func:`scipy.optimize.linprog` (``method="highs"``),
+the solver ``reluinv`` used when this baseline was written.
+
+What is the paper's and what is this port's: the per-layer LP under an l_inf bound, the
+threshold at the noise level, ``h >= 0`` below ReLU layers and inflating ``eps`` until
+the LP is feasible are the paper's; the interval form for LeakyReLU rows with ``|y_j| <=
+eps``, the starting points and the factor 2 are choices made here (a factor 2 brackets
+the smallest feasible ``eps`` within a factor 2 at a logarithmic number of LPs).
 
 This is a benchmark baseline, not a library function: it returns the code and the ``eps``
 sequence and certifies nothing.

@@ -33,6 +33,11 @@ ReLU net against the least-squares floor (one ``lstsq`` per layer on the active 
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as python -m benchmarks: steadier timings
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import argparse
 import math
 import time
