@@ -148,9 +148,10 @@ def memory_row(quick: bool, seed: int) -> dict[str, Any]:
             "reluinv MiB": peaks["reluinv"], "ratio": peaks["reluinv"] / peaks["floor"]}
 
 
-def run(quick: bool, seed: int, only: Sequence[str] = (), memory: bool = True) -> list[Table]:
+def run(quick: bool, seed: int, only: Sequence[str] = (), memory: bool = True,
+        trials: int | None = None) -> list[Table]:
     """Every net (or those whose label contains one of ``only``) and noise cell, then the
-    memory row."""
+    memory row. ``trials`` overrides the per-net trial counts."""
     table = Table("reluinv.invert_layerwise against the paper's algorithm (eps inflation)",
                   ["net", "noise", "level", "ok reluinv", "ok paper", "cert", "s reluinv",
                    "s paper", "ratio", "err reluinv", "err paper", "floor"])
@@ -158,7 +159,7 @@ def run(quick: bool, seed: int, only: Sequence[str] = (), memory: bool = True) -
     for net in nets(quick, seed):
         if only and not any(word in net.label for word in only):
             continue
-        trials = net.trials
+        count = trials or net.trials
         for kind, level in cells(quick):
             rng = np.random.default_rng(seed + 7)
             ok = {"reluinv": 0, "paper": 0}
@@ -166,7 +167,7 @@ def run(quick: bool, seed: int, only: Sequence[str] = (), memory: bool = True) -
             errs: dict[str, list[float]] = {"reluinv": [], "paper": []}
             certified = 0
             floors: list[float] = []
-            for _ in range(trials):
+            for _ in range(count):
                 inst = plant(net.network, rng=rng,
                              noise_kind=None if level == 0.0 else kind,  # type: ignore[arg-type]
                              level=level)
@@ -186,9 +187,9 @@ def run(quick: bool, seed: int, only: Sequence[str] = (), memory: bool = True) -
                     ok[name] += err <= limit
             t_ours, t_base = median(secs["reluinv"]), median(secs["paper"])
             table.add({"net": net.label, "noise": kind, "level": level,
-                       "ok reluinv": f"{ok['reluinv']}/{trials}",
-                       "ok paper": f"{ok['paper']}/{trials}",
-                       "cert": f"{certified}/{trials}", "s reluinv": t_ours,
+                       "ok reluinv": f"{ok['reluinv']}/{count}",
+                       "ok paper": f"{ok['paper']}/{count}",
+                       "cert": f"{certified}/{count}", "s reluinv": t_ours,
                        "s paper": t_base, "ratio": t_ours / t_base,
                        "err reluinv": median(errs["reluinv"]),
                        "err paper": median(errs["paper"]), "floor": median(floors)})
@@ -209,11 +210,13 @@ def main() -> None:
     parser.add_argument("--nets", nargs="*", default=[],
                         help="only the nets whose label contains one of these words")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--trials", type=int, default=None,
+                        help="trials per cell instead of each net's own count")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     machine = machine_info()
     started = time.perf_counter()
-    tables = run(args.quick, args.seed, args.nets, not args.no_memory)
+    tables = run(args.quick, args.seed, args.nets, not args.no_memory, args.trials)
     write_results(args.out, machine, tables, {"quick": args.quick, "seed": args.seed,
                                               "nets": args.nets,
                                               "seconds": time.perf_counter() - started})
