@@ -19,7 +19,8 @@ from pathlib import Path
 
 from benchmarks.common import Table, machine_info, write_results
 
-SUITES = ("layerwise", "exact", "validation", "hybrid", "conclusiveness", "certify")
+SUITES = ("layerwise", "exact", "validation", "hybrid", "conclusiveness", "certify",
+          "paper")
 
 
 def main() -> None:
@@ -54,6 +55,9 @@ def main() -> None:
         elif suite == "conclusiveness":
             from benchmarks import suite_conclusiveness
             tables += suite_conclusiveness.run(args.quick, args.seed)
+        elif suite == "paper":
+            from benchmarks import suite_paper
+            tables += suite_paper.run(args.quick, args.seed)
         else:
             from benchmarks import suite_validation
             tables += suite_validation.run(args.quick, args.seed)
