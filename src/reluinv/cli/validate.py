@@ -383,15 +383,16 @@ def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:
     except (OSError, ValueError) as exc:
         print(f"reluinv: error: {exc}", file=err)
         return None
+    for path, count in merged.read.items():
+        # an empty file is an empty shard; a file with text but no record is not results
+        # (one error line, without the warning below about its lines)
+        if count == 0 and (len(paths) == 1 or Path(path).stat().st_size > 0):
+            print(f"reluinv: error: {path}: no records", file=err)
+            return None
     for path, numbers in merged.malformed.items():
         shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
         print(f"reluinv: warning: {path}: {len(numbers)} line(s) are not records (not "
               f"UTF-8 JSON objects), skipped: line {shown}", file=err)
-    for path, count in merged.read.items():
-        # an empty file is an empty shard; a file with text but no record is not results
-        if count == 0 and (len(paths) == 1 or Path(path).stat().st_size > 0):
-            print(f"reluinv: error: {path}: no records", file=err)
-            return None
     if not merged.records:
         print(f"reluinv: error: {', '.join(paths)}: no records", file=err)
         return None
