@@ -156,6 +156,69 @@ def test_verification_failure_is_reported_not_hidden() -> None:
     assert "recomputed objective 1" in claims_less.note
 
 
+#: A 3-layer integer network over the box [-2, 2]^2 and a target it misses by exactly 1 in
+#: l1 at z = (0, 0): SCIP's feasibility tolerance lets its objective (and bound) for such a
+#: point read 0.99999667, which a slack of 1e-6 rejected.
+DEEP_NET = ri.ReluNetwork([[[3, -2], [1, 3]], [[2, -3], [3, 1]], [[3, 2]]],
+                          [[1, 0], [2, -1], [0]])
+DEEP = ri.InversionProblem(DEEP_NET, np.array([float(DEEP_NET.forward_exact([0, 0])[0] + 1)]),
+                           ri.LatentDomain.box(2, -2, 2, integer=True))
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_an_engine_objective_within_its_feasibility_error_is_accepted(kind: str) -> None:
+    from reluinv.exact.verify import verify_latent
+
+    problem = DEEP if kind == "exact" else dataclasses.replace(
+        DEEP, network=ri.ReluNetwork([w.astype(float) + 1e-9 for w in DEEP_NET.weights],
+                                     DEEP_NET.biases))
+    check = verify_latent(problem, [0, 0], "l1", 0.99999667, proven_optimal=True)
+    assert check.method == kind
+    assert check.verified, check.note
+    assert check.objective == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("objective", ["l1", "linf"])
+@pytest.mark.parametrize(("factor", "accepted"), [(0.99, True), (1.01, False)])
+def test_a_claim_beyond_the_engine_slack_is_rejected(objective: str, factor: float,
+                                                     accepted: bool) -> None:
+    """The slack is the propagated bound, written out here for DEEP: B_0 = 2, then
+    B_i = ||W_i||_inf B_{i-1} + ||b_i||_inf and delta_i = ||W_i||_inf delta_{i-1} +
+    2 phi (1 + B_i), delta_0 = phi; one output, so l1 and linf agree."""
+    from reluinv.exact.verify import (
+        ENGINE_FEASIBILITY_TOLERANCE as PHI,
+    )
+    from reluinv.exact.verify import (
+        engine_objective_slack,
+        verify_latent,
+    )
+
+    reach, delta = 2.0, PHI
+    for norm, bias in [(5, 1), (5, 2), (5, 0)]:
+        reach = norm * reach + bias
+        delta = norm * delta + 2 * PHI * (1 + reach)
+    slack = delta + PHI
+    assert engine_objective_slack(DEEP, objective) == pytest.approx(slack, rel=1e-12)
+    below = verify_latent(DEEP, [0, 0], objective, 1 - factor * slack, proven_optimal=False)
+    assert below.verified is accepted, below.note
+    above = verify_latent(DEEP, [0, 0], objective, 1 + factor * slack, proven_optimal=True)
+    assert above.verified is accepted, above.note
+
+
+def test_the_engine_slack_counts_each_observed_output_for_l1() -> None:
+    from reluinv.exact.verify import engine_objective_slack
+
+    net = ri.ReluNetwork([[[1, -1], [2, 0], [0, 1]]], [[0, 0, 0]])
+    box = ri.LatentDomain.box(2, -1, 1, integer=True)
+    full = ri.InversionProblem(net, np.zeros(3), box)
+    masked = ri.InversionProblem(net, np.zeros(3), box, mask=np.array([True, False, True]))
+    one = engine_objective_slack(full, "linf")
+    assert engine_objective_slack(full, "l1") == pytest.approx(3 * one)
+    assert engine_objective_slack(masked, "l1") == pytest.approx(2 * one)
+    unbounded = ri.InversionProblem(net, np.zeros(3), ri.LatentDomain.box(2, -np.inf, np.inf))
+    assert engine_objective_slack(unbounded, "l1") == 0.0
+
+
 def test_snapping_falls_back_to_the_float_check_when_the_integer_point_fails() -> None:
     from reluinv.exact.verify import verify_latent
 
