@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from reluinv.errors import InvalidArgumentError, InvalidTypeError
 
@@ -39,8 +40,11 @@ __all__ = [
     "check_count",
     "check_flag",
     "check_nonnegative",
+    "check_real_array",
     "check_rng",
+    "check_sequence",
     "check_shard",
+    "check_text_lines",
     "check_time_limit",
 ]
 
@@ -162,3 +166,82 @@ def check_shard(value: object, name: str = "shard") -> tuple[int, int]:
     if index > count:
         raise InvalidArgumentError(f"{name} must be I/N with 1 <= I <= N, got {index}/{count}")
     return index, count
+
+
+def check_sequence(value: object, name: str, *, of: str = "values") -> Iterable[object]:
+    """``value`` if it can be iterated over and is not text, else an
+    :class:`InvalidTypeError` naming ``name``: ``None``, a number, and a ``str`` or
+    ``bytes`` (which would iterate over its characters: ``"01"`` is not an assignment) are
+    refused. ``of`` says what the items should be, for the message.
+
+    >>> check_sequence([0, 1], "assignment")
+    [0, 1]
+    >>> check_sequence("01", "assignment", of="0/1 values")
+    Traceback (most recent call last):
+    ...
+    reluinv.errors.InvalidTypeError: assignment must be a sequence of 0/1 values, got str
+    """
+    if isinstance(value, str | bytes) or not _is_iterable(value):
+        raise InvalidTypeError(f"{name} must be a sequence of {of}, got {type(value).__name__}")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        raise InvalidTypeError(f"{name} must be a sequence of {of}, got a 0-d array")
+    return value  # type: ignore[return-value]
+
+
+def _is_iterable(value: object) -> bool:
+    try:
+        iter(value)  # type: ignore[call-overload]
+    except TypeError:
+        return False
+    return True
+
+
+def check_text_lines(value: object, name: str) -> list[str]:
+    """A sequence of ``str`` lines (a proof, a file's lines) as a list; one ``str`` is
+    refused (its characters are not lines), and so is an item of another kind, by index.
+
+    >>> check_text_lines(("1 0", "0"), "proof_lines")
+    ['1 0', '0']
+    """
+    lines = list(check_sequence(value, name, of="str lines"))
+    for i, line in enumerate(lines):
+        if not isinstance(line, str):
+            raise InvalidTypeError(f"{name}[{i}] must be a str line, got "
+                                   f"{type(line).__name__} {_shown(line)}")
+    return lines  # type: ignore[return-value]
+
+
+def check_real_array(value: object, name: str) -> npt.NDArray[np.float64]:
+    """``value`` as a float64 array, refusing what would convert only by losing information.
+
+    NumPy's ``np.asarray(value, dtype=float)`` drops the imaginary part of complex numbers
+    (with a warning), parses the string ``"1"`` as 1.0, reads ``True`` as 1.0, and raises a
+    bare ``ValueError`` on ``"abc"``. Here a string, bytes, bools, complex numbers and
+    non-numeric objects raise :class:`InvalidTypeError` naming ``name``; exact numbers
+    (Python ints, ``Fraction``) in an object array are converted to the nearest float64.
+    Shape and finiteness are the caller's to check.
+
+    >>> check_real_array([1, 2.5], "z")
+    array([1. , 2.5])
+    >>> check_real_array([1j], "z")
+    Traceback (most recent call last):
+    ...
+    reluinv.errors.InvalidTypeError: z must hold real numbers, got dtype complex128
+    """
+    if isinstance(value, str | bytes) or value is None:
+        raise InvalidTypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nesting
+        raise InvalidTypeError(f"{name} must be an array of numbers: {exc}") from None
+    if raw.dtype.kind == "O":
+        if any(isinstance(v, str | bytes | complex | bool | np.bool_) for v in raw.flat):
+            kinds = sorted({type(v).__name__ for v in raw.flat})
+            raise InvalidTypeError(f"{name} must hold real numbers, got {', '.join(kinds)}")
+        try:
+            return np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InvalidTypeError(f"{name} must hold real numbers: {exc}") from None
+    if raw.dtype.kind not in "iuf":
+        raise InvalidTypeError(f"{name} must hold real numbers, got dtype {raw.dtype}")
+    return np.asarray(raw, dtype=np.float64)

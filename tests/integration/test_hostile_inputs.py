@@ -39,7 +39,8 @@ import reluinv as ri
 from reluinv.arguments import check_time_limit
 from reluinv.cli import SUBCOMMANDS, build_parser, main
 from reluinv.cli.exit_codes import ExitCode
-from reluinv.data.formula import DimacsLimits
+from reluinv.data.formula import DimacsLimits, TextLimits
+from reluinv.data.vnnlib import VnnlibError, parse_vnnlib
 from reluinv.errors import (
     DimacsError,
     InvalidArgumentError,
@@ -47,6 +48,7 @@ from reluinv.errors import (
     NonFiniteError,
     ShapeError,
 )
+from reluinv.oracles.proofcheck import check_drup_proof
 
 OK, BAD = int(ExitCode.OK), int(ExitCode.BAD_INPUT)
 
@@ -164,6 +166,15 @@ def _write_models(folder: Path) -> None:
         "(assert (<= X_7 1.0))\n")
     (folder / "latin1.vnnlib").write_bytes(b"; caf\xe9\n(declare-const X_0 Real)\n")
     (folder / "empty.vnnlib").write_text("")
+    # VNN-LIB size limits: a 2 MiB comment line in a few kilobytes of gzip; a valid
+    # property padded to 20 000 bytes (over a --max-bytes of 10 000)
+    with gzip.open(folder / "long-line.vnnlib.gz", "wb") as stream:
+        stream.write(b"; " + b"x" * (2 * 2**20) + b"\n")
+    (folder / "padded.vnnlib").write_text(
+        "; padding\n" * 2000 + "".join(f"(declare-const X_{i} Real)\n" for i in range(2))
+        + "".join(f"(declare-const Y_{j} Real)\n" for j in range(3))
+        + "(assert (>= X_0 0.0))\n(assert (<= X_0 1.0))\n(assert (>= X_1 0.0))\n"
+        "(assert (<= X_1 1.0))\n(assert (>= Y_0 -1.0))\n")
 
 
 @pytest.fixture(scope="module")
@@ -313,6 +324,17 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
                         ["latin1.vnnlib", "UTF-8"]),
     "vnnlib-missing": (["verify", "{d}/net.onnx", "{d}/missing.vnnlib"], BAD,
                        ["missing.vnnlib", "no such file"]),
+    "vnnlib-long-line-gz-issue": (["verify", "{d}/net.onnx", "{d}/long-line.vnnlib.gz"], BAD,
+                                  ["long-line.vnnlib.gz:1", "longer than 1048576",
+                                   "--max-line-length"]),
+    "vnnlib-over-max-bytes-issue": (["verify", "{d}/net.onnx", "{d}/padded.vnnlib",
+                                     "--max-bytes", "10000"], BAD,
+                                    ["padded.vnnlib", "larger than 10000 bytes", "--max-bytes"]),
+    "vnnlib-over-max-line-length": (["verify", "{d}/net.onnx", "{d}/padded.vnnlib",
+                                     "--max-line-length", "8"], BAD,
+                                    ["padded.vnnlib:1", "longer than 8", "max_line_length"]),
+    "vnnlib-max-bytes-zero": (["verify", "{d}/net.onnx", "{d}/padded.vnnlib",
+                               "--max-bytes", "0"], BAD, ["--max-bytes", "at least 1"]),
     # flags
     "time-limit-negative-issue": (["check", "{d}/good.cnf", "--time-limit", "-5"], BAD,
                                   ["--time-limit", "positive", "-5"]),
@@ -407,6 +429,7 @@ ACCEPTED = {
     "time-limit-inf": ["check", "{d}/good.cnf", "--time-limit", "inf", "--no-layerwise"],
     "max-flags-raised": ["info", "{d}/huge-header.cnf", "--max-vars",
                          "2000000000000000000000000"],
+    "vnnlib-padded-within-limits": ["verify", "{d}/net.onnx", "{d}/padded.vnnlib"],
 }
 
 
@@ -554,6 +577,44 @@ API_ROWS: dict[str, tuple[Callable[[], Any], type[Exception], list[str]]] = {
                                     InvalidArgumentError, ["n_inputs"]),
     "invert-None": (lambda: ri.invert(None, X), InvalidTypeError,
                     ["network", "NoneType"]),
+    "decode-None-issue": (lambda: ri.decode(ri.encode(SMALL), None), InvalidTypeError,
+                          ["z", "sequence of numbers", "NoneType"]),
+    "decode-text": (lambda: ri.decode(ri.encode(SMALL), "01"), InvalidTypeError,
+                    ["z", "str"]),
+    "lift-text-issue": (lambda: ri.lift(ri.encode(SMALL), "x"), InvalidTypeError,
+                        ["assignment", "0/1 values", "str"]),
+    "lift-None": (lambda: ri.lift(ri.encode(SMALL), None), InvalidTypeError,
+                  ["assignment", "NoneType"]),
+    "forward-text-issue": (lambda: NET.forward("abc"), InvalidTypeError,
+                           ["z", "array of numbers", "str"]),
+    "forward-text-array": (lambda: NET.forward(np.array(["0.5", "1"])), InvalidTypeError,
+                           ["z", "real numbers", "<U3"]),
+    "forward-complex": (lambda: NET.forward(np.array([0.5, 1j])), InvalidTypeError,
+                        ["z", "real numbers", "complex128"]),
+    "forward-object-text": (lambda: NET.forward([0.5, "1"]), InvalidTypeError,
+                            ["z", "real numbers"]),
+    "loss-None": (lambda: ri.encode(SMALL).loss(None), InvalidTypeError,
+                  ["z", "NoneType"]),
+    "check_drup_proof-None-issue": (lambda: check_drup_proof(None, ["0"]), InvalidTypeError,
+                                    ["clauses", "NoneType"]),
+    "check_drup_proof-lines-None": (lambda: check_drup_proof([[1], [-1]], None),
+                                    InvalidTypeError, ["proof_lines", "NoneType"]),
+    "check_drup_proof-one-string": (lambda: check_drup_proof([[1], [-1]], "0"),
+                                    InvalidTypeError, ["proof_lines", "str"]),
+    "check_drup_proof-int-line": (lambda: check_drup_proof([[1], [-1]], [0]),
+                                  InvalidTypeError, ["proof_lines[0]", "int"]),
+    "check_drup_proof-flat-clauses": (lambda: check_drup_proof([1, -1], ["0"]),
+                                      InvalidTypeError, ["clauses[0]", "int"]),
+    "parse_vnnlib-long-line": (lambda: parse_vnnlib("; " + "x" * 20, 1, 1,
+                                                    limits=TextLimits(max_line_length=10)),
+                               VnnlibError, ["<string>:1", "longer than 10"]),
+    "parse_vnnlib-bytes": (lambda: parse_vnnlib(b"(declare-const X_0 Real)", 1, 1),
+                           InvalidTypeError, ["text", "bytes"]),
+    "read_vnnlib-limits-dict": (lambda: ri.read_vnnlib("p.vnnlib", 1, 1,
+                                                       limits={"max_bytes": 5}),
+                                InvalidTypeError, ["limits", "TextLimits", "dict"]),
+    "TextLimits-zero": (lambda: TextLimits(max_line_length=0), InvalidArgumentError,
+                        ["max_line_length", "at least 1"]),
     "verify-None": (lambda: ri.verify(NET, None), InvalidTypeError,
                     ["prop", "NoneType"]),
 }

@@ -12,17 +12,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from reluinv.arguments import check_count, check_nonnegative, check_shard, check_time_limit
 from reluinv.cli.exit_codes import ExitCode, epilog
-from reluinv.data.formula import DEFAULT_LIMITS, DimacsLimits
+from reluinv.data.formula import DEFAULT_LIMITS, DimacsLimits, TextLimits
 from reluinv.errors import DimacsError, ReluinvError, SolverError
 
 __all__ = [
     "LIMIT_FLAGS",
+    "TEXT_LIMIT_FLAGS",
     "ArgumentParser",
     "HelpFormatter",
     "add_limit_flags",
@@ -34,6 +35,7 @@ __all__ = [
     "nonnegative_flag",
     "output_file_problem",
     "shard_flag",
+    "text_limits",
     "time_limit_flag",
 ]
 
@@ -132,24 +134,29 @@ def shard_flag(flag: str = "--shard") -> Callable[[str], tuple[int, int]]:
 
 
 #: The size-limit flags of every subcommand that reads formulas: flag -> (field of
-#: :class:`~reluinv.data.formula.DimacsLimits`, what it bounds).
+#: :class:`~reluinv.data.formula.DimacsLimits`, what it bounds, ``{}`` the kind of file).
 LIMIT_FLAGS = {
-    "--max-bytes": ("max_bytes", "bytes of a formula file, decompressed"),
-    "--max-line-length": ("max_line_length", "characters of one line of a formula"),
+    "--max-bytes": ("max_bytes", "bytes of a {} file, decompressed"),
+    "--max-line-length": ("max_line_length", "characters of one line of a {} file"),
     "--max-vars": ("max_vars", "variables of a formula"),
     "--max-clauses": ("max_clauses", "clauses of a formula"),
 }
+#: The flags of :class:`~reluinv.data.formula.TextLimits`, shared by every text file read.
+TEXT_LIMIT_FLAGS = ("--max-bytes", "--max-line-length")
 
 
-def add_limit_flags(parser: argparse.ArgumentParser) -> None:
-    """``--max-bytes``, ``--max-line-length``, ``--max-vars``, ``--max-clauses``: raise (or
-    lower) the size limits of :class:`~reluinv.data.formula.DimacsLimits`; a formula over
-    a limit is refused on one line before anything large is read."""
-    group = parser.add_argument_group("size limits of formula files")
-    for flag, (field, what) in LIMIT_FLAGS.items():
+def add_limit_flags(parser: argparse.ArgumentParser, *, flags: Sequence[str] = tuple(LIMIT_FLAGS),
+                    kind: str = "formula") -> None:
+    """``--max-bytes``, ``--max-line-length``, ``--max-vars``, ``--max-clauses`` (or the
+    ``flags`` given): raise (or lower) the size limits of
+    :class:`~reluinv.data.formula.DimacsLimits`; a ``kind`` file over a limit is refused
+    on one line before anything large is read."""
+    group = parser.add_argument_group(f"size limits of {kind} files")
+    for flag in flags:
+        field, what = LIMIT_FLAGS[flag]
         group.add_argument(flag, type=count_flag(flag), default=None, metavar="N",
-                           dest=field,
-                           help=f"at most N {what} (default {getattr(DEFAULT_LIMITS, field)})")
+                           dest=field, help=f"at most N {what.format(kind)} (default "
+                                            f"{getattr(DEFAULT_LIMITS, field)})")
 
 
 def limit_options(args: argparse.Namespace) -> dict[str, int]:
@@ -161,6 +168,12 @@ def limit_options(args: argparse.Namespace) -> dict[str, int]:
 def dimacs_limits(args: argparse.Namespace) -> DimacsLimits:
     """The :class:`~reluinv.data.formula.DimacsLimits` the flags ask for."""
     return DimacsLimits(**limit_options(args))
+
+
+def text_limits(args: argparse.Namespace) -> TextLimits:
+    """The :class:`~reluinv.data.formula.TextLimits` the flags of :data:`TEXT_LIMIT_FLAGS`
+    ask for."""
+    return TextLimits(**limit_options(args))
 
 
 def output_file_problem(path: str) -> str | None:

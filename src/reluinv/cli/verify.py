@@ -14,7 +14,15 @@ import argparse
 import os
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, error_line, report_failure, time_limit_flag
+from reluinv.cli.common import (
+    TEXT_LIMIT_FLAGS,
+    add_limit_flags,
+    add_subcommand,
+    error_line,
+    report_failure,
+    text_limits,
+    time_limit_flag,
+)
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_npz
 from reluinv.data.network import ReluNetwork
@@ -59,6 +67,7 @@ def register(subparsers: Any) -> None:
                         help="write the result here (default: stdout)")
     parser.add_argument("--no-structural", dest="structural", action="store_false",
                         help="skip the CNF-embedding fast path (the MIP decides alone)")
+    add_limit_flags(parser, flags=TEXT_LIMIT_FLAGS, kind="property")
     parser.set_defaults(handler=handle)
 
 
@@ -78,7 +87,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         network = _load_network(current)
         current = args.property
-        prop = read_vnnlib(current, network.latent_dim, network.output_dim)
+        prop = read_vnnlib(current, network.latent_dim, network.output_dim,
+                           limits=text_limits(args))
         onnx_model = args.network if args.network.endswith(".onnx") else None
         result = verify(network, prop, time_limit=args.timeout, structural=args.structural,
                         onnx_model=onnx_model)

@@ -80,7 +80,7 @@ import numpy as np
 from pysat.formula import CNF, WCNF
 
 from reluinv._version import __version__
-from reluinv.arguments import check_choice, check_count
+from reluinv.arguments import check_choice, check_count, check_sequence
 from reluinv.errors import DimacsError, InvalidArgumentError, InvalidTypeError
 
 __all__ = [
@@ -88,6 +88,8 @@ __all__ = [
     "DimacsLimits",
     "Formula",
     "FormulaLike",
+    "TextLimits",
+    "TextTooLargeError",
     "as_formula",
     "as_limits",
     "format_dimacs",
@@ -119,8 +121,34 @@ _BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
-class DimacsLimits:
-    """Size limits of a DIMACS text (see "Size limits" in the module docstring).
+class TextLimits:
+    """Size limits of any text file the package reads (DIMACS here, VNN-LIB in
+    :mod:`reluinv.data.vnnlib`): what a hostile file can make the reader hold.
+
+    Parameters
+    ----------
+    max_bytes:
+        Decompressed bytes of the file (a ``str`` given to a ``parse_*`` function is not
+        measured: it is already in memory).
+    max_line_length:
+        Characters of one line.
+
+    >>> TextLimits(max_bytes=10).max_line_length
+    1048576
+    """
+
+    max_bytes: int = 64 * 2**20
+    max_line_length: int = 2**20
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            check_count(getattr(self, item.name), item.name)
+
+
+@dataclass(frozen=True)
+class DimacsLimits(TextLimits):
+    """Size limits of a DIMACS text (see "Size limits" in the module docstring): the text
+    limits of :class:`TextLimits` and the declared counts.
 
     Parameters
     ----------
@@ -144,14 +172,8 @@ class DimacsLimits:
     reluinv.errors.InvalidArgumentError: max_vars must be at least 1, got 0
     """
 
-    max_bytes: int = 64 * 2**20
-    max_line_length: int = 2**20
     max_vars: int = 10**6
     max_clauses: int = 4 * 10**6
-
-    def __post_init__(self) -> None:
-        for item in fields(self):
-            check_count(getattr(self, item.name), item.name)
 
 
 #: The limits :func:`read_dimacs` and :func:`parse_dimacs` apply when given none.
@@ -400,10 +422,7 @@ class Formula:
     # -- evaluation --------------------------------------------------------------------
 
     def _check_assignment(self, assignment: Sequence[int]) -> tuple[int, ...]:
-        if isinstance(assignment, str | bytes) or not _is_iterable(assignment):
-            raise InvalidTypeError(
-                f"assignment must be a sequence of 0/1 values, got {type(assignment).__name__}")
-        values = tuple(assignment)
+        values = tuple(check_sequence(assignment, "assignment", of="0/1 values"))
         if len(values) != self.num_vars:
             raise InvalidArgumentError(
                 f"assignment has length {len(values)}; it needs one 0/1 value per variable, "
@@ -446,14 +465,6 @@ class Formula:
         return not self.falsified_clauses(assignment)
 
 
-def _is_iterable(obj: object) -> bool:
-    try:
-        iter(obj)  # type: ignore[call-overload]
-    except TypeError:
-        return False
-    return True
-
-
 def _is_integer(value: object) -> bool:
     return not isinstance(value, bool | np.bool_) and isinstance(value, int | np.integer)
 
@@ -462,12 +473,8 @@ def _integer_tuple(values: object, name: str) -> tuple[int, ...]:
     """``values`` as a tuple of Python ints; a float (even ``2.0``), a bool, a string or a
     non-sequence raises :class:`InvalidTypeError` naming ``name[i]`` (a float would be
     truncated silently: ``int(2.5) == 2``)."""
-    if isinstance(values, str | bytes) or not _is_iterable(values):
-        raise InvalidTypeError(f"{name} must be a sequence of ints, got "
-                               f"{type(values).__name__}")
     out: list[int] = []
-    items: Iterable[object] = values  # type: ignore[assignment]
-    for i, value in enumerate(items):
+    for i, value in enumerate(check_sequence(values, name, of="ints")):
         if not _is_integer(value):
             raise InvalidTypeError(f"{name}[{i}] = {value!r} must be an int, got "
                                    f"{type(value).__name__}")
@@ -477,11 +484,8 @@ def _integer_tuple(values: object, name: str) -> tuple[int, ...]:
 
 def _literal_tuples(clauses: object) -> tuple[Clause, ...]:
     """The clauses as tuples of ints (fast when they already are)."""
-    if isinstance(clauses, str | bytes) or not _is_iterable(clauses):
-        raise InvalidTypeError(f"clauses must be a sequence of clauses, got "
-                               f"{type(clauses).__name__}")
     out: list[Clause] = []
-    items: Iterable[Any] = clauses  # type: ignore[assignment]
+    items: Iterable[Any] = check_sequence(clauses, "clauses", of="clauses")
     for j, clause in enumerate(items):
         if type(clause) is tuple and all(type(lit) is int for lit in clause):
             out.append(clause)
@@ -542,7 +546,7 @@ class _ByteBudget(io.RawIOBase):
         chunk = self.stream.read(min(len(view), self.limit + 1 - self.count))
         self.count += len(chunk)
         if self.count > self.limit:
-            raise _TooLargeError(self.limit)
+            raise TextTooLargeError(self.limit)
         view[: len(chunk)] = chunk
         return len(chunk)
 
@@ -551,8 +555,9 @@ class _ByteBudget(io.RawIOBase):
         super().close()
 
 
-class _TooLargeError(Exception):
-    """Raised by :class:`_ByteBudget` when the byte limit is passed."""
+class TextTooLargeError(Exception):
+    """Raised by a stream of :func:`open_text` when its byte limit is passed (each reader
+    turns it into its own error naming the file and the limit)."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(limit)
@@ -622,7 +627,7 @@ def read_dimacs(
         with open_text(path, max_bytes=bounds.max_bytes) as stream:
             _feed_stream(parser, stream)
             return parser.finish()
-    except _TooLargeError as exc:
+    except TextTooLargeError as exc:
         raise DimacsError(
             source, parser.line + 1,
             f"the text is larger than {exc.limit} bytes (decompressed; limit max_bytes, "

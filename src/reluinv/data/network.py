@@ -51,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from reluinv.arguments import check_real_array, check_sequence
 from reluinv.errors import (
     InvalidArgumentError,
     InvalidTypeError,
@@ -481,7 +482,7 @@ class ReluNetwork:
         return self.activate(pre)
 
     def _check_input(self, z: npt.ArrayLike) -> FloatArray:
-        array = np.asarray(z, dtype=np.float64)
+        array = check_real_array(z, "z")
         k = self.latent_dim
         if array.ndim not in (1, 2) or array.shape[-1] != k:
             raise ShapeError(f"z must have shape ({k},) or (B, {k}), got {array.shape}")
@@ -749,7 +750,7 @@ def exact_vector(values: Sequence[Exact] | npt.ArrayLike, name: str = "vector") 
             return whole
         items: list[object] = values.tolist()
     else:
-        items = list(values)  # type: ignore[arg-type]
+        items = list(check_sequence(values, name, of="numbers"))
         if all(type(v) is int for v in items):
             return items  # type: ignore[return-value]
     return [_to_exact(v, f"{name}[{i}]") for i, v in enumerate(items)]

@@ -53,20 +53,23 @@ True
 from __future__ import annotations
 
 import gzip
+import lzma
 import os
 import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import IO, Any, Union
 
 import numpy as np
 import numpy.typing as npt
 
 from reluinv.arguments import check_count
+from reluinv.data.formula import TextLimits, TextTooLargeError, open_text
 from reluinv.errors import InvalidTypeError, ReluinvError, ShapeError
 
 __all__ = [
+    "DEFAULT_VNNLIB_LIMITS",
     "MAX_DISJUNCTS",
     "OutputPolytope",
     "Property",
@@ -79,6 +82,10 @@ __all__ = [
 
 #: The most conjuncts the disjunctive normal form of a file's output condition may have.
 MAX_DISJUNCTS = 10_000
+
+#: The size limits :func:`read_vnnlib` applies when given none: the same as a formula's
+#: (64 MiB decompressed, lines of 1 MiB; VNN-COMP's largest properties are a few MiB).
+DEFAULT_VNNLIB_LIMITS = TextLimits()
 
 _VARIABLE = re.compile(r"^([XY])_(0|[1-9][0-9]*)$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
@@ -451,27 +458,94 @@ def _check_size(value: object, name: str) -> int:
     return check_count(value, name)
 
 
+def _text_limits(limits: object) -> TextLimits:
+    if limits is None:
+        return DEFAULT_VNNLIB_LIMITS
+    if not isinstance(limits, TextLimits):
+        raise InvalidTypeError(f"limits must be a reluinv.data.formula.TextLimits or None, "
+                               f"got {type(limits).__name__}")
+    return limits
+
+
+def _too_long(source: str, line: int, limit: int) -> VnnlibError:
+    return VnnlibError(source, line, f"line longer than {limit} characters (limit "
+                                     "max_line_length, --max-line-length)")
+
+
+def _check_line_lengths(text: str, limit: int, source: str) -> None:
+    """Refuse ``text`` at its first line longer than ``limit`` characters."""
+    start = 0
+    for number, end in enumerate(_line_ends(text), start=1):
+        if end - start > limit:
+            raise _too_long(source, number, limit)
+        start = end + 1
+
+
+def _line_ends(text: str) -> Iterator[int]:
+    """The index of every line's end (its ``\n``, or ``len(text)`` for the last line)."""
+    position = text.find("\n")
+    while position >= 0:
+        yield position
+        position = text.find("\n", position + 1)
+    yield len(text)
+
+
+def _read_text(stream: IO[str], limit: int, source: str) -> str:
+    """All of ``stream``, read in chunks, refused at the first line longer than ``limit``
+    characters as soon as that line has been read past the limit (never held whole)."""
+    parts: list[str] = []
+    line, run = 1, 0
+    while chunk := stream.read(_CHUNK):
+        pieces = chunk.split("\n")
+        for i, piece in enumerate(pieces):
+            if i:
+                line, run = line + 1, 0
+            run += len(piece)
+            if run > limit:
+                raise _too_long(source, line, limit)
+        parts.append(chunk)
+    return "".join(parts)
+
+
+#: Characters read at a time from a VNN-LIB file.
+_CHUNK = 1 << 20
+
+
 def parse_vnnlib(text: str, n_inputs: int, n_outputs: int, *,
-                 source: str = "<string>") -> Property:
+                 source: str = "<string>", limits: TextLimits | None = None) -> Property:
     """The :class:`Property` of a VNN-LIB text (module docstring); ``source`` names it in
-    errors."""
+    errors. ``limits`` (:data:`DEFAULT_VNNLIB_LIMITS` when ``None``) bounds the length of
+    a line; its byte limit applies to files only (a ``str`` is already in memory)."""
+    if not isinstance(text, str):
+        raise InvalidTypeError(f"text must be a str, got {type(text).__name__}")
     n = _check_size(n_inputs, "n_inputs")
     m = _check_size(n_outputs, "n_outputs")
+    _check_line_lengths(text, _text_limits(limits).max_line_length, source)
+    return _parse(text, n, m, source)
+
+
+def _parse(text: str, n: int, m: int, source: str) -> Property:
     reader = _Reader(source, n, m)
     for node in _expressions(text, source):
         reader.command(node)
     return reader.finish()
 
 
-def read_vnnlib(path: str | os.PathLike[str], n_inputs: int, n_outputs: int) -> Property:
+def read_vnnlib(path: str | os.PathLike[str], n_inputs: int, n_outputs: int, *,
+                limits: TextLimits | None = None) -> Property:
     """The :class:`Property` of a ``.vnnlib`` (or ``.vnnlib.gz``) file for a network with
     ``n_inputs`` inputs and ``n_outputs`` outputs.
+
+    ``limits`` (a :class:`~reluinv.data.formula.TextLimits`; ``None``:
+    :data:`DEFAULT_VNNLIB_LIMITS`) bounds the decompressed bytes read and the length of a
+    line, as :class:`~reluinv.data.formula.DimacsLimits` does for formulas: a file over a
+    limit is refused on one line before more than the limit is held.
 
     Raises
     ------
     VnnlibError
-        The text breaks a rule of the subset read; the one-line message names the file,
-        the line and the rule.
+        The text breaks a rule of the subset read or a size limit, or is not UTF-8, or
+        cannot be decompressed; the one-line message names the file, the line and the rule.
     OSError
         The file is missing or cannot be read.
     """
@@ -479,21 +553,21 @@ def read_vnnlib(path: str | os.PathLike[str], n_inputs: int, n_outputs: int) -> 
         raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     _check_size(n_inputs, "n_inputs")  # before the file is read
     _check_size(n_outputs, "n_outputs")
+    bounds = _text_limits(limits)
     source = os.fspath(path)
     try:
-        if source.endswith(".gz"):
-            try:
-                with gzip.open(source, "rt", encoding="utf-8") as handle:
-                    text = handle.read()
-            except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-                raise VnnlibError(source, None, f"not a gzip file: {exc}") from None
-        else:
-            with open(source, encoding="utf-8") as handle:
-                text = handle.read()
+        with open_text(source, max_bytes=bounds.max_bytes) as handle:
+            text = _read_text(handle, bounds.max_line_length, source)
+    except TextTooLargeError as exc:
+        raise VnnlibError(source, None, f"the text is larger than {exc.limit} bytes "
+                                        "(decompressed; limit max_bytes, --max-bytes)") from None
     except UnicodeDecodeError as exc:
         raise VnnlibError(source, None, f"not a UTF-8 text file ({exc.reason} at byte "
                                         f"{exc.start})") from None
-    return parse_vnnlib(text, n_inputs, n_outputs, source=source)
+    except (EOFError, gzip.BadGzipFile, lzma.LZMAError, zlib.error) as exc:
+        kind = "not a gzip file" if source.endswith(".gz") else "cannot be decompressed"
+        raise VnnlibError(source, None, f"{kind}: {exc}") from None
+    return _parse(text, n_inputs, n_outputs, source)  # lines checked while reading
 
 
 # -- writing ---------------------------------------------------------------------------

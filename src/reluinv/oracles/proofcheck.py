@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 
+from reluinv.arguments import check_sequence, check_text_lines
 from reluinv.errors import InvalidArgumentError
 from reluinv.oracles._bounded import run_bounded
 
@@ -135,6 +136,9 @@ def check_drup_proof(
         empty clause.
     """
     start = time.perf_counter()
+    for j, clause in enumerate(check_sequence(clauses, "clauses", of="clauses")):
+        check_sequence(clause, f"clauses[{j}]", of="literals")
+    proof_lines = check_text_lines(proof_lines, "proof_lines")
     lemmas, deletions = parse_drup_lines(proof_lines)
     digest = hashlib.sha256("\n".join(proof_lines).encode()).hexdigest()
     if not lemmas or lemmas[-1]:
