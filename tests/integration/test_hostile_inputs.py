@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import onnx
 import pytest
+import scipy.sparse as sp
 from onnx import TensorProto, helper
 from pysat.formula import CNF
 
@@ -615,6 +616,18 @@ API_ROWS: dict[str, tuple[Callable[[], Any], type[Exception], list[str]]] = {
                                 InvalidTypeError, ["limits", "TextLimits", "dict"]),
     "TextLimits-zero": (lambda: TextLimits(max_line_length=0), InvalidArgumentError,
                         ["max_line_length", "at least 1"]),
+    "to_dense-over-max-entries": (lambda: NET.to_sparse().to_dense(max_entries=71),
+                                  InvalidArgumentError,
+                                  ["2 x 6 x 10 network needs 72 weights", "max_entries = 71",
+                                   "stays sparse"]),
+    "to_dense-max-entries-text": (lambda: NET.to_sparse().to_dense(max_entries="72"),
+                                  InvalidTypeError, ["max_entries", "int", "str"]),
+    "random_network-max-weights-float": (
+        lambda: ri.random_network([2, 3], rng=np.random.default_rng(0), max_weights=1e9),
+        InvalidTypeError, ["max_weights", "int", "float"]),
+    "write_onnx-csr-too-large-issue": (
+        lambda: ri.write_onnx(ri.ReluNetwork([sp.csr_array((10**5, 10**4))]), "never.onnx"),
+        InvalidArgumentError, ["write_onnx", "needs 1000000000 weights", "max_entries"]),
     "verify-None": (lambda: ri.verify(NET, None), InvalidTypeError,
                     ["prop", "NoneType"]),
 }

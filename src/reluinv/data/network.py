@@ -40,6 +40,7 @@ layer-wise inverter take, and refuses above that limit before allocating anythin
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import zipfile
@@ -51,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from reluinv.arguments import check_real_array, check_sequence
+from reluinv.arguments import check_count, check_real_array, check_sequence
 from reluinv.errors import (
     InvalidArgumentError,
     InvalidTypeError,
@@ -66,6 +67,7 @@ __all__ = [
     "ActivationSpec",
     "OutputActivation",
     "ReluNetwork",
+    "check_weight_entries",
     "exact_array",
     "exact_vector",
     "open_npz",
@@ -201,6 +203,46 @@ def _as_matrix(value: object, name: str) -> npt.NDArray[Any]:
         if given.shape == array.shape and not np.all(given == array.astype(object)):
             return _exact_object_array(given, name)
     return _exact_dtype(array, name)
+
+
+def check_weight_entries(sizes: Sequence[int], limit: object, limit_name: str, *,
+                         subject: str, advice: str) -> int:
+    """The number of weight entries ``sum_i n_i n_{i-1}`` of a dense network with layer
+    sizes ``sizes = (n_0, ..., n_d)``, checked against ``limit`` before anything that size
+    is allocated: the one size cap of :meth:`ReluNetwork.to_dense` (``max_entries``) and
+    :func:`reluinv.random_network` (``max_weights``).
+
+    ``limit`` must be a count (:func:`~reluinv.arguments.check_count`, named
+    ``limit_name``); a larger total raises :class:`~reluinv.errors.InvalidArgumentError`
+    reading ``"<subject> needs <total> weights (<bytes> as float64) > <limit_name> =
+    <limit>; <advice>"``.
+
+    >>> check_weight_entries((2, 3, 4), 18, "max_weights", subject="sizes", advice="")
+    18
+    >>> check_weight_entries((2, 3, 4), 17, "max_weights", subject="[2, 3, 4]",
+    ...                      advice="refused")
+    Traceback (most recent call last):
+    ...
+    reluinv.errors.InvalidArgumentError: [2, 3, 4] needs 18 weights (144 B as float64) > max_weights = 17; refused
+    """  # noqa: E501 (a doctest's exception line is one line)
+    cap = check_count(limit, limit_name)
+    dims = list(sizes)
+    total = sum(int(n_in) * int(n_out) for n_in, n_out in itertools.pairwise(dims))
+    if total > cap:
+        raise InvalidArgumentError(
+            f"{subject} needs {total} weights ({_bytes_text(8 * total)} as float64) > "
+            f"{limit_name} = {cap}; {advice}")
+    return total
+
+
+def _bytes_text(count: int) -> str:
+    """``count`` bytes in the largest unit that keeps the number at or above 1."""
+    value, unit = float(count), "B"
+    for larger in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, larger
+    return f"{int(value)} B" if unit == "B" else f"{value:.3g} {unit}"
 
 
 def exact_array(value: object, name: str) -> npt.NDArray[Any]:
@@ -383,12 +425,10 @@ class ReluNetwork:
         """
         if not self.is_sparse:
             return self
-        if self.dense_entries > max_entries:
-            sizes = " x ".join(map(str, self.sizes))
-            raise InvalidArgumentError(
-                f"a dense copy of the {sizes} network would have {self.dense_entries} "
-                f"entries > max_entries = {max_entries} ({self.num_nonzero_weights()} "
-                "non-zeros): it stays sparse")
+        sizes = " x ".join(map(str, self.sizes))
+        check_weight_entries(self.sizes, max_entries, "max_entries",
+                             subject=f"a dense copy of the {sizes} network",
+                             advice=f"it stays sparse ({self.num_nonzero_weights()} non-zeros)")
         return ReluNetwork([_densified(w) for w in self.weights],
                            list(self.biases), self.activation_spec,
                            output_activation=self.output_activation)

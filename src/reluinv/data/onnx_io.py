@@ -55,7 +55,7 @@ import numpy.typing as npt
 from reluinv._version import __version__
 from reluinv.arguments import check_choice
 from reluinv.data.network import ActivationSpec, OutputActivation, ReluNetwork
-from reluinv.errors import InvalidTypeError, ProblemFileError, ReluinvError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, ProblemFileError, ReluinvError
 
 __all__ = [
     "ONNX_OPSET",
@@ -400,6 +400,10 @@ def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
         JSON-serialisable provenance, stored in ``metadata_props`` (key -> JSON text).
 
     The model's input is ``z`` of shape ``(N, k)``, its output ``x`` of shape ``(N, n)``.
+    ONNX initializers are dense: a network stored sparse (CSR) is written through
+    :meth:`~reluinv.ReluNetwork.to_dense`, refused in one line when that copy would exceed
+    :data:`~reluinv.data.network.DENSE_ENTRY_LIMIT` entries; it reads back dense, equal to
+    the network written.
     """
     onnx = _onnx()
     if not isinstance(network, ReluNetwork):
@@ -408,6 +412,10 @@ def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
     check_choice(dtype, "dtype", ("float64", "float32"))
     if isinstance(opset, bool) or not isinstance(opset, int) or opset < 13:
         raise InvalidTypeError(f"opset must be an int >= 13, got {opset!r}")
+    try:
+        network = network.to_dense()
+    except InvalidArgumentError as exc:
+        raise InvalidArgumentError(f"write_onnx stores dense weights: {exc}") from None
     helper, numpy_helper = onnx.helper, onnx.numpy_helper
     np_type = np.float64 if dtype == "float64" else np.float32
     elem = onnx.TensorProto.DOUBLE if dtype == "float64" else onnx.TensorProto.FLOAT

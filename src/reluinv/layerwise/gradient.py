@@ -18,6 +18,10 @@ subgradient choice. Gradient descent is a local method: on a ReLU network ``f`` 
 non-convex and a start may end in a spurious critical point, which the random restarts
 only partly cure. The result says so: ``RECOVERED`` needs the forward check, exactly as for
 :func:`reluinv.invert_layerwise`, and ``INCONCLUSIVE`` is all a failure can claim.
+
+A network stored sparse (CSR weights, as :func:`reluinv.encode` makes large reductions) is
+run as it is: the forward pass and ``W_i^T df/da_i`` are sparse products, so memory stays
+proportional to the non-zeros.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from reluinv.arguments import check_count, check_rng
 from reluinv.data.network import ReluNetwork
@@ -126,7 +131,11 @@ def loss_and_gradient(
             grad_a = grad_h  # a linear head: no activation to differentiate
         else:
             grad_a = grad_h * np.where(pre[i] > 0.0, 1.0, low_slope)
-        grad_h = grad_a @ np.asarray(network.weights[i], dtype=np.float64)
+        w = network.weights[i]
+        if sp.issparse(w):  # CSR: (W^T g^T)^T, in memory proportional to the non-zeros
+            grad_h = np.asarray(w.T @ grad_a.T, dtype=np.float64).T
+        else:
+            grad_h = grad_a @ np.asarray(w, dtype=np.float64)
     return loss, grad_h
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reluinv.arguments import check_choice, check_count, check_nonnegative, check_rng
-from reluinv.data.network import ActivationSpec, ReluNetwork
+from reluinv.data.network import ActivationSpec, ReluNetwork, check_weight_entries
 from reluinv.errors import InvalidArgumentError, InvalidTypeError, ShapeError
 
 __all__ = [
@@ -89,12 +89,8 @@ def random_network(
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or len(sizes) < 2:
         raise ShapeError(f"sizes must list at least two layer sizes (k, ..., n), got {sizes!r}")
     dims = [check_count(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
-    limit = check_count(max_weights, "max_weights")
-    total = sum(n_in * n_out for n_in, n_out in itertools.pairwise(dims))
-    if total > limit:
-        raise InvalidArgumentError(
-            f"sizes {dims} need {total} weights ({8 * total / 1e9:.3g} GB), over "
-            f"max_weights = {limit}; pass a larger max_weights to allow it")
+    check_weight_entries(dims, max_weights, "max_weights", subject=f"sizes {dims}",
+                         advice="pass a larger max_weights to allow it")
     weights = []
     biases = []
     for n_in, n_out in itertools.pairwise(dims):
