@@ -13,30 +13,19 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse
 import time
-from pathlib import Path
 
-from benchmarks.common import Table, machine_info, write_results
+from benchmarks.common import Table, bench_arguments, machine_header, machine_info, write_results
 
 SUITES = ("layerwise", "exact", "validation", "hybrid", "conclusiveness", "certify",
           "paper")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer trials and smaller families (a few minutes)")
-    parser.add_argument("--suites", nargs="+", choices=SUITES, default=list(SUITES))
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    out = args.out or Path(__file__).with_name("results") / (
-        "latest-quick.json" if args.quick else "latest.json")
+    args, out = bench_arguments("python -m benchmarks", __doc__.splitlines()[0], "latest",
+                                suites=SUITES)
     machine = machine_info()
-    print(f"# {machine['date_utc']}  {machine['cpu']}, {machine['cores']} cores, load "
-          f"{machine['load_average_start']}, versions {machine['versions']}")
+    print(machine_header(machine))
     started = time.perf_counter()
     tables: list[Table] = []
     for suite in args.suites:

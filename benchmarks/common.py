@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -50,6 +51,30 @@ def machine_info() -> dict[str, Any]:
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "load_average_start": load_average(),
     }
+
+
+def bench_arguments(prog: str, description: str, results_name: str, *,
+                    suites: Sequence[str] = ()) -> tuple[argparse.Namespace, Path]:
+    """The command line every benchmark entry point shares: ``--quick``, ``--seed``,
+    ``--out`` (and ``--suites`` when ``suites`` are given), parsed, with the results path
+    (default ``results/<results_name>.json``, ``-quick`` before the suffix with
+    ``--quick``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer trials and smaller families (a few minutes)")
+    if suites:
+        parser.add_argument("--suites", nargs="+", choices=suites, default=list(suites))
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    name = f"{results_name}-quick.json" if args.quick else f"{results_name}.json"
+    return args, args.out or Path(__file__).with_name("results") / name
+
+
+def machine_header(machine: dict[str, Any]) -> str:
+    """The first line a benchmark prints: when, on what, under which load and versions."""
+    return (f"# {machine['date_utc']}  {machine['cpu']}, {machine['cores']} cores, load "
+            f"{machine['load_average_start']}, versions {machine['versions']}")
 
 
 def median(values: Sequence[float]) -> float:

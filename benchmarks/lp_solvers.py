@@ -98,17 +98,22 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from benchmarks.common import Table, machine_info, median, write_results
+from benchmarks.common import (
+    Table,
+    bench_arguments,
+    machine_header,
+    machine_info,
+    median,
+    write_results,
+)
 from reluinv import ReluNetwork, digits_decoder, plant, random_network
 
 FloatArray = np.ndarray
@@ -536,18 +541,11 @@ def run(quick: bool, seed: int) -> list[Table]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.lp_solvers",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    out = args.out or Path(__file__).with_name("results") / (
-        "lp_solvers-quick.json" if args.quick else "lp_solvers.json")
+    args, out = bench_arguments("python -m benchmarks.lp_solvers", __doc__.splitlines()[0],
+                                "lp_solvers")
     machine = machine_info()
     started = time.perf_counter()
-    print(f"# {machine['date_utc']}  {machine['cpu']}, {machine['cores']} cores, load "
-          f"{machine['load_average_start']}")
+    print(machine_header(machine))
     tables = run(args.quick, args.seed)
     write_results(out, machine, tables, {"quick": args.quick, "seed": args.seed,
                                          "seconds": time.perf_counter() - started})

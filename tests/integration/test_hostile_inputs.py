@@ -150,6 +150,7 @@ def _write_arrays(folder: Path) -> None:
 def _write_models(folder: Path) -> None:
     net = ri.random_network([2, 3], rng=np.random.default_rng(0))
     ri.write_onnx(net, folder / "net.onnx")
+    ri.write_onnx(net, folder / "NET.ONNX")
     whole = (folder / "net.onnx").read_bytes()
     (folder / "truncated.onnx").write_bytes(whole[: len(whole) // 2])
     (folder / "text.onnx").write_text("p cnf 1 1\n1 0\n")
@@ -325,6 +326,12 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
                         ["latin1.vnnlib", "UTF-8"]),
     "vnnlib-missing": (["verify", "{d}/net.onnx", "{d}/missing.vnnlib"], BAD,
                        ["missing.vnnlib", "no such file"]),
+    "verify-saved-problem": (["verify", "{d}/problem.npz", "{d}/padded.vnnlib"], BAD,
+                             ["problem.npz", "a saved problem, not a network"]),
+    "verify-out-folder": (["verify", "{d}/net.onnx", "{d}/padded.vnnlib", "--out", "{d}"], BAD,
+                          ["is a directory"]),
+    "invert-output-under-file": (["invert", "{d}/net.npz", "{d}/x.npy", "-o",
+                                  "{d}/a-file/z.npy"], BAD, ["a-file/z.npy"]),
     "vnnlib-long-line-gz-issue": (["verify", "{d}/net.onnx", "{d}/long-line.vnnlib.gz"], BAD,
                                   ["long-line.vnnlib.gz:1", "longer than 1048576",
                                    "--max-line-length"]),
@@ -431,6 +438,7 @@ ACCEPTED = {
     "max-flags-raised": ["info", "{d}/huge-header.cnf", "--max-vars",
                          "2000000000000000000000000"],
     "vnnlib-padded-within-limits": ["verify", "{d}/net.onnx", "{d}/padded.vnnlib"],
+    "verify-onnx-suffix-any-case": ["verify", "{d}/NET.ONNX", "{d}/padded.vnnlib"],
 }
 
 

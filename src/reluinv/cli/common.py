@@ -37,6 +37,7 @@ __all__ = [
     "shard_flag",
     "text_limits",
     "time_limit_flag",
+    "write_output",
 ]
 
 T = TypeVar("T")
@@ -222,6 +223,17 @@ def report_failure(path: str, exc: BaseException, err: Any) -> ExitCode:
     everything else a library call raises on its input."""
     print(error_line(path, exc), file=err)
     return ExitCode.UNKNOWN if isinstance(exc, SolverError) else ExitCode.BAD_INPUT
+
+
+def write_output(path: str, write: Callable[[str], object], err: Any) -> bool:
+    """Call ``write(path)``; on an ``OSError`` print its one :func:`error_line` and return
+    False (the caller exits with BAD_INPUT), else True."""
+    try:
+        write(path)
+    except OSError as exc:
+        print(error_line(path, exc), file=err)
+        return False
+    return True
 
 
 def format_histogram(histogram: dict[int, int]) -> str:

@@ -18,9 +18,10 @@ import numpy.typing as npt
 
 from reluinv.cli.common import (
     add_subcommand,
-    error_line,
     nonnegative_flag,
+    report_failure,
     time_limit_flag,
+    write_output,
 )
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_array, load_network_or_problem
@@ -185,15 +186,12 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             result = invert_layerwise(network, x, noise=args.noise, mask=mask, tau=args.tau,
                                       noise_bound=args.noise_bound)
             lines = format_result(result)
-    except (OSError, ReluinvError, ValueError, TypeError) as exc:
-        print(error_line(path, exc), file=err)
-        return ExitCode.BAD_INPUT
+    except (OSError, ReluinvError, ValueError, TypeError) as exc:  # SolverError: unknown
+        return report_failure(path, exc, err)
     print("\n".join(lines), file=out)
     if args.output is not None and result.z is not None:
-        try:
-            np.save(args.output, result.z)
-        except OSError as exc:
-            print(error_line(args.output, exc), file=err)
+        z = result.z
+        if not write_output(args.output, lambda target: np.save(target, z), err):
             return ExitCode.BAD_INPUT
         print(f"wrote       {args.output}", file=out)
     return EXIT_CODES[result.status]

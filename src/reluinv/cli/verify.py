@@ -11,23 +11,22 @@ to stdout.
 from __future__ import annotations
 
 import argparse
-import os
+from pathlib import Path
 from typing import Any, TextIO
 
 from reluinv.cli.common import (
     TEXT_LIMIT_FLAGS,
     add_limit_flags,
     add_subcommand,
-    error_line,
     report_failure,
     text_limits,
     time_limit_flag,
+    write_output,
 )
 from reluinv.cli.exit_codes import ExitCode
-from reluinv.data.files import load_npz
-from reluinv.data.network import ReluNetwork
+from reluinv.data.files import load_network
 from reluinv.data.vnnlib import read_vnnlib
-from reluinv.errors import ProblemFileError, ReluinvError
+from reluinv.errors import ReluinvError
 from reluinv.exact.verify_property import VerificationStatus, verify
 
 __all__ = ["CODES", "EXIT_CODES", "handle", "register"]
@@ -71,25 +70,14 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def _load_network(path: str) -> ReluNetwork:
-    if path.endswith(".onnx"):
-        from reluinv.data.onnx_io import read_onnx
-
-        return read_onnx(path)
-    loaded = load_npz(path)
-    if not isinstance(loaded, ReluNetwork):
-        raise ProblemFileError(f"{path}: a saved problem, not a network")
-    return loaded
-
-
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     current = args.network
     try:
-        network = _load_network(current)
+        network = load_network(current)
         current = args.property
         prop = read_vnnlib(current, network.latent_dim, network.output_dim,
                            limits=text_limits(args))
-        onnx_model = args.network if args.network.endswith(".onnx") else None
+        onnx_model = args.network if args.network.lower().endswith(".onnx") else None
         result = verify(network, prop, time_limit=args.timeout, structural=args.structural,
                         onnx_model=onnx_model)
     except (OSError, ReluinvError, ValueError) as exc:  # SolverError: unknown
@@ -98,11 +86,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.out is None:
         out.write(text)
     else:
-        try:
-            with open(os.fspath(args.out), "w", encoding="utf-8") as handle_out:
-                handle_out.write(text)
-        except OSError as exc:
-            print(error_line(args.out, exc), file=err)
+        if not write_output(args.out, lambda path: Path(path).write_text(text, "utf-8"), err):
             return ExitCode.BAD_INPUT
         evidence = f" ({result.evidence})" if result.evidence else ""
         print(f"{result.status.value}{evidence}: {result.message}", file=out)

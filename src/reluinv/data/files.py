@@ -31,7 +31,7 @@ from reluinv.data.network import ReluNetwork, open_npz, read_metadata
 from reluinv.data.problem import PROBLEM_FORMAT, InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
 
-__all__ = ["load_array", "load_network_or_problem", "load_npz"]
+__all__ = ["load_array", "load_network", "load_network_or_problem", "load_npz"]
 
 
 def load_npz(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
@@ -96,6 +96,16 @@ def load_network_or_problem(path: str | os.PathLike[str]) -> ReluNetwork | Inver
 
         return read_onnx(path)
     return load_npz(path)
+
+
+def load_network(path: str | os.PathLike[str]) -> ReluNetwork:
+    """The network of an ``.onnx`` file or a saved network (:func:`load_network_or_problem`);
+    a saved *problem* raises :class:`~reluinv.errors.ProblemFileError` (which of its parts
+    to take is the caller's choice, not this reader's)."""
+    loaded = load_network_or_problem(path)
+    if not isinstance(loaded, ReluNetwork):
+        raise ProblemFileError(f"{os.fspath(path)}: a saved problem, not a network")
+    return loaded
 
 
 def load_array(path: str | os.PathLike[str], name: str = "array") -> npt.NDArray[Any]:
