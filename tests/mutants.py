@@ -33,6 +33,11 @@ CHECK_TESTS = ("tests/property/test_layerwise_check.py",)
 NOISY_TESTS = ("tests/property/test_noisy_layerwise.py", "tests/unit/test_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
 CHECK = "reluinv/validation/check.py"
+VERIFY = "reluinv/exact/verify.py"
+VERIFY_TESTS = ("tests/unit/test_exact_contract.py",)
+VNNLIB = "reluinv/data/vnnlib.py"
+VNNLIB_TESTS = ("tests/property/test_vnnlib_limits.py", "tests/integration/test_hostile_inputs.py")
+ARGUMENTS = "reluinv/arguments.py"
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,49 @@ MUTANTS = (
         ("return ExactResult(status=answer.status, z=check.z,",
          "return ExactResult(status=answer.status, z=check.z + 0.5,"),
     ), ("tests/property/test_layerwise_check.py",)),
+    # the consolidation round: verification slack, argument checks, size limits, CSR
+    Mutant("engine-slack-ignored-exact", VERIFY, (
+        ("        slack = max(tol * max(1.0, abs(float(value))), engine_slack)\n",
+         "        slack = tol * max(1.0, abs(float(value)))\n"),
+    ), VERIFY_TESTS),
+    Mutant("engine-slack-ignored-float", VERIFY, (
+        ("                    tol, engine_slack)\n", "                    tol)\n"),
+    ), VERIFY_TESTS),
+    Mutant("engine-slack-without-big-m", VERIFY, (
+        ("delta = norm * delta + 2 * phi * (1 + reach)", "delta = norm * delta + 2 * phi"),
+    ), VERIFY_TESTS),
+    Mutant("engine-slack-one-output-for-l1", VERIFY, (
+        ('outputs = len(problem.observed) if objective == "l1" else 1', "outputs = 1"),
+    ), VERIFY_TESTS),
+    Mutant("engine-slack-x1000", VERIFY, (
+        ("    slack = outputs * (delta + phi)\n", "    slack = 1000 * outputs * (delta + phi)\n"),
+    ), VERIFY_TESTS),
+    Mutant("vnnlib-line-limit-off-by-one", VNNLIB, (
+        ("            if run > limit:\n", "            if run > limit + 1:\n"),
+    ), VNNLIB_TESTS),
+    Mutant("vnnlib-line-run-not-reset", VNNLIB, (
+        ("                line, run = line + 1, 0\n", "                line = line + 1\n"),
+    ), VNNLIB_TESTS),
+    Mutant("vnnlib-byte-limit-dropped", VNNLIB, (
+        ("open_text(source, max_bytes=bounds.max_bytes)", "open_text(source)"),
+    ), VNNLIB_TESTS),
+    Mutant("vnnlib-string-line-check-skips-last-line", VNNLIB, (
+        ("    yield len(text)\n", "    return\n"),
+    ), VNNLIB_TESTS),
+    Mutant("real-array-accepts-bools", ARGUMENTS, (
+        ('    if raw.dtype.kind not in "iuf":', '    if raw.dtype.kind not in "iufb":'),
+    ), ("tests/integration/test_hostile_inputs.py",)),
+    Mutant("sequence-accepts-text", ARGUMENTS, (
+        ("    if isinstance(value, str | bytes) or not _is_iterable(value):",
+         "    if not _is_iterable(value):"),
+    ), ("tests/integration/test_hostile_inputs.py",)),
+    Mutant("weight-cap-off-by-one", "reluinv/data/network.py", (
+        ("    if total > cap:\n", "    if total >= cap:\n"),
+    ), ("tests/unit/test_exact_storage.py", "tests/integration/test_hostile_inputs.py")),
+    Mutant("csr-gradient-transposed-wrong", "reluinv/layerwise/gradient.py", (
+        ("grad_h = np.asarray(w.T @ grad_a.T, dtype=np.float64).T",
+         "grad_h = np.abs(np.asarray(w.T @ grad_a.T, dtype=np.float64)).T"),
+    ), ("tests/unit/test_sparse_networks.py",)),
 )
 
 
