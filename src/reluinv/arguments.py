@@ -27,6 +27,7 @@ Conventions shared by every function of the package:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -223,21 +224,22 @@ def check_real_array(value: object, name: str) -> npt.NDArray[np.float64]:
 
     >>> check_real_array([1, 2.5], "z")
     array([1. , 2.5])
-    >>> check_real_array([1j], "z")
+    >>> check_real_array([1j, 0], "z")
     Traceback (most recent call last):
     ...
-    reluinv.errors.InvalidTypeError: z must hold real numbers, got dtype complex128
+    reluinv.errors.InvalidTypeError: z must hold real numbers, got complex
     """
     if isinstance(value, str | bytes) or value is None:
         raise InvalidTypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
-    try:
-        raw = np.asarray(value)
+    try:  # a list is looked at item by item: NumPy reads [0.5, True] as [0.5, 1.0]
+        raw = np.asarray(value, dtype=None if isinstance(value, np.ndarray) else object)
     except (TypeError, ValueError) as exc:  # ragged nesting
         raise InvalidTypeError(f"{name} must be an array of numbers: {exc}") from None
     if raw.dtype.kind == "O":
-        if any(isinstance(v, str | bytes | complex | bool | np.bool_) for v in raw.flat):
-            kinds = sorted({type(v).__name__ for v in raw.flat})
-            raise InvalidTypeError(f"{name} must hold real numbers, got {', '.join(kinds)}")
+        wrong = sorted({type(v).__name__ for v in raw.flat
+                        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real)})
+        if wrong:
+            raise InvalidTypeError(f"{name} must hold real numbers, got {', '.join(wrong)}")
         try:
             return np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError, OverflowError) as exc:
