@@ -779,10 +779,10 @@ class _Parser:
             numbers.append(value)
         self.kind = "cnf" if kind == "cnf" else "wcnf"
         self.declared_vars, self.declared_clauses = numbers[0], numbers[1]
-        self.check_vars(self.declared_vars,
-                        f"the header declares {self.declared_vars} variables")
-        self.check_clauses(self.declared_clauses,
-                           f"the header declares {self.declared_clauses} clauses")
+        self.check_count_limit(self.declared_vars, "max_vars",
+                               f"the header declares {self.declared_vars} variables")
+        self.check_count_limit(self.declared_clauses, "max_clauses",
+                               f"the header declares {self.declared_clauses} clauses")
         if len(numbers) == 3:
             if numbers[2] <= 0:
                 raise self.error(f"header field top = {numbers[2]} must be positive")
@@ -796,15 +796,15 @@ class _Parser:
                              f"{MAX_DIGITS} digits")
         return _to_int(token)
 
-    def check_vars(self, count: int, what: str) -> None:
-        if count > self.limits.max_vars:
-            raise self.error(f"{what}, over the limit of {self.limits.max_vars} variables "
-                             "(max_vars, --max-vars)")
-
-    def check_clauses(self, count: int, what: str) -> None:
-        if count > self.limits.max_clauses:
-            raise self.error(f"{what}, over the limit of {self.limits.max_clauses} clauses "
-                             "(max_clauses, --max-clauses)")
+    def check_count_limit(self, count: int, limit: Literal["max_vars", "max_clauses"],
+                          what: str) -> None:
+        """Refuse ``count`` (``what`` says whose it is) when it exceeds the ``limit``
+        field of :class:`DimacsLimits`; the message names the field and its flag."""
+        bound: int = getattr(self.limits, limit)
+        if count > bound:
+            noun = "variables" if limit == "max_vars" else "clauses"
+            raise self.error(f"{what}, over the limit of {bound} {noun} ({limit}, "
+                             f"--{limit.replace('_', '-')})")
 
     def read_plain_clause(self, stripped: str) -> bool:
         """Fast path for the common CNF line: one whole clause of decimal literals ending
@@ -863,7 +863,8 @@ class _Parser:
                     f"{self.declared_vars}"
                 )
             if var > self.max_var:
-                self.check_vars(var, f"literal {literal} names variable {var}")
+                self.check_count_limit(var, "max_vars",
+                                       f"literal {literal} names variable {var}")
                 self.max_var = var
             self.current.append(literal)
 
@@ -877,7 +878,8 @@ class _Parser:
             self.current_weight = None
             self.current_hard = False
         if self.kind == "new":
-            self.check_clauses(len(self.clauses), f"clause {len(self.clauses)}")
+            self.check_count_limit(len(self.clauses), "max_clauses",
+                                   f"clause {len(self.clauses)}")
         elif len(self.clauses) > self.declared_clauses:
             raise self.error(
                 f"more clauses than the {self.declared_clauses} the header declares"
