@@ -149,12 +149,18 @@ MUTANTS = (
          "return ExactResult(status=answer.status, z=check.z + 0.5,"),
     ), ("tests/property/test_layerwise_check.py",)),
     # the consolidation round: verification slack, argument checks, size limits, CSR
-    Mutant("engine-slack-ignored-exact", VERIFY, (
-        ("        slack = max(tol * max(1.0, abs(float(value))), engine_slack)\n",
-         "        slack = tol * max(1.0, abs(float(value)))\n"),
+    Mutant("engine-slack-ignored", VERIFY, (
+        ("min(engine_slack, ENGINE_SLACK_CAP * scale)", "0.0"),
     ), VERIFY_TESTS),
-    Mutant("engine-slack-ignored-float", VERIFY, (
-        ("                    tol, engine_slack)\n", "                    tol)\n"),
+    Mutant("engine-slack-uncapped", VERIFY, (
+        ("min(engine_slack, ENGINE_SLACK_CAP * scale)", "engine_slack"),
+    ), VERIFY_TESTS),
+    Mutant("integral-slack-not-below-half", VERIFY, (
+        ("    return min(slack, _BELOW_HALF) if integral else slack\n", "    return slack\n"),
+    ), VERIFY_TESTS),
+    Mutant("float-l1-slack-one-output", VERIFY, (
+        ('outputs = max(1, observed) if objective == "l1" and not integral else 1',
+         "outputs = 1"),
     ), VERIFY_TESTS),
     Mutant("engine-slack-without-big-m", VERIFY, (
         ("delta = norm * delta + 2 * phi * (1 + reach)", "delta = norm * delta + 2 * phi"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -178,31 +179,70 @@ def test_an_engine_objective_within_its_feasibility_error_is_accepted(kind: str)
     assert check.objective == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("objective", ["l1", "linf"])
-@pytest.mark.parametrize(("factor", "accepted"), [(0.99, True), (1.01, False)])
-def test_a_claim_beyond_the_engine_slack_is_rejected(objective: str, factor: float,
-                                                     accepted: bool) -> None:
-    """The slack is the propagated bound, written out here for DEEP: B_0 = 2, then
-    B_i = ||W_i||_inf B_{i-1} + ||b_i||_inf and delta_i = ||W_i||_inf delta_{i-1} +
-    2 phi (1 + B_i), delta_0 = phi; one output, so l1 and linf agree."""
-    from reluinv.exact.verify import (
-        ENGINE_FEASIBILITY_TOLERANCE as PHI,
-    )
-    from reluinv.exact.verify import (
-        engine_objective_slack,
-        verify_latent,
-    )
+#: A one-layer integer network over {0,1}^2 whose target G(z) misses by 1 at z = (0, 0),
+#: where the engine's error bound (9 phi) is below the cap.
+SHALLOW = ri.InversionProblem(ri.ReluNetwork([[[1, -1]]], [[0]]), np.array([1.0]),
+                              ri.LatentDomain.binary(2))
 
-    reach, delta = 2.0, PHI
-    for norm, bias in [(5, 1), (5, 2), (5, 0)]:
+
+def _hand_slack(layers: list[tuple[int, int]], reach: float) -> float:
+    """The propagated bound written out: B_i = ||W_i||_inf B_{i-1} + ||b_i||_inf,
+    delta_i = ||W_i||_inf delta_{i-1} + 2 phi (1 + B_i), delta_0 = phi; one output."""
+    from reluinv.exact.verify import ENGINE_FEASIBILITY_TOLERANCE as PHI
+
+    delta = PHI
+    for norm, bias in layers:
         reach = norm * reach + bias
         delta = norm * delta + 2 * PHI * (1 + reach)
-    slack = delta + PHI
-    assert engine_objective_slack(DEEP, objective) == pytest.approx(slack, rel=1e-12)
-    below = verify_latent(DEEP, [0, 0], objective, 1 - factor * slack, proven_optimal=False)
+    return delta + PHI
+
+
+@pytest.mark.parametrize(("name", "layers", "reach"), [("DEEP", [(5, 1), (5, 2), (5, 0)], 2.0),
+                                                        ("SHALLOW", [(2, 0)], 1.0)])
+def test_the_engine_slack_is_the_propagated_bound(name: str, layers: list[tuple[int, int]],
+                                                  reach: float) -> None:
+    from reluinv.exact.verify import engine_objective_slack
+
+    problem = DEEP if name == "DEEP" else SHALLOW
+    for objective in ("l1", "linf"):  # one output: the two agree
+        assert engine_objective_slack(problem, objective) == pytest.approx(
+            _hand_slack(layers, reach), rel=1e-12)
+
+
+@pytest.mark.parametrize("objective", ["l1", "linf"])
+@pytest.mark.parametrize(("factor", "accepted"), [(0.99, True), (1.01, False)])
+@pytest.mark.parametrize("name", ["DEEP", "SHALLOW"])
+def test_a_claim_beyond_the_slack_is_rejected(objective: str, factor: float, accepted: bool,
+                                              name: str) -> None:
+    """The slack is the engine's bound (SHALLOW: 9 phi) or, where that is larger, the cap
+    ENGINE_SLACK_CAP * max(1, |value|) (DEEP: 1878 phi > 1e-3); value 1 in both."""
+    from reluinv.exact.verify import ENGINE_SLACK_CAP, verify_latent
+
+    problem = DEEP if name == "DEEP" else SHALLOW
+    slack = min(_hand_slack([(5, 1), (5, 2), (5, 0)], 2.0) if name == "DEEP"
+                else _hand_slack([(2, 0)], 1.0), ENGINE_SLACK_CAP)
+    below = verify_latent(problem, [0, 0], objective, 1 - factor * slack, proven_optimal=False)
     assert below.verified is accepted, below.note
-    above = verify_latent(DEEP, [0, 0], objective, 1 + factor * slack, proven_optimal=True)
+    above = verify_latent(problem, [0, 0], objective, 1 + factor * slack, proven_optimal=True)
     assert above.verified is accepted, above.note
+
+
+@pytest.mark.parametrize(("value", "objective", "observed", "engine", "integral", "expected"), [
+    (1.0, "l1", 3, 0.0, False, 3e-6),  # the float l1 slack counts the outputs
+    (1.0, "l1", 3, 0.0, True, 1e-6),  # an exact check does not
+    (0.0, "l1", 0, 0.0, False, 1e-6),  # never below tol
+    (2.0, "linf", 3, 5e-6, False, 5e-6),  # the engine's bound when larger
+    (2.0, "linf", 3, 1.0, False, 2e-3),  # capped at ENGINE_SLACK_CAP * |value|
+    (1e4, "l1", 3, 80.0, True, math.nextafter(0.5, 0.0)),  # an integer: below 1/2
+    (1e4, "l1", 3, 80.0, False, 10.0),  # a float objective: the cap only
+])
+def test_objective_slack(value: float, objective: str, observed: int, engine: float,
+                         integral: bool, expected: float) -> None:
+    from reluinv.exact.verify import objective_slack
+
+    got = objective_slack(value, objective, observed, 1e-6, engine,  # type: ignore[arg-type]
+                          integral=integral)
+    assert got == pytest.approx(expected, rel=1e-12)
 
 
 def test_the_engine_slack_counts_each_observed_output_for_l1() -> None:

@@ -14,9 +14,12 @@ The network's own forward pass is the oracle. A solver returns ``z`` in floating
    ``max |G(z) - x| <= tol * max(1, max |x|)`` (float). For an optimisation objective the
    recomputed value must not exceed the solver's (an incumbent's auxiliary error
    variables may over-estimate ``|G(z) - x|``, never under-estimate it) and, when the
-   solver proved optimality, must equal it; both within a slack, the larger of
-   ``tol * max(1, |value|)`` (times the number of observed outputs for l1 in float) and
-   the engine's own error bound :func:`engine_objective_slack`.
+   solver proved optimality, must equal it; both within the slack of
+   :func:`objective_slack`: the larger of ``tol * max(1, |value|)`` (times the number of
+   observed outputs for l1 in float) and the engine's own error bound
+   :func:`engine_objective_slack`, the latter capped at
+   ``ENGINE_SLACK_CAP * max(1, |value|)``; on an exact check (an integer objective) the
+   slack stays below 1/2, so an engine value nearer another integer is another claim.
 
 Why the engine's error bound: a MIP engine satisfies each row of its model, and each
 integrality, only within its feasibility tolerance ``phi``
@@ -24,7 +27,11 @@ integrality, only within its feasibility tolerance ``phi``
 reported objective on its own point can thus sit below the exact objective of the checked
 point by far more than ``phi``: on a 3-layer integer network SCIP reported an l1 optimum
 (objective and bound) of 0.99999667 for a point whose exact loss is 1, the true optimum.
-Comparing the two within ``1e-6`` rejected a correct optimum.
+Comparing the two within ``1e-6`` rejected a correct optimum. The worst case is loose
+(every row off by ``phi`` in the same direction, every big-M constant at its bound), and
+on large or weighted networks it reaches the objective's own scale; the cap keeps the
+check meaningful there: an engine value more than a thousandth of the objective away is
+read as a wrong model, not as a tolerance.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ __all__ = [
     "REAL_TOLERANCE",
     "Verification",
     "engine_objective_slack",
+    "objective_slack",
     "residual_tolerance",
     "verify_latent",
 ]
@@ -58,6 +66,14 @@ REAL_TOLERANCE = 1e-6
 #: ``mip_feasibility_tolerance``; all 1e-6 by default): each row of the engine's model, and
 #: each integrality, holds only within it, relative to ``max(1, |row side|)``.
 ENGINE_FEASIBILITY_TOLERANCE = 1e-6
+
+#: The most of :func:`engine_objective_slack` that :func:`objective_slack` grants, relative
+#: to ``max(1, |objective|)``: 1e-3, a thousand times the engines' tolerance.
+ENGINE_SLACK_CAP = 1e-3
+
+#: The largest slack below 1/2: on an integer objective a larger one would accept an
+#: engine value nearer another integer.
+_BELOW_HALF = math.nextafter(0.5, 0.0)
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,29 @@ def engine_objective_slack(problem: InversionProblem, objective: Objective, *,
     outputs = len(problem.observed) if objective == "l1" else 1
     slack = outputs * (delta + phi)
     return slack if math.isfinite(slack) else 0.0
+
+
+def objective_slack(value: float, objective: Objective, observed: int, tol: float,
+                    engine_slack: float, *, integral: bool) -> float:
+    """The slack within which a recomputed objective ``value`` and an engine's claim must
+    agree (module docstring).
+
+    ``max(tol * max(1, |value|) * n, min(engine_slack, ENGINE_SLACK_CAP * max(1,
+    |value|)))`` with ``n`` the ``observed`` outputs for a float ``"l1"`` and 1 otherwise;
+    with ``integral`` (an exactly recomputed integer objective, ``n = 1``) at most the
+    largest float below 1/2.
+
+    >>> objective_slack(1.0, "l1", 2, 1e-6, 3.3e-6, integral=True)
+    3.3e-06
+    >>> objective_slack(4.0, "l1", 2, 1e-6, 80.0, integral=True)
+    0.004
+    >>> objective_slack(1e4, "linf", 2, 1e-6, 80.0, integral=True)
+    0.49999999999999994
+    """
+    scale = max(1.0, abs(value))
+    outputs = max(1, observed) if objective == "l1" and not integral else 1
+    slack = max(tol * scale * outputs, min(engine_slack, ENGINE_SLACK_CAP * scale))
+    return min(slack, _BELOW_HALF) if integral else slack
 
 
 def _integral(values: npt.NDArray[np.float64]) -> bool:
@@ -217,7 +256,8 @@ def _exact_check(problem: InversionProblem, candidate: npt.NDArray[np.float64],
         if not ok:
             notes.append(f"G(z) differs from x by {float(linf)} (exact)")
     else:
-        slack = max(tol * max(1.0, abs(float(value))), engine_slack)
+        slack = objective_slack(float(value), objective, len(residual), tol, engine_slack,
+                                integral=True)
         ok = _objective_agrees(float(value), solver_objective, slack,
                                proven_optimal=proven_optimal)
         if not ok:
@@ -242,8 +282,8 @@ def _float_check(problem: InversionProblem, candidate: npt.NDArray[np.float64],
             notes.append(f"max |G(z) - x| = {linf_f:.3g} exceeds tolerance {bound:.3g}")
     else:
         value_f = float(np.sum(abs_f)) if objective == "l1" else linf_f
-        slack = max(tol * max(1.0, abs(value_f)) * (len(abs_f) if objective == "l1" else 1),
-                    tol, engine_slack)
+        slack = objective_slack(value_f, objective, len(abs_f), tol, engine_slack,
+                                integral=False)
         ok = _objective_agrees(value_f, solver_objective, slack,
                                proven_optimal=proven_optimal)
         if not ok:
