@@ -47,6 +47,7 @@ __all__ = [
     "check_shard",
     "check_text_lines",
     "check_time_limit",
+    "check_zero_one",
 ]
 
 T = TypeVar("T")
@@ -247,3 +248,28 @@ def check_real_array(value: object, name: str) -> npt.NDArray[np.float64]:
     if raw.dtype.kind not in "iuf":
         raise InvalidTypeError(f"{name} must hold real numbers, got dtype {raw.dtype}")
     return np.asarray(raw, dtype=np.float64)
+
+
+def check_zero_one(value: object, name: str) -> tuple[int, ...]:
+    """A sequence of 0/1 values (an assignment) as a tuple of Python ints.
+
+    ``0``, ``1``, ``0.0``, ``1.0``, NumPy scalars (``numpy.bool_`` too) and ``False`` /
+    ``True`` are read as 0 and 1; another number raises :class:`InvalidArgumentError`
+    naming ``name[i]``, a non-number (a string ``"1"``, ``None``) :class:`InvalidTypeError`.
+
+    >>> check_zero_one([1, 0.0, True], "assignment")
+    (1, 0, 1)
+    >>> check_zero_one([1, "0"], "assignment")
+    Traceback (most recent call last):
+    ...
+    reluinv.errors.InvalidTypeError: assignment[1] = '0' must be 0 or 1, got str
+    """
+    out = []
+    for i, item in enumerate(check_sequence(value, name, of="0/1 values")):
+        if not isinstance(item, numbers.Real | np.bool_):
+            raise InvalidTypeError(f"{name}[{i}] = {_shown(item)} must be 0 or 1, got "
+                                   f"{type(item).__name__}")
+        if item not in (0, 1):
+            raise InvalidArgumentError(f"{name}[{i}] = {_shown(item)}; values must be 0 or 1")
+        out.append(1 if item == 1 else 0)
+    return tuple(out)

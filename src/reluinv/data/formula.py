@@ -80,7 +80,7 @@ import numpy as np
 from pysat.formula import CNF, WCNF
 
 from reluinv._version import __version__
-from reluinv.arguments import check_choice, check_count, check_sequence
+from reluinv.arguments import check_choice, check_count, check_sequence, check_zero_one
 from reluinv.errors import DimacsError, InvalidArgumentError, InvalidTypeError
 
 __all__ = [
@@ -422,20 +422,13 @@ class Formula:
     # -- evaluation --------------------------------------------------------------------
 
     def _check_assignment(self, assignment: Sequence[int]) -> tuple[int, ...]:
-        values = tuple(check_sequence(assignment, "assignment", of="0/1 values"))
+        values = check_zero_one(assignment, "assignment")
         if len(values) != self.num_vars:
             raise InvalidArgumentError(
                 f"assignment has length {len(values)}; it needs one 0/1 value per variable, "
                 f"num_vars = {self.num_vars}"
             )
-        out = []
-        for i, value in enumerate(values):
-            if value not in (0, 1) or (isinstance(value, float) and value != int(value)):
-                raise InvalidArgumentError(
-                    f"assignment[{i}] = {value!r}; assignment values must be 0 or 1"
-                )
-            out.append(int(value))
-        return tuple(out)
+        return values
 
     def falsified_clauses(self, assignment: Sequence[int]) -> list[int]:
         """Indices (0-based) of the clauses that the 0/1 ``assignment`` falsifies."""

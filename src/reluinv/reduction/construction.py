@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from reluinv.arguments import check_sequence
+from reluinv.arguments import check_zero_one
 from reluinv.data.formula import Formula, FormulaLike, as_formula
 from reluinv.data.network import DENSE_ENTRY_LIMIT, Exact, ReluNetwork, exact_vector
 from reluinv.data.problem import InversionProblem, LatentDomain
@@ -283,11 +283,8 @@ def decode(problem: InversionProblem, z: Sequence[Exact] | npt.ArrayLike) -> tup
 
 def lift(problem: InversionProblem, assignment: Sequence[int]) -> npt.NDArray[np.float64]:
     """The latent code of a 0/1 assignment: ``z_v = assignment[v - 1]`` (float64)."""
-    values = list(check_sequence(assignment, "assignment", of="0/1 values"))
+    values = check_zero_one(assignment, "assignment")
     k = _latent_size(problem)
     if len(values) != k:
         raise ShapeError(f"assignment has length {len(values)}, the latent size is k = {k}")
-    for i, value in enumerate(values):
-        if value not in (0, 1):
-            raise InvalidArgumentError(f"assignment[{i}] = {value!r}; values must be 0 or 1")
     return np.asarray(values, dtype=np.float64)
