@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 
 import reluinv as ri
 from reluinv.exact import encoding_names
@@ -55,6 +55,11 @@ def test_feasible_finds_a_preimage_exactly_when_one_exists(problem: ri.Inversion
 def test_lp_tightened_bounds_keep_the_optimum(problem: ri.InversionProblem) -> None:
     plain = ri.solve_exact(problem, backend="mip", objective="l1")
     tight = ri.solve_exact(problem, backend="mip", objective="l1", bound_tightening="lp")
+    # the branch the engine slack of reluinv.exact.verify is for: SCIP's own objective
+    # off the exact one by its feasibility tolerance (once 0.99999667 for an exact 1)
+    off = (tight.solver_objective is not None and tight.objective is not None
+           and tight.solver_objective != tight.objective)
+    event("engine objective off the exact one" if off else "engine objective exact")
     assert tight.status is ri.Status.OPTIMAL
     assert tight.verified
     assert tight.objective == plain.objective
