@@ -4,8 +4,8 @@ With ``--hybrid`` it runs :func:`reluinv.invert` instead: the layer-wise inverte
 the exact MIP where that is inconclusive, the answer replayed exactly.
 
 Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive`` or ``fit`` (a noisy
-best fit without ``--noise-bound``: nothing certified), 2 usage errors and bad input (one
-error line on stderr).
+best fit without ``--noise-bound``: nothing certified) or a solver failure under
+``--hybrid`` (nothing known), 2 usage errors and bad input (one error line on stderr).
 """
 
 from __future__ import annotations
