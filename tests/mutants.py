@@ -180,9 +180,10 @@ MUTANTS = (
     Mutant("vnnlib-byte-limit-dropped", VNNLIB, (
         ("open_text(source, max_bytes=bounds.max_bytes)", "open_text(source)"),
     ), VNNLIB_TESTS),
-    Mutant("vnnlib-string-line-check-skips-last-line", VNNLIB, (
-        ("    yield len(text)\n", "    return\n"),
-    ), VNNLIB_TESTS),
+    Mutant("vnnlib-string-lines-unchecked", VNNLIB, (
+        ("    _read_text(io.StringIO(text), _text_limits(limits).max_line_length, source)\n",
+         ""),
+    ), ("tests/integration/test_hostile_inputs.py",)),
     Mutant("real-array-accepts-bools", ARGUMENTS, (
         ('    if raw.dtype.kind not in "iuf":', '    if raw.dtype.kind not in "iufb":'),
     ), ("tests/integration/test_hostile_inputs.py",)),

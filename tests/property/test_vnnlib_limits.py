@@ -10,6 +10,7 @@ property written.
 from __future__ import annotations
 
 import gzip
+import io
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -94,14 +95,14 @@ def test_a_limit_refuses_exactly_the_files_over_it(prop: Property, data: st.Data
                 max_size=6),
        st.integers(1, 12))
 def test_a_string_is_refused_at_its_first_long_line(lines: list[str], limit: int) -> None:
-    """``parse_vnnlib`` on a ``str`` checks line lengths (not bytes): the error names the
-    first line over the limit, found by the oracle ``enumerate(text.split("\\n"))``."""
+    """The line check (``parse_vnnlib`` runs it on a ``str``; bytes are not counted there)
+    names the first line over the limit, found by the oracle: ``text.split("\\n")``."""
     text = "\n".join(lines)
     first = next((i + 1 for i, line in enumerate(lines) if len(line) > limit), None)
     if first is None:
         event("accepted")
-        vnnlib._check_line_lengths(text, limit, "s")
+        vnnlib._read_text(io.StringIO(text), limit, "s")
         return
     event("refused")
     with pytest.raises(VnnlibError, match=rf"^s:{first}: line longer than {limit} characters"):
-        vnnlib._check_line_lengths(text, limit, "s")
+        vnnlib._read_text(io.StringIO(text), limit, "s")

@@ -53,6 +53,7 @@ True
 from __future__ import annotations
 
 import gzip
+import io
 import lzma
 import os
 import re
@@ -472,24 +473,6 @@ def _too_long(source: str, line: int, limit: int) -> VnnlibError:
                                      "max_line_length, --max-line-length)")
 
 
-def _check_line_lengths(text: str, limit: int, source: str) -> None:
-    """Refuse ``text`` at its first line longer than ``limit`` characters."""
-    start = 0
-    for number, end in enumerate(_line_ends(text), start=1):
-        if end - start > limit:
-            raise _too_long(source, number, limit)
-        start = end + 1
-
-
-def _line_ends(text: str) -> Iterator[int]:
-    """The index of every line's end (its ``\n``, or ``len(text)`` for the last line)."""
-    position = text.find("\n")
-    while position >= 0:
-        yield position
-        position = text.find("\n", position + 1)
-    yield len(text)
-
-
 def _read_text(stream: IO[str], limit: int, source: str) -> str:
     """All of ``stream``, read in chunks, refused at the first line longer than ``limit``
     characters as soon as that line has been read past the limit (never held whole)."""
@@ -520,7 +503,7 @@ def parse_vnnlib(text: str, n_inputs: int, n_outputs: int, *,
         raise InvalidTypeError(f"text must be a str, got {type(text).__name__}")
     n = _check_size(n_inputs, "n_inputs")
     m = _check_size(n_outputs, "n_outputs")
-    _check_line_lengths(text, _text_limits(limits).max_line_length, source)
+    _read_text(io.StringIO(text), _text_limits(limits).max_line_length, source)
     return _parse(text, n, m, source)
 
 
