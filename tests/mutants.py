@@ -142,7 +142,7 @@ MUTANTS = (
          '        return Realizability("realizable", verdict.gap, None)'),
     ), ("tests/unit/test_public_testing_api.py",)),
     Mutant("clause-bias-plus-one", "reluinv/reduction/construction.py", (
-        ("        b2[j] = weight\n", "        b2[j] = weight + 1\n"),
+        ("    b2[:m] = clause_weight\n", "    b2[:m] = clause_weight + 1\n"),
     ), ("tests/property/test_layerwise_differential.py",)),
     Mutant("exact-backend-unverified-z", "reluinv/exact/backend.py", (
         ("return ExactResult(status=answer.status, z=check.z,",
@@ -194,6 +194,21 @@ MUTANTS = (
     Mutant("weight-cap-off-by-one", "reluinv/data/network.py", (
         ("    if total > cap:\n", "    if total >= cap:\n"),
     ), ("tests/unit/test_exact_storage.py", "tests/integration/test_hostile_inputs.py")),
+    Mutant("decode-half-rounds-down", "reluinv/reduction/construction.py", (
+        ("    return tuple(int(v >= half) for v in values)\n",
+         "    return tuple(int(v > half) for v in values)\n"),
+    ), ("tests/unit/test_reduction.py", "tests/property/test_reduction_lemmas.py")),
+    Mutant("dimacs-count-limit-off-by-one", "reluinv/data/formula.py", (
+        ("        if count > bound:\n", "        if count >= bound:\n"),
+    ), ("tests/property/test_dimacs_limits.py",)),
+    Mutant("verify-takes-a-saved-problem", "reluinv/data/files.py", (
+        ("    if not isinstance(loaded, ReluNetwork):\n        raise ProblemFileError(",
+         "    if False:\n        raise ProblemFileError("),
+    ), ("tests/integration/test_hostile_inputs.py",)),
+    Mutant("zero-one-accepts-text", ARGUMENTS, (
+        ("        if not isinstance(item, numbers.Real | np.bool_):",
+         "        if isinstance(item, bytes):"),
+    ), ("tests/integration/test_hostile_inputs.py",)),
     Mutant("csr-gradient-transposed-wrong", "reluinv/layerwise/gradient.py", (
         ("grad_h = np.asarray(w.T @ grad_a.T, dtype=np.float64).T",
          "grad_h = np.abs(np.asarray(w.T @ grad_a.T, dtype=np.float64)).T"),
