@@ -821,6 +821,10 @@ def _invert_noisy(
         next_noise = (np.abs(pinv) @ gaps if linf
                       else float(np.max(np.sum(np.abs(pinv), axis=1), initial=0.0)) * gaps[0])
         bounded = True
+    elif not linf and pinv is not None:  # l_1 read below its budget: a typical size only
+        row_noise = max(misfit, accepted) / m
+        next_noise = row_noise * float(np.sum(np.sqrt(np.sum(pinv * pinv, axis=1))))
+        bounded = False
     else:  # no finite bound: the heuristic growth of the threshold (module docstring)
         grown = NOISY_TAU_GROWTH * max(misfit, accepted)
         next_noise = np.full(n, grown) if linf else grown

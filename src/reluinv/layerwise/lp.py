@@ -263,6 +263,10 @@ def _band_dual_once(W: FloatArray, U: FloatArray, L: FloatArray, upper_scale: Fl
     # u (budgeted one-sided), t (the budget's multiplier, when any row is budgeted)
     has_t = bu.size > 0 and budget is not None
     columns = g.size + 2 * gen.size + cu.size + bu.size + int(has_t)
+    if columns == 0:  # no row in the LP: every h (h >= 0) is optimal; keep the hint
+        h = np.zeros(n) if start is None else np.array(start, dtype=np.float64)
+        return DenseLPSolution("optimal", np.maximum(h, 0.0) if nonneg else h, "highs-dual",
+                               "no row enters the LP: the start point is optimal")
     rows = n + gen.size + (bu.size if has_t else 0)
     M = np.zeros((rows, columns))
     # rows 0..n-1: -W^T (u - v) <= 0 (h >= 0) or = 0 (h free); g = v - u
