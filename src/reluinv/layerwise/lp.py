@@ -57,8 +57,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DENSE_LP_SOLVERS", "DenseLPSolution", "linprog", "solve_band_dual", "solve_dense_lp",
-           "solve_feasibility", "solve_linf_dual"]
+__all__ = ["DENSE_LP_SOLVERS", "DenseLPSolution", "cvxopt_available", "linprog",
+           "solve_band_dual", "solve_dense_lp", "solve_feasibility", "solve_linf_dual"]
 
 FloatArray = npt.NDArray[np.float64]
 DenseSolver = Literal["auto", "cvxopt", "highs", "highs-dual"]
@@ -100,7 +100,7 @@ class DenseLPSolution:
     message: str
 
 
-def _cvxopt_available() -> bool:
+def cvxopt_available() -> bool:
     try:
         import cvxopt  # noqa: F401
     except ImportError:
@@ -167,9 +167,9 @@ def solve_dense_lp(
     >>> sol.status, round(float(sol.x[0]), 6)
     ('optimal', 2.0)
     """
-    if solver in ("highs", "highs-dual") or (solver == "auto" and not _cvxopt_available()):
+    if solver in ("highs", "highs-dual") or (solver == "auto" and not cvxopt_available()):
         return _solve_highs(cost, A_ub, b_ub, nonneg)
-    if solver == "cvxopt" and not _cvxopt_available():
+    if solver == "cvxopt" and not cvxopt_available():
         from reluinv.errors import SolverError
 
         raise SolverError("solver='cvxopt' needs cvxopt: pip install 'reluinv[lp]'")
