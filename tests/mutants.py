@@ -131,6 +131,12 @@ MUTANTS = (
     Mutant("fortran-copy-drops-the-last-chunk", INVERTER, (
         ("range(0, index.size, _COPY_CHUNK)", "range(0, index.size - _COPY_CHUNK, _COPY_CHUNK)"),
     ), FAST_PATH_TESTS),
+    Mutant("feasibility-working-set-never-grows", LP, (
+        ("        if not np.any(violated):\n"
+         "            return DenseLPSolution(\"optimal\", x, \"highs\", message)",
+         "        if True:\n"
+         "            return DenseLPSolution(\"optimal\", x, \"highs\", message)"),
+    ), FAST_PATH_TESTS),
     Mutant("layerwise-sound-always-passes", CHECK, (
         ('checks.add(name, "passed" if forward_ok and decodes_ok else "failed",',
          'checks.add(name, "passed",'),

@@ -33,7 +33,7 @@ from reluinv.layerwise.inverter import (
     _row_misfits,
     _rows_fortran,
 )
-from reluinv.layerwise.lp import solve_band_dual
+from reluinv.layerwise.lp import solve_band_dual, solve_feasibility
 
 KINDS = ("relu", "leaky", "linear")
 ALPHA = 0.1
@@ -243,3 +243,32 @@ def test_l1_thresholds_below_an_unread_budget_keep_the_active_rows(seed: int) ->
     assert np.max(np.abs(result.z)) > 0.1
     assert result.status is LayerwiseStatus.RECOVERED, result.message
     assert inst.relative_error(result.z) < 0.3  # the suite's success limit is about 0.4
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), rows=st.integers(1, 60), k=st.integers(1, 5),
+       offset=st.sampled_from([-0.5, 0.0, 0.5]), first_share=st.sampled_from([0.0, 0.2, 1.0]))
+def test_feasibility_working_set_matches_the_full_lp(seed: int, rows: int, k: int,
+                                                     offset: float,
+                                                     first_share: float) -> None:
+    """The null-space LP's working set: the same verdict as HiGHS on every row, and a
+    returned point satisfies every row (``offset`` < 0 makes empty polyhedra likely)."""
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(rows, k))
+    rhs = rng.uniform(0.0, 1.0, size=rows) + offset
+    first = rng.random(rows) < first_share
+    answer = solve_feasibility(A, rhs, first, rounds=3)
+    full = linprog(np.zeros(k), A_ub=A, b_ub=rhs, bounds=[(None, None)] * k, method="highs")
+    if rounds(answer.message) > 1:
+        event("working set grew")
+    if full.status == 2:
+        event("empty polyhedron")
+        assert answer.status == "infeasible", answer.message
+        return
+    assert full.status == 0
+    event("non-empty polyhedron")
+    assert answer.status == "optimal", answer.message
+    assert answer.x is not None
+    assert np.all(A @ answer.x <= rhs + 1e-7)
