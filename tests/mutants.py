@@ -137,6 +137,12 @@ MUTANTS = (
          "        if True:\n"
          "            return DenseLPSolution(\"optimal\", x, \"highs\", message)"),
     ), FAST_PATH_TESTS),
+    Mutant("inaccurate-point-kept-unjudged", INVERTER, (
+        ("            if chosen[2] > accepted + tolerance:\n                chosen = None\n"
+         "                answer = _noisy_lp(",
+         "            if False:\n                chosen = None\n"
+         "                answer = _noisy_lp("),
+    ), FAST_PATH_TESTS),
     Mutant("layerwise-sound-always-passes", CHECK, (
         ('checks.add(name, "passed" if forward_ok and decodes_ok else "failed",',
          'checks.add(name, "passed",'),

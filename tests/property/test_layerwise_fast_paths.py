@@ -272,3 +272,47 @@ def test_feasibility_working_set_matches_the_full_lp(seed: int, rows: int, k: in
     assert answer.status == "optimal", answer.message
     assert answer.x is not None
     assert np.all(A @ answer.x <= rhs + 1e-7)
+
+
+@pytest.mark.parametrize("offset", [0.0, 5.0])
+def test_an_inaccurate_cvxopt_point_is_kept_only_within_the_accepted_misfit(
+    offset: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cvxopt's uncertified last iterate (status ``unknown``) stands in for the optimum
+    only when its misfit, recomputed from the data, is within what the noise allows;
+    otherwise HiGHS solves the LP. Here cvxopt is made to return the optimum shifted by
+    ``offset`` (in ``h``) as ``"inaccurate"``."""
+    import reluinv.layerwise.lp as lp
+
+    net = ri.digits_decoder("relu")  # its top layer's least-squares point misses: an LP
+    inst = plant(net, rng=np.random.default_rng(12), noise_kind="uniform", level=1e-4)
+    exact = invert_layerwise(net, inst.observation, noise="linf", noise_bound=1e-4,
+                             tau=1e-4, solver="highs")
+    calls: list[str] = []
+    real_highs = lp._solve_highs
+
+    def inaccurate(cost: np.ndarray, A: np.ndarray, rhs: np.ndarray,
+                   nonneg: np.ndarray) -> lp.DenseLPSolution:
+        best = real_highs(cost, A, rhs, nonneg)
+        assert best.x is not None
+        return lp.DenseLPSolution("inaccurate", best.x + offset, "cvxopt", "cvxopt: unknown")
+
+    def highs(*args: object) -> lp.DenseLPSolution:
+        calls.append("highs")
+        return real_highs(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lp, "cvxopt_available", lambda: True)
+    monkeypatch.setattr(lp, "_solve_cvxopt", inaccurate)
+    monkeypatch.setattr(lp, "_solve_highs", highs)
+    result = invert_layerwise(net, inst.observation, noise="linf", noise_bound=1e-4,
+                              tau=1e-4)
+    lps = sum(d.method == "lp" for d in result.layers)
+    assert lps > 0
+    if offset == 0.0:  # within the accepted misfit: kept, HiGHS never asked
+        assert not calls
+    else:  # the shifted point breaks the misfit: HiGHS's optimum replaces it
+        assert len(calls) == lps > 0
+    assert result.status is exact.status
+    assert result.z is not None
+    assert exact.z is not None
+    np.testing.assert_allclose(result.z, exact.z, atol=1e-6)

@@ -84,17 +84,19 @@ class DenseLPSolution:
     Attributes
     ----------
     status:
-        ``"optimal"``, ``"infeasible"`` (the solver's verdict, not a checked certificate)
-        or ``"failed"`` (anything else: iteration limit, numerical trouble).
+        ``"optimal"``, ``"infeasible"`` (the solver's verdict, not a checked certificate),
+        ``"inaccurate"`` (cvxopt stopped without certifying its last iterate, which ``x``
+        holds: only on request, see :func:`solve_dense_lp`) or ``"failed"`` (anything
+        else: iteration limit, numerical trouble).
     x:
-        The solution (``None`` unless optimal).
+        The solution (``None`` unless optimal or inaccurate).
     solver:
         ``"cvxopt"`` or ``"highs"``: the one that produced the answer.
     message:
         The solver's own status text.
     """
 
-    status: Literal["optimal", "infeasible", "failed"]
+    status: Literal["optimal", "infeasible", "failed", "inaccurate"]
     x: FloatArray | None
     solver: str
     message: str
@@ -129,6 +131,12 @@ def _solve_cvxopt(cost: FloatArray, A_ub: FloatArray, b_ub: FloatArray,
     if status == "optimal":
         x = np.asarray(answer["x"], dtype=np.float64).ravel()
         return DenseLPSolution("optimal", x, "cvxopt", "cvxopt: optimal")
+    if status == "unknown" and answer["x"] is not None:
+        x = np.asarray(answer["x"], dtype=np.float64).ravel()
+        if np.all(np.isfinite(x)):
+            return DenseLPSolution("inaccurate", x, "cvxopt",
+                                   f"cvxopt: unknown after {answer['iterations']} iterations "
+                                   f"(relative gap {answer['relative gap']})")
     verdict: Literal["infeasible", "failed"] = (
         "infeasible" if status == "primal infeasible" else "failed")
     return DenseLPSolution(verdict, None, "cvxopt", f"cvxopt: {status}")
@@ -153,14 +161,20 @@ def solve_dense_lp(
     nonneg: npt.NDArray[np.bool_],
     *,
     solver: DenseSolver = "auto",
+    accept_inaccurate: bool = False,
 ) -> DenseLPSolution:
     """``minimise cost^T x  subject to  A_ub x <= b_ub,  x_j >= 0 for nonneg[j]`` (the other
     columns free), for a dense ``A_ub``.
 
     ``solver="auto"`` runs cvxopt when it is installed and falls back to HiGHS when cvxopt
     is missing or ends in anything but ``optimal`` (an interior-point method may stall on
-    a degenerate LP where the simplex does not). ``"cvxopt"`` without cvxopt installed
-    raises :class:`~reluinv.errors.SolverError`.
+    a degenerate LP where the simplex does not). With ``accept_inaccurate`` a cvxopt run
+    that stops with status ``unknown`` returns its last iterate as ``"inaccurate"``
+    instead, for a caller that judges the point from the data and asks HiGHS only when it
+    does not do (on the 1568 x 501 l_inf LP of a 784 x 500 leaky top layer under uniform
+    noise 1e-2, 314 rows near zero, cvxopt stopped after 11 iterations, 0.6-0.8 s, at a
+    misfit 4e-11 above the optimum that HiGHS's simplex took 13 s to reach). ``"cvxopt"``
+    without cvxopt installed raises :class:`~reluinv.errors.SolverError`.
 
     >>> sol = solve_dense_lp(np.array([1.0]), np.array([[-1.0]]), np.array([-2.0]),
     ...                      np.array([False]))
@@ -174,7 +188,9 @@ def solve_dense_lp(
 
         raise SolverError("solver='cvxopt' needs cvxopt: pip install 'reluinv[lp]'")
     answer = _solve_cvxopt(cost, A_ub, b_ub, nonneg)
-    if answer.status == "optimal" or solver == "cvxopt":
+    if answer.status == "inaccurate" and not accept_inaccurate:
+        answer = DenseLPSolution("failed", None, "cvxopt", answer.message)
+    if answer.status in ("optimal", "inaccurate") or solver == "cvxopt":
         return answer
     fallback = _solve_highs(cost, A_ub, b_ub, nonneg)
     return DenseLPSolution(fallback.status, fallback.x, fallback.solver,
