@@ -87,6 +87,12 @@ have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c
 activation's inverse at ``y``); the LP runs only when that point's misfit exceeds what the
 noise allows.
 
+The LP's answer is always re-judged from the data (its misfit recomputed at the point,
+never the solver's objective). An l_inf LP that cvxopt ends without certifying (status
+``unknown``) keeps cvxopt's last iterate only when that recomputed misfit is within the
+accepted one below: the optimum can only be lower, so the layer's verdict is the one the
+optimum would give; otherwise HiGHS solves the LP.
+
 *Accepted misfit*: the true ``h*`` is feasible with misfit ``delta_i`` (``eps <= max_j
 delta_{i,j}``, or summed slack ``<= delta_i``), so a layer whose chosen point has a larger
 misfit (recomputed from the data, never the solver's claim) contradicts the stated noise
