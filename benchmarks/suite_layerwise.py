@@ -14,7 +14,10 @@ Random nets with ``N(0, 1/n_i)`` weights and no bias (``reluinv.random_network``
 
 Reported: median seconds, ratios of medians, median relative error ``||z - z*|| / ||z*||``,
 and the share of the layer-wise time spent outside the per-layer solves (the final
-forward verification). Peak memory of the largest case is measured in a child process.
+forward verification). A second table holds the decoders (:func:`floor_table`: the digits
+decoders, a random net, trained-like decoders with a minority of active pixels) against
+the same floor with the biases subtracted. Peak memory of the largest case is measured in
+a child process.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import Table, median
-from reluinv import LayerwiseStatus, ReluNetwork, invert_gradient, invert_layerwise, plant
+from reluinv import (
+    LayerwiseStatus,
+    ReluNetwork,
+    digits_decoder,
+    invert_gradient,
+    invert_layerwise,
+    plant,
+)
 from reluinv import random_network as make_network
 from reluinv.layerwise.inverter import ACTIVE_THRESHOLD
 
@@ -64,18 +74,75 @@ def shapes(quick: bool) -> list[Shape]:
 
 
 def lstsq_floor(net: ReluNetwork, x: np.ndarray) -> tuple[np.ndarray, float]:
-    """One least-squares solve per layer on the rows that carry an equation."""
+    """One least-squares solve per layer on the rows that carry an equation (bias
+    subtracted)."""
     started = time.perf_counter()
     y = x
     leaky = net.activation == "leaky_relu"
-    for W in reversed(net.weights):
-        A = np.asarray(W)
+    for W, b in zip(reversed(net.weights), reversed(net.biases), strict=True):
+        A, c = np.asarray(W), np.asarray(b)
         if leaky:
-            y = np.linalg.lstsq(A, np.where(y >= 0, y, y / net.slope), rcond=None)[0]
+            y = np.linalg.lstsq(A, np.where(y >= 0, y, y / net.slope) - c, rcond=None)[0]
         else:
             active = y > ACTIVE_THRESHOLD
-            y = np.linalg.lstsq(A[active], y[active], rcond=None)[0]
+            y = np.linalg.lstsq(A[active], y[active] - c[active], rcond=None)[0]
     return y, time.perf_counter() - started
+
+
+def trained_like_decoder(bias: float, seed: int = 0) -> ReluNetwork:
+    """20 x 60 x 784 ReLU shaped like a trained MNIST decoder: ``N(0, 1/n_i)`` weights and
+    an output bias ``bias`` that leaves a minority of pixels active (about 330 of 784 at
+    -0.02; 7-56, median 23, at -0.2, where the observation no longer pins the hidden
+    layer and the null-space LP runs)."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, 1.0 / np.sqrt(60), (60, 20))
+    W2 = rng.normal(0.0, 1.0 / np.sqrt(784), (784, 60))
+    return ReluNetwork([W1, W2], [np.zeros(60), np.full(784, bias)])
+
+
+def decoder_nets() -> list[tuple[str, ReluNetwork]]:
+    """The noise-free floor rows: the shipped digits decoders, a random net and two
+    trained-like decoders (pinned and not pinned by the observation)."""
+    return [("digits decoder relu 10x40x64", digits_decoder("relu")),
+            ("digits decoder leaky 10x40x64", digits_decoder("leaky")),
+            ("random 20 x 60 x 784 relu", make_network([20, 60, 784],
+                                                       rng=np.random.default_rng(1))),
+            ("trained-like 20x60x784, bias -0.02", trained_like_decoder(-0.02)),
+            ("trained-like 20x60x784, bias -0.2", trained_like_decoder(-0.2))]
+
+
+def floor_table(quick: bool, seed: int) -> Table:
+    """Noise-free ``invert_layerwise`` against :func:`lstsq_floor` on the decoders, the
+    two interleaved per planted code in this process; medians and their ratio, and how
+    many inversions took an LP on some layer."""
+    table = Table("Noise-free layer-wise inversion against the least-squares floor, decoders",
+                  ["net", "trials", "floor s", "layerwise s", "x floor", "lp path",
+                   "recovered"])
+    table.header()
+    trials = 8 if quick else 30
+    for label, net in decoder_nets():
+        warm = plant(net, rng=np.random.default_rng(seed - 1)).observation
+        lstsq_floor(net, warm)
+        invert_layerwise(net, warm)
+        rng = np.random.default_rng(seed)
+        floor_s: list[float] = []
+        lw_s: list[float] = []
+        lp_path = recovered = 0
+        for trial in range(trials):
+            x = plant(net, rng=rng).observation
+            for name in (["floor", "layerwise"] if trial % 2 == 0 else ["layerwise", "floor"]):
+                if name == "floor":
+                    floor_s.append(lstsq_floor(net, x)[1])
+                else:
+                    started = time.perf_counter()
+                    result = invert_layerwise(net, x)
+                    lw_s.append(time.perf_counter() - started)
+                    lp_path += any(d.method == "lp" for d in result.layers)
+                    recovered += result.status is LayerwiseStatus.RECOVERED
+        table.add({"net": label, "trials": trials, "floor s": median(floor_s),
+                   "layerwise s": median(lw_s), "x floor": median(lw_s) / median(floor_s),
+                   "lp path": f"{lp_path}/{trials}", "recovered": f"{recovered}/{trials}"})
+    return table
 
 
 def run(quick: bool, seed: int) -> list[Table]:
@@ -127,7 +194,7 @@ def run(quick: bool, seed: int) -> list[Table]:
             "gd s": median(gd_s), "gd / lw": median(gd_s) / median(lw_s),
             "gd recovered": f"{gd_recovered}/{len(gd_s)}", "gd rel err": median(gd_err),
         })
-    return [table, peak_memory(seed)]
+    return [table, floor_table(quick, seed), peak_memory(seed)]
 
 
 _MEMORY_SCRIPT = """

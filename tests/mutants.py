@@ -31,7 +31,10 @@ LAYERWISE_TESTS = ("tests/property/test_layerwise_differential.py",
                    "tests/property/test_layerwise_properties.py", "tests/unit/test_layerwise.py")
 CHECK_TESTS = ("tests/property/test_layerwise_check.py",)
 NOISY_TESTS = ("tests/property/test_noisy_layerwise.py", "tests/unit/test_layerwise.py")
+FAST_PATH_TESTS = ("tests/property/test_layerwise_fast_paths.py",
+                   "tests/property/test_noisy_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
+LP = "reluinv/layerwise/lp.py"
 CHECK = "reluinv/validation/check.py"
 VERIFY = "reluinv/exact/verify.py"
 VERIFY_TESTS = ("tests/unit/test_exact_contract.py",)
@@ -111,6 +114,40 @@ MUTANTS = (
     Mutant("estimated-noise-reported-as-stated", INVERTER, (
         ("noise_estimated=estimated,", "noise_estimated=False,"),
     ), NOISY_TESTS),
+    Mutant("dual-working-set-never-grows", LP, (
+        ("        if violated.size == 0:\n", "        if True:\n"),
+    ), FAST_PATH_TESTS),
+    Mutant("dual-h-sign-flipped", LP, (
+        ("        duals = np.asarray(solver.getSolution().row_dual, dtype=np.float64)\n"
+         "        return DenseLPSolution(\"optimal\", -duals[:n],",
+         "        duals = np.asarray(solver.getSolution().row_dual, dtype=np.float64)\n"
+         "        return DenseLPSolution(\"optimal\", duals[:n],"),
+    ), FAST_PATH_TESTS),
+    Mutant("dual-budget-dropped", INVERTER, (
+        ("budget if budget_row else None, nonneg, start=start)",
+         "None, nonneg, start=start)"),
+    ), FAST_PATH_TESTS),
+    Mutant("l1-threshold-tenfold-growth-restored", INVERTER, (
+        ("    elif not linf and pinv is not None:", "    elif False:"),
+    ), FAST_PATH_TESTS),
+    Mutant("lstsq-rank-without-cutoff", INVERTER, (
+        ("    cutoff = float(np.finfo(np.float64).eps) * max(m, n)\n", "    cutoff = 0.0\n"),
+    ), FAST_PATH_TESTS),
+    Mutant("fortran-copy-drops-the-last-chunk", INVERTER, (
+        ("range(0, index.size, _COPY_CHUNK)", "range(0, index.size - _COPY_CHUNK, _COPY_CHUNK)"),
+    ), FAST_PATH_TESTS),
+    Mutant("feasibility-working-set-never-grows", LP, (
+        ("        if not np.any(violated):\n"
+         "            return DenseLPSolution(\"optimal\", x, \"highs\", message)",
+         "        if True:\n"
+         "            return DenseLPSolution(\"optimal\", x, \"highs\", message)"),
+    ), FAST_PATH_TESTS),
+    Mutant("inaccurate-point-kept-unjudged", INVERTER, (
+        ("            if chosen[2] > accepted + tolerance:\n                chosen = None\n"
+         "                answer = _noisy_lp(",
+         "            if False:\n                chosen = None\n"
+         "                answer = _noisy_lp("),
+    ), FAST_PATH_TESTS),
     Mutant("layerwise-sound-always-passes", CHECK, (
         ('checks.add(name, "passed" if forward_ok and decodes_ok else "failed",',
          'checks.add(name, "passed",'),

@@ -282,7 +282,7 @@ BAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"noise": 1}, InvalidTypeError,
      "noise must be one of 'none', 'linf', 'l1', 'l1_total', got int 1"),
     ({"solver": "glpk"}, InvalidArgumentError,
-     "solver must be one of 'auto', 'cvxopt', 'highs', got 'glpk'"),
+     "solver must be one of 'auto', 'cvxopt', 'highs', 'highs-dual', got 'glpk'"),
     ({"tau": -1.0}, InvalidArgumentError, "tau must be a finite number >= 0"),
     ({"tau": float("nan")}, InvalidArgumentError, "tau must be a finite number >= 0"),
     ({"feasibility_tol": "small"}, InvalidTypeError, "feasibility_tol must be a number"),

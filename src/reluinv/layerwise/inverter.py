@@ -14,8 +14,13 @@ pre-activation::
     h >= 0                 (hidden layers, i >= 2: h is itself a ReLU output)
 
 When the active rows have full column rank (at least ``n_{i-1}`` of them, in general
-position) the equalities pin ``h`` down: a least-squares solve finds it, and it is kept when
-the inequalities hold within ``feasibility_tol * max(1, ||y||_inf)``. Otherwise an LP
+position) the equalities pin ``h`` down: a least-squares solve finds it (LAPACK's
+``dgelsy``, QR with column pivoting, on the active block copied once in Fortran order and
+factorised in place), and it is kept when every constraint of the layer holds within
+``feasibility_tol * max(1, ||y||_inf)``. Measured against the floor of one NumPy
+``lstsq`` per layer (``benchmarks/suite_layerwise.py``, medians of 30, same process):
+1.14x on the digits ReLU decoder, 0.96x on the LeakyReLU one, 0.76-0.77x on 20 x 60 x 784
+nets whose observation pins the hidden layer. Otherwise an LP
 (HiGHS through :func:`scipy.optimize.linprog`) finds a point of the polyhedron or proves it
 empty; an empty polyhedron comes with a Farkas ray that :mod:`reluinv.layerwise.farkas` re-derives
 and re-checks.
@@ -82,6 +87,12 @@ have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c
 activation's inverse at ``y``); the LP runs only when that point's misfit exceeds what the
 noise allows.
 
+The LP's answer is always re-judged from the data (its misfit recomputed at the point,
+never the solver's objective). An l_inf LP that cvxopt ends without certifying (status
+``unknown``) keeps cvxopt's last iterate only when that recomputed misfit is within the
+accepted one below: the optimum can only be lower, so the layer's verdict is the one the
+optimum would give; otherwise HiGHS solves the LP.
+
 *Accepted misfit*: the true ``h*`` is feasible with misfit ``delta_i`` (``eps <= max_j
 delta_{i,j}``, or summed slack ``<= delta_i``), so a layer whose chosen point has a larger
 misfit (recomputed from the data, never the solver's claim) contradicts the stated noise
@@ -97,8 +108,19 @@ column rank: the layer is *pinned*), ``h - h* = P (p_A - p*_A)`` and
 ``delta_{i-1}`` (l_inf), and ``max_col ||P||_1 * (sum_j g_j^0 + delta_i / alpha)`` the l_1
 bound (``g^0`` the band at ``s = 0``; ``alpha = 1`` for ReLU). These bounds hold for any
 noise within ``delta``; they are worst cases and grow quickly with depth. A layer that is
-not pinned (or, in l_1, read with a threshold below ``delta_i``) has no finite bound: the
-threshold below it grows heuristically, ``NOISY_TAU_GROWTH`` times its misfit, and
+not pinned (or, in l_1, read with a threshold below ``delta_i``) has no finite bound, and
+the thresholds below it follow an estimate instead. In the l_1 modes, when the two-sided
+rows still pin the layer, that estimate is the *typical* size of the error rather than
+its worst case: with ``mu = max(misfit, delta_i) / n_i`` the mean noise per row,
+``delta_{i-1} = mu sum_k ||P_k||_2`` (``P_k`` the rows of ``P``) is the mean absolute
+error ``sum_k E|(P e)_k|`` of ``h`` when the rows' errors are independent Gaussians of mean
+absolute value ``mu`` (``(P e)_k`` is then Gaussian with standard deviation ``||P_k||_2``
+times theirs). It replaced ``NOISY_TAU_GROWTH`` times the misfit, which spread ten times
+the whole l_1 budget of ``n_i`` rows over the ``n_{i-1}`` rows below: with Gaussian noise
+1e-2 on 20 x 60 x 300 and no ``tau``, the threshold (``3 delta_{i-1} / n_{i-1}`` = 1.5)
+exceeded every hidden unit, every row was read as inactive and ``z = 0`` came back
+(0 of 8 recovered; 8 of 8 with the typical size). Otherwise (l_inf, or a layer not pinned)
+the threshold below grows heuristically, ``NOISY_TAU_GROWTH`` times its misfit, and
 ``latent_error_bound`` is ``inf``.
 
 *Unknown noise level* (``noise_bound=None``): the smallest level ``delta`` at which the top
@@ -129,8 +151,9 @@ fate of the MAX-3SAT reduction's networks), a ``z`` whose residual exceeds the b
 layer whose misfit contradicts the stated noise, or a solver failure. Uniqueness of a
 recovered ``z`` is not claimed here.
 
-**LP solvers**: see :mod:`reluinv.layerwise.lp` (cvxopt's interior point for the dense
-noisy LPs, HiGHS for the feasibility LPs and Farkas rays).
+**LP solvers**: see :mod:`reluinv.layerwise.lp` (the l_1 LPs through their dual by HiGHS's
+dual simplex, cvxopt's interior point for the l_inf LPs, HiGHS for the feasibility LPs and
+Farkas rays).
 """
 
 from __future__ import annotations
@@ -159,13 +182,18 @@ from reluinv.layerwise.lp import (
     DENSE_LP_SOLVERS,
     DenseLPSolution,
     DenseSolver,
+    cvxopt_available,
     linprog,
+    solve_band_dual,
     solve_dense_lp,
+    solve_feasibility,
+    solve_linf_dual,
 )
 from reluinv.results import ResultBase
 
 __all__ = [
     "ACTIVE_THRESHOLD",
+    "DUAL_BASIS_LIMIT",
     "EXACT_CHECK_MAX_WEIGHTS",
     "FEASIBILITY_TOLERANCE",
     "L1_THRESHOLD_FACTOR",
@@ -201,7 +229,16 @@ RESIDUAL_TOLERANCE = 1e-6
 #: Integer networks with at most this many weights get their forward check redone in exact
 #: rational arithmetic (``LayerwiseResult.exact_residual``).
 EXACT_CHECK_MAX_WEIGHTS = 100_000
-#: Noisy modes: a hidden layer's outputs are estimates whose error is a small multiple of
+#: ``solver="auto"``: an l_1 layer LP goes through its dual (HiGHS's dual simplex) when
+#: the dual's basis, ``n_{i-1}`` plus one row per leaky row read near zero, has at most
+#: this many rows, else to cvxopt. Measured: n = 40 and 60 (digits, 784 x 60 top layer)
+#: 0.01-0.06 s against 0.003-1.2 s; n = 200: 0.76 s against 0.94 s; n = 500 (784 x 500
+#: leaky top layer, Gaussian 1e-4): 2.75 s against 2.99 s, but at 1e-2, with many leaky
+#: rows near zero, 14.8 s (3605 iterations) against 5.1 s.
+DUAL_BASIS_LIMIT = 250
+#: Noisy modes (l_inf, and l_1 layers not pinned by their two-sided rows; the l_1 modes
+#: otherwise use the typical size of the propagated error, module docstring,
+#: *Propagation*): a hidden layer's outputs are estimates whose error is a small multiple of
 #: the misfit of the layer that produced them (the paper's ``2/c`` factor per layer). Below
 #: the layer above, rows are read as active only when ``y_j`` exceeds
 #: ``max(tau, NOISY_TAU_GROWTH * misfit)``; a row read as inactive keeps its one-sided
@@ -437,11 +474,9 @@ class _LayerSystem:
     def violation(self, h: FloatArray) -> float:
         """Largest violation of the realizable constraints at ``h`` (module docstring)."""
         pre = self.W @ h + self.b
-        parts = [np.abs(pre[self.active] - self.y[self.active]),
-                 pre[~self.active] - np.maximum(self.y[~self.active], 0.0)]
-        if self.nonneg:
-            parts.append(-h)
-        return max(0.0, *(float(np.max(p, initial=0.0)) for p in parts))
+        gaps = np.where(self.active, np.abs(pre - self.y), pre - np.maximum(self.y, 0.0))
+        worst = max(0.0, float(np.max(gaps, initial=0.0)))
+        return max(worst, -float(np.min(h, initial=0.0))) if self.nonneg else worst
 
     def equality_rows(self) -> tuple[FloatArray, FloatArray]:
         """``(A_eq, b_eq)``: the active rows (the one copy of the active block)."""
@@ -464,11 +499,48 @@ class _LayerSystem:
         return (*self.equality_rows(), *self.inequality_rows())
 
 
-def _rank_and_lstsq(A: FloatArray, rhs: FloatArray, n: int) -> tuple[int, FloatArray]:
-    if A.shape[0] == 0 or n == 0:
+def _rank_and_lstsq(A: FloatArray, rhs: FloatArray, n: int, *,
+                    overwrite: bool = False) -> tuple[int, FloatArray]:
+    """Numerical rank of ``A`` and its least-squares (minimum-norm) solution of ``A h = rhs``.
+
+    LAPACK's ``dgelsy`` (QR with column pivoting, the rank read from the triangular factor
+    with NumPy's ``lstsq`` cutoff ``eps * max(A.shape)``) rather than NumPy's SVD-based
+    ``gelsd``: the same answer on full-rank blocks in 0.35-0.4x of the time on the digits
+    decoders' 50 x 40 blocks, which is most of a noise-free inversion's cost there. With
+    ``overwrite`` and a Fortran-ordered ``A`` (see :func:`_rows_fortran`) the factorisation
+    overwrites ``A`` and no copy of the block is made.
+    """
+    m = int(A.shape[0])
+    if m == 0 or n == 0:
         return 0, np.zeros(n)
-    solution, _, rank, _ = np.linalg.lstsq(A, rhs, rcond=None)
-    return int(rank), np.asarray(solution, dtype=np.float64)
+    from scipy.linalg import lapack
+
+    a = A if overwrite and A.flags.f_contiguous else np.array(A, dtype=np.float64, order="F")
+    b = np.zeros(max(m, n))
+    b[:m] = rhs
+    cutoff = float(np.finfo(np.float64).eps) * max(m, n)
+    lwork = int(lapack.dgelsy_lwork(m, n, 1, cutoff)[0])
+    _, x, _, rank, info = lapack.dgelsy(a, b, np.zeros(n, dtype=np.int32), cutoff,
+                                        lwork=max(lwork, 1), overwrite_a=1, overwrite_b=1)
+    if info != 0:  # LAPACK refused its arguments: NumPy's SVD-based solver instead
+        solution, _, svd_rank, _ = np.linalg.lstsq(np.asarray(A), rhs, rcond=None)
+        return int(svd_rank), np.asarray(solution, dtype=np.float64)
+    return int(rank), np.array(x[:n], dtype=np.float64)
+
+
+#: Rows copied per step by :func:`_rows_fortran` (bounds its temporary to this many rows).
+_COPY_CHUNK = 256
+
+
+def _rows_fortran(W: FloatArray, rows: npt.NDArray[np.bool_]) -> FloatArray:
+    """``W[rows]`` in Fortran order, copied in chunks of rows: one copy of the block (LAPACK
+    then works in place), where ``np.asfortranarray(W[rows])`` would hold two."""
+    index = np.flatnonzero(rows)
+    block = np.empty((index.size, W.shape[1]), order="F")
+    for first in range(0, index.size, _COPY_CHUNK):
+        chunk = index[first:first + _COPY_CHUNK]
+        block[first:first + chunk.size] = W[chunk]
+    return block
 
 
 def _diag(system: _LayerSystem, **fields: object) -> LayerDiagnostic:
@@ -520,22 +592,27 @@ def _invert_realizable(
     """Least squares on the active rows; when they do not pin ``h``, an LP over the
     undetermined coordinates only (module docstring, *Undetermined layers*); the full LP
     and its Farkas ray when the equalities are inconsistent or the reduced LP fails."""
-    A_eq, b_eq = system.equality_rows()
     n = system.unknowns
-    rank, h = _rank_and_lstsq(A_eq, b_eq, n)
+    act = system.active
+    rank, h = _rank_and_lstsq(_rows_fortran(system.W, act), system.y[act] - system.b[act], n,
+                              overwrite=True)  # the block is factorised in place
     limit = tol * system.scale
 
-    def found(h: FloatArray, method: str, message: str | None) -> _LayerOutcome:
-        if system.nonneg:
-            h = np.maximum(h, 0.0)
+    def found(h: FloatArray, method: str, message: str | None,
+              residual: float | None = None) -> _LayerOutcome:
+        if system.nonneg and float(np.min(h, initial=0.0)) < 0.0:
+            h, residual = np.maximum(h, 0.0), None
         diag = _diag(system, rank=rank, pinned=rank == n, method=method, lp_status=message,
-                     residual=system.violation(h), feasible=True,
-                     seconds=time.perf_counter() - started)
+                     residual=system.violation(h) if residual is None else residual,
+                     feasible=True, seconds=time.perf_counter() - started, preimage=h)
         return _LayerOutcome(h, diag, False)
 
+    if rank == n:  # the violation covers the equalities too
+        residual = system.violation(h)
+        if residual <= limit:
+            return found(h, "lstsq", None, residual)
+    A_eq, b_eq = system.equality_rows()
     consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
-    if rank == n and consistent and system.violation(h) <= limit:
-        return found(h, "lstsq", None)
     # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
     # output (those have zeros); the simplex's vertex is what the layer below can invert.
     if rank == n and not consistent:
@@ -549,15 +626,12 @@ def _invert_realizable(
         A_c, b_c = system.inequality_rows(basis, h)
         if system.nonneg:  # h0 + N c >= 0
             A_c, b_c = np.vstack([A_c, -basis]), np.concatenate([b_c, h])
-        reduced = linprog(np.zeros(n - rank), A_ub=A_c if A_c.shape[0] else None,
-                          b_ub=b_c if A_c.shape[0] else None,
-                          bounds=[(None, None)] * (n - rank), method="highs")
-        if reduced.status == 0:
-            candidate = h + basis @ np.asarray(reduced.x, dtype=np.float64)
+        coordinates, message = _reduced_vertex(A_c, b_c, n - rank)
+        if coordinates is not None:
+            candidate = h + basis @ coordinates
             if system.violation(np.maximum(candidate, 0.0) if system.nonneg
                                 else candidate) <= limit:
-                return found(candidate, "lp", f"{reduced.message} (status {reduced.status}; "
-                             f"{n - rank} undetermined coordinates)")
+                return found(candidate, "lp", message)
     A_ub, b_ub = system.inequality_rows()
     if n == 0:  # nothing to choose: the constant rows are violated (rank 0 == n above)
         constant_ray = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.zeros(0, dtype=bool),
@@ -577,6 +651,34 @@ def _invert_realizable(
         certificate = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.full(n, system.nonneg),
                                       min_radius=radius)
     return _infeasible(system, rank, "lp", message, certificate, started)
+
+
+#: The null-space LP's first working set: the rows of least slack at ``h0``, this many per
+#: undetermined coordinate (plus every row ``h0`` violates).
+REDUCED_LP_ROWS_PER_COORDINATE = 4
+#: ... and at most this many rounds of adding the rows an answer violates before the LP is
+#: solved with every row.
+REDUCED_LP_ROUNDS = 20
+
+
+def _reduced_vertex(A: FloatArray, rhs: FloatArray, k: int) -> tuple[FloatArray | None, str]:
+    """A point of ``{c : A c <= rhs}`` (``k`` free coordinates; a vertex when the simplex
+    ends on one), or ``None`` with the solver's message.
+
+    *Working set* (:func:`~reluinv.layerwise.lp.solve_feasibility`): most inactive rows of
+    a trained decoder hold with room at ``h0`` and at the answer, so the first LP keeps
+    the rows ``h0`` (``c = 0``) violates and the ``REDUCED_LP_ROWS_PER_COORDINATE * k`` of
+    least slack, and rows join only when an answer violates them (1-6 rounds). On
+    20 x 60 x 784 decoders with 7-56 active pixels (11-49 undetermined coordinates, about
+    800 rows; ``benchmarks/suite_layerwise.py``'s trained-like decoders) whole inversions
+    took 0.41-0.75x of their time with the LP over every row, with the same statuses.
+    """
+    if A.shape[0] == 0:
+        return np.zeros(k), "no inequality constrains the undetermined coordinates"
+    first = rhs < 0.0
+    first[np.argsort(rhs)[:REDUCED_LP_ROWS_PER_COORDINATE * k + 1]] = True
+    answer = solve_feasibility(A, rhs, first, rounds=REDUCED_LP_ROUNDS)
+    return answer.x, f"{answer.message} ({k} undetermined coordinates)"
 
 
 def _invert_leaky(
@@ -647,13 +749,29 @@ class _NoisyOutcome:
 
 def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
               noise: NoiseModel, budget: float, nonneg: bool,
-              solver: DenseSolver) -> DenseLPSolution:
-    """Build and solve the layer's LP (module docstring) in one preallocated matrix."""
+              solver: DenseSolver, start: FloatArray | None = None) -> DenseLPSolution:
+    """Build and solve the layer's LP (module docstring): the l_1 LPs through their dual
+    (:func:`~reluinv.layerwise.lp.solve_band_dual`, ``start`` seeding its working set)
+    unless another solver is named, else in one preallocated matrix."""
     m, n = W.shape
     two = np.flatnonzero(bands.two_sided)
     one = np.flatnonzero(~bands.two_sided)
-    slacks = 1 if noise == "linf" else m
     budget_row = noise == "l1" and one.size > 0
+    if noise == "linf" and solver == "highs-dual":
+        return solve_linf_dual(W, b, bands.upper, bands.upper_scale * weight, bands.lower,
+                               bands.lower_scale * weight, bands.two_sided, nonneg,
+                               start=start)
+    general = bands.two_sided & ((bands.upper_scale != bands.lower_scale)
+                                 | (bands.upper != bands.lower))
+    small_basis = n + int(np.sum(general)) <= DUAL_BASIS_LIMIT or not cvxopt_available()
+    if noise != "linf" and (solver == "highs-dual" or (solver == "auto" and small_basis)):
+        row_cost = np.where(bands.two_sided, 1.0, 0.0 if noise == "l1" else 1.0)
+        answer = solve_band_dual(W, b, bands.upper, bands.upper_scale, bands.lower,
+                                 bands.lower_scale, bands.two_sided, row_cost,
+                                 budget if budget_row else None, nonneg, start=start)
+        if answer.status != "failed" or solver == "highs-dual":
+            return answer
+    slacks = 1 if noise == "linf" else m
     rows = m + two.size + int(budget_row)
     A = np.zeros((rows, n + slacks))
     rhs = np.empty(rows)
@@ -677,7 +795,8 @@ def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
             A[rows - 1, n + one] = 1.0
             rhs[rows - 1] = budget
     nonneg_columns = np.concatenate([np.full(n, nonneg), np.ones(slacks, dtype=bool)])
-    return solve_dense_lp(cost, A, rhs, nonneg_columns, solver=solver)
+    return solve_dense_lp(cost, A, rhs, nonneg_columns, solver=solver,
+                          accept_inaccurate=noise == "linf" and solver == "auto")
 
 
 def _row_misfits(pre: FloatArray, bands: _Bands) -> FloatArray:
@@ -732,19 +851,30 @@ def _invert_noisy(
     certain = linf or bool(np.all(threshold >= accepted))
     method, message = "lstsq", None
     chosen: tuple[FloatArray, FloatArray, float] | None = None
-    if pinv is not None and certain:  # least squares on the two-sided rows first
-        chosen = judge(pinv @ (bands.centre[two] - b[two]))
+    start = pinv @ (bands.centre[two] - b[two]) if pinv is not None else None
+    if start is not None and certain:  # least squares on the two-sided rows first
+        chosen = judge(start)
         if chosen[2] > accepted + tolerance:
             chosen = None
     if chosen is None:
         # LP (6)'s budget below an unbounded layer is a guess: minimise every slack instead
         lp_noise: NoiseModel = "l1_total" if noise == "l1" and not rigorous else noise
-        answer = _noisy_lp(W, b, bands, weight, lp_noise, budget, system.nonneg, solver)
+        answer = _noisy_lp(W, b, bands, weight, lp_noise, budget, system.nonneg, solver,
+                           start=start)
+        if answer.status == "inaccurate" and answer.x is not None:
+            # an uncertified last iterate (l_inf only): kept when its own misfit, from the
+            # data, is within the accepted one (the optimum is no larger: same verdict)
+            chosen = judge(answer.x[:n])
+            if chosen[2] > accepted + tolerance:
+                chosen = None
+                answer = _noisy_lp(W, b, bands, weight, lp_noise, budget, system.nonneg,
+                                   "highs", start=start)
         method, message = "lp", f"{answer.message} (solver {answer.solver})"
         if answer.x is None:
             outcome = _infeasible(system, rank, "lp", message, None, started)
             return _NoisyOutcome(outcome, math.inf, False, math.inf, False)
-        chosen = judge(answer.x[:n])
+        if chosen is None:
+            chosen = judge(answer.x[:n])
     h, pre, misfit = chosen
     # Only a certain reading makes the truth feasible within the accepted misfit; an l_1
     # layer read below its budget may have misread rows, so its misfit proves nothing.
@@ -764,6 +894,10 @@ def _invert_noisy(
         next_noise = (np.abs(pinv) @ gaps if linf
                       else float(np.max(np.sum(np.abs(pinv), axis=1), initial=0.0)) * gaps[0])
         bounded = True
+    elif not linf and pinv is not None:  # l_1 read below its budget: a typical size only
+        row_noise = max(misfit, accepted) / m
+        next_noise = row_noise * float(np.sum(np.sqrt(np.sum(pinv * pinv, axis=1))))
+        bounded = False
     else:  # no finite bound: the heuristic growth of the threshold (module docstring)
         grown = NOISY_TAU_GROWTH * max(misfit, accepted)
         next_noise = np.full(n, grown) if linf else grown
@@ -829,16 +963,25 @@ def _estimate_noise(W: FloatArray, b: FloatArray, x: FloatArray, network: ReluNe
 def _pseudo_inverse(
     W: FloatArray, rows: npt.NDArray[np.intp], n: int
 ) -> tuple[int, FloatArray | None]:
-    """Rank of ``W[rows]`` and, when it is ``n``, its pseudo-inverse ``P`` (``P W_A = I``),
-    from one SVD."""
+    """Rank of ``W_A = W[rows]`` and, when it is ``n``, its pseudo-inverse ``P`` (``P W_A =
+    I``), from one QR factorisation with column pivoting: ``W_A Pi = Q R``, the rank the
+    number of ``|R_kk| > |R_00| max(rows, n) eps`` (the cutoff NumPy's ``lstsq`` puts on
+    singular values), and ``P = Pi R^{-1} Q^T`` at full column rank. 0.4-0.5x of the time
+    of the SVD it replaces on the 50 x 40 and 400 x 60 blocks of the noisy benchmarks."""
     if rows.size == 0 or n == 0:
         return 0, (np.zeros((n, rows.size)) if n == 0 else None)
-    U, s, Vt = np.linalg.svd(W[rows], full_matrices=False)
-    cutoff = float(s[0]) * max(rows.size, n) * np.finfo(np.float64).eps if s.size else 0.0
-    rank = int(np.sum(s > cutoff))
+    from scipy.linalg import qr, solve_triangular
+
+    Q, R, perm = qr(_rows_fortran(W, np.isin(np.arange(W.shape[0]), rows)), mode="economic",
+                    pivoting=True, overwrite_a=True, check_finite=False)
+    diagonal = np.abs(np.diag(R))
+    cutoff = float(diagonal[0]) * max(rows.size, n) * np.finfo(np.float64).eps
+    rank = int(np.sum(diagonal > cutoff))
     if rank < n:
         return rank, None
-    return rank, (Vt.T / s) @ U.T
+    pinv = np.empty((n, rows.size))
+    pinv[perm] = solve_triangular(R, Q.T, check_finite=False)
+    return rank, pinv
 
 
 def _output_spread(W: FloatArray, hidden: FloatArray | float, noise: NoiseModel) -> float:
@@ -989,7 +1132,8 @@ def invert_layerwise(
         ``||h||_inf < certificate_radius`` (see :mod:`reluinv.layerwise.farkas`).
     solver:
         The noisy LPs' solver, one of :data:`~reluinv.layerwise.lp.DENSE_LP_SOLVERS`
-        (``"auto"``: cvxopt when installed, else HiGHS).
+        (``"auto"``: the l_1 LPs through their dual by HiGHS, the l_inf LPs by cvxopt when
+        installed, else HiGHS; ``"highs-dual"``: every noisy LP through its dual).
 
     Returns
     -------
@@ -1085,7 +1229,9 @@ def invert_layerwise(
         else:
             outcome = _invert_realizable(system, tol=feasibility_tol,
                                          radius=certificate_radius, started=layer_started)
-        diagnostics.append(dataclasses.replace(outcome.diagnostic, preimage=outcome.h))
+        diag = outcome.diagnostic
+        diagnostics.append(diag if diag.preimage is outcome.h
+                           else dataclasses.replace(diag, preimage=outcome.h))
         if outcome.h is None:
             failed_layer, proved = i, outcome.proved_infeasible
             break

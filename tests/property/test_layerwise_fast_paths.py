@@ -1,0 +1,318 @@
+"""The layer-wise inverter's fast paths against the slow paths they replace.
+
+* The l_1 band LPs (the paper's LP (6) and ``l1_total``) solved through their dual, with a
+  working set of one-sided rows and a basis guessed from the least-squares point, against
+  the same LPs in primal form solved by HiGHS through SciPy (``solver="highs"``): the
+  same verdict (optimal / infeasible budget) and the same optimum.
+* The l_inf band LP's dual (``solver="highs-dual"``) against its primal.
+* Whole noisy inversions with ``solver="auto"`` (the dual) against ``solver="cvxopt"``
+  (the primal by an interior-point method): the same status.
+* Least squares by LAPACK's ``dgelsy`` on a Fortran-ordered block against NumPy's
+  SVD-based ``lstsq``: the same rank and, at full column rank, the same solution.
+* Below an l_1 layer read under its budget the next threshold follows the typical size of
+  the propagated error; it used to grow tenfold per layer, read every row of the layer
+  below as inactive, and return ``z = 0``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import reluinv as ri
+from reluinv import LayerwiseStatus, invert_layerwise, plant, random_network
+from reluinv.layerwise.inverter import (
+    _bands,
+    _noisy_lp,
+    _rank_and_lstsq,
+    _row_misfits,
+    _rows_fortran,
+)
+from reluinv.layerwise.lp import solve_band_dual, solve_feasibility
+
+KINDS = ("relu", "leaky", "linear")
+ALPHA = 0.1
+
+
+def band_layer(seed: int, m: int, n: int, kind: str, spread: float = 0.05
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``W``, ``b``, a noisy output ``y`` of one layer of the given kind, and the input
+    ``h*`` that produced it."""
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(m, n))
+    b = rng.normal(scale=0.1, size=m)
+    truth = rng.normal(size=n)
+    pre = W @ truth + b
+    clean = {"relu": np.maximum(pre, 0.0), "leaky": np.where(pre > 0.0, pre, ALPHA * pre),
+             "linear": pre}[kind]
+    return W, b, clean + rng.uniform(-spread, spread, size=m), truth
+
+
+def least_squares_start(W: np.ndarray, b: np.ndarray, centre: np.ndarray,
+                        two: np.ndarray) -> np.ndarray | None:
+    if int(np.sum(two)) < W.shape[1]:
+        return None
+    return np.linalg.lstsq(W[two], centre[two] - b[two], rcond=None)[0]
+
+
+def rounds(message: str) -> int:
+    found = re.search(r"(\d+) round\(s\)", message)
+    return int(found.group(1)) if found else 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(3, 30), n=st.integers(1, 6),
+       nonneg=st.booleans(), kind=st.sampled_from(KINDS),
+       mode=st.sampled_from(["l1", "l1_total"]),
+       budget_share=st.sampled_from([0.0, 0.05, 0.2, 1.0, 10.0]),
+       shift=st.sampled_from([0.0, 0.5]),
+       start_kind=st.sampled_from(["none", "least squares", "random", "truth"]))
+def test_l1_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, kind: str,
+                                    mode: str, budget_share: float, shift: float,
+                                    start_kind: str) -> None:
+    """``shift`` pushes a third of the outputs down (rows that conflict: budgets that
+    bind or cannot be met); a ``random`` start is a poor hint, so the first working set
+    misses rows the answer violates and must grow; so may the ``truth`` (``h*``: a small
+    margin, and the optimum lies elsewhere)."""
+    W, b, y, truth = band_layer(seed, m, n, kind)
+    y = y - shift * (np.arange(m) % 3 == 0)
+    bands = _bands(y, np.full(m, 0.02), kind, ALPHA)
+    budget = budget_share * 0.05 * m
+    start = (least_squares_start(W, b, bands.centre, bands.two_sided)
+             if start_kind == "least squares"
+             else np.random.default_rng(seed + 2).normal(size=n) if start_kind == "random"
+             else truth if start_kind == "truth" else None)
+    primal = _noisy_lp(W, b, bands, np.ones(m), mode, budget, nonneg, "highs")  # type: ignore[arg-type]
+    dual = _noisy_lp(W, b, bands, np.ones(m), mode, budget, nonneg, "highs-dual",  # type: ignore[arg-type]
+                     start=start)
+    assert dual.solver == "highs-dual"
+    if kind == "leaky" and np.any(np.abs(y) <= 0.02):
+        event("leaky rows near zero (two dual columns and a row each)")
+    if rounds(dual.message) > 1:
+        event("working set grew")
+    assert dual.status == primal.status, (primal.message, dual.message)
+    if primal.x is None:
+        event("infeasible budget")
+        return
+    event(f"optimal, {mode}")
+    assert dual.x is not None
+
+    def objective(h: np.ndarray) -> tuple[float, float]:
+        h = np.maximum(h, 0.0) if nonneg else h
+        rows = _row_misfits(W @ h + b, bands)
+        costed = bands.two_sided | (mode == "l1_total")
+        return float(np.sum(rows[costed])), float(np.sum(rows[~bands.two_sided]))
+
+    want, got = objective(primal.x[:n]), objective(dual.x)
+    assert got[0] == pytest.approx(want[0], rel=1e-6, abs=1e-7)
+    if mode == "l1" and not np.all(bands.two_sided):
+        assert got[1] <= budget + 1e-7
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(3, 30), n=st.integers(1, 6),
+       nonneg=st.booleans(), kind=st.sampled_from(KINDS), weighted=st.booleans(),
+       seeded=st.booleans())
+def test_linf_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, kind: str,
+                                      weighted: bool, seeded: bool) -> None:
+    W, b, y, _ = band_layer(seed, m, n, kind)
+    bands = _bands(y, np.full(m, 0.02), kind, ALPHA)
+    weight = (np.random.default_rng(seed + 1).uniform(0.2, 1.0, size=m) if weighted
+              else np.ones(m))
+    start = least_squares_start(W, b, bands.centre, bands.two_sided) if seeded else None
+    primal = _noisy_lp(W, b, bands, weight, "linf", 0.0, nonneg, "highs")
+    dual = _noisy_lp(W, b, bands, weight, "linf", 0.0, nonneg, "highs-dual", start=start)
+    event("basis guessed" if start is not None else "cold start")
+    assert dual.status == primal.status == "optimal", (primal.message, dual.message)
+    assert primal.x is not None
+    assert dual.x is not None
+
+    def misfit(h: np.ndarray) -> float:
+        h = np.maximum(h, 0.0) if nonneg else h
+        return float(np.max(_row_misfits(W @ h + b, bands) / weight))
+
+    assert misfit(dual.x) == pytest.approx(misfit(primal.x[:n]), rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize(("budget", "verdict", "rounds_needed"),
+                         [(0.0, "infeasible", 1), (0.2, "optimal", 2), (10.0, "optimal", 1)])
+def test_l1_dual_working_set_grows_when_the_answer_violates_a_row_left_out(
+    budget: float, verdict: str, rounds_needed: int
+) -> None:
+    """Three consistent two-sided rows pin ``h0 = (1, 1)``; one-sided row A (``h_1 >=
+    1.5``) is violated there, row B (``h_1 <= 1.2``) is not and stays out of the first LP.
+    Budget 0: A and B cannot both hold (infeasible, found with A alone). Budget 0.2: the
+    first answer (A's slack 0.2, ``h_1 = 1.3``) violates B, which joins; the second is the
+    full LP's optimum (``h_1 = 1.4``, slacks 0.1 + 0.1). Budget 10: A's slack is paid and
+    ``h0`` stays."""
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0], [0.5, 0.0]])
+    y = np.array([1.0, 1.0, 2.0, -1.5, 0.6])
+    two = np.array([True, True, True, False, False])
+    b, ones = np.zeros(5), np.ones(5)
+    lower = np.where(two, y, -np.inf)
+    cost = np.where(two, 1.0, 0.0)
+    answer = solve_band_dual(W, b, y, ones, lower, ones, two, cost, budget, False,
+                             start=np.array([1.0, 1.0]))
+    assert answer.status == verdict, answer.message
+    if answer.x is None:
+        return
+    assert rounds(answer.message) == rounds_needed, answer.message
+    expected = {0.2: 1.4, 10.0: 1.0}[budget]
+    assert answer.x[0] == pytest.approx(expected, abs=1e-9)
+
+
+GAUSSIAN_NETS = {
+    "random 6 x 20 x 80": lambda: random_network([6, 20, 80],
+                                                 rng=np.random.default_rng(3)),
+    "digits relu": lambda: ri.digits_decoder("relu"),
+    "digits leaky": lambda: ri.digits_decoder("leaky"),
+}
+
+
+@pytest.mark.parametrize("level", [1e-6, 1e-3])
+@pytest.mark.parametrize("name", sorted(GAUSSIAN_NETS))
+def test_dual_and_primal_inversions_give_the_same_verdicts(name: str, level: float) -> None:
+    """Ten planted codes under Gaussian noise with the suite's l_1 bound: the status of
+    every inversion is the same whichever solver ran the LPs."""
+    net = GAUSSIAN_NETS[name]()
+    n = net.output_dim
+    bound = level * (n * math.sqrt(2.0 / math.pi) + 4.0 * math.sqrt(n))
+    statuses = []
+    for seed in range(10):
+        inst = plant(net, rng=np.random.default_rng(seed), noise_kind="gaussian", level=level)
+        fast, slow = (invert_layerwise(net, inst.observation, noise="l1", tau=3.0 * level,
+                                       noise_bound=bound, solver=solver)
+                      for solver in ("auto", "cvxopt"))
+        assert fast.status is slow.status, (seed, fast.message, slow.message)
+        statuses.append(fast.status)
+    assert LayerwiseStatus.RECOVERED in statuses  # the comparison covers recoveries
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(1, 40), n=st.integers(1, 12),
+       rank_cut=st.integers(0, 3))
+def test_dgelsy_least_squares_matches_numpy(seed: int, m: int, n: int, rank_cut: int) -> None:
+    rng = np.random.default_rng(seed)
+    r = max(min(m, n) - rank_cut, 0)
+    A = rng.normal(size=(m, r)) @ rng.normal(size=(r, n)) if r else np.zeros((m, n))
+    rhs = rng.normal(size=m)
+    rows = np.ones(m, dtype=bool)
+    block = _rows_fortran(A, rows)
+    assert block.flags.f_contiguous
+    assert np.array_equal(block, A)
+    rank, h = _rank_and_lstsq(block, rhs, n, overwrite=True)
+    want, _, want_rank, _ = np.linalg.lstsq(A, rhs, rcond=None)
+    assert rank == want_rank
+    event("full column rank" if rank == n else "rank deficient")
+    if rank == n:
+        assert np.allclose(h, want, rtol=1e-7, atol=1e-9)
+    else:  # another least-squares point: the same residual
+        assert np.linalg.norm(A @ h - rhs) == pytest.approx(np.linalg.norm(A @ want - rhs),
+                                                            rel=1e-7, abs=1e-9)
+
+
+def test_rows_fortran_copies_the_chosen_rows_in_chunks() -> None:
+    W = np.arange(600 * 3, dtype=np.float64).reshape(600, 3)
+    rows = np.arange(600) % 3 != 1  # 400 rows: more than one chunk
+    block = _rows_fortran(W, rows)
+    assert block.flags.f_contiguous
+    assert np.array_equal(block, W[rows])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_l1_thresholds_below_an_unread_budget_keep_the_active_rows(seed: int) -> None:
+    """Gaussian noise 1e-2 on 20 x 60 x 300, ``noise="l1"`` with its bound and no ``tau``:
+    the top layer's threshold (3 delta / m) is below its budget, so the hidden layer's error
+    has no bound; the threshold below follows the typical size of that error. It used to be
+    ten times the whole l_1 budget spread over 60 rows, read every hidden unit as inactive,
+    and return ``z = 0`` (INCONCLUSIVE)."""
+    net = random_network([20, 60, 300], rng=np.random.default_rng(2026))
+    level, n = 1e-2, 300
+    bound = level * (n * math.sqrt(2.0 / math.pi) + 4.0 * math.sqrt(n))
+    inst = plant(net, rng=np.random.default_rng(seed), noise_kind="gaussian", level=level)
+    result = invert_layerwise(net, inst.observation, noise="l1", noise_bound=bound)
+    top, hidden = result.layers
+    assert top.consistent is None  # read below the budget: nothing certified per layer
+    assert hidden.active >= net.latent_dim, hidden
+    assert result.z is not None
+    assert np.max(np.abs(result.z)) > 0.1
+    assert result.status is LayerwiseStatus.RECOVERED, result.message
+    assert inst.relative_error(result.z) < 0.3  # the suite's success limit is about 0.4
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), rows=st.integers(1, 60), k=st.integers(1, 5),
+       offset=st.sampled_from([-0.5, 0.0, 0.5]), first_share=st.sampled_from([0.0, 0.2, 1.0]))
+def test_feasibility_working_set_matches_the_full_lp(seed: int, rows: int, k: int,
+                                                     offset: float,
+                                                     first_share: float) -> None:
+    """The null-space LP's working set: the same verdict as HiGHS on every row, and a
+    returned point satisfies every row (``offset`` < 0 makes empty polyhedra likely)."""
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(rows, k))
+    rhs = rng.uniform(0.0, 1.0, size=rows) + offset
+    first = rng.random(rows) < first_share
+    answer = solve_feasibility(A, rhs, first, rounds=3)
+    full = linprog(np.zeros(k), A_ub=A, b_ub=rhs, bounds=[(None, None)] * k, method="highs")
+    if rounds(answer.message) > 1:
+        event("working set grew")
+    if full.status == 2:
+        event("empty polyhedron")
+        assert answer.status == "infeasible", answer.message
+        return
+    assert full.status == 0
+    event("non-empty polyhedron")
+    assert answer.status == "optimal", answer.message
+    assert answer.x is not None
+    assert np.all(A @ answer.x <= rhs + 1e-7)
+
+
+@pytest.mark.parametrize("offset", [0.0, 5.0])
+def test_an_inaccurate_cvxopt_point_is_kept_only_within_the_accepted_misfit(
+    offset: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cvxopt's uncertified last iterate (status ``unknown``) stands in for the optimum
+    only when its misfit, recomputed from the data, is within what the noise allows;
+    otherwise HiGHS solves the LP. Here cvxopt is made to return the optimum shifted by
+    ``offset`` (in ``h``) as ``"inaccurate"``."""
+    import reluinv.layerwise.lp as lp
+
+    net = ri.digits_decoder("relu")  # its top layer's least-squares point misses: an LP
+    inst = plant(net, rng=np.random.default_rng(12), noise_kind="uniform", level=1e-4)
+    exact = invert_layerwise(net, inst.observation, noise="linf", noise_bound=1e-4,
+                             tau=1e-4, solver="highs")
+    calls: list[str] = []
+    real_highs = lp._solve_highs
+
+    def inaccurate(cost: np.ndarray, A: np.ndarray, rhs: np.ndarray,
+                   nonneg: np.ndarray) -> lp.DenseLPSolution:
+        best = real_highs(cost, A, rhs, nonneg)
+        assert best.x is not None
+        return lp.DenseLPSolution("inaccurate", best.x + offset, "cvxopt", "cvxopt: unknown")
+
+    def highs(*args: object) -> lp.DenseLPSolution:
+        calls.append("highs")
+        return real_highs(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lp, "cvxopt_available", lambda: True)
+    monkeypatch.setattr(lp, "_solve_cvxopt", inaccurate)
+    monkeypatch.setattr(lp, "_solve_highs", highs)
+    result = invert_layerwise(net, inst.observation, noise="linf", noise_bound=1e-4,
+                              tau=1e-4)
+    lps = sum(d.method == "lp" for d in result.layers)
+    assert lps > 0
+    if offset == 0.0:  # within the accepted misfit: kept, HiGHS never asked
+        assert not calls
+    else:  # the shifted point breaks the misfit: HiGHS's optimum replaces it
+        assert len(calls) == lps > 0
+    assert result.status is exact.status
+    assert result.z is not None
+    assert exact.z is not None
+    np.testing.assert_allclose(result.z, exact.z, atol=1e-6)
