@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from reluinv import solve_sat, write_dimacs
-from reluinv.validation.check import DEFAULT_REAL_MIP_BUDGET
+from reluinv.validation.check import DEFAULT_REAL_L1_BUDGET
 from reluinv.validation.generators import random_kcnf
 from reluinv.validation.runner import ValidationOptions, run_validation
 
@@ -94,6 +94,11 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float,
         "instances/s": round(len(records) / wall, 2),
         "median s/instance": round(statistics.median(float(r["wall_seconds"])
                                                      for r in checked), 3),
+        "median s sat / unsat": " / ".join(
+            str(round(statistics.median(half), 3)) if half else "-" for half in (
+                [float(r["wall_seconds"]) for r in checked if r["sat"]["satisfiable"]],
+                [float(r["wall_seconds"]) for r in checked
+                 if r["sat"]["satisfiable"] is False])),
         "median cert/solve": round(statistics.median(ratios), 3) if ratios else None,
         "median overhead s": round(statistics.median(overhead), 3),
         # the workers' busy share: the records' wall time over workers x the run's wall
@@ -108,10 +113,10 @@ def summarize(name: str, records: Sequence[Mapping[str, Any]], wall: float,
 
 
 def run(count: int, big: int, seed: int, workers: int,
-        real_mip_budgets: Sequence[float] = (DEFAULT_REAL_MIP_BUDGET,)
+        real_l1_budgets: Sequence[float] = (DEFAULT_REAL_L1_BUDGET,)
         ) -> list[dict[str, Any]]:
-    """One row per set and real-latent MIP budget (``check_instance``'s
-    ``real_mip_budget``; the default first)."""
+    """One row per set and real-latent l1 MIP budget (``check_instance``'s
+    ``real_l1_budget``; the default first)."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="reluinv-certify-") as tmp:
         for name, size, n, m in (("uf20-91", count, 20, 91), ("uf100-430", big, 100, 430)):
@@ -120,14 +125,14 @@ def run(count: int, big: int, seed: int, workers: int,
             folder = Path(tmp) / name
             folder.mkdir()
             paths = balanced_formulas(folder, size, n, m, seed)
-            for budget in real_mip_budgets:
-                options = ValidationOptions(check_options={"real_mip_budget": budget})
+            for budget in real_l1_budgets:
+                options = ValidationOptions(check_options={"real_l1_budget": budget})
                 start = time.perf_counter()
                 records = run_validation([folder], out=Path(tmp) / f"{name}-{budget}.jsonl",
                                          workers=workers, options=options)
                 wall = time.perf_counter() - start
                 rows.append({**summarize(name, records, wall, workers),
-                             "real MIP budget s": budget})
+                             "real l1 MIP budget s": budget})
                 assert len(records) == len(paths)
     return rows
 
@@ -138,11 +143,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--big", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--real-mip-budget", type=float, nargs="+",
-                        default=[DEFAULT_REAL_MIP_BUDGET])
+    parser.add_argument("--real-l1-budget", type=float, nargs="+",
+                        default=[DEFAULT_REAL_L1_BUDGET])
     args = parser.parse_args(argv)
     load = os.getloadavg()
-    rows = run(args.count, args.big, args.seed, args.workers, args.real_mip_budget)
+    rows = run(args.count, args.big, args.seed, args.workers, args.real_l1_budget)
     print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     columns = list(rows[0]) if rows else []

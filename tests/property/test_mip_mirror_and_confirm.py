@@ -157,3 +157,44 @@ def test_empty_bounds_confirm_infeasible() -> None:
     result = ri.solve_exact(problem, backend="mip", objective="feasible")
     assert result.status is Status.INFEASIBLE
     assert "empty bounds" in result.message
+
+
+def _solve_with_evidence(problem: ri.InversionProblem, evidence: str | None
+                         ) -> ri.ExactResult:
+    from reluinv.exact.backend import MipOptions, run_backend
+
+    return run_backend(mip.MIP, problem, objective="feasible", time_limit=None, hint=None,
+                       options=MipOptions(infeasible_evidence=evidence))
+
+
+def test_caller_evidence_confirms_scip_infeasible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``infeasible_evidence`` SCIP's INFEASIBLE is confirmed by the caller's proof:
+    no HiGHS solve runs, and the message quotes the proof."""
+    def no_highs(*args: object, **kwargs: object) -> None:
+        raise AssertionError("HiGHS was asked although the caller holds a proof")
+
+    monkeypatch.setattr(mip, "confirm_infeasible", no_highs)
+    net = ri.ReluNetwork([[[1.0], [-1.0]], [[1.0, 0.0]]], [[0.0, 0.0], [0.0]], "relu")
+    problem = ri.InversionProblem(net, np.array([3.0]), ri.LatentDomain.box(1, -1, 1))
+    result = _solve_with_evidence(problem, "ReLU(z) <= 1 < 3 on [-1, 1]")
+    assert result.status is Status.INFEASIBLE
+    assert "confirmed by the caller's proof: ReLU(z) <= 1 < 3" in result.message
+
+
+def test_caller_evidence_never_hides_a_point() -> None:
+    """The evidence confirms an INFEASIBLE only: on a realizable target SCIP's point is
+    returned and verified whatever the caller claims."""
+    problem = _planted()
+    result = _solve_with_evidence(problem, "a wrong claim")
+    assert result.status is Status.OPTIMAL
+    assert result.verified
+    assert result.z is not None
+
+
+@pytest.mark.parametrize("evidence", ["", "  ", 3])
+def test_infeasible_evidence_must_be_a_statement(evidence: object) -> None:
+    from reluinv.errors import InvalidTypeError
+    from reluinv.exact.backend import MipOptions
+
+    with pytest.raises(InvalidTypeError, match="infeasible_evidence must be None or a non"):
+        MipOptions(infeasible_evidence=evidence)  # type: ignore[arg-type]

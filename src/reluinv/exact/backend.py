@@ -137,13 +137,17 @@ class MipOptions(BackendOptions):
     """Options of the mip backend: ``threads``, ``mip_solver`` (one of
     :data:`MIP_SOLVERS`), ``bound_tightening`` (``"interval"``, or ``"lp"`` for
     LP-tightened big-M constants), ``tol`` (float verification tolerance, reported in the
-    result), ``encoding``."""
+    result), ``encoding``; ``infeasible_evidence``: ``None``, or the caller's statement of
+    an independent, checked proof that the problem has no solution (for example a checked
+    refutation), which then confirms SCIP's INFEASIBLE in place of the HiGHS solve of
+    :func:`reluinv.exact.mip.confirm_infeasible` (the result's message quotes it)."""
 
     backend: ClassVar[BackendName] = "mip"
     threads: int = 1
     mip_solver: str = DEFAULT_MIP_SOLVER
     bound_tightening: BoundTightening = "interval"
     tol: float = REAL_TOLERANCE
+    infeasible_evidence: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -151,6 +155,10 @@ class MipOptions(BackendOptions):
         check_choice(self.mip_solver, "mip_solver", MIP_SOLVERS)
         check_choice(self.bound_tightening, "bound_tightening", ("interval", "lp"))
         object.__setattr__(self, "tol", check_nonnegative(self.tol, "tol"))
+        evidence = self.infeasible_evidence
+        if evidence is not None and not (isinstance(evidence, str) and evidence.strip()):
+            raise InvalidTypeError(f"infeasible_evidence must be None or a non-empty str "
+                                   f"stating the proof, got {evidence!r}")
 
     @property
     def verification_tolerance(self) -> float:
