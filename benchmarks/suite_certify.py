@@ -34,7 +34,8 @@ def run(quick: bool, seed: int) -> list[Table]:
     table = Table("Certified validation throughput (2 workers)",
                   ["set", "real l1 MIP budget s", "instances", "agree", "certified",
                    "all cross-checks finished", "wall s", "instances/s",
-                   "median s/instance", "median s sat / unsat", "median cert/solve", "median overhead s",
+                   "median s/instance", "median s sat / unsat", "median cert/solve",
+                   "median overhead s",
                    "busy share", "target", "met", "median stage s", "largest proof lines"])
     table.header()
     rows = run_sets(count, 0, seed, workers=2)
