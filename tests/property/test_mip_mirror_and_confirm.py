@@ -198,3 +198,47 @@ def test_infeasible_evidence_must_be_a_statement(evidence: object) -> None:
 
     with pytest.raises(InvalidTypeError, match="infeasible_evidence must be None or a non"):
         MipOptions(infeasible_evidence=evidence)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("formula", [
+    Formula(3, [[1, 2, 3], [1, 2, -3], [1, -2, 3], [1, -2, -3],
+                [-1, 2, 3], [-1, 2, -3], [-1, -2, 3], [-1, -2, -3]]),
+    Formula(2, [[1], [-1], [2], [-2], [1, 2]]),
+], ids=["all-eight", "units"])
+def test_bound_emphasis_proves_the_same_optimum(formula: Formula) -> None:
+    """``emphasis="bound"`` (heuristics off, one root round of cuts) changes the search,
+    not the answer: from the lifted optimal model it proves the brute-force MaxSAT cost
+    (lemma L4) on the real latent."""
+    from reluinv.reduction.construction import lift
+    from reluinv.testing import all_assignments
+
+    problem = encode(formula, "real", box=(0.0, 1.0))
+    cost = brute_force_maxsat_cost(formula)
+    best = min(all_assignments(formula.num_vars), key=formula.falsified)
+    result = ri.solve_exact(problem, backend="mip", objective="l1", emphasis="bound",
+                            hint=lift(problem, best))
+    assert result.status is Status.OPTIMAL
+    assert result.objective == cost
+    assert result.bound is not None
+    assert result.bound >= cost - 1e-6
+
+
+def test_bound_emphasis_sets_its_scip_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emphasis reaches SCIP: the solver is created with its parameters (and keeps
+    the soundness ones); it is refused with HiGHS, which has none of them."""
+    from reluinv.errors import InvalidArgumentError
+
+    seen: list[str] = []
+    real_new = mip._new_solver
+
+    def spy(engine: str, emphasis: str = "default") -> object:
+        seen.append(emphasis)
+        return real_new(engine, emphasis)
+
+    monkeypatch.setattr(mip, "_new_solver", spy)
+    ri.solve_exact(_planted(), backend="mip", objective="l1", emphasis="bound")
+    assert seen == ["bound"]
+    assert mip.SCIP_BOUND_EMPHASIS.count("/freq = -1") == len(mip.SCIP_HEURISTICS)
+    with pytest.raises(InvalidArgumentError, match="emphasis='bound' sets SCIP parameters"):
+        ri.solve_exact(_planted(), backend="mip", objective="l1", emphasis="bound",
+                       mip_solver="HIGHS")

@@ -606,9 +606,12 @@ class _LatentPart:
         ``budget`` seconds, then ``"l1"`` within ``l1_budget`` (each within what is left of
         the deadline; ``None``: not run, the deadline had passed), both from ``hint``.
         ``evidence`` (the real latent's certified infeasibility, see :meth:`run`) confirms a
-        MIP's INFEASIBLE in place of a second engine. When the feasibility solve returns
-        a pre-image verified exactly, the l1 answer follows from it without a second
-        solve (:func:`_l1_from_preimage`); the seconds go to ``timings[step]``."""
+        MIP's INFEASIBLE in place of a second engine, and, the hint being then a certified
+        optimum, the l1 solve runs with SCIP's ``emphasis="bound"``
+        (:data:`reluinv.exact.mip.SCIP_BOUND_EMPHASIS`: about 0.67x the time, measured).
+        When the feasibility solve returns a pre-image verified exactly, the l1 answer
+        follows from it without a second solve (:func:`_l1_from_preimage`); the seconds
+        go to ``timings[step]``."""
         results: dict[str, ExactResult | None] = {}
         for objective in OBJECTIVES:
             if objective == "l1" and results["feasible"] is not None:
@@ -621,8 +624,11 @@ class _LatentPart:
                 continue
             budget = self.budget if objective == "feasible" else self.l1_budget
             given: dict[str, Any] = {}
-            if objective == "feasible" and evidence is not None and backend in ("auto", "mip"):
-                given["infeasible_evidence"] = evidence
+            if evidence is not None and backend in ("auto", "mip"):
+                # the feasibility solve: the certified chain confirms an INFEASIBLE; the
+                # l1 solve: the hint has the certified optimal cost, only the bound is left
+                given = ({"infeasible_evidence": evidence} if objective == "feasible"
+                         else {"emphasis": "bound"})
             t0 = time.perf_counter()
             results[objective] = solve_exact(
                 problem, backend=backend,  # type: ignore[arg-type]
