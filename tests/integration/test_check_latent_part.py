@@ -120,6 +120,10 @@ def test_real_infeasible_is_confirmed_by_the_certified_chain(
     assert record["certified"] is True
     real_feasible = [c for c in calls if (c["latent"], c["objective"]) == ("real", "feasible")]
     assert [c.get("infeasible_evidence") is not None for c in real_feasible] == [True]
+    # the hint is then the certified optimum: the l1 solve only proves the bound
+    real_l1 = [c for c in calls if (c["latent"], c["objective"]) == ("real", "l1")]
+    assert [c.get("emphasis") for c in real_l1] == ["bound"]
+    assert record["exact"]["real"]["l1"]["status"] == "optimal"
     binary = [c for c in calls if c["latent"] == "binary"]
     assert all("infeasible_evidence" not in c for c in binary)
 
@@ -130,7 +134,7 @@ def test_without_a_certificate_highs_confirms(monkeypatch: pytest.MonkeyPatch) -
     calls = _spy_solves(monkeypatch)
     record = check_instance(UNSAT_COST_1, layerwise=False, proof=False)
     assert "confirmed by HIGHS" in record["exact"]["real"]["feasible"]["message"]
-    assert all("infeasible_evidence" not in c for c in calls)
+    assert all("infeasible_evidence" not in c and "emphasis" not in c for c in calls)
     assert record["verdict"] == "uncertified"
 
 
