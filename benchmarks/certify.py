@@ -22,11 +22,12 @@ load average next to them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,64 @@ def run(count: int, big: int, seed: int, workers: int,
                              "real l1 MIP budget s": budget})
                 assert len(records) == len(paths)
     return rows
+
+
+@contextlib.contextmanager
+def baseline_settings() -> Iterator[dict[str, Any]]:
+    """The validation settings before the per-latent solves were cut, restored on exit:
+    the l1 question always solved on its own, SCIP's real-latent INFEASIBLE confirmed by
+    HiGHS, the real-latent l1 solve with SCIP's default emphasis and a 5 s budget, and
+    ``drup`` in a child above 5,000 (``lemmas * (clauses + lemmas)``). Yields the
+    :func:`~reluinv.validation.check.check_instance` options of the baseline."""
+    from reluinv.oracles import rupcheck
+    from reluinv.validation import check
+
+    saved = (check._l1_from_preimage, check._infeasibility_evidence,
+             rupcheck.DRUP_IN_PROCESS_UP_TO)
+    check._l1_from_preimage = lambda problem, feasible: None  # type: ignore[assignment]
+    check._infeasibility_evidence = lambda chain, maxsat: None  # type: ignore[assignment]
+    rupcheck.DRUP_IN_PROCESS_UP_TO = 5_000
+    try:
+        yield {"real_l1_budget": 5.0}
+    finally:
+        (check._l1_from_preimage, check._infeasibility_evidence,
+         rupcheck.DRUP_IN_PROCESS_UP_TO) = saved
+
+
+def compare_with_baseline(paths: Sequence[Path]) -> dict[str, Any]:
+    """Each formula checked by :func:`~reluinv.validation.check.check_instance` in this
+    process with the current settings and with :func:`baseline_settings`, interleaved
+    (so that a change of load hits both alike): the median per-instance ratio of the wall
+    times (current / baseline), per half (satisfiable, unsatisfiable) and overall, and
+    the median seconds of each. Every record of both must agree and be certified."""
+    from reluinv.validation.check import check_instance
+
+    rows: list[tuple[bool, float, float]] = []
+    if paths:  # imports and solver start-up, outside the measurement
+        check_instance(paths[0])
+    for path in paths:
+        start = time.perf_counter()
+        now = check_instance(path)
+        current = time.perf_counter() - start
+        with baseline_settings() as options:
+            start = time.perf_counter()
+            before = check_instance(path, **options)
+            baseline = time.perf_counter() - start
+        assert now["verdict"] == before["verdict"] == "agree", path
+        assert now["certified"], path
+        assert before["certified"], path
+        rows.append((bool(now["sat"]["satisfiable"]), current, baseline))
+
+    def medians(selected: list[tuple[bool, float, float]]) -> str:
+        if not selected:
+            return "-"
+        ratio = statistics.median(c / b for _, c, b in selected)
+        return (f"{ratio:.2f} ({statistics.median(c for _, c, _ in selected):.3f} s vs "
+                f"{statistics.median(b for _, _, b in selected):.3f} s)")
+
+    return {"instances": len(rows), "ratio current / baseline (median s)": medians(rows),
+            "satisfiable": medians([r for r in rows if r[0]]),
+            "unsatisfiable": medians([r for r in rows if not r[0]])}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
