@@ -230,21 +230,21 @@ def test_an_unfinished_real_mip_is_listed_and_the_record_still_agrees(
     budgets: list[float | None] = []
 
     def timed_out(problem: Any, *, backend: str, objective: str, time_limit: Any,
-                  hint: Any = None) -> Any:
+                  hint: Any = None, **options: Any) -> Any:
         if problem.latent != "real":
             return real_solve(problem, backend=backend, objective=objective,
-                              time_limit=time_limit, hint=hint)
+                              time_limit=time_limit, hint=hint, **options)
         budgets.append(time_limit)
         result = real_solve(problem, backend=backend, objective=objective,
-                            time_limit=time_limit, hint=hint)
+                            time_limit=time_limit, hint=hint, **options)
         import dataclasses
         return dataclasses.replace(result, status=check_module.Status.UNKNOWN, z=None,
                                    objective=None, verified=False)
 
     monkeypatch.setattr(check_module, "solve_exact", timed_out)
     record = check_instance(EXAMPLES / "partial-maxsat.wcnf", layerwise=False,
-                            real_mip_budget=2.5)
-    assert budgets == [2.5, 2.5]
+                            real_mip_budget=2.5, real_l1_budget=0.5)
+    assert budgets == [2.5, 0.5]
     assert record["verdict"] == "agree"
     assert record["certified"] is True
     assert set(record["unfinished"]) == {"realizable_iff_satisfiable[real]",

@@ -34,6 +34,7 @@ from reluinv.validation.runner import (
     run_validation,
 )
 from tests.integration.validation_checks import (
+    blas_threads_check,
     brute_force_check,
     hanging_check,
     pid_check,
@@ -88,6 +89,15 @@ def by_key(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 # -- the local pool ----------------------------------------------------------------------
+
+
+def test_local_workers_run_blas_on_one_thread(corpus: Path, tmp_path: Path) -> None:
+    """Each worker limits its BLAS to one thread (the workers share the cores one each)."""
+    records = run_validation([corpus], out=tmp_path / "r.jsonl", check=blas_threads_check,
+                             executor=LocalPoolExecutor(2))
+    checked = [r for r in records if "blas_threads" in r]
+    assert checked
+    assert all(r["blas_threads"] and set(r["blas_threads"]) == {1} for r in checked)
 
 
 @pytest.mark.parametrize(("tasks_per_worker", "processes"), [(100, 1), (2, 3), (1, 5)])

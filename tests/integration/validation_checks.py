@@ -51,6 +51,15 @@ def pid_check(path: str, **kwargs: Any) -> dict[str, Any]:
     return {**brute_force_check(path, **kwargs), "pid": os.getpid()}
 
 
+def blas_threads_check(path: str, **kwargs: Any) -> dict[str, Any]:
+    """Records the BLAS thread counts of the process that ran the check."""
+    from threadpoolctl import threadpool_info
+
+    threads = [int(pool["num_threads"]) for pool in threadpool_info()
+               if pool["user_api"] == "blas"]
+    return {**brute_force_check(path, **kwargs), "blas_threads": threads}
+
+
 def worker_killing_check(path: str, **kwargs: Any) -> dict[str, Any]:
     """On files whose name contains 'killer', kills the process that started this one: on
     Dask, the worker running the task (so every attempt loses its worker). Never use it

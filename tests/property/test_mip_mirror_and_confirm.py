@@ -157,3 +157,88 @@ def test_empty_bounds_confirm_infeasible() -> None:
     result = ri.solve_exact(problem, backend="mip", objective="feasible")
     assert result.status is Status.INFEASIBLE
     assert "empty bounds" in result.message
+
+
+def _solve_with_evidence(problem: ri.InversionProblem, evidence: str | None
+                         ) -> ri.ExactResult:
+    from reluinv.exact.backend import MipOptions, run_backend
+
+    return run_backend(mip.MIP, problem, objective="feasible", time_limit=None, hint=None,
+                       options=MipOptions(infeasible_evidence=evidence))
+
+
+def test_caller_evidence_confirms_scip_infeasible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``infeasible_evidence`` SCIP's INFEASIBLE is confirmed by the caller's proof:
+    no HiGHS solve runs, and the message quotes the proof."""
+    def no_highs(*args: object, **kwargs: object) -> None:
+        raise AssertionError("HiGHS was asked although the caller holds a proof")
+
+    monkeypatch.setattr(mip, "confirm_infeasible", no_highs)
+    net = ri.ReluNetwork([[[1.0], [-1.0]], [[1.0, 0.0]]], [[0.0, 0.0], [0.0]], "relu")
+    problem = ri.InversionProblem(net, np.array([3.0]), ri.LatentDomain.box(1, -1, 1))
+    result = _solve_with_evidence(problem, "ReLU(z) <= 1 < 3 on [-1, 1]")
+    assert result.status is Status.INFEASIBLE
+    assert "confirmed by the caller's proof: ReLU(z) <= 1 < 3" in result.message
+
+
+def test_caller_evidence_never_hides_a_point() -> None:
+    """The evidence confirms an INFEASIBLE only: on a realizable target SCIP's point is
+    returned and verified whatever the caller claims."""
+    problem = _planted()
+    result = _solve_with_evidence(problem, "a wrong claim")
+    assert result.status is Status.OPTIMAL
+    assert result.verified
+    assert result.z is not None
+
+
+@pytest.mark.parametrize("evidence", ["", "  ", 3])
+def test_infeasible_evidence_must_be_a_statement(evidence: object) -> None:
+    from reluinv.errors import InvalidTypeError
+    from reluinv.exact.backend import MipOptions
+
+    with pytest.raises(InvalidTypeError, match="infeasible_evidence must be None or a non"):
+        MipOptions(infeasible_evidence=evidence)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("formula", [
+    Formula(3, [[1, 2, 3], [1, 2, -3], [1, -2, 3], [1, -2, -3],
+                [-1, 2, 3], [-1, 2, -3], [-1, -2, 3], [-1, -2, -3]]),
+    Formula(2, [[1], [-1], [2], [-2], [1, 2]]),
+], ids=["all-eight", "units"])
+def test_bound_emphasis_proves_the_same_optimum(formula: Formula) -> None:
+    """``emphasis="bound"`` (heuristics off, one root round of cuts) changes the search,
+    not the answer: from the lifted optimal model it proves the brute-force MaxSAT cost
+    (lemma L4) on the real latent."""
+    from reluinv.reduction.construction import lift
+    from reluinv.testing import all_assignments
+
+    problem = encode(formula, "real", box=(0.0, 1.0))
+    cost = brute_force_maxsat_cost(formula)
+    best = min(all_assignments(formula.num_vars), key=formula.falsified)
+    result = ri.solve_exact(problem, backend="mip", objective="l1", emphasis="bound",
+                            hint=lift(problem, best))
+    assert result.status is Status.OPTIMAL
+    assert result.objective == cost
+    assert result.bound is not None
+    assert result.bound >= cost - 1e-6
+
+
+def test_bound_emphasis_sets_its_scip_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emphasis reaches SCIP: the solver is created with its parameters (and keeps
+    the soundness ones); it is refused with HiGHS, which has none of them."""
+    from reluinv.errors import InvalidArgumentError
+
+    seen: list[str] = []
+    real_new = mip._new_solver
+
+    def spy(engine: str, emphasis: str = "default") -> object:
+        seen.append(emphasis)
+        return real_new(engine, emphasis)
+
+    monkeypatch.setattr(mip, "_new_solver", spy)
+    ri.solve_exact(_planted(), backend="mip", objective="l1", emphasis="bound")
+    assert seen == ["bound"]
+    assert mip.SCIP_BOUND_EMPHASIS.count("/freq = -1") == len(mip.SCIP_HEURISTICS)
+    with pytest.raises(InvalidArgumentError, match="emphasis='bound' sets SCIP parameters"):
+        ri.solve_exact(_planted(), backend="mip", objective="l1", emphasis="bound",
+                       mip_solver="HIGHS")

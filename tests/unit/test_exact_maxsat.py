@@ -81,6 +81,11 @@ def test_an_interrupted_linf_search_keeps_its_incumbent_and_proven_bound() -> No
     assert result.bound <= float(result.objective)
 
 
+#: An unsatisfiable formula of MaxSAT cost 1 (every sign pattern of two variables), whose
+#: l1 question needs a solve of its own.
+UNSAT_COST_1 = ri.Formula(2, [[1, 2], [1, -2], [-1, 2], [-1, -2]])
+
+
 @pytest.mark.parametrize(
     ("backend", "expected"),
     [
@@ -94,11 +99,20 @@ def test_an_interrupted_linf_search_keeps_its_incumbent_and_proven_bound() -> No
 )
 def test_check_instance_runs_the_binary_latent_on_the_chosen_backend(
         backend: str, expected: dict[str, str]) -> None:
-    from reluinv.validation.check import check_instance
+    """On an unsatisfiable formula each objective is solved by the backend the rule picks;
+    on a satisfiable one the l1 answer is the feasibility backend's verified pre-image
+    (loss 0, no second solve), so both entries name the feasibility backend."""
+    from reluinv.validation.check import DERIVED_L1_NOTE, check_instance
 
-    record = (check_instance(SAT, layerwise=False) if backend == "default"
-              else check_instance(SAT, layerwise=False, binary_backend=backend))
-    assert record["verdict"] == "agree"
+    chosen = {} if backend == "default" else {"binary_backend": backend}
+    unsat = check_instance(UNSAT_COST_1, layerwise=False, **chosen)
+    assert unsat["verdict"] == "agree"
     for objective in ("feasible", "l1"):
-        assert record["exact"]["binary"][objective]["backend"] == expected[objective]
-    assert record["exact"]["binary"]["l1"]["objective"] == 0
+        assert unsat["exact"]["binary"][objective]["backend"] == expected[objective]
+    assert unsat["exact"]["binary"]["l1"]["objective"] == 1
+    record = check_instance(SAT, layerwise=False, **chosen)
+    assert record["verdict"] == "agree"
+    l1 = record["exact"]["binary"]["l1"]
+    assert l1["backend"] == expected["feasible"]
+    assert l1["message"].startswith(DERIVED_L1_NOTE)
+    assert l1["objective"] == 0

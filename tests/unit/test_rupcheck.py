@@ -186,3 +186,41 @@ def test_drup_in_process_gives_the_child_processes_verdict(
     assert inside.accepted is child.accepted
     assert (inside.lemmas, inside.proof_sha256, inside.checker) == (
         child.lemmas, child.proof_sha256, child.checker)
+
+
+@pytest.mark.parametrize(("also_up_to", "drup_runs"), [(0, False), (10**9, True)])
+def test_drup_also_up_to_is_read_when_called(monkeypatch: pytest.MonkeyPatch,
+                                             also_up_to: int, drup_runs: bool) -> None:
+    """``check_refutation`` without ``drup_up_to`` reads ``DRUP_ALSO_UP_TO`` at call time:
+    patching the module constant decides whether ``drup`` checks too."""
+    from reluinv.oracles import rupcheck
+
+    clauses = FORMULAS["php-4"]
+    proof = refutation(clauses, "cadical195")
+    monkeypatch.setattr(rupcheck, "DRUP_ALSO_UP_TO", also_up_to)
+    check = check_refutation(clauses, proof)
+    assert check.accepted is True
+    assert check.checker.startswith("drup ") is drup_runs
+
+
+@pytest.mark.parametrize(("in_process_up_to", "child"), [(0, True), (10**9, False)])
+def test_drup_runs_in_process_only_up_to_the_constant(
+        monkeypatch: pytest.MonkeyPatch, in_process_up_to: int, child: bool) -> None:
+    """Proofs up to ``DRUP_IN_PROCESS_UP_TO`` are checked by ``drup`` in this process;
+    larger ones in a child (``check_drup_proof``), whose message does not say "in process"."""
+    from reluinv.oracles import rupcheck
+
+    clauses = FORMULAS["php-4"]
+    proof = refutation(clauses, "cadical195")
+    calls: list[int] = []
+    real = rupcheck.check_drup_proof
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rupcheck, "DRUP_IN_PROCESS_UP_TO", in_process_up_to)
+    monkeypatch.setattr(rupcheck, "check_drup_proof", spy)
+    check = check_refutation(clauses, proof, drup_up_to=10**12)
+    assert check.accepted is True
+    assert bool(calls) is child

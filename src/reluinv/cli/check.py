@@ -17,7 +17,11 @@ from reluinv.cli.common import (
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.exact import EXACT_BACKENDS
-from reluinv.validation.check import DEFAULT_REAL_MIP_BUDGET, check_instance
+from reluinv.validation.check import (
+    DEFAULT_REAL_L1_BUDGET,
+    DEFAULT_REAL_MIP_BUDGET,
+    check_instance,
+)
 
 #: The exit code of each verdict of :func:`reluinv.check_instance`.
 VERDICT_CODES = {"agree": ExitCode.OK, "disagree": ExitCode.DISAGREE,
@@ -70,9 +74,16 @@ def add_check_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--real-mip-budget", type=time_limit_flag("--real-mip-budget"), default=None,
         metavar="S",
-        help="seconds of each real-latent MIP solve, the independent cross-check (default "
+        help="seconds of the real-latent feasibility MIP solve, the independent cross-check "
+             "(default "
              f"{DEFAULT_REAL_MIP_BUDGET:g}); the real latent is "
              "certified by lemma L4 whatever the MIP does")
+    parser.add_argument(
+        "--real-l1-budget", type=time_limit_flag("--real-l1-budget"), default=None,
+        metavar="S",
+        help="seconds of the real-latent l1 MIP solve, a cross-check that cannot prove "
+             "the optimum of unsatisfiable 100-variable 3-CNF in any few seconds (default "
+             f"{DEFAULT_REAL_L1_BUDGET:g})")
     add_limit_flags(parser)
 
 
@@ -84,6 +95,8 @@ def check_options(args: argparse.Namespace) -> dict[str, Any]:
         options["engines"] = list(args.engines)
     if args.real_mip_budget is not None:
         options["real_mip_budget"] = args.real_mip_budget
+    if args.real_l1_budget is not None:
+        options["real_l1_budget"] = args.real_l1_budget
     limits = limit_options(args)
     if limits:
         options["limits"] = limits

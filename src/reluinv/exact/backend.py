@@ -45,7 +45,7 @@ import numpy.typing as npt
 from reluinv.arguments import check_choice, check_count, check_nonnegative
 from reluinv.data.network import DENSE_ENTRY_LIMIT
 from reluinv.data.problem import InversionProblem
-from reluinv.errors import InvalidTypeError, UnsupportedProblemError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, UnsupportedProblemError
 from reluinv.exact.common import check_hint, output_fixes
 from reluinv.exact.encodings import BackendName, encoding_names, get_encoding
 from reluinv.exact.result import ExactResult, ModelSize, Objective, Status, UniquenessResult
@@ -53,6 +53,7 @@ from reluinv.exact.verify import REAL_TOLERANCE, verify_latent
 
 __all__ = [
     "DEFAULT_MIP_SOLVER",
+    "MIP_EMPHASES",
     "MIP_SOLVERS",
     "BackendOptions",
     "BoundTightening",
@@ -72,6 +73,11 @@ BoundTightening = Literal["interval", "lp"]
 MIP_SOLVERS: tuple[str, ...] = ("SCIP", "HIGHS")
 #: The engine used when none is named (SCIP: faster on the measured instances).
 DEFAULT_MIP_SOLVER = "SCIP"
+
+#: The MIP search emphases (:class:`MipOptions`): ``"default"``, SCIP's own settings;
+#: ``"bound"``, primal heuristics off and one round of cuts at the root, for a solve
+#: whose hint is already optimal.
+MIP_EMPHASES = ("default", "bound")
 
 
 def _check_encoding(encoding: object, backend: BackendName) -> str | None:
@@ -137,13 +143,21 @@ class MipOptions(BackendOptions):
     """Options of the mip backend: ``threads``, ``mip_solver`` (one of
     :data:`MIP_SOLVERS`), ``bound_tightening`` (``"interval"``, or ``"lp"`` for
     LP-tightened big-M constants), ``tol`` (float verification tolerance, reported in the
-    result), ``encoding``."""
+    result), ``encoding``; ``infeasible_evidence``: ``None``, or the caller's statement of
+    an independent, checked proof that the problem has no solution (for example a checked
+    refutation), which then confirms SCIP's INFEASIBLE in place of the HiGHS solve of
+    :func:`reluinv.exact.mip.confirm_infeasible` (the result's message quotes it);
+    ``emphasis`` (one of :data:`MIP_EMPHASES`, SCIP only): ``"bound"`` when the hint is
+    already an optimal point and only the bound is left to prove
+    (:data:`reluinv.exact.mip.SCIP_BOUND_EMPHASIS`)."""
 
     backend: ClassVar[BackendName] = "mip"
     threads: int = 1
     mip_solver: str = DEFAULT_MIP_SOLVER
     bound_tightening: BoundTightening = "interval"
     tol: float = REAL_TOLERANCE
+    infeasible_evidence: str | None = None
+    emphasis: str = "default"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -151,6 +165,14 @@ class MipOptions(BackendOptions):
         check_choice(self.mip_solver, "mip_solver", MIP_SOLVERS)
         check_choice(self.bound_tightening, "bound_tightening", ("interval", "lp"))
         object.__setattr__(self, "tol", check_nonnegative(self.tol, "tol"))
+        check_choice(self.emphasis, "emphasis", MIP_EMPHASES)
+        if self.emphasis != "default" and self.mip_solver != "SCIP":
+            raise InvalidArgumentError(f"emphasis={self.emphasis!r} sets SCIP parameters; "
+                                       f"mip_solver={self.mip_solver!r} has none of them")
+        evidence = self.infeasible_evidence
+        if evidence is not None and not (isinstance(evidence, str) and evidence.strip()):
+            raise InvalidTypeError(f"infeasible_evidence must be None or a non-empty str "
+                                   f"stating the proof, got {evidence!r}")
 
     @property
     def verification_tolerance(self) -> float:

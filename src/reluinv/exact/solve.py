@@ -95,6 +95,8 @@ def solve_exact(
     mip_solver: str | None = None,
     bound_tightening: BoundTightening | None = None,
     tol: float | None = None,
+    infeasible_evidence: str | None = None,
+    emphasis: str | None = None,
 ) -> ExactResult:
     """Invert ``problem`` exactly: find ``z`` in the latent domain with
     ``G(z)[mask] = x[mask]``, or minimise ``||G(z) - x||`` over the observed outputs.
@@ -130,7 +132,7 @@ def solve_exact(
 
     Other Parameters
     ----------------
-    encoding, threads, seed, mip_solver, bound_tightening, tol:
+    encoding, threads, seed, mip_solver, bound_tightening, tol, infeasible_evidence, emphasis:
         Backend options; ``None`` means "not given" (the backend's default). Giving one
         the chosen backend does not take raises :class:`InvalidArgumentError` naming the
         option and the backends that take it; under auto, the options given restrict the
@@ -145,6 +147,13 @@ def solve_exact(
         * ``tol`` (mip): float verification tolerance (:mod:`reluinv.exact.verify`),
           default :data:`~reluinv.exact.verify.REAL_TOLERANCE`, reported in the result
           (cpsat and maxsat verify integer points exactly).
+        * ``infeasible_evidence`` (mip): the caller's statement of an independent, checked
+          proof that no solution exists; it then confirms SCIP's INFEASIBLE in place of a
+          HiGHS solve (:mod:`reluinv.exact.mip`). It never turns another answer into
+          INFEASIBLE: a point SCIP finds is returned and verified.
+        * ``emphasis`` (mip, SCIP): ``"default"`` or ``"bound"`` (primal heuristics off,
+          one root round of cuts: for a hint that is already optimal;
+          :data:`reluinv.exact.mip.SCIP_BOUND_EMPHASIS` has the measurements).
 
     Returns
     -------
@@ -171,7 +180,8 @@ def solve_exact(
     kind = check_choice(objective, "objective", OBJECTIVES)
     limit = check_time_limit(time_limit)
     given = _given(encoding=encoding, threads=threads, seed=seed, mip_solver=mip_solver,
-                   bound_tightening=bound_tightening, tol=tol)
+                   bound_tightening=bound_tightening, tol=tol,
+                   infeasible_evidence=infeasible_evidence, emphasis=emphasis)
     if chosen != AUTO:
         options = options_for(chosen, given)
         result = run_backend(BACKENDS[chosen], problem, objective=kind, time_limit=limit,

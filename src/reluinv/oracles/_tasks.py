@@ -1,8 +1,12 @@
-"""The one call that runs in a separate interpreter: the ``drup`` proof check.
+"""The one call that may run in a separate interpreter: the ``drup`` proof check.
 
 ``drup`` is compiled code with no interrupt, so :mod:`reluinv.oracles._bounded` runs it in
-a child process that it can end at a time limit. Every python-sat call (SAT solvers, RC2)
-runs in-process instead and is stopped by ``interrupt()``
+a child process that it can end at a time limit. Small proofs are the exception: up to
+:data:`~reluinv.oracles.rupcheck.DRUP_IN_PROCESS_UP_TO` (``lemmas * (clauses + lemmas)``)
+:func:`~reluinv.oracles.rupcheck.check_refutation` calls :func:`drup_accepts` in its own
+process, where the check takes less time than starting a child would (a time limit is
+then overrun by at most that check's time, measured there). Every python-sat call (SAT
+solvers, RC2) runs in-process and is stopped by ``interrupt()``
 (:mod:`reluinv.oracles.pysat_layer`).
 
 The child is started with its parent's process id as its one argument: it asks Linux to

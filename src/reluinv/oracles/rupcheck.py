@@ -86,13 +86,16 @@ measured on the MaxSAT certificates of the bundled set, 10^4 took 0.14 s, 9 * 10
 took 2.5 s and 3 * 10^5 took 15 s, while this checker stays well under a second on all
 of them."""
 
-DRUP_IN_PROCESS_UP_TO = 5_000
+DRUP_IN_PROCESS_UP_TO = 10_000
 """Up to this ``lemmas * (clauses + lemmas)``, :func:`check_refutation` runs ``drup`` in
 this process rather than in a child (:func:`~reluinv.oracles.proofcheck.check_drup_proof`,
 which can end it at a time limit). Starting the child costs about 30 ms on an idle machine
-and over 100 ms on a loaded one, more than the check: on the 20-variable random 3-CNF
-refutations and MaxSAT certificates below this size ``drup`` took 1-20 ms in process, so
-a time limit cannot be overrun by more than that. Above it the child runs as before."""
+and over 100 ms on a loaded one (load 3: 0.03-0.13 s more than the same check in
+process), more than the check itself. Measured in process at load 3 on the SAT
+refutations and MaxSAT certificates of random 3-CNF with 20 and 35 variables: sizes up
+to 5,000 took 1-20 ms, 5,000-10,000 took 4-105 ms (the MaxSAT certificates of the
+20-variable set all fall below 7,500), 12,000-23,000 took 0.2-0.4 s. So a time limit is
+overrun by at most about 0.1 s; above this size the child runs."""
 
 #: Lemmas checked between two looks at the clock.
 _CLOCK_EVERY = 256
@@ -334,7 +337,7 @@ def check_refutation(
     proof_lines: Sequence[str],
     *,
     time_limit: float | None = None,
-    drup_up_to: int = DRUP_ALSO_UP_TO,
+    drup_up_to: int | None = None,
 ) -> ProofCheck:
     """Check a DRUP refutation with this checker, and with ``drup`` too when it is small.
 
@@ -345,11 +348,15 @@ def check_refutation(
     check that did not finish leaves the other's verdict, or None when neither finished.
     ``checker`` names the checkers whose verdict counts, joined by ``" + "``
     (``"drup 1.2.1 + rupcheck 1"``); ``seconds`` is their sum. ``time_limit`` bounds the
-    two checkers together (``drup`` gets what the fast checker left).
+    two checkers together (``drup`` gets what the fast checker left). ``drup_up_to``:
+    ``None`` reads :data:`DRUP_ALSO_UP_TO` when called (not when this module was
+    imported), so a changed module constant takes effect; ``drup`` runs in this process up
+    to :data:`DRUP_IN_PROCESS_UP_TO`, read the same way.
     """
+    limit_size = DRUP_ALSO_UP_TO if drup_up_to is None else drup_up_to
     fast = check_rup_proof(clauses, proof_lines, time_limit=time_limit)
     size = fast.lemmas * (len(clauses) + fast.lemmas)
-    if size > drup_up_to or fast.accepted is False:
+    if size > limit_size or fast.accepted is False:
         return fast
     limit = check_time_limit(time_limit, "time_limit")
     left = None if limit is None else max(MIN_STAGE_SECONDS, limit - fast.seconds)

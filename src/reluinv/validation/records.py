@@ -234,6 +234,7 @@ class ValidationRecord(TypedDict):
     opinions: dict[str, ExactObjectives]
     real_chain: RealChain
     real_mip_budget: JsonNumber | None
+    real_l1_budget: JsonNumber | None
     binary_budget: JsonNumber | None
     layerwise: LayerwiseSections
     real_box: list[JsonNumber]
