@@ -212,6 +212,8 @@ def stop_on_interrupt(*stops: Stop) -> Iterator[None]:
             if outermost:
                 _active = None
                 watch.close()
+    if watch is not None and failure is not None and is_library_interrupt(failure):
+        watch.noted.set()  # the library heard the SIGINT: an outer block delivers it too
     noted = watch is not None and watch.noted.is_set()
     if noted or (failure is not None and is_library_interrupt(failure)):
         if outermost and watch is not None:
