@@ -39,6 +39,13 @@ SCIP's ``misc/catchctrlc = FALSE``). Inside the block
 4. an exception the solver library raises *because of* SIGINT (python-sat's, see
    :func:`is_library_interrupt`) becomes :class:`KeyboardInterrupt`.
 
+What stays slow: **HiGHS through pywraplp** (the MIP backend's second opinion on an
+INFEASIBLE, :func:`reluinv.exact.mip.confirm_infeasible`, and ``mip_solver="HIGHS"``)
+has no working stop in OR-Tools 9.15 (``InterruptSolve`` returns False); it does not
+catch SIGINT either, so a Ctrl-C during it takes effect, as KeyboardInterrupt, when that
+solve returns. The LP solvers of the layer-wise stage (cvxopt, HiGHS inside SciPy) and
+GLOP leave SIGINT to Python too; their calls last at most about a second.
+
 Blocks nest: the outermost one installs the handler and the watcher, inner ones add their
 ``stops``. Outside the main thread (signals reach Python only there) and where SIGINT is
 ignored (the validation pool's workers and the forked children of

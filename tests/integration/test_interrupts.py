@@ -7,7 +7,9 @@ the line ``reluinv: interrupted``, no traceback, no verdict printed.
 
 "While a solver call is running" is observed, not guessed: a prelude wraps the solver entry
 points (``pywraplp.Solver.Solve``, ``CpSolver.solve``, python-sat's ``Solver.solve`` /
-``solve_limited``) so that each call first writes a marker line to stderr; the test waits
+``solve_limited``) so that each call first writes a marker line to stderr (and the stops,
+``InterruptSolve`` and ``stop_search``, so a test can tell that the solver was stopped
+rather than left to finish); the test waits
 for the marker of the solver it targets, lets the call get going for a moment, then sends
 the signal. The instances are chosen so that the targeted call lasts seconds.
 """
@@ -32,7 +34,8 @@ from reluinv.validation.generators import random_kcnf
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: The marker each wrapped solver call writes to stderr before it starts.
+#: The marker each wrapped solver call (and each call of a solver's stop) writes to stderr
+#: before it starts.
 MARK = "@@solver-call "
 
 #: Seconds to wait for the targeted solver call to start (imports and encoding come first,
@@ -61,6 +64,8 @@ announce(pywraplp.Solver, "Solve", "mip")
 announce(cp_model.CpSolver, "solve", "cpsat")
 announce(Solver, "solve", "pysat")
 announce(Solver, "solve_limited", "pysat")
+announce(pywraplp.Solver, "InterruptSolve", "stop mip")
+announce(cp_model.CpSolver, "stop_search", "stop cpsat")
 
 from reluinv.cli import run
 sys.exit(run(sys.argv[1:]))
@@ -107,11 +112,11 @@ def _env() -> dict[str, str]:
 
 
 def _interrupt_during(arguments: list[str], tag: str, settle: float, *,
-                      group: bool = False) -> tuple[int, str, str, float]:
+                      group: bool = False) -> tuple[int, str, str, list[str]]:
     """Run ``reluinv *arguments``; once a ``tag`` solver call has started and ``settle``
     seconds have passed, send SIGINT (to the whole process group with ``group``, as a
     terminal's Ctrl-C does). Returns the exit code, stdout, stderr without the markers,
-    and the seconds from the signal to the end."""
+    and the markers written after the targeted call started."""
     process = subprocess.Popen([sys.executable, "-c", PRELUDE, *arguments], env=_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=group)
@@ -119,6 +124,7 @@ def _interrupt_during(arguments: list[str], tag: str, settle: float, *,
     assert process.stdout is not None
     lines: queue.Queue[str | None] = queue.Queue()
     kept: list[str] = []
+    after: list[str] = []
 
     def read_stderr() -> None:
         assert process.stderr is not None
@@ -144,10 +150,8 @@ def _interrupt_during(arguments: list[str], tag: str, settle: float, *,
             os.killpg(process.pid, signal.SIGINT)
         else:
             process.send_signal(signal.SIGINT)
-        sent = time.monotonic()
         stdout = process.stdout.read()
         code = process.wait(timeout=END_SECONDS)
-        seconds = time.monotonic() - sent
     finally:
         if process.poll() is None:  # never leave the command behind, even on failure
             process.kill()
@@ -156,9 +160,11 @@ def _interrupt_during(arguments: list[str], tag: str, settle: float, *,
         process.stdout.close()
         process.stderr.close()
     while (line := lines.get_nowait() if not lines.empty() else None) is not None:
-        if not line.startswith(MARK):
+        if line.startswith(MARK):
+            after.append(line[len(MARK):].strip())
+        else:
             kept.append(line)
-    return code, stdout, "".join(kept), seconds
+    return code, stdout, "".join(kept), after
 
 
 def _assert_interrupted(code: int, stdout: str, stderr: str) -> None:
@@ -170,43 +176,55 @@ def _assert_interrupted(code: int, stdout: str, stderr: str) -> None:
     assert "pressed CTRL-C" not in stdout  # SCIP's own handler did not take the signal
 
 
+def _assert_stopped(after: list[str], tag: str) -> None:
+    """The running ``tag`` solver was stopped (not left to finish), and no solver call
+    started after the stop."""
+    assert after, "no solver was stopped"
+    assert after[-1] == f"stop {tag}", after
+
+
 @pytest.mark.slow  # an uuf50 check up to its first MIP solve: 3-10 s
 @pytest.mark.parametrize("group", [False, True], ids=["process", "group"])
 def test_check_interrupted_in_the_mip_cross_check(uuf50: Path, group: bool) -> None:
-    code, stdout, stderr, _ = _interrupt_during(["check", str(uuf50)], "mip", 0.3,
-                                                group=group)
+    code, stdout, stderr, after = _interrupt_during(["check", str(uuf50)], "mip", 0.3,
+                                                    group=group)
     _assert_interrupted(code, stdout, stderr)
+    _assert_stopped(after, "mip")
     assert "verdict" not in stdout
 
 
 @pytest.mark.slow  # encoding, then a real-latent SCIP solve of seconds
 def test_solve_real_latent_interrupted_in_scip(uuf50: Path) -> None:
-    code, stdout, stderr, _ = _interrupt_during(
+    code, stdout, stderr, after = _interrupt_during(
         ["solve", str(uuf50), "--latent", "real"], "mip", 0.3)
     _assert_interrupted(code, stdout, stderr)
+    _assert_stopped(after, "mip")
     assert "ABNORMAL" not in stderr
 
 
 @pytest.mark.slow  # a binary-latent CP-SAT l1 solve of seconds
 def test_solve_binary_interrupted_in_cpsat(uuf100: Path) -> None:
-    code, stdout, stderr, _ = _interrupt_during(
+    code, stdout, stderr, after = _interrupt_during(
         ["solve", str(uuf100), "--objective", "l1", "--backend", "cpsat"], "cpsat", 0.3)
     _assert_interrupted(code, stdout, stderr)
+    _assert_stopped(after, "cpsat")
 
 
 @pytest.mark.slow  # the exported property's MIP takes about fifteen seconds
 def test_verify_interrupted_in_the_mip(exported: tuple[Path, Path]) -> None:
     network, prop = exported
-    code, stdout, stderr, _ = _interrupt_during(
+    code, stdout, stderr, after = _interrupt_during(
         ["verify", str(network), str(prop), "--no-structural"], "mip", 1.0)
     _assert_interrupted(code, stdout, stderr)
+    _assert_stopped(after, "mip")
     assert stdout.strip() not in ("unknown", "unsat", "sat")
 
 
 @pytest.mark.slow  # PHP(10, 9)'s proof-logging SAT solve takes seconds
 def test_export_interrupted_in_the_sat_solver(tmp_path: Path) -> None:
-    code, stdout, stderr, _ = _interrupt_during(
+    code, stdout, stderr, after = _interrupt_during(
         ["export", "--family", "pigeonhole", "--size", "9", "--count", "2",
          "--format", "vnncomp", "--out", str(tmp_path / "bench")], "pysat", 0.3)
     _assert_interrupted(code, stdout, stderr)
     assert "internal error" not in stderr
+    assert after == []  # python-sat stopped itself; no solver ran after it

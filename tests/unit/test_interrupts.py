@@ -184,3 +184,23 @@ def test_cpsat_leaves_the_sigint_action_alone(threads: int, recorded: list[int])
     assert result.status is ri.Status.INFEASIBLE
     assert _c_level_sigint_handler() == before != 0
     assert np.isfinite(result.seconds)
+
+
+def test_a_library_interrupt_outside_a_block_is_exit_130(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """The command line's last resort: python-sat's interrupt error raised by a call no
+    block guards is an interruption (130, one line), not an internal error (2)."""
+    import io
+
+    from reluinv.cli import run
+    from reluinv.cli import solve as solve_command
+
+    def caught_by_pysat(*_: Any, **__: Any) -> None:
+        raise _pysat_error()
+
+    monkeypatch.setattr(solve_command, "solve_exact", caught_by_pysat)
+    path = tmp_path / "f.cnf"
+    path.write_text("p cnf 1 1\n1 0\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["solve", str(path)], stdout=out, stderr=err) == 130
+    assert (out.getvalue(), err.getvalue()) == ("", "reluinv: interrupted\n")
