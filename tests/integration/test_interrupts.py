@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import reluinv
 from reluinv.data.formula import write_dimacs
 from reluinv.oracles.sat import solve_sat
 from reluinv.validation.generators import random_kcnf
@@ -108,7 +109,10 @@ def exported(uuf50: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    """The command imports the same package as the tests (a mutated copy under
+    ``tests/mutants.py`` included)."""
+    source = Path(reluinv.__file__).resolve().parents[1]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(ROOT)])}
 
 
 def _interrupt_during(arguments: list[str], tag: str, settle: float, *,
