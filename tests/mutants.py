@@ -156,7 +156,8 @@ MUTANTS = (
          "stop_on_interrupt = lambda *stops: _guard()\n"),
     ), (INTERRUPT_CLI_TESTS,)),
     Mutant("scip-catches-sigint", "reluinv/exact/mip.py", (
-        ("        solver.SetSolverSpecificParametersAsString(SCIP_LEAVE_SIGINT)\n", ""),
+        ("        solver.SetSolverSpecificParametersAsString(SCIP_LEAVE_SIGINT)\n",
+         "        pass\n"),
     ), (INTERRUPT_CLI_TESTS,)),
     Mutant("scip-not-guarded", "reluinv/exact/mip.py", (
         ("    with stop_on_interrupt(solver.InterruptSolve):\n        code = solver.Solve(params)",
