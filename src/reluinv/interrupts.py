@@ -30,12 +30,12 @@ SCIP's ``misc/catchctrlc = FALSE``). Inside the block
    clean-up runs and its answer is dropped rather than half-read;
 2. Python's C-level handler writes the signal number to a pipe
    (:func:`signal.set_wakeup_fd`) *even while the main thread is blocked in the solver*;
-   a watcher thread reading that pipe calls the block's ``stops`` (``StopSearch``,
-   ``InterruptSolve``, python-sat's ``interrupt()``), which make the call return within
-   the solver's next check (milliseconds to a fraction of a second);
-3. on leaving the block, the previous handler and wakeup descriptor are restored and a
-   noted SIGINT is re-delivered to the previous handler: Python's default handler raises
-   :class:`KeyboardInterrupt`, a caller's own handler gets called;
+   a watcher thread reading that pipe calls the block's ``stops`` (CP-SAT's
+   ``stop_search``, ``InterruptSolve``, python-sat's ``interrupt()``), which make the
+   call return within the solver's next check (milliseconds to a fraction of a second);
+3. on leaving the block, the previous handler and wakeup descriptor are restored and
+   :class:`KeyboardInterrupt` is raised (a handler of the caller's own that the block
+   replaced is called first);
 4. an exception the solver library raises *because of* SIGINT (python-sat's, see
    :func:`is_library_interrupt`) becomes :class:`KeyboardInterrupt`.
 
