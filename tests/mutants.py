@@ -41,6 +41,9 @@ VERIFY_TESTS = ("tests/unit/test_exact_contract.py",)
 VNNLIB = "reluinv/data/vnnlib.py"
 VNNLIB_TESTS = ("tests/property/test_vnnlib_limits.py", "tests/integration/test_hostile_inputs.py")
 ARGUMENTS = "reluinv/arguments.py"
+INTERRUPTS = "reluinv/interrupts.py"
+INTERRUPT_TESTS = ("tests/property/test_interrupt_blocks.py", "tests/unit/test_interrupts.py")
+INTERRUPT_CLI_TESTS = "tests/integration/test_interrupts.py"
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,56 @@ MUTANTS = (
         ("grad_h = np.asarray(w.T @ grad_a.T, dtype=np.float64).T",
          "grad_h = np.abs(np.asarray(w.T @ grad_a.T, dtype=np.float64)).T"),
     ), ("tests/unit/test_sparse_networks.py",)),
+    # Ctrl-C during a solver call (reluinv.interrupts and the solvers' options)
+    Mutant("cpsat-catches-sigint", "reluinv/exact/cpsat.py", (
+        ("solver.parameters.catch_sigint_signal = False\n", "\n"),
+    ), ("tests/unit/test_interrupts.py", INTERRUPT_CLI_TESTS)),
+    Mutant("cpsat-not-stopped", "reluinv/exact/cpsat.py", (
+        ("from reluinv.interrupts import stop_on_interrupt\n",
+         "from reluinv.interrupts import stop_on_interrupt as _guard\n"
+         "stop_on_interrupt = lambda *stops: _guard()\n"),
+    ), (INTERRUPT_CLI_TESTS,)),
+    Mutant("scip-catches-sigint", "reluinv/exact/mip.py", (
+        ("SCIP_SOUNDNESS_PARAMETERS + SCIP_LEAVE_SIGINT + (",
+         "SCIP_SOUNDNESS_PARAMETERS + ("),
+    ), (INTERRUPT_CLI_TESTS,)),
+    Mutant("scip-not-guarded", "reluinv/exact/mip.py", (
+        ("    with stop_on_interrupt(solver.InterruptSolve):\n        code = solver.Solve(params)",
+         "    if True:\n        code = solver.Solve(params)"),
+    ), (INTERRUPT_CLI_TESTS,)),
+    Mutant("pysat-error-not-translated", INTERRUPTS, (
+        ("    return (kind.__module__", "    return False and (kind.__module__"),
+    ), (*INTERRUPT_TESTS, INTERRUPT_CLI_TESTS)),
+    Mutant("watcher-stops-nothing", INTERRUPTS, (
+        ("            if int(signal.SIGINT) in data:\n                self.stop_all()",
+         "            if int(signal.SIGINT) in data:\n                pass"),
+    ), INTERRUPT_TESTS),
+    Mutant("handler-not-restored", INTERRUPTS, (
+        ("        signal.signal(signal.SIGINT, self.previous)\n", ""),
+    ), INTERRUPT_TESTS),
+    Mutant("wakeup-fd-not-restored", INTERRUPTS, (
+        ("        signal.set_wakeup_fd(self.previous_fd, warn_on_full_buffer=False)\n", ""),
+    ), INTERRUPT_TESTS),
+    Mutant("noted-signal-dropped", INTERRUPTS, (
+        ("    noted = watch is not None and watch.noted.is_set()",
+         "    noted = False"),
+    ), INTERRUPT_TESTS),
+    Mutant("own-handler-not-called", INTERRUPTS, (
+        ("        previous(int(signal.SIGINT), None)", "        pass"),
+    ), INTERRUPT_TESTS),
+    Mutant("inner-library-interrupt-not-noted", INTERRUPTS, (
+        ("        watch.noted.set()  # the library heard", "        pass  # the library heard"),
+    ), INTERRUPT_TESTS),
+    Mutant("ignored-sigint-watched", INTERRUPTS, (
+        ("    return signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, None)",
+         "    return True"),
+    ), INTERRUPT_TESTS),
+    Mutant("failure-wins-over-interrupt", INTERRUPTS, (
+        ("    if noted or (failure", "    if (noted and failure is None) or (failure"),
+    ), INTERRUPT_TESTS),
+    Mutant("cli-library-interrupt-internal-error", "reluinv/cli/__init__.py", (
+        ("        if is_library_interrupt(exc):", "        if False:"),
+    ), ("tests/unit/test_interrupts.py",)),
 )
 
 

@@ -38,6 +38,7 @@ from reluinv.cli import export as export_command
 from reluinv.cli import verify as verify_command
 from reluinv.cli.common import ArgumentParser, HelpFormatter
 from reluinv.cli.exit_codes import ExitCode, epilog
+from reluinv.interrupts import is_library_interrupt
 
 __all__ = ["build_parser", "internal_error_line", "main", "run"]
 
@@ -99,6 +100,9 @@ def run(
     except BrokenPipeError:  # the reader went away (``reluinv info ... | head``)
         return ExitCode.OK
     except Exception as exc:  # the last resort: no traceback reaches a user
+        if is_library_interrupt(exc):  # a Ctrl-C a solver caught outside a guarded call
+            print("reluinv: interrupted", file=err)
+            return ExitCode.INTERRUPTED
         with contextlib.suppress(Exception):
             print(internal_error_line(command, exc), file=err)
         return ExitCode.BAD_INPUT

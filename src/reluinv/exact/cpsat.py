@@ -43,6 +43,7 @@ from reluinv.exact.result import (
     UniquenessResult,
     UniquenessStatus,
 )
+from reluinv.interrupts import stop_on_interrupt
 
 __all__ = ["CPSAT", "CpsatBackend", "cpsat_unsupported"]
 
@@ -207,6 +208,9 @@ def _make_solver(time_limit: float | None, threads: int, seed: int) -> Any:
         solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = threads
     solver.parameters.random_seed = seed
+    # Ctrl-C is left to reluinv.interrupts: CP-SAT's own handler returns UNKNOWN and then
+    # resets SIGINT to SIG_DFL, so the next Ctrl-C would kill the interpreter
+    solver.parameters.catch_sigint_signal = False
     return solver
 
 
@@ -258,7 +262,8 @@ def _solve(problem: InversionProblem, objective: Objective, time_limit: float | 
         _add_hint(problem, form, hint)
     size = _model_size(form)
     solver = _make_solver(time_limit, options.threads, options.seed)
-    code = solver.solve(model)
+    with stop_on_interrupt(solver.stop_search):
+        code = solver.solve(model)
     status = _status(code)
     message = f"CP-SAT {solver.status_name(code)}"
     has_solution = status in (Status.OPTIMAL, Status.FEASIBLE)
@@ -305,7 +310,8 @@ def _certify_unique(problem: InversionProblem, z: npt.NDArray[np.float64], *,
     _add_hint(problem, form, np.asarray(z0, dtype=np.float64))
     size = _model_size(form)
     solver = _make_solver(time_limit, options.threads, options.seed)
-    code = solver.solve(model)
+    with stop_on_interrupt(solver.stop_search):
+        code = solver.solve(model)
     status = _status(code)
     message = f"CP-SAT {solver.status_name(code)}"
     base: dict[str, Any] = {"z": np.asarray(z0, dtype=np.float64), "tol": 0.0,

@@ -68,6 +68,7 @@ from reluinv.exact.result import (
     UniquenessStatus,
 )
 from reluinv.exact.verify import verify_latent
+from reluinv.interrupts import stop_on_interrupt
 
 __all__ = [
     "DEFAULT_MIP_SOLVER",
@@ -150,6 +151,9 @@ class _Formulation:
 #: :func:`confirm_infeasible`), is not prevented by a parameter: turning aggregation off
 #: made the trained-decoder MIPs of the hybrid inverter 20x slower.
 SCIP_SOUNDNESS_PARAMETERS = "constraints/linear/dualpresolving = FALSE\n"
+#: SCIP catches Ctrl-C by default and returns a status OR-Tools reports as ABNORMAL; off,
+#: the signal reaches Python and :func:`reluinv.interrupts.stop_on_interrupt` stops SCIP.
+SCIP_LEAVE_SIGINT = "misc/catchctrlc = FALSE\n"
 
 
 #: SCIP's primal heuristics, every one of SCIP 9 (as shipped with OR-Tools 9.15), by name.
@@ -196,12 +200,13 @@ def _new_solver(engine: str, emphasis: str = "default") -> Any:
     solver.SuppressOutput()
     if engine == "HIGHS":  # HiGHS prints a banner unless its own output flag is off
         solver.SetSolverSpecificParametersAsString("output_flag = false")
-    if engine == "SCIP" and not solver.SetSolverSpecificParametersAsString(
-            SCIP_SOUNDNESS_PARAMETERS):
-        raise SolverError("SCIP refused the parameters " + repr(SCIP_SOUNDNESS_PARAMETERS))
-    if emphasis == "bound" and not solver.SetSolverSpecificParametersAsString(
-            SCIP_SOUNDNESS_PARAMETERS + SCIP_BOUND_EMPHASIS):
-        raise SolverError("SCIP refused the parameters of emphasis='bound'")
+    if engine == "SCIP":
+        # One string: each call of SetSolverSpecificParametersAsString replaces the last.
+        # Ctrl-C is left to reluinv.interrupts (SCIP's own handling ends ABNORMAL).
+        parameters = SCIP_SOUNDNESS_PARAMETERS + SCIP_LEAVE_SIGINT + (
+            SCIP_BOUND_EMPHASIS if emphasis == "bound" else "")
+        if not solver.SetSolverSpecificParametersAsString(parameters):
+            raise SolverError(f"SCIP refused the parameters (emphasis={emphasis!r})")
     return solver
 
 
@@ -383,7 +388,8 @@ def _solve(form: _Formulation, time_limit: float | None, threads: int) -> tuple[
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
     started = time.perf_counter()
-    code = solver.Solve(params)
+    with stop_on_interrupt(solver.InterruptSolve):
+        code = solver.Solve(params)
     elapsed = time.perf_counter() - started
     names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
              pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED",
@@ -669,7 +675,8 @@ def confirm_infeasible(solver: Any, time_limit: float | None, inputs: Sequence[A
             if left <= 0:
                 return None, None
             second.SetTimeLimit(max(1, round(left * 1000)))
-        code = second.Solve()
+        with stop_on_interrupt(second.InterruptSolve):
+            code = second.Solve()
         if code == pywraplp.Solver.INFEASIBLE:
             return True, None
         if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):

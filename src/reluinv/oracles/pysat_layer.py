@@ -95,6 +95,7 @@ from pysat.solvers import Solver
 
 from reluinv.arguments import check_choice, check_time_limit
 from reluinv.errors import InvalidArgumentError
+from reluinv.interrupts import stop_on_interrupt
 
 __all__ = [
     "DEFAULT_SAT_SOLVER",
@@ -261,7 +262,9 @@ def interrupt_after(target: _Interruptible, time_limit: float | None
     calls inside the block pass ``expect_interrupt=True``. The yielded event is set when the
     interrupt fired. On leaving the block the timer is cancelled and joined, and a fired
     interrupt is cleared, so ``target`` can be used (or deleted) safely afterwards.
-    ``time_limit=None`` starts no timer.
+    ``time_limit=None`` starts no timer. A Ctrl-C inside the block raises
+    :class:`KeyboardInterrupt` (:func:`reluinv.interrupts.stop_on_interrupt`), never an
+    unfinished call.
     """
     fired = threading.Event()
 
@@ -273,8 +276,12 @@ def interrupt_after(target: _Interruptible, time_limit: float | None
     if timer is not None:
         timer.daemon = True
         timer.start()
+    # Ctrl-C: a call with expect_interrupt leaves SIGINT to Python and is stopped through
+    # interrupt(); one without raises python-sat's own error, turned into KeyboardInterrupt
+    stops = () if time_limit is None else (target.interrupt,)
     try:
-        yield fired
+        with stop_on_interrupt(*stops):
+            yield fired
     finally:
         if timer is not None:
             timer.cancel()
