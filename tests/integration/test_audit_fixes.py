@@ -52,3 +52,51 @@ def test_generating_into_a_foreign_manifest_is_refused_before_writing(tmp_path: 
     assert "not a reluinv-instances manifest" in err and len(err.splitlines()) == 1
     assert (tmp_path / MANIFEST_NAME).read_text() == '{"files": {"x.cnf": {}}}\n'
     assert not (tmp_path / "walkthrough").exists() and out == ""
+
+
+# -- validate --out equal to an input ------------------------------------------------------
+
+
+@pytest.mark.parametrize("resume", [False, True], ids=["fresh", "resume"])
+def test_validate_refuses_an_out_that_is_the_input(tmp_path: Path, resume: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(UF5, "x.cnf")
+    code, out, err = cli("validate", "x.cnf", "--out", "./x.cnf", "--quiet",
+                         *(["--resume"] if resume else []))
+    assert code == 2
+    assert err.count("\n") == 1 and "--out ./x.cnf: is the input x.cnf" in err
+    assert Path("x.cnf").read_bytes() == UF5.read_bytes()
+
+
+def test_validate_refuses_an_out_a_folder_search_would_pick_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(UF5, "a.cnf")
+    code, _, err = cli("validate", ".", "--out", "r.cnf", "--quiet")
+    assert code == 2
+    assert err.count("\n") == 1 and "below the input folder ." in err
+    assert not Path("r.cnf").exists()
+
+
+def test_run_validation_skips_its_own_results_file_in_a_folder(tmp_path: Path) -> None:
+    from reluinv.validation.runner import run_validation
+    from tests.integration.validation_checks import brute_force_check
+
+    shutil.copy(UF5, tmp_path / "a.cnf")
+    results = tmp_path / "r.cnf"
+    records = run_validation([tmp_path], out=results, check=brute_force_check)
+    assert [Path(r["path"]).name for r in records] == ["a.cnf"]
+    resumed = run_validation([tmp_path], out=results, check=brute_force_check, resume=True)
+    assert [Path(r["path"]).name for r in resumed] == ["a.cnf"]
+
+
+def test_run_validation_refuses_a_named_input_as_results_file(tmp_path: Path) -> None:
+    from reluinv.errors import InvalidArgumentError
+    from reluinv.validation.runner import run_validation
+    from tests.integration.validation_checks import brute_force_check
+
+    shutil.copy(UF5, tmp_path / "x.cnf")
+    with pytest.raises(InvalidArgumentError, match=r"out = .*x\.cnf: is the input"):
+        run_validation([tmp_path / "x.cnf"], out=tmp_path / "x.cnf", check=brute_force_check)
+    assert (tmp_path / "x.cnf").read_bytes() == UF5.read_bytes()

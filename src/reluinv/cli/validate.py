@@ -44,6 +44,7 @@ from reluinv.validation.runner import (
     FamilySummary,
     Progress,
     ValidationOptions,
+    results_file_conflict,
     run_validation,
     summarize,
     usable_cores,
@@ -263,7 +264,7 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
 
 def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = args.paths or [str(bundled_instances())]
-    problem = output_file_problem(args.out)
+    problem = output_file_problem(args.out) or results_file_conflict(args.out, paths)
     if problem is not None:
         print(f"reluinv validate: error: --out {args.out}: {problem}", file=err)
         return ExitCode.BAD_INPUT

@@ -64,6 +64,7 @@ __all__ = [
     "instance_key",
     "outcome_record",
     "record_key",
+    "results_file_conflict",
     "run_validation",
     "summarize",
     "usable_cores",
@@ -135,21 +136,58 @@ class ValidationOptions:
 # -- finding the instances ---------------------------------------------------------------
 
 
-def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: :func:`os.path.samefile` when both exist (hard
+    links, symbolic links), else equal resolved paths."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def results_file_conflict(out: str | os.PathLike[str],
+                          paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """Why ``out`` cannot be the results file of a run over ``paths`` (``None`` when it
+    can): it is one of the files named, or a folder search would pick it up as a formula
+    (it lies below a folder named and its name ends with one of :data:`FORMULA_SUFFIXES`).
+    Starting the run would empty the input before it is read, or append JSON to it.
+
+    >>> results_file_conflict("results.jsonl", ["examples"]) is None
+    True
+    """
+    target = Path(out)
+    resolved = target.resolve()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            if (resolved.is_relative_to(path.resolve())
+                    and target.name.lower().endswith(FORMULA_SUFFIXES)):
+                return (f"is below the input folder {raw} and ends with a formula suffix: "
+                        "the run would read its own results as an instance")
+        elif _same_file(path, target):
+            return f"is the input {raw}: the run would overwrite it"
+    return None
+
+
+def discover(paths: Sequence[str | os.PathLike[str]], *,
+             exclude: str | os.PathLike[str] | None = None) -> list[Path]:
     """Expand files and folders into the list of formula files, in a stable order.
 
     A folder contributes every file below it whose name ends with one of
-    :data:`FORMULA_SUFFIXES` (sorted by path); a file given by name is always kept (if it is
-    missing or malformed, its record will say so). Duplicates are dropped.
+    :data:`FORMULA_SUFFIXES` (sorted by path), except ``exclude`` (a run's own results
+    file); a file given by name is always kept (if it is missing or malformed, its record
+    will say so). Duplicates are dropped.
     """
     found: list[Path] = []
     seen: set[Path] = set()
+    excluded = Path(exclude).resolve() if exclude is not None else None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             below = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.name.lower().endswith(FORMULA_SUFFIXES)
+                and p.resolve() != excluded
             )
         else:
             below = [path]
@@ -520,6 +558,10 @@ def run_validation(
 
         check = check_instance
     results = ResultsFile(out)
+    conflict = results_file_conflict(out, [p for p in paths if not Path(p).is_dir()])
+    if conflict is not None:  # an input named as the results file: refused, nothing written
+        raise InvalidArgumentError(f"out = {os.fspath(out)}: {conflict}")
+    found = discover(paths, exclude=out)  # before the results file is started afresh
     existing: dict[str, RunResult] = {}
     if resume:
         results.repair()
@@ -533,7 +575,7 @@ def run_validation(
         results.truncate()
 
     instances: list[tuple[Path, str | None, str | None]] = []
-    for path in discover(paths):
+    for path in found:
         sha256, problem = _precheck(path, opts)
         owner = sha256 if sha256 is not None else hashlib.sha256(str(path).encode()).hexdigest()
         if part is None or part.contains(owner):
