@@ -7,6 +7,7 @@ bundled manifest, python-sat's solvers called directly).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -100,3 +101,43 @@ def test_run_validation_refuses_a_named_input_as_results_file(tmp_path: Path) ->
     with pytest.raises(InvalidArgumentError, match=r"out = .*x\.cnf: is the input"):
         run_validation([tmp_path / "x.cnf"], out=tmp_path / "x.cnf", check=brute_force_check)
     assert (tmp_path / "x.cnf").read_bytes() == UF5.read_bytes()
+
+
+# -- duplicates and edited files -----------------------------------------------------------
+
+
+def test_a_byte_identical_copy_is_named_as_a_duplicate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("set").mkdir()
+    shutil.copy(UF5, "set/a.cnf")
+    shutil.copy(UF5, "set/b.cnf")
+    code, out, _ = cli("validate", "set", "--out", "r.jsonl", "--quiet", "--time-limit", "20")
+    assert code == 0, out
+    records = [json.loads(line) for line in Path("r.jsonl").read_text().splitlines()]
+    assert [Path(r["path"]).name for r in records] == ["a.cnf"]
+    assert "duplicate: set/b.cnf has the same bytes as set/a.cnf" in out
+    assert out.splitlines()[-1].endswith("; 1 duplicate file(s) counted once; records in "
+                                         "r.jsonl")
+
+
+def test_resume_after_an_edit_replaces_the_stale_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("a.cnf").write_text("p cnf 2 2\n1 2 0\n-1 0\n")
+    Path("b.cnf").write_text("p cnf 1 1\n1 0\n")
+    assert cli("validate", "a.cnf", "b.cnf", "--out", "r.jsonl", "--quiet")[0] == 0
+    before = [json.loads(line) for line in Path("r.jsonl").read_text().splitlines()]
+    Path("a.cnf").write_text("p cnf 1 2\n1 0\n-1 0\n")  # now unsatisfiable
+    code, out, _ = cli("validate", "a.cnf", "b.cnf", "--out", "r.jsonl", "--quiet",
+                       "--resume")
+    assert code == 0, out
+    after = [json.loads(line) for line in Path("r.jsonl").read_text().splitlines()]
+    assert sorted(r["path"] for r in after) == ["a.cnf", "b.cnf"]
+    fresh = next(r for r in after if r["path"] == "a.cnf")
+    assert fresh["sat"]["satisfiable"] is False
+    assert fresh["file_sha256"] == hashlib.sha256(Path("a.cnf").read_bytes()).hexdigest()
+    assert next(r for r in after if r["path"] == "b.cnf") == before[1]  # kept as it was
+    assert "superseded: a.cnf changed since its record in r.jsonl" in out
+    code, out, _ = cli("report", "r.jsonl")
+    assert code == 0 and "OK: 2 of 2 instances agree" in out

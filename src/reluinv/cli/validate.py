@@ -354,11 +354,20 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             where = f"{record.get('path')}: "
             print(f"{record['verdict']}: {'' if reason.startswith(where) else where}{reason}",
                   file=out)
+    final = heartbeat.progress
+    duplicates = final.duplicates if final is not None else {}
+    for path in final.superseded if final is not None else ():
+        print(f"superseded: {path} changed since its record in {args.out}; checked again, "
+              "the stale record replaced", file=out)
+    for path, first in duplicates.items():
+        print(f"duplicate: {path} has the same bytes as {first}; one instance, checked "
+              f"under {first}", file=out)
     summaries = summarize(records)
     print(render_summary(summaries), file=out, end="")
     print(evidence_line(records), file=out)
     code, line = verdict_line(summaries)
-    print(f"{line}; records in {args.out}", file=out)
+    twins = f"; {len(duplicates)} duplicate file(s) counted once" if duplicates else ""
+    print(f"{line}{twins}; records in {args.out}", file=out)
     return code
 
 

@@ -15,7 +15,11 @@ Only the run's own process writes the file. So:
   (:func:`instance_key`) is the sha256 of the file's bytes plus the options that change a
   record (time limit, check options), not the path: a run moves between machines and
   checkouts, a resumed run yields exactly one record per instance, and an edited file is
-  checked again. Records written when the key also hashed the path are re-keyed from their
+  checked again: its stale record (same path, a key no file of the run has) is removed
+  from the file, which is rewritten atomically, and the new record replaces it
+  (:attr:`Progress.superseded` lists them), so a results file keeps one record per path.
+  Files with identical bytes are one instance, checked under the first path;
+  :attr:`Progress.duplicates` names the others and the file each duplicates. Records written when the key also hashed the path are re-keyed from their
   ``file_sha256`` and ``options`` fields (:func:`record_key`), so such files resume too;
 * ``shard="I/N"`` keeps the instances of one :class:`Shard` (by content hash), for running
   a set as ``N`` separate jobs; :mod:`reluinv.validation.merging` combines their files.
@@ -398,6 +402,11 @@ class Progress:
     workers: int = 1
     in_flight: dict[str, float] = field(default_factory=dict)
     wall_seconds: list[float] = field(default_factory=list)
+    #: files skipped because their bytes equal an earlier file's: path -> that file's path
+    duplicates: dict[str, str] = field(default_factory=dict)
+    #: paths whose record in the resumed file was stale (the file was edited since) and
+    #: was removed, to be replaced by the run's new record
+    superseded: list[str] = field(default_factory=list)
 
     @property
     def left(self) -> int:
@@ -497,6 +506,20 @@ def _refuse_other_options(path: Path, records: Sequence[Mapping[str, Any]],
                 "with the same options, or write to another results file")
 
 
+def _stale_records(kept: Sequence[Mapping[str, Any]],
+                   instances: Sequence[tuple[Path, str]]) -> set[int]:
+    """The positions in ``kept`` (the records of a resumed results file) of stale records:
+    those naming a path of this run (the same resolved path) under a key that no
+    instance of this run has, i.e. written before the file was edited (or before it became
+    readable, or unreadable). Their instance is checked again and the new record replaces
+    them, so a results file holds one record per path."""
+    keys = {key for _, key in instances}
+    paths = {path.resolve() for path, _ in instances}
+    return {number for number, line in enumerate(kept)
+            if isinstance(line.get("path"), str) and record_key(line) not in keys
+            and Path(line["path"]).resolve() in paths}
+
+
 def run_validation(
     paths: Sequence[str | os.PathLike[str]],
     *,
@@ -563,6 +586,7 @@ def run_validation(
         raise InvalidArgumentError(f"out = {os.fspath(out)}: {conflict}")
     found = discover(paths, exclude=out)  # before the results file is started afresh
     existing: dict[str, RunResult] = {}
+    kept: list[dict[str, Any]] = []
     if resume:
         results.repair()
         kept = results.read()
@@ -581,11 +605,17 @@ def run_validation(
         if part is None or part.contains(owner):
             instances.append((path, sha256, problem))
     progress = Progress(total=len({sha or f"error:{p}" for p, sha, _ in instances}))
+    stale = _stale_records(kept, [(path, instance_key(sha, opts) if sha is not None
+                                   else f"error:{path}") for path, sha, _ in instances])
+    if stale:  # an edited file: its old record is superseded by the run's new one
+        results.replace(line for number, line in enumerate(kept) if number not in stale)
+        progress.superseded = [str(kept[number].get("path")) for number in sorted(stale)]
     manifests: dict[Path, dict[str, Any]] = {}
     pending: list[Task] = []
     sha_of: dict[str, str] = {}
     ordered_keys: list[str] = []
     seen_keys: set[str] = set()
+    first_path: dict[str, str] = {}
     records_by_key: dict[str, RunResult] = {}
 
     def emit(record: RunResult) -> None:
@@ -608,9 +638,11 @@ def run_validation(
     for path, sha256, problem in instances:
         family = family_of(path, manifests)
         key = instance_key(sha256, opts) if sha256 is not None else f"error:{path}"
-        if key in seen_keys:
-            continue  # the same bytes under another name: one instance
+        if key in seen_keys:  # the same bytes under another name: one instance, said so
+            progress.duplicates[str(path)] = first_path[key]
+            continue
         seen_keys.add(key)
+        first_path[key] = str(path)
         ordered_keys.append(key)
         if key in existing:
             records_by_key[key] = existing[key]
