@@ -141,3 +141,23 @@ def test_resume_after_an_edit_replaces_the_stale_record(
     assert "superseded: a.cnf changed since its record in r.jsonl" in out
     code, out, _ = cli("report", "r.jsonl")
     assert code == 0 and "OK: 2 of 2 instances agree" in out
+
+
+# -- the SAT engine a record names -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("limit", "engine"), [([], "cadical195"),
+                                               (["--time-limit", "30"], "glucose4")],
+                         ids=["no-limit", "time-limit"])
+def test_details_name_the_sat_engine_that_answered(tmp_path: Path, limit: list[str],
+                                                   engine: str) -> None:
+    # engine: pysat_layer's rule, DEFAULT_SAT_SOLVER without a limit, the interruptible
+    # one with a limit; the details must name what sat.solver says, whatever it is
+    code, out, err = cli("check", str(UF5), "--json", "--no-layerwise", *limit)
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["sat"]["solver"] == engine
+    details = [c["detail"] for c in record["checks"]
+               if c["name"].startswith("realizable_iff_satisfiable")]
+    assert details and all(f"; {engine}: SAT" in d for d in details)
+    assert not any("CaDiCaL" in d for d in details)

@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
         subparsers, "check",
         help="check the reduction on one formula: SAT, MaxSAT, exact inversion, cross-checks",
         description=(
-            "Solve one formula with CaDiCaL (UNSAT proofs checked) and RC2, invert its "
+            "Solve one formula with CaDiCaL (Glucose 4 under --time-limit; UNSAT proofs "
+            "checked) and RC2, invert its "
             "reduction exactly for the binary and the real latent, run the layer-wise "
             "inverter, and cross-check every answer. Exit 0 when all agree, 1 on a "
             "disagreement, 4 when something did not finish in time."

@@ -3,7 +3,7 @@
 :func:`check_instance` asks each solver its own question about a formula ``F`` and then
 checks that the answers fit together as the reduction says they must:
 
-* **SAT** (CaDiCaL, :func:`reluinv.solve_sat`): satisfiable or not; an UNSAT answer carries a
+* **SAT** (CaDiCaL, or Glucose 4 under a time limit: :func:`reluinv.solve_sat`): satisfiable or not; an UNSAT answer carries a
   DRUP proof that an independent checker (``drup``) accepted or not.
 * **MaxSAT** (RC2, :func:`reluinv.solve_maxsat`): the least falsified weight, with a model.
 * **Exact inversion** (:func:`reluinv.solve_exact`) of ``encode(F, latent)`` for both
@@ -14,7 +14,7 @@ The cross-checks, each ``passed``, ``failed``, ``skipped`` (could not be made, w
 or ``not_applicable`` (the claim was not made, with a reason):
 
 ``realizable_iff_satisfiable[latent]``
-    the exact solver finds a pre-image exactly when CaDiCaL says satisfiable (L2, L3);
+    the exact solver finds a pre-image exactly when the SAT solver says satisfiable (L2, L3);
 ``unsat_proof_checked``
     an UNSAT answer's proof was accepted by the checker;
 ``l1_optimum_equals_maxsat_cost[latent]``
@@ -273,6 +273,7 @@ def _check_latent(
     exact solves were not run, when they were not)."""
     tag = f"[{latent}]" if engine is None else f"[{latent}:{engine}]"
     satisfiable = sat.satisfiable if sat is not None else None
+    sat_engine = sat.solver if sat is not None else "SAT"  # the engine that answered
 
     # realizable (exact, objective "feasible") <=> satisfiable
     name = f"realizable_iff_satisfiable{tag}"
@@ -284,10 +285,11 @@ def _check_latent(
         checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
     elif feasible.status is Status.INFEASIBLE:
         checks.add(name, "passed" if not satisfiable else "failed",
-                   "exact: no pre-image; CaDiCaL: " + ("SAT" if satisfiable else "UNSAT"))
+                   f"exact: no pre-image; {sat_engine}: " + ("SAT" if satisfiable else "UNSAT"))
     elif _found(feasible):
         checks.add(name, "passed" if satisfiable else "failed",
-                   "exact: verified pre-image; CaDiCaL: " + ("SAT" if satisfiable else "UNSAT"))
+                   f"exact: verified pre-image; {sat_engine}: "
+                   + ("SAT" if satisfiable else "UNSAT"))
     else:
         checks.add(name, "failed", f"exact feasibility returned an unverified z "
                    f"({feasible.message})")
