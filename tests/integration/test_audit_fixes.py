@@ -161,3 +161,63 @@ def test_details_name_the_sat_engine_that_answered(tmp_path: Path, limit: list[s
                if c["name"].startswith("realizable_iff_satisfiable")]
     assert details and all(f"; {engine}: SAT" in d for d in details)
     assert not any("CaDiCaL" in d for d in details)
+
+
+# -- a MaxSAT file whose weights the reduction cannot encode -------------------------------
+
+HUGE = ("p wcnf 2 2 1000000000000000000000000000000\n"
+        "999999999999999999999999999999 1 0\n"
+        "999999999999999999999999999998 -1 0\n")
+
+
+@pytest.fixture
+def huge(tmp_path: Path) -> Path:
+    path = tmp_path / "h.wcnf"
+    path.write_text(HUGE)
+    return path
+
+
+def test_check_answers_sat_and_maxsat_when_the_reduction_cannot_encode(huge: Path) -> None:
+    from reluinv.validation.records import ValidationRecord
+    from tests.typed_dicts import mismatches
+
+    code, out, err = cli("check", str(huge), "--json")
+    assert code == 4 and err == ""
+    record = json.loads(out)
+    assert mismatches(record, ValidationRecord) == []
+    # x1 and -x1 with soft weights W and W - 1: SAT says no; the optimum drops the lighter
+    assert record["sat"]["satisfiable"] is False
+    assert record["maxsat"]["cost"] == 999999999999999999999999999998
+    assert record["maxsat"]["certificate"]["checked"] is True
+    reduction = [c for c in record["checks"] if "[" in c["name"]] + [
+        c for c in record["checks"] if c["name"] == "real_optimum_by_L4"]
+    assert reduction and all(c["status"] == "not_applicable" and "MAX_ENCODABLE_WEIGHT"
+                             in c["reason"] for c in reduction)
+    assert {e["status"] for latent in record["exact"].values() for e in latent.values()} \
+        == {"not run"}
+    assert record["verdict"] == "unknown" and record["certified"] is False
+    code, text, _ = cli("check", str(huge))
+    assert "not applicable: the reduction cannot encode this formula" in text
+
+
+def test_validate_writes_a_record_for_a_formula_it_cannot_encode(huge: Path) -> None:
+    results = huge.with_name("r.jsonl")
+    code, out, _ = cli("validate", str(huge), "--out", str(results), "--quiet")
+    assert code == 4, out
+    (record,) = [json.loads(line) for line in results.read_text().splitlines()]
+    assert record["verdict"] == "unknown" and "error" not in record
+    assert "or a reduction that cannot be encoded" in out
+
+
+@pytest.mark.parametrize(("text", "shows_weight"), [
+    (HUGE, False),
+    ("p wcnf 2 2 10\n10 1 0\n3 -1 0\n", True),
+], ids=["no-hard-clauses", "one-hard-clause"])
+def test_info_prints_a_hard_weight_only_with_hard_clauses(tmp_path: Path, text: str,
+                                                          shows_weight: bool) -> None:
+    path = tmp_path / "f.wcnf"
+    path.write_text(text)
+    code, out, _ = cli("info", str(path))
+    assert code == 0
+    (line,) = [line for line in out.splitlines() if "hard clauses" in line]
+    assert ("weight" in line) is shows_weight

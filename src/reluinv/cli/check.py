@@ -146,6 +146,10 @@ def render_record(record: Mapping[str, Any]) -> str:
         if check["status"] == "failed" or check.get("unfinished"):
             note = check.get("detail") or check.get("reason") or ""
             lines.append(f"    {check['status']}: {check['name']} {note}".rstrip())
+    reasons = [c.get("reason") for c in record["checks"]
+               if c["status"] == "not_applicable" and c.get("certificate")]
+    for reason in dict.fromkeys(r for r in reasons if r):  # e.g. a formula not encodable
+        lines.append(f"  not applicable: {reason}")
     if record.get("unfinished"):
         lines.append("  unfinished cross-checks: " + ", ".join(record["unfinished"]))
     lines.append(f"  verdict {record['verdict']}, certified {record.get('certified')} "

@@ -254,7 +254,8 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
     if disagree or errors:
         return code, (f"FAILED: {disagree} instance(s) disagree, {errors} error(s) "
                       f"(of {total.instances})")
-    note = f", {unknown} unknown (not finished in time)" if unknown else ""
+    note = (f", {unknown} unknown (not finished in time, or a reduction that cannot be "
+            "encoded: see their records)") if unknown else ""
     note += f", {uncertified} uncertified (no proofs asked)" if uncertified else ""
     return code, f"OK: {total.counts['agree']} of {total.instances} instances agree{note}"
 

@@ -81,7 +81,13 @@ from reluinv.oracles._bounded import run_forked
 from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
 from reluinv.reduction import lemmas
-from reluinv.reduction.construction import decode, encode, lift, occurrences
+from reluinv.reduction.construction import (
+    decode,
+    encode,
+    encoding_problem,
+    lift,
+    occurrences,
+)
 from reluinv.results import JsonValue, ResultBase, json_number
 from reluinv.validation.records import (
     RECORD_SCHEMA_VERSION,
@@ -560,21 +566,36 @@ class _LatentPart:
         """The outcome of a part that did not finish: every entry ``not run``, every check
         it would have made ``skipped`` and ``unfinished`` (a certificate link stays one, so
         the verdict is ``unknown``, never ``disagree`` nor ``agree``)."""
+        return self._without_run(f"the {self.latent} latent's part did not finish: {why}",
+                                 "skipped")
+
+    def not_encodable(self, why: str) -> _LatentOutcome:
+        """The outcome of a part whose formula cannot be encoded
+        (:func:`~reluinv.reduction.construction.encoding_problem`): every entry ``not run``,
+        every check it would have made ``not_applicable`` with the rule as its reason (a
+        certificate link stays one and is not passed, so the verdict is ``unknown``: the
+        reduction was not exercised, whatever SAT and MaxSAT said)."""
+        return self._without_run(
+            f"the reduction cannot encode this formula for the {self.latent} latent: {why}",
+            "not_applicable")
+
+    def _without_run(self, message: str, status: CheckStatus) -> _LatentOutcome:
         latent, tag = self.latent, f"[{self.latent}]"
-        message = f"the {latent} latent's part did not finish: {why}"
+        unfinished = status == "skipped"
         checks = _Checks()
         if latent == "real":
-            checks.add("real_optimum_by_L4", "skipped", message, unfinished=True,
+            checks.add("real_optimum_by_L4", status, message, unfinished=unfinished,
                        certificate=True)
         for engine in self.engines:
             for name in ("realizable_iff_satisfiable", "l1_optimum_equals_maxsat_cost"):
-                checks.add(f"{name}[{latent}:{engine}]", "skipped", message, unfinished=True)
+                checks.add(f"{name}[{latent}:{engine}]", status, message,
+                           unfinished=unfinished)
         for name in ("realizable_iff_satisfiable", "l1_optimum_equals_maxsat_cost"):
-            checks.add(name + tag, "skipped", message, unfinished=True)
+            checks.add(name + tag, status, message, unfinished=unfinished)
         for name in ("lifted_maxsat_model_loss_equals_cost", "lifted_sat_model_realizes"):
-            checks.add(name + tag, "skipped", message, unfinished=True, certificate=True)
+            checks.add(name + tag, status, message, unfinished=unfinished, certificate=True)
         if self.layerwise:
-            checks.add(f"layerwise_sound{tag}", "skipped", message, unfinished=True)
+            checks.add(f"layerwise_sound{tag}", status, message, unfinished=unfinished)
         chain: RealChain | None = None
         if latent == "real":
             chain = {"lam": 0, "max_occurrence": 0, "lam_premise": False,
@@ -605,6 +626,9 @@ class _LatentPart:
         latent, formula, sat, maxsat = self.latent, self.formula, self.sat, self.maxsat
         timings: dict[str, float] = {}
         checks = _Checks()
+        not_encodable = encoding_problem(formula, latent)
+        if not_encodable is not None:
+            return self.not_encodable(not_encodable)
         t0 = time.perf_counter()
         problem = encode(formula, latent) if latent == "binary" else encode(
             formula, latent, box=self.real_box)
