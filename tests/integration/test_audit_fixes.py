@@ -221,3 +221,36 @@ def test_info_prints_a_hard_weight_only_with_hard_clauses(tmp_path: Path, text: 
     assert code == 0
     (line,) = [line for line in out.splitlines() if "hard clauses" in line]
     assert ("weight" in line) is shows_weight
+
+
+# -- an opinion from the engine that already answered ----------------------------------
+
+
+@pytest.mark.parametrize(("command", "engines", "rule"), [
+    ("check", "cpsat", "cpsat already answers the binary latent"),
+    ("check", "maxsat,cpsat", "cpsat already answers the binary latent"),
+    ("validate", "cpsat", "cpsat already answers the binary latent"),
+    ("check", "mip,mip", "an engine named twice"),
+])
+def test_a_redundant_engine_is_refused_up_front(tmp_path: Path, command: str, engines: str,
+                                                rule: str) -> None:
+    results = tmp_path / "r.jsonl"
+    extra = ["--out", str(results)] if command == "validate" else []
+    code, out, err = cli(command, str(UF5), "--engines", engines, *extra)
+    assert code == 2 and out == ""
+    assert f"error: --engines {engines}: {rule}" in err
+    assert not results.exists()
+
+
+@pytest.mark.parametrize(("binary_backend", "engines", "rule"), [
+    ("cpsat", ("cpsat",), r"engines\[0\] = 'cpsat' is already asked as binary_backend"),
+    ("mip", ("maxsat", "mip"), r"engines\[1\] = 'mip' is already asked as binary_backend"),
+    ("cpsat", ("maxsat", "maxsat"), r"engines\[1\] = 'maxsat' is already asked in engines"),
+])
+def test_check_instance_refuses_an_engine_asked_twice(binary_backend: str,
+                                                      engines: tuple[str, ...],
+                                                      rule: str) -> None:
+    from reluinv import InvalidArgumentError, check_instance
+
+    with pytest.raises(InvalidArgumentError, match=rule):
+        check_instance(UF5, binary_backend=binary_backend, engines=engines)

@@ -17,7 +17,11 @@ from reluinv.cli.common import (
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.exact import EXACT_BACKENDS
-from reluinv.validation.check import DEFAULT_REAL_MIP_BUDGET, check_instance
+from reluinv.validation.check import (
+    DEFAULT_BINARY_BACKEND,
+    DEFAULT_REAL_MIP_BUDGET,
+    check_instance,
+)
 
 #: The exit code of each verdict of :func:`reluinv.check_instance`.
 VERDICT_CODES = {"agree": ExitCode.OK, "disagree": ExitCode.DISAGREE,
@@ -58,6 +62,13 @@ def engines_flag(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(
             f"--engines must be a comma-separated list of {', '.join(EXACT_BACKENDS)}, "
             f"got {text!r}")
+    if DEFAULT_BINARY_BACKEND in names:  # its answer is already the record's exact section
+        raise argparse.ArgumentTypeError(
+            f"--engines {text}: {DEFAULT_BINARY_BACKEND} already answers the binary latent "
+            "(the exact section); an opinion must come from another engine, one of "
+            + ", ".join(n for n in EXACT_BACKENDS if n != DEFAULT_BINARY_BACKEND))
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"--engines {text}: an engine named twice")
     return names
 
 

@@ -74,6 +74,7 @@ from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.formula import DimacsLimits, Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.deadline import Deadline
+from reluinv.errors import InvalidArgumentError
 from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.exact.backend import exact_size_unsupported
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
@@ -712,8 +713,9 @@ def check_instance(
         (neither CP-SAT nor the CNF compilation can decide real questions). The record's
         ``backend`` field says which one ran.
     engines:
-        Further exact backends (names of :data:`reluinv.EXACT_BACKENDS`) asked the same
-        two binary-latent questions as additional opinions; each gets its entries under
+        Further exact backends (names of :data:`reluinv.EXACT_BACKENDS`, each at most
+        once, none equal to ``binary_backend``: the same engine would only repeat its
+        answer) asked the same two binary-latent questions as additional opinions; each gets its entries under
         ``opinions[backend]`` and the binary cross-checks once more, tagged
         ``[binary:backend]``. ``("maxsat",)`` adds the CNF compilation solved by RC2 as a
         third opinion.
@@ -761,6 +763,11 @@ def check_instance(
     engines = tuple(engines) if not isinstance(engines, str) else (engines,)
     for i, engine in enumerate(engines):
         check_choice(engine, f"engines[{i}]", EXACT_BACKENDS)
+        if engine == binary_backend or engine in engines[:i]:  # the same engine twice
+            raise InvalidArgumentError(
+                f"engines[{i}] = {engine!r} is already asked "
+                + ("as binary_backend" if engine == binary_backend else f"in engines[:{i}]")
+                + ": an additional opinion must come from another engine")
     deadline = Deadline(time_limit)
     path: str | None = None
     if not isinstance(formula_or_path, str | os.PathLike):
