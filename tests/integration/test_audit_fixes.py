@@ -50,9 +50,11 @@ def test_generating_into_a_foreign_manifest_is_refused_before_writing(tmp_path: 
     code, out, err = cli("generate-instances", "--out", str(tmp_path),
                          "--family", "walkthrough")
     assert code == 2
-    assert "not a reluinv-instances manifest" in err and len(err.splitlines()) == 1
+    assert "not a reluinv-instances manifest" in err
+    assert len(err.splitlines()) == 1
     assert (tmp_path / MANIFEST_NAME).read_text() == '{"files": {"x.cnf": {}}}\n'
-    assert not (tmp_path / "walkthrough").exists() and out == ""
+    assert not (tmp_path / "walkthrough").exists()
+    assert out == ""
 
 
 # -- validate --out equal to an input ------------------------------------------------------
@@ -63,10 +65,11 @@ def test_validate_refuses_an_out_that_is_the_input(tmp_path: Path, resume: bool,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     shutil.copy(UF5, "x.cnf")
-    code, out, err = cli("validate", "x.cnf", "--out", "./x.cnf", "--quiet",
+    code, _, err = cli("validate", "x.cnf", "--out", "./x.cnf", "--quiet",
                          *(["--resume"] if resume else []))
     assert code == 2
-    assert err.count("\n") == 1 and "--out ./x.cnf: is the input x.cnf" in err
+    assert err.count("\n") == 1
+    assert "--out ./x.cnf: is the input x.cnf" in err
     assert Path("x.cnf").read_bytes() == UF5.read_bytes()
 
 
@@ -76,7 +79,8 @@ def test_validate_refuses_an_out_a_folder_search_would_pick_up(
     shutil.copy(UF5, "a.cnf")
     code, _, err = cli("validate", ".", "--out", "r.cnf", "--quiet")
     assert code == 2
-    assert err.count("\n") == 1 and "below the input folder ." in err
+    assert err.count("\n") == 1
+    assert "below the input folder ." in err
     assert not Path("r.cnf").exists()
 
 
@@ -140,7 +144,8 @@ def test_resume_after_an_edit_replaces_the_stale_record(
     assert next(r for r in after if r["path"] == "b.cnf") == before[1]  # kept as it was
     assert "superseded: a.cnf changed since its record in r.jsonl" in out
     code, out, _ = cli("report", "r.jsonl")
-    assert code == 0 and "OK: 2 of 2 instances agree" in out
+    assert code == 0
+    assert "OK: 2 of 2 instances agree" in out
 
 
 # -- the SAT engine a record names -------------------------------------------------------
@@ -159,7 +164,8 @@ def test_details_name_the_sat_engine_that_answered(tmp_path: Path, limit: list[s
     assert record["sat"]["solver"] == engine
     details = [c["detail"] for c in record["checks"]
                if c["name"].startswith("realizable_iff_satisfiable")]
-    assert details and all(f"; {engine}: SAT" in d for d in details)
+    assert details
+    assert all(f"; {engine}: SAT" in d for d in details)
     assert not any("CaDiCaL" in d for d in details)
 
 
@@ -182,7 +188,8 @@ def test_check_answers_sat_and_maxsat_when_the_reduction_cannot_encode(huge: Pat
     from tests.typed_dicts import mismatches
 
     code, out, err = cli("check", str(huge), "--json")
-    assert code == 4 and err == ""
+    assert code == 4
+    assert err == ""
     record = json.loads(out)
     assert mismatches(record, ValidationRecord) == []
     # x1 and -x1 with soft weights W and W - 1: SAT says no; the optimum drops the lighter
@@ -191,11 +198,13 @@ def test_check_answers_sat_and_maxsat_when_the_reduction_cannot_encode(huge: Pat
     assert record["maxsat"]["certificate"]["checked"] is True
     reduction = [c for c in record["checks"] if "[" in c["name"]] + [
         c for c in record["checks"] if c["name"] == "real_optimum_by_L4"]
-    assert reduction and all(c["status"] == "not_applicable" and "MAX_ENCODABLE_WEIGHT"
+    assert reduction
+    assert all(c["status"] == "not_applicable" and "MAX_ENCODABLE_WEIGHT"
                              in c["reason"] for c in reduction)
     assert {e["status"] for latent in record["exact"].values() for e in latent.values()} \
         == {"not run"}
-    assert record["verdict"] == "unknown" and record["certified"] is False
+    assert record["verdict"] == "unknown"
+    assert record["certified"] is False
     code, text, _ = cli("check", str(huge))
     assert "not applicable: the reduction cannot encode this formula" in text
 
@@ -205,7 +214,8 @@ def test_validate_writes_a_record_for_a_formula_it_cannot_encode(huge: Path) -> 
     code, out, _ = cli("validate", str(huge), "--out", str(results), "--quiet")
     assert code == 4, out
     (record,) = [json.loads(line) for line in results.read_text().splitlines()]
-    assert record["verdict"] == "unknown" and "error" not in record
+    assert record["verdict"] == "unknown"
+    assert "error" not in record
     assert "or a reduction that cannot be encoded" in out
 
 
@@ -237,7 +247,8 @@ def test_a_redundant_engine_is_refused_up_front(tmp_path: Path, command: str, en
     results = tmp_path / "r.jsonl"
     extra = ["--out", str(results)] if command == "validate" else []
     code, out, err = cli(command, str(UF5), "--engines", engines, *extra)
-    assert code == 2 and out == ""
+    assert code == 2
+    assert out == ""
     assert f"error: --engines {engines}: {rule}" in err
     assert not results.exists()
 

@@ -3,7 +3,8 @@
 :func:`check_instance` asks each solver its own question about a formula ``F`` and then
 checks that the answers fit together as the reduction says they must:
 
-* **SAT** (CaDiCaL, or Glucose 4 under a time limit: :func:`reluinv.solve_sat`): satisfiable or not; an UNSAT answer carries a
+* **SAT** (CaDiCaL, or Glucose 4 under a time limit: :func:`reluinv.solve_sat`):
+  satisfiable or not; an UNSAT answer carries a
   DRUP proof that an independent checker (``drup``) accepted or not.
 * **MaxSAT** (RC2, :func:`reluinv.solve_maxsat`): the least falsified weight, with a model.
 * **Exact inversion** (:func:`reluinv.solve_exact`) of ``encode(F, latent)`` for both
@@ -715,8 +716,8 @@ def check_instance(
     engines:
         Further exact backends (names of :data:`reluinv.EXACT_BACKENDS`, each at most
         once, none equal to ``binary_backend``: the same engine would only repeat its
-        answer) asked the same two binary-latent questions as additional opinions; each gets its entries under
-        ``opinions[backend]`` and the binary cross-checks once more, tagged
+        answer) asked the same two binary-latent questions as additional opinions; each
+        gets its entries under ``opinions[backend]`` and the binary cross-checks once more, tagged
         ``[binary:backend]``. ``("maxsat",)`` adds the CNF compilation solved by RC2 as a
         third opinion.
     real_mip_budget:

@@ -19,8 +19,9 @@ Only the run's own process writes the file. So:
   from the file, which is rewritten atomically, and the new record replaces it
   (:attr:`Progress.superseded` lists them), so a results file keeps one record per path.
   Files with identical bytes are one instance, checked under the first path;
-  :attr:`Progress.duplicates` names the others and the file each duplicates. Records written when the key also hashed the path are re-keyed from their
-  ``file_sha256`` and ``options`` fields (:func:`record_key`), so such files resume too;
+  :attr:`Progress.duplicates` names the others and the file each duplicates. Records
+  written when the key also hashed the path are re-keyed from their ``file_sha256`` and
+  ``options`` fields (:func:`record_key`), so such files resume too;
 * ``shard="I/N"`` keeps the instances of one :class:`Shard` (by content hash), for running
   a set as ``N`` separate jobs; :mod:`reluinv.validation.merging` combines their files.
 
