@@ -15,7 +15,7 @@ Only the run's own process writes the file. So:
   (:func:`instance_key`) is the sha256 of the file's bytes plus the options that change a
   record (time limit, check options), not the path: a run moves between machines and
   checkouts, a resumed run yields exactly one record per instance, and an edited file is
-  checked again: its stale record (same path, a key no file of the run has) is removed
+  checked again: its stale record (its path now holds other bytes) is removed
   from the file, which is rewritten atomically, and the new record replaces it
   (:attr:`Progress.superseded` lists them), so a results file keeps one record per path.
   Files with identical bytes are one instance, checked under the first path;
@@ -510,15 +510,15 @@ def _refuse_other_options(path: Path, records: Sequence[Mapping[str, Any]],
 def _stale_records(kept: Sequence[Mapping[str, Any]],
                    instances: Sequence[tuple[Path, str]]) -> set[int]:
     """The positions in ``kept`` (the records of a resumed results file) of stale records:
-    those naming a path of this run (the same resolved path) under a key that no
-    instance of this run has, i.e. written before the file was edited (or before it became
-    readable, or unreadable). Their instance is checked again and the new record replaces
-    them, so a results file holds one record per path."""
-    keys = {key for _, key in instances}
-    paths = {path.resolve() for path, _ in instances}
+    those naming a file of this run (the same resolved path) whose key is not that file's
+    key now, i.e. written before the file was edited (or became readable, or unreadable).
+    Their instances are checked again and the new records replace them, so every record
+    of a run's file names a file that holds what the record was made from."""
+    current = {path.resolve(): key for path, key in instances}
     return {number for number, line in enumerate(kept)
-            if isinstance(line.get("path"), str) and record_key(line) not in keys
-            and Path(line["path"]).resolve() in paths}
+            if isinstance(line.get("path"), str)
+            and current.get(Path(line["path"]).resolve(), record_key(line))
+            != record_key(line)}
 
 
 def run_validation(
@@ -611,6 +611,11 @@ def run_validation(
     if stale:  # an edited file: its old record is superseded by the run's new one
         results.replace(line for number, line in enumerate(kept) if number not in stale)
         progress.superseded = [str(kept[number].get("path")) for number in sorted(stale)]
+        existing = {}  # what is left of the file (a stale record's bytes may live on elsewhere)
+        for number, line in enumerate(kept):
+            key = record_key(line)
+            if key is not None and number not in stale:
+                existing.setdefault(key, {**line, "key": key})
     manifests: dict[Path, dict[str, Any]] = {}
     pending: list[Task] = []
     sha_of: dict[str, str] = {}
