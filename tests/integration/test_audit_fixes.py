@@ -265,3 +265,17 @@ def test_check_instance_refuses_an_engine_asked_twice(binary_backend: str,
 
     with pytest.raises(InvalidArgumentError, match=rule):
         check_instance(UF5, binary_backend=binary_backend, engines=engines)
+
+
+def test_report_names_a_path_recorded_with_two_contents(tmp_path: Path) -> None:
+    # a results file as older versions left it after an edit and a resume: two records,
+    # one path, two contents
+    results = tmp_path / "old.jsonl"
+    lines = [{"path": "a.cnf", "verdict": "agree", "family": "x", "file_sha256": sha,
+              "key": sha[:32]} for sha in ("ab" * 32, "cd" * 32)]
+    results.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, out, err = cli("report", str(results))
+    assert code == 0
+    assert "OK: 2 of 2 instances agree" in out
+    assert err == ("reluinv: warning: a.cnf: records of 2 different contents (the file was "
+                   "edited between runs); each is counted as an instance\n")

@@ -424,11 +424,26 @@ def report_conflicts(merged: MergedResults, err: TextIO) -> None:
         print(f"reluinv: error: {conflict.describe()}", file=err)
 
 
+def edited_paths(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """The paths named by records of more than one content (``file_sha256``), with how
+    many: a file edited between runs whose stale record was kept (files written before
+    ``--resume`` superseded such records). Each content is an instance of its own."""
+    contents: dict[str, set[str]] = {}
+    for record in records:
+        path, sha256 = record.get("path"), record.get("file_sha256")
+        if isinstance(path, str) and isinstance(sha256, str):
+            contents.setdefault(path, set()).add(sha256)
+    return {path: len(found) for path, found in contents.items() if len(found) > 1}
+
+
 def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     merged = read_results(args.results, err)
     if merged is None:
         return ExitCode.BAD_INPUT
     report_conflicts(merged, err)
+    for path, count in edited_paths(merged.records).items():
+        print(f"reluinv: warning: {path}: records of {count} different contents (the file "
+              f"was edited between runs); each is counted as an instance", file=err)
     groups = merged.option_sets()
     if len(groups) > 1:  # one instance under two option sets: two summaries, never one sum
         for label, records in groups.items():
