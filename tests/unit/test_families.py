@@ -3,6 +3,7 @@ reference forward pass on every vertex."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 import reluinv as ri
 from reluinv.cli import run
 from reluinv.reduction.export import cnf_embedding, recognise
-from reluinv.validation.families import family_formula
+from reluinv.validation.families import DETERMINISTIC_FAMILIES, FAMILIES, family_formula
 from tests.oracles import all_models, brute_force_satisfiable, reference_forward
 
 
@@ -78,7 +79,7 @@ def test_lemma_e1_on_every_vertex(seed: int) -> None:
 def test_generate_properties_regenerates_the_folder(tmp_path: Path) -> None:
     folder = tmp_path / "bench"
     code = run(["export", "--format", "vnncomp", "--out", str(folder), "--family",
-                       "pigeonhole", "--count", "2", "--size", "2", "--seed", "1"])
+                       "tseitin", "--count", "2", "--size", "4", "--seed", "1"])
     assert code == 0
     first = (folder / "instances.csv").read_text()
     src = str(Path(ri.__file__).resolve().parents[1])
@@ -86,3 +87,29 @@ def test_generate_properties_regenerates_the_folder(tmp_path: Path) -> None:
                           env={"PYTHONPATH": src}, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert (folder / "instances.csv").read_text() == first
+
+
+#: A small size per family, and whether the formula depends on the seed.
+SEEDED_SIZES = {"random3sat": 10, "pigeonhole": 2, "tseitin": 6, "planted_unique": 8}
+
+
+@pytest.mark.parametrize("family", sorted(SEEDED_SIZES))
+def test_deterministic_families_are_exactly_those_the_seed_does_not_change(family: str
+                                                                           ) -> None:
+    assert set(SEEDED_SIZES) == set(FAMILIES)
+    sat = True if family == "tseitin" else None
+    clauses = {family_formula(family, SEEDED_SIZES[family], seed=seed,
+                              satisfiable=sat).clauses for seed in (0, 1, 2)}
+    assert (len(clauses) == 1) is (family in DETERMINISTIC_FAMILIES)
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_export_refuses_copies_of_a_deterministic_family(tmp_path: Path, count: int) -> None:
+    err = io.StringIO()
+    code = run(["export", "--format", "vnncomp", "--out", str(tmp_path / "bench"),
+                "--family", "pigeonhole", "--count", str(count), "--size", "2"],
+               stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert err.getvalue().count("\n") == 1
+    assert f"--count {count}: the pigeonhole family has one formula" in err.getvalue()
+    assert not (tmp_path / "bench").exists()

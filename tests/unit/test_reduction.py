@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -271,3 +272,26 @@ def test_lift_rejects_bad_assignments(assignment: list[float], error: type[Excep
                                       message: str) -> None:
     with pytest.raises(error, match=message):
         lift(encode(UF), assignment)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("clauses", "binary_ok", "real_ok"), [
+    ([(2**40 // 3, "1 2 3")], True, True),
+    ([(2**40 // 3 + 1, "1 2 3")], False, False),
+    ([(2**40, "1")], True, True),
+    ([(2**41, "1")], False, False),
+    ([(2**40, "1"), (2**40, "-1"), (2**40, "1")], True, False),  # only lam = 1.5 * 2^40
+], ids=["width-3-at-bound", "width-3-over", "unit-at-bound", "unit-over", "lam-over"])
+@pytest.mark.parametrize("latent", ["binary", "real"])
+def test_encoding_problem_says_exactly_when_encode_refuses(
+        clauses: list[tuple[int, str]], binary_ok: bool, real_ok: bool, latent: str) -> None:
+    from reluinv.reduction.construction import encoding_problem
+
+    text = "".join(f"{w} {c} 0\n" for w, c in clauses)
+    formula = parse_dimacs(f"p wcnf 3 {len(clauses)} {2**60}\n{text}")
+    problem = encoding_problem(formula, latent)  # type: ignore[arg-type]
+    assert (problem is None) is (binary_ok if latent == "binary" else real_ok)
+    if problem is None:  # the oracle: encode itself accepts exactly these
+        encode(formula, latent)  # type: ignore[arg-type]
+    else:
+        with pytest.raises(InvalidArgumentError, match=re.escape(problem[:40])):
+            encode(formula, latent)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.exact import EXACT_BACKENDS
 from reluinv.validation.check import (
+    DEFAULT_BINARY_BACKEND,
     DEFAULT_REAL_L1_BUDGET,
     DEFAULT_REAL_MIP_BUDGET,
     check_instance,
@@ -33,7 +34,8 @@ def register(subparsers: Any) -> None:
         subparsers, "check",
         help="check the reduction on one formula: SAT, MaxSAT, exact inversion, cross-checks",
         description=(
-            "Solve one formula with CaDiCaL (UNSAT proofs checked) and RC2, invert its "
+            "Solve one formula with CaDiCaL (Glucose 4 under --time-limit; UNSAT proofs "
+            "checked) and RC2, invert its "
             "reduction exactly for the binary and the real latent, run the layer-wise "
             "inverter, and cross-check every answer. Exit 0 when all agree, 1 on a "
             "disagreement, 4 when something did not finish in time."
@@ -61,6 +63,13 @@ def engines_flag(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(
             f"--engines must be a comma-separated list of {', '.join(EXACT_BACKENDS)}, "
             f"got {text!r}")
+    if DEFAULT_BINARY_BACKEND in names:  # its answer is already the record's exact section
+        raise argparse.ArgumentTypeError(
+            f"--engines {text}: {DEFAULT_BINARY_BACKEND} already answers the binary latent "
+            "(the exact section); an opinion must come from another engine, one of "
+            + ", ".join(n for n in EXACT_BACKENDS if n != DEFAULT_BINARY_BACKEND))
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"--engines {text}: an engine named twice")
     return names
 
 
@@ -158,6 +167,10 @@ def render_record(record: Mapping[str, Any]) -> str:
         if check["status"] == "failed" or check.get("unfinished"):
             note = check.get("detail") or check.get("reason") or ""
             lines.append(f"    {check['status']}: {check['name']} {note}".rstrip())
+    reasons = [c.get("reason") for c in record["checks"]
+               if c["status"] == "not_applicable" and c.get("certificate")]
+    for reason in dict.fromkeys(r for r in reasons if r):  # e.g. a formula not encodable
+        lines.append(f"  not applicable: {reason}")
     if record.get("unfinished"):
         lines.append("  unfinished cross-checks: " + ", ".join(record["unfinished"]))
     lines.append(f"  verdict {record['verdict']}, certified {record.get('certified')} "

@@ -25,7 +25,7 @@ from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.formula import Formula, read_dimacs
 from reluinv.errors import ReluinvError
 from reluinv.reduction.export import ENCODINGS
-from reluinv.validation.families import FAMILIES, family_formula
+from reluinv.validation.families import DETERMINISTIC_FAMILIES, FAMILIES, family_formula
 from reluinv.validation.vnncomp import DEFAULT_TIMEOUT, export_vnncomp
 
 __all__ = ["CODES", "handle", "register"]
@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
                         help="generate the formulas of this family instead of reading files")
     parser.add_argument("--count", type=count_flag("--count"), default=4,
                         help="formulas to generate with --family (tseitin alternates "
-                             "satisfiable and not)")
+                             "satisfiable and not; pigeonhole: 1, it has no seed)")
     parser.add_argument("--size", type=count_flag("--size"), default=10,
                         help="variables (random3sat, planted_unique), holes (pigeonhole) or "
                              "graph vertices (tseitin) with --family")
@@ -83,6 +83,9 @@ def _formulas(args: argparse.Namespace) -> list[Formula]:
         return [read_dimacs(path, limits=limits) for path in args.formulas]
     if args.formulas:
         raise ValueError("give FORMULA files or --family, not both")
+    if args.family in DETERMINISTIC_FAMILIES and args.count > 1:
+        raise ValueError(f"--count {args.count}: the {args.family} family has one formula per "
+                         "--size (no seed), so the copies would be identical; use --count 1")
     return [family_formula(args.family, args.size, seed=args.seed * 1000 + i,
                            satisfiable=(i % 2 == 0) if args.family == "tseitin" else None)
             for i in range(args.count)]

@@ -46,7 +46,8 @@ def describe_formula(path: str, formula: Formula) -> list[str]:
         f"  clause lengths   {format_histogram(formula.clause_length_histogram())}",
     ]
     if formula.is_weighted:
-        lines.append(f"  hard clauses     {formula.num_hard} (weight {formula.hard_weight} each)")
+        lines.append(f"  hard clauses     {formula.num_hard}" + (
+            f" (weight {formula.hard_weight} each)" if formula.num_hard else ""))
         lines.append(f"  soft weight      {formula.soft_weight}")
     return lines
 

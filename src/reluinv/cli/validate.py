@@ -44,6 +44,7 @@ from reluinv.validation.runner import (
     FamilySummary,
     Progress,
     ValidationOptions,
+    results_file_conflict,
     run_validation,
     summarize,
     usable_cores,
@@ -253,7 +254,8 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
     if disagree or errors:
         return code, (f"FAILED: {disagree} instance(s) disagree, {errors} error(s) "
                       f"(of {total.instances})")
-    note = f", {unknown} unknown (not finished in time)" if unknown else ""
+    note = (f", {unknown} unknown (not finished in time, or a reduction that cannot be "
+            "encoded: see their records)") if unknown else ""
     note += f", {uncertified} uncertified (no proofs asked)" if uncertified else ""
     return code, f"OK: {total.counts['agree']} of {total.instances} instances agree{note}"
 
@@ -263,7 +265,7 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
 
 def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = args.paths or [str(bundled_instances())]
-    problem = output_file_problem(args.out)
+    problem = output_file_problem(args.out) or results_file_conflict(args.out, paths)
     if problem is not None:
         print(f"reluinv validate: error: --out {args.out}: {problem}", file=err)
         return ExitCode.BAD_INPUT
@@ -353,11 +355,20 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             where = f"{record.get('path')}: "
             print(f"{record['verdict']}: {'' if reason.startswith(where) else where}{reason}",
                   file=out)
+    final = heartbeat.progress
+    duplicates = final.duplicates if final is not None else {}
+    for path in final.superseded if final is not None else ():
+        print(f"superseded: {path} changed since its record in {args.out}; checked again, "
+              "the stale record replaced", file=out)
+    for path, first in duplicates.items():
+        print(f"duplicate: {path} has the same bytes as {first}; one instance, checked "
+              f"under {first}", file=out)
     summaries = summarize(records)
     print(render_summary(summaries), file=out, end="")
     print(evidence_line(records), file=out)
     code, line = verdict_line(summaries)
-    print(f"{line}; records in {args.out}", file=out)
+    twins = f"; {len(duplicates)} duplicate file(s) counted once" if duplicates else ""
+    print(f"{line}{twins}; records in {args.out}", file=out)
     return code
 
 
@@ -413,11 +424,26 @@ def report_conflicts(merged: MergedResults, err: TextIO) -> None:
         print(f"reluinv: error: {conflict.describe()}", file=err)
 
 
+def edited_paths(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """The paths named by records of more than one content (``file_sha256``), with how
+    many: a file edited between runs whose stale record was kept (files written before
+    ``--resume`` superseded such records). Each content is an instance of its own."""
+    contents: dict[str, set[str]] = {}
+    for record in records:
+        path, sha256 = record.get("path"), record.get("file_sha256")
+        if isinstance(path, str) and isinstance(sha256, str):
+            contents.setdefault(path, set()).add(sha256)
+    return {path: len(found) for path, found in contents.items() if len(found) > 1}
+
+
 def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     merged = read_results(args.results, err)
     if merged is None:
         return ExitCode.BAD_INPUT
     report_conflicts(merged, err)
+    for path, count in edited_paths(merged.records).items():
+        print(f"reluinv: warning: {path}: records of {count} different contents (the file "
+              f"was edited between runs); each is counted as an instance", file=err)
     groups = merged.option_sets()
     if len(groups) > 1:  # one instance under two option sets: two summaries, never one sum
         for label, records in groups.items():

@@ -70,6 +70,7 @@ __all__ = [
     "REAL_LATENT_BOX",
     "decode",
     "encode",
+    "encoding_problem",
     "lam_lower_bound",
     "lift",
     "literal_unit",
@@ -111,6 +112,36 @@ def lam_lower_bound(formula: Formula) -> int:
     occurrence count is rounded (``occ = 2^54 + 2`` gives ``2^53 + 1``).
     """
     return max(1, (max(occurrences(formula), default=0) + 1) // 2)
+
+
+def encoding_problem(formula: FormulaLike, latent: LatentKind = "binary") -> str | None:
+    """Why :func:`encode` must refuse ``formula`` for ``latent`` with its default ``lam``
+    (``None`` when it can encode it): the rule a weight breaks, in one line.
+
+    The network is exact only while every weight, bias and pre-activation stays an integer
+    that int64 and float64 hold exactly: ``w_j * |C_j| <= MAX_ENCODABLE_WEIGHT`` for every
+    clause and, on the real latent, ``lam = max(1, ceil(max_v occ(v) / 2))`` at most the
+    same bound. A caller that answers the formula's own questions (SAT, MaxSAT) can ask
+    first and report the reduction as not applicable.
+
+    >>> from reluinv.data.formula import parse_dimacs
+    >>> encoding_problem(parse_dimacs("p cnf 1 1\\n1 0\\n")) is None
+    True
+    >>> encoding_problem(parse_dimacs(f"p wcnf 1 1 {2**50}\\n{2**41} 1 0\\n"))[:32]
+    'clause weight x width reaches 21'
+    """
+    formula = as_formula(formula)
+    widest = max((len(c) for c in formula.clauses), default=0)
+    largest = max(formula.clause_weights(), default=0) * max(widest, 1)
+    if largest > MAX_ENCODABLE_WEIGHT:
+        return (f"clause weight x width reaches {largest} > MAX_ENCODABLE_WEIGHT = "
+                f"{MAX_ENCODABLE_WEIGHT}; the integer network would not be exact in "
+                "int64/float64")
+    if latent == "real" and lam_lower_bound(formula) > MAX_ENCODABLE_WEIGHT:
+        return (f"lam (the L4 bound max occ(v) / 2) = {lam_lower_bound(formula)} > "
+                f"MAX_ENCODABLE_WEIGHT = {MAX_ENCODABLE_WEIGHT} (2^40); the gadget outputs "
+                "lam * |2 z_v - 1| would not be exact in float64")
+    return None
 
 
 def encode(
@@ -164,12 +195,9 @@ def encode(
         given = "lam" if lam is not None else "box"
         raise InvalidArgumentError(f"{given} only applies to latent='real'")
     widest = max((len(c) for c in formula.clauses), default=0)
-    largest = max(weights, default=0) * max(widest, 1)
-    if largest > MAX_ENCODABLE_WEIGHT:
-        raise InvalidArgumentError(
-            f"clause weight x width reaches {largest} > MAX_ENCODABLE_WEIGHT = "
-            f"{MAX_ENCODABLE_WEIGHT}; the integer network would not be exact in int64/float64"
-        )
+    too_heavy = encoding_problem(formula)  # the weight rule (lam is checked below)
+    if too_heavy is not None:
+        raise InvalidArgumentError(too_heavy)
     if sparse is not None and not isinstance(sparse, bool):
         raise InvalidArgumentError(f"sparse must be True, False or None, got {sparse!r}")
     hidden = 4 * k if real else 2 * k

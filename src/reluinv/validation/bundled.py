@@ -78,6 +78,7 @@ __all__ = [
     "bundled_instances",
     "instance_specs",
     "maxsat_cost",
+    "merge_manifest_files",
     "satisfiable",
 ]
 
@@ -416,8 +417,15 @@ def build_instance_set(
 
     Deterministic: the same version writes the same bytes (the manifest holds no times).
     ``progress`` is called after each file. Returns what was built, with solver times.
+
+    An existing ``manifest.json`` in ``out_dir`` is merged, not replaced: the entries of
+    the rebuilt ``families`` are replaced by the new ones, every other entry is kept as it
+    was (:func:`merge_manifest_files`), and the file is written atomically (a temporary
+    file beside it, renamed over it). A manifest that is not one of ours is refused before
+    anything is written.
     """
     root = Path(out_dir)
+    kept = _kept_entries(root / MANIFEST_NAME, families)
     built = []
     for spec in instance_specs(families):
         formula = spec.make()
@@ -453,7 +461,58 @@ def build_instance_set(
         "maxsat_solvers": ["rc2", "linear-search-cadical195"],
         "maxsat_cost": "optimum of Formula.falsified; a hard clause weighs 1 + soft total",
         "rebalanced": REBALANCED,
-        "files": {item.spec.path: item.entry for item in built},
+        "files": merge_manifest_files(kept, {item.spec.path: item.entry for item in built}),
     }
-    (root / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    _write_atomically(root / MANIFEST_NAME,
+                      json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return built
+
+
+def _family_of_entry(path: str, entry: object) -> str:
+    """An entry's family: its ``family`` field, else the first folder of its path."""
+    if isinstance(entry, dict) and isinstance(entry.get("family"), str):
+        return str(entry["family"])
+    return path.split("/", 1)[0]
+
+
+def _kept_entries(manifest: Path, families: tuple[str, ...]) -> dict[str, Any]:
+    """The ``files`` entries of an existing manifest that a rebuild of ``families`` keeps
+    (those of the other families); ``{}`` without a manifest. A file that is not a
+    ``reluinv-instances`` manifest raises :class:`~reluinv.errors.InvalidArgumentError`."""
+    if not manifest.exists():
+        return {}
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidArgumentError(
+            f"{manifest}: cannot merge into it: not a readable JSON manifest ({exc}); "
+            "remove it or write to another folder") from exc
+    if (not isinstance(data, dict) or data.get("format") != "reluinv-instances"
+            or not isinstance(data.get("files"), dict)):
+        raise InvalidArgumentError(
+            f"{manifest}: cannot merge into it: not a reluinv-instances manifest (format "
+            "and files fields); remove it or write to another folder")
+    rebuilt = set(families)
+    return {path: entry for path, entry in data["files"].items()
+            if _family_of_entry(path, entry) not in rebuilt}
+
+
+def merge_manifest_files(kept: dict[str, Any], rebuilt: dict[str, Any]) -> dict[str, Any]:
+    """The ``files`` of a manifest after a partial rebuild: the kept entries of the other
+    families, and the rebuilt ones (a rebuilt path replaces a kept one of the same name).
+
+    >>> merge_manifest_files({"a/x.cnf": {"family": "a"}}, {"b/y.cnf": {"family": "b"}})
+    {'a/x.cnf': {'family': 'a'}, 'b/y.cnf': {'family': 'b'}}
+    """
+    return {**kept, **rebuilt}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, sync it, rename it over ``path``:
+    a reader (or a crash) sees the old file or the new one, never a part."""
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(partial, path)

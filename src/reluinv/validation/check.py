@@ -3,7 +3,8 @@
 :func:`check_instance` asks each solver its own question about a formula ``F`` and then
 checks that the answers fit together as the reduction says they must:
 
-* **SAT** (CaDiCaL, :func:`reluinv.solve_sat`): satisfiable or not; an UNSAT answer carries a
+* **SAT** (CaDiCaL, or Glucose 4 under a time limit: :func:`reluinv.solve_sat`):
+  satisfiable or not; an UNSAT answer carries a
   DRUP proof that an independent checker (``drup``) accepted or not.
 * **MaxSAT** (RC2, :func:`reluinv.solve_maxsat`): the least falsified weight, with a model.
 * **Exact inversion** (:func:`reluinv.solve_exact`) of ``encode(F, latent)`` for both
@@ -14,7 +15,7 @@ The cross-checks, each ``passed``, ``failed``, ``skipped`` (could not be made, w
 or ``not_applicable`` (the claim was not made, with a reason):
 
 ``realizable_iff_satisfiable[latent]``
-    the exact solver finds a pre-image exactly when CaDiCaL says satisfiable (L2, L3);
+    the exact solver finds a pre-image exactly when the SAT solver says satisfiable (L2, L3);
 ``unsat_proof_checked``
     an UNSAT answer's proof was accepted by the checker;
 ``l1_optimum_equals_maxsat_cost[latent]``
@@ -86,6 +87,7 @@ from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.formula import DimacsLimits, Formula, FormulaLike, as_formula, read_dimacs
 from reluinv.data.problem import InversionProblem
 from reluinv.deadline import Deadline
+from reluinv.errors import InvalidArgumentError
 from reluinv.exact import EXACT_BACKENDS, ExactResult, Status, solve_exact
 from reluinv.exact.backend import exact_size_unsupported
 from reluinv.layerwise.inverter import LayerwiseResult, LayerwiseStatus, invert_layerwise
@@ -93,7 +95,13 @@ from reluinv.oracles._bounded import run_forked
 from reluinv.oracles.maxsat import MaxSatResult, solve_maxsat
 from reluinv.oracles.sat import SatResult, solve_sat
 from reluinv.reduction import lemmas
-from reluinv.reduction.construction import decode, encode, lift, occurrences
+from reluinv.reduction.construction import (
+    decode,
+    encode,
+    encoding_problem,
+    lift,
+    occurrences,
+)
 from reluinv.results import JsonValue, ResultBase, json_number
 from reluinv.validation.records import (
     RECORD_SCHEMA_VERSION,
@@ -298,6 +306,7 @@ def _check_latent(
     exact solves were not run, when they were not)."""
     tag = f"[{latent}]" if engine is None else f"[{latent}:{engine}]"
     satisfiable = sat.satisfiable if sat is not None else None
+    sat_engine = sat.solver if sat is not None else "SAT"  # the engine that answered
 
     # realizable (exact, objective "feasible") <=> satisfiable
     name = f"realizable_iff_satisfiable{tag}"
@@ -309,10 +318,11 @@ def _check_latent(
         checks.add(name, "skipped", "the SAT solve did not finish", unfinished=True)
     elif feasible.status is Status.INFEASIBLE:
         checks.add(name, "passed" if not satisfiable else "failed",
-                   "exact: no pre-image; CaDiCaL: " + ("SAT" if satisfiable else "UNSAT"))
+                   f"exact: no pre-image; {sat_engine}: " + ("SAT" if satisfiable else "UNSAT"))
     elif _found(feasible):
         checks.add(name, "passed" if satisfiable else "failed",
-                   "exact: verified pre-image; CaDiCaL: " + ("SAT" if satisfiable else "UNSAT"))
+                   f"exact: verified pre-image; {sat_engine}: "
+                   + ("SAT" if satisfiable else "UNSAT"))
     else:
         checks.add(name, "failed", f"exact feasibility returned an unverified z "
                    f"({feasible.message})")
@@ -585,21 +595,36 @@ class _LatentPart:
         """The outcome of a part that did not finish: every entry ``not run``, every check
         it would have made ``skipped`` and ``unfinished`` (a certificate link stays one, so
         the verdict is ``unknown``, never ``disagree`` nor ``agree``)."""
+        return self._without_run(f"the {self.latent} latent's part did not finish: {why}",
+                                 "skipped")
+
+    def not_encodable(self, why: str) -> _LatentOutcome:
+        """The outcome of a part whose formula cannot be encoded
+        (:func:`~reluinv.reduction.construction.encoding_problem`): every entry ``not run``,
+        every check it would have made ``not_applicable`` with the rule as its reason (a
+        certificate link stays one and is not passed, so the verdict is ``unknown``: the
+        reduction was not exercised, whatever SAT and MaxSAT said)."""
+        return self._without_run(
+            f"the reduction cannot encode this formula for the {self.latent} latent: {why}",
+            "not_applicable")
+
+    def _without_run(self, message: str, status: CheckStatus) -> _LatentOutcome:
         latent, tag = self.latent, f"[{self.latent}]"
-        message = f"the {latent} latent's part did not finish: {why}"
+        unfinished = status == "skipped"
         checks = _Checks()
         if latent == "real":
-            checks.add("real_optimum_by_L4", "skipped", message, unfinished=True,
+            checks.add("real_optimum_by_L4", status, message, unfinished=unfinished,
                        certificate=True)
         for engine in self.engines:
             for name in ("realizable_iff_satisfiable", "l1_optimum_equals_maxsat_cost"):
-                checks.add(f"{name}[{latent}:{engine}]", "skipped", message, unfinished=True)
+                checks.add(f"{name}[{latent}:{engine}]", status, message,
+                           unfinished=unfinished)
         for name in ("realizable_iff_satisfiable", "l1_optimum_equals_maxsat_cost"):
-            checks.add(name + tag, "skipped", message, unfinished=True)
+            checks.add(name + tag, status, message, unfinished=unfinished)
         for name in ("lifted_maxsat_model_loss_equals_cost", "lifted_sat_model_realizes"):
-            checks.add(name + tag, "skipped", message, unfinished=True, certificate=True)
+            checks.add(name + tag, status, message, unfinished=unfinished, certificate=True)
         if self.layerwise:
-            checks.add(f"layerwise_sound{tag}", "skipped", message, unfinished=True)
+            checks.add(f"layerwise_sound{tag}", status, message, unfinished=unfinished)
         chain: RealChain | None = None
         if latent == "real":
             chain = {"lam": 0, "max_occurrence": 0, "lam_premise": False,
@@ -653,6 +678,9 @@ class _LatentPart:
         latent, formula, sat, maxsat = self.latent, self.formula, self.sat, self.maxsat
         timings: dict[str, float] = {}
         checks = _Checks()
+        not_encodable = encoding_problem(formula, latent)
+        if not_encodable is not None:
+            return self.not_encodable(not_encodable)
         t0 = time.perf_counter()
         problem = encode(formula, latent) if latent == "binary" else encode(
             formula, latent, box=self.real_box)
@@ -789,9 +817,10 @@ def check_instance(
         (neither CP-SAT nor the CNF compilation can decide real questions). The record's
         ``backend`` field says which one ran.
     engines:
-        Further exact backends (names of :data:`reluinv.EXACT_BACKENDS`) asked the same
-        two binary-latent questions as additional opinions; each gets its entries under
-        ``opinions[backend]`` and the binary cross-checks once more, tagged
+        Further exact backends (names of :data:`reluinv.EXACT_BACKENDS`, each at most
+        once, none equal to ``binary_backend``: the same engine would only repeat its
+        answer) asked the same two binary-latent questions as additional opinions; each
+        gets its entries under ``opinions[backend]`` and the binary cross-checks once more, tagged
         ``[binary:backend]``. ``("maxsat",)`` adds the CNF compilation solved by RC2 as a
         third opinion.
     real_mip_budget, real_l1_budget:
@@ -843,6 +872,11 @@ def check_instance(
     engines = tuple(engines) if not isinstance(engines, str) else (engines,)
     for i, engine in enumerate(engines):
         check_choice(engine, f"engines[{i}]", EXACT_BACKENDS)
+        if engine == binary_backend or engine in engines[:i]:  # the same engine twice
+            raise InvalidArgumentError(
+                f"engines[{i}] = {engine!r} is already asked "
+                + ("as binary_backend" if engine == binary_backend else f"in engines[:{i}]")
+                + ": an additional opinion must come from another engine")
     deadline = Deadline(time_limit)
     path: str | None = None
     if not isinstance(formula_or_path, str | os.PathLike):

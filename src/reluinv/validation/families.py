@@ -41,6 +41,7 @@ from reluinv.errors import InvalidArgumentError, SolverError
 from reluinv.oracles.sat import SatStatus, solve_sat
 
 __all__ = [
+    "DETERMINISTIC_FAMILIES",
     "FAMILIES",
     "THRESHOLD_RATIO",
     "family_formula",
@@ -155,6 +156,11 @@ FAMILIES: dict[str, Callable[[int, int, bool], Formula]] = {
     "tseitin": lambda size, seed, sat: tseitin_expander(size, satisfiable=sat, seed=seed),
     "planted_unique": lambda size, seed, sat: planted_unique_3sat(size, seed=seed),
 }
+
+
+#: Families with one formula per size: the seed changes nothing (PHP(h+1, h) is fixed by h),
+#: so asking for several formulas of one size would give identical copies.
+DETERMINISTIC_FAMILIES: tuple[str, ...] = ("pigeonhole",)
 
 
 def family_formula(family: str, size: int, *, seed: int,

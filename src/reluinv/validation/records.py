@@ -65,7 +65,8 @@ Verdict = Literal["agree", "disagree", "unknown", "uncertified"]
 
 
 class SatSection(TypedDict):
-    """``sat``: CaDiCaL's answer (:class:`reluinv.oracles.sat.SatResult`)."""
+    """``sat``: the SAT solver's answer, named by ``solver`` (CaDiCaL, or Glucose 4 under a
+    time limit; :class:`reluinv.oracles.sat.SatResult`)."""
 
     status: Literal["satisfiable", "unsatisfiable", "unknown"]
     satisfiable: bool | None

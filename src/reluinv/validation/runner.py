@@ -15,8 +15,13 @@ Only the run's own process writes the file. So:
   (:func:`instance_key`) is the sha256 of the file's bytes plus the options that change a
   record (time limit, check options), not the path: a run moves between machines and
   checkouts, a resumed run yields exactly one record per instance, and an edited file is
-  checked again. Records written when the key also hashed the path are re-keyed from their
-  ``file_sha256`` and ``options`` fields (:func:`record_key`), so such files resume too;
+  checked again: its stale record (its path now holds other bytes) is removed
+  from the file, which is rewritten atomically, and the new record replaces it
+  (:attr:`Progress.superseded` lists them), so a results file keeps one record per path.
+  Files with identical bytes are one instance, checked under the first path;
+  :attr:`Progress.duplicates` names the others and the file each duplicates. Records
+  written when the key also hashed the path are re-keyed from their ``file_sha256`` and
+  ``options`` fields (:func:`record_key`), so such files resume too;
 * ``shard="I/N"`` keeps the instances of one :class:`Shard` (by content hash), for running
   a set as ``N`` separate jobs; :mod:`reluinv.validation.merging` combines their files.
 
@@ -64,6 +69,7 @@ __all__ = [
     "instance_key",
     "outcome_record",
     "record_key",
+    "results_file_conflict",
     "run_validation",
     "summarize",
     "usable_cores",
@@ -135,21 +141,58 @@ class ValidationOptions:
 # -- finding the instances ---------------------------------------------------------------
 
 
-def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: :func:`os.path.samefile` when both exist (hard
+    links, symbolic links), else equal resolved paths."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def results_file_conflict(out: str | os.PathLike[str],
+                          paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """Why ``out`` cannot be the results file of a run over ``paths`` (``None`` when it
+    can): it is one of the files named, or a folder search would pick it up as a formula
+    (it lies below a folder named and its name ends with one of :data:`FORMULA_SUFFIXES`).
+    Starting the run would empty the input before it is read, or append JSON to it.
+
+    >>> results_file_conflict("results.jsonl", ["examples"]) is None
+    True
+    """
+    target = Path(out)
+    resolved = target.resolve()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            if (resolved.is_relative_to(path.resolve())
+                    and target.name.lower().endswith(FORMULA_SUFFIXES)):
+                return (f"is below the input folder {raw} and ends with a formula suffix: "
+                        "the run would read its own results as an instance")
+        elif _same_file(path, target):
+            return f"is the input {raw}: the run would overwrite it"
+    return None
+
+
+def discover(paths: Sequence[str | os.PathLike[str]], *,
+             exclude: str | os.PathLike[str] | None = None) -> list[Path]:
     """Expand files and folders into the list of formula files, in a stable order.
 
     A folder contributes every file below it whose name ends with one of
-    :data:`FORMULA_SUFFIXES` (sorted by path); a file given by name is always kept (if it is
-    missing or malformed, its record will say so). Duplicates are dropped.
+    :data:`FORMULA_SUFFIXES` (sorted by path), except ``exclude`` (a run's own results
+    file); a file given by name is always kept (if it is missing or malformed, its record
+    will say so). Duplicates are dropped.
     """
     found: list[Path] = []
     seen: set[Path] = set()
+    excluded = Path(exclude).resolve() if exclude is not None else None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             below = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.name.lower().endswith(FORMULA_SUFFIXES)
+                and p.resolve() != excluded
             )
         else:
             below = [path]
@@ -360,6 +403,11 @@ class Progress:
     workers: int = 1
     in_flight: dict[str, float] = field(default_factory=dict)
     wall_seconds: list[float] = field(default_factory=list)
+    #: files skipped because their bytes equal an earlier file's: path -> that file's path
+    duplicates: dict[str, str] = field(default_factory=dict)
+    #: paths whose record in the resumed file was stale (the file was edited since) and
+    #: was removed, to be replaced by the run's new record
+    superseded: list[str] = field(default_factory=list)
 
     @property
     def left(self) -> int:
@@ -459,6 +507,20 @@ def _refuse_other_options(path: Path, records: Sequence[Mapping[str, Any]],
                 "with the same options, or write to another results file")
 
 
+def _stale_records(kept: Sequence[Mapping[str, Any]],
+                   instances: Sequence[tuple[Path, str]]) -> set[int]:
+    """The positions in ``kept`` (the records of a resumed results file) of stale records:
+    those naming a file of this run (the same resolved path) whose key is not that file's
+    key now, i.e. written before the file was edited (or became readable, or unreadable).
+    Their instances are checked again and the new records replace them, so every record
+    of a run's file names a file that holds what the record was made from."""
+    current = {path.resolve(): key for path, key in instances}
+    return {number for number, line in enumerate(kept)
+            if isinstance(line.get("path"), str)
+            and current.get(Path(line["path"]).resolve(), record_key(line))
+            != record_key(line)}
+
+
 def run_validation(
     paths: Sequence[str | os.PathLike[str]],
     *,
@@ -520,7 +582,12 @@ def run_validation(
 
         check = check_instance
     results = ResultsFile(out)
+    conflict = results_file_conflict(out, [p for p in paths if not Path(p).is_dir()])
+    if conflict is not None:  # an input named as the results file: refused, nothing written
+        raise InvalidArgumentError(f"out = {os.fspath(out)}: {conflict}")
+    found = discover(paths, exclude=out)  # before the results file is started afresh
     existing: dict[str, RunResult] = {}
+    kept: list[dict[str, Any]] = []
     if resume:
         results.repair()
         kept = results.read()
@@ -533,17 +600,28 @@ def run_validation(
         results.truncate()
 
     instances: list[tuple[Path, str | None, str | None]] = []
-    for path in discover(paths):
+    for path in found:
         sha256, problem = _precheck(path, opts)
         owner = sha256 if sha256 is not None else hashlib.sha256(str(path).encode()).hexdigest()
         if part is None or part.contains(owner):
             instances.append((path, sha256, problem))
     progress = Progress(total=len({sha or f"error:{p}" for p, sha, _ in instances}))
+    stale = _stale_records(kept, [(path, instance_key(sha, opts) if sha is not None
+                                   else f"error:{path}") for path, sha, _ in instances])
+    if stale:  # an edited file: its old record is superseded by the run's new one
+        results.replace(line for number, line in enumerate(kept) if number not in stale)
+        progress.superseded = [str(kept[number].get("path")) for number in sorted(stale)]
+        existing = {}  # what is left of the file (a stale record's bytes may live on elsewhere)
+        for number, line in enumerate(kept):
+            key = record_key(line)
+            if key is not None and number not in stale:
+                existing.setdefault(key, {**line, "key": key})
     manifests: dict[Path, dict[str, Any]] = {}
     pending: list[Task] = []
     sha_of: dict[str, str] = {}
     ordered_keys: list[str] = []
     seen_keys: set[str] = set()
+    first_path: dict[str, str] = {}
     records_by_key: dict[str, RunResult] = {}
 
     def emit(record: RunResult) -> None:
@@ -566,9 +644,11 @@ def run_validation(
     for path, sha256, problem in instances:
         family = family_of(path, manifests)
         key = instance_key(sha256, opts) if sha256 is not None else f"error:{path}"
-        if key in seen_keys:
-            continue  # the same bytes under another name: one instance
+        if key in seen_keys:  # the same bytes under another name: one instance, said so
+            progress.duplicates[str(path)] = first_path[key]
+            continue
         seen_keys.add(key)
+        first_path[key] = str(path)
         ordered_keys.append(key)
         if key in existing:
             records_by_key[key] = existing[key]
