@@ -227,7 +227,7 @@ def test_verify_interrupted_in_the_mip(exported: tuple[Path, Path]) -> None:
 @pytest.mark.slow  # PHP(10, 9)'s proof-logging SAT solve takes seconds
 def test_export_interrupted_in_the_sat_solver(tmp_path: Path) -> None:
     code, stdout, stderr, after = _interrupt_during(
-        ["export", "--family", "pigeonhole", "--size", "9", "--count", "2",
+        ["export", "--family", "pigeonhole", "--size", "9", "--count", "1",
          "--format", "vnncomp", "--out", str(tmp_path / "bench")], "pysat", 0.3)
     _assert_interrupted(code, stdout, stderr)
     assert "internal error" not in stderr
