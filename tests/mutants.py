@@ -253,6 +253,10 @@ MUTANTS = (
         ("grad_h = np.asarray(w.T @ grad_a.T, dtype=np.float64).T",
          "grad_h = np.abs(np.asarray(w.T @ grad_a.T, dtype=np.float64)).T"),
     ), ("tests/unit/test_sparse_networks.py",)),
+    # interval bounds in int64 when exact
+    Mutant("int64-bounds-without-overflow-guard", "reluinv/exact/bounds.py", (
+        ("            >= _INT64_SAFE):", "            >= 2**200):"),
+    ), ("tests/unit/test_interval_int64.py",)),
     # Ctrl-C during a solver call (reluinv.interrupts and the solvers' options)
     Mutant("cpsat-catches-sigint", "reluinv/exact/cpsat.py", (
         ("solver.parameters.catch_sigint_signal = False\n", "\n"),

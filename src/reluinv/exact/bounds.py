@@ -123,6 +123,39 @@ def _exact_array(values: npt.ArrayLike) -> npt.NDArray[Any]:
     return np.array(out, dtype=object).reshape(np.shape(values))
 
 
+#: Largest magnitude an int64 interval computation may reach (with room to spare): below
+#: it every product and sum of :func:`_int64_interval` is exact in int64.
+_INT64_SAFE = 2**62
+
+
+def _int64_interval(w: Any, b: Any, lo: npt.NDArray[Any], hi: npt.NDArray[Any],
+                    ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]] | None:
+    """``W⁺ l + W⁻ u + b`` and ``W⁺ u + W⁻ l + b`` in int64, as arrays of Python ints, when
+    that is exact; else ``None`` (the caller computes with Python objects).
+
+    It is exact when ``W`` and ``b`` are stored as integers, ``l`` and ``u`` hold Python
+    ints, and ``max|W| * max(|l|, |u|) * n + max|b|`` (a bound on every partial sum, ``n``
+    the number of columns) stays below :data:`_INT64_SAFE`. The magnitude test is done in
+    Python integers, so it cannot overflow itself. Same numbers as the object path, about
+    100x faster on the reductions' dense matrices."""
+    if not (isinstance(w, np.ndarray) and isinstance(b, np.ndarray) and w.ndim == 2
+            and w.dtype.kind in "iu" and b.dtype.kind in "iu" and w.size):
+        return None
+    box = lo.tolist() + hi.tolist()
+    if not all(type(v) is int for v in box):
+        return None
+    reach = max((abs(v) for v in box), default=0)
+    if (int(np.abs(w).max()) * reach * w.shape[1] + int(np.abs(b).max(initial=0))
+            >= _INT64_SAFE):
+        return None
+    w64, b64 = w.astype(np.int64), b.astype(np.int64)
+    lo64, hi64 = np.array(lo.tolist(), dtype=np.int64), np.array(hi.tolist(), dtype=np.int64)
+    pos, neg = np.maximum(w64, 0), np.minimum(w64, 0)
+    t_lo = pos @ lo64 + neg @ hi64 + b64
+    t_hi = pos @ hi64 + neg @ lo64 + b64
+    return t_lo.astype(object), t_hi.astype(object)
+
+
 def _activate(network: ReluNetwork, t: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if network.activation == "relu":
         return np.array([v if v > 0 else 0 for v in t.tolist()], dtype=t.dtype)
@@ -167,13 +200,17 @@ def interval_bounds(
         lo: npt.NDArray[Any] = _exact_array(lo_in)
         hi: npt.NDArray[Any] = _exact_array(hi_in)
         for w, b in zip(network.weights, network.biases, strict=True):
-            wx, bx = _exact_array(w), _exact_array(b)
-            pos = np.where(wx > 0, wx, 0)
-            neg = np.where(wx < 0, wx, 0)
-            t_lo = pos.dot(lo) + neg.dot(hi) + bx if w.size else bx.copy()
-            t_hi = pos.dot(hi) + neg.dot(lo) + bx if w.size else bx.copy()
-            t_lo = np.asarray(t_lo, dtype=object)
-            t_hi = np.asarray(t_hi, dtype=object)
+            fast = _int64_interval(w, b, lo, hi)
+            if fast is not None:
+                t_lo, t_hi = fast
+            else:
+                wx, bx = _exact_array(w), _exact_array(b)
+                pos = np.where(wx > 0, wx, 0)
+                neg = np.where(wx < 0, wx, 0)
+                t_lo = pos.dot(lo) + neg.dot(hi) + bx if w.size else bx.copy()
+                t_hi = pos.dot(hi) + neg.dot(lo) + bx if w.size else bx.copy()
+                t_lo = np.asarray(t_lo, dtype=object)
+                t_hi = np.asarray(t_hi, dtype=object)
             lows.append(t_lo)
             highs.append(t_hi)
             lo, hi = _activate(network, t_lo), _activate(network, t_hi)
