@@ -307,6 +307,10 @@ MUTANTS = (
     Mutant("cli-library-interrupt-internal-error", "reluinv/cli/__init__.py", (
         ("        if is_library_interrupt(exc):", "        if False:"),
     ), ("tests/unit/test_interrupts.py",)),
+    # SCIP's restarts proved a wrong optimum (exact/mip.py SCIP_SOUNDNESS_PARAMETERS)
+    Mutant("scip-restarts-on", "reluinv/exact/mip.py", (
+        ('"presolving/maxrestarts = 0\\n")', '"")'),
+    ), VERIFY_TESTS),
 )
 
 

@@ -296,6 +296,38 @@ def test_scip_presolving_regression_optimum(objective: str) -> None:
     assert result.objective == best == 2
 
 
+#: 3 x 3 x 3 x 3 integer ReLU nets (differing in one weight) on which SCIP with restarts
+#: proved the l1 optimum 4 for the target (1, 2, 1) over [-2, 2]^3 where 2 is reachable,
+#: found by ``test_lp_tightened_bounds_keep_the_optimum``.
+RESTART_NETS = {
+    first: ([[[3, -1, 3], [2, -3, 1], [3, 2, 3]], [[0, 1, -2], [-2, 3, -2], [2, -1, 3]],
+             [[first, 2, -2], [-3, 0, 2], [1, 2, -2]]],
+            [[1, 2, 3], [-3, -2, 2], [2, 0, 2]])
+    for first in (2, -1)
+}
+
+
+@pytest.mark.parametrize("tightening", ["interval", "lp"])
+@pytest.mark.parametrize("first", sorted(RESTART_NETS))
+def test_scip_restart_regression_optimum(first: int, tightening: str) -> None:
+    """SCIP, restarting after the root, once proved a wrong l1 optimum (4 instead of 2)
+    on these nets with LP-tightened bounds; brute force over the box is the judge."""
+    import itertools
+
+    weights, biases = RESTART_NETS[first]
+    net = ri.ReluNetwork(weights, biases)
+    problem = ri.InversionProblem(net, np.array([1.0, 2.0, 1.0]),
+                                  ri.LatentDomain.box(3, -2, 2, integer=True))
+    best = min(sum(abs(a - b) for a, b in zip(net.forward_exact(list(z)), [1, 2, 1],
+                                              strict=True))
+               for z in itertools.product(range(-2, 3), repeat=3))
+    result = ri.solve_exact(problem, backend="mip", objective="l1",
+                            bound_tightening=tightening)  # type: ignore[arg-type]
+    assert result.status is ri.Status.OPTIMAL, result.message
+    assert result.verified
+    assert result.objective == best == 2
+
+
 def test_scip_presolving_regression_feasible() -> None:
     """SCIP's presolving declares this feasible LP infeasible: a 1 x 1 x 2 leaky net whose
     units are all stably inactive, and one output constraint with slack 0.44 at every
