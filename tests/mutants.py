@@ -253,6 +253,10 @@ MUTANTS = (
         ("grad_h = np.asarray(w.T @ grad_a.T, dtype=np.float64).T",
          "grad_h = np.abs(np.asarray(w.T @ grad_a.T, dtype=np.float64)).T"),
     ), ("tests/unit/test_sparse_networks.py",)),
+    # the strict DIMACS reader: no Unicode separators or digits outside comments
+    Mutant("dimacs-foreign-characters-accepted", "reluinv/data/formula.py", (
+        ("        foreign = _FOREIGN_CHARACTER.search(line)\n", "        foreign = None\n"),
+    ), ("tests/unit/test_formula.py",)),
     # interval bounds in int64 when exact
     Mutant("int64-bounds-without-overflow-guard", "reluinv/exact/bounds.py", (
         ("            >= _INT64_SAFE):", "            >= 2**200):"),

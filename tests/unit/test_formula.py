@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import re
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,21 @@ def test_only_the_first_comments_are_kept() -> None:
     comments = parse_dimacs(text).comments
     assert len(comments) == MAX_COMMENTS
     assert comments[-1] == f"line {MAX_COMMENTS - 1}"
+
+
+@pytest.mark.parametrize(("text", "character"), [
+    ("p cnf 3 2\n1\x1c-2 0\n2 3 0\n", "'\\x1c'"),          # ASCII file separator
+    ("p cnf 3 2\n1 -2 0\n2\u20033 0\n", "'\\u2003'"),       # em space
+    ("p cnf 3 1\n1 -2 0\u00a0\n", "'\\xa0'"),               # trailing no-break space
+    ("p cnf 2 1\n\u0661 2 0\n", "'١'"),                     # an Arabic-Indic digit
+    ("p\u00a0cnf 2 1\n1 2 0\n", "'\\xa0'"),                 # in the header
+])
+def test_non_ascii_separators_and_digits_are_refused(text: str, character: str) -> None:
+    with pytest.raises(DimacsError, match=re.escape(f"character {character} at column")):
+        parse_dimacs(text)
+
+
+def test_non_ascii_text_in_comments_is_kept() -> None:
+    f = parse_dimacs("c caf\u00e9 \u2003 note\np cnf 2 1\n1 2 0\n")
+    assert f.clauses == ((1, 2),)
+    assert f.comments == ("caf\u00e9 \u2003 note",)

@@ -103,6 +103,10 @@ Clause = tuple[int, ...]
 DimacsFormat = Literal["auto", "cnf", "wcnf"]
 
 _PLAIN_CLAUSE = re.compile(r"-?[0-9]+(?:[ \t]+-?[0-9]+)*")
+#: A character no DIMACS line outside a comment may hold: anything but printable ASCII and
+#: ASCII white space. ``str.split`` would take NBSP, an em space or ``\x1c`` for a
+#: separator and ``int`` would read other scripts' digits; pysat's reader refuses them.
+_FOREIGN_CHARACTER = re.compile(r"[^\x20-\x7e\t\n\r\v\f]")
 _COMPRESSED_OPENERS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
 
 #: The formats ``format=`` accepts.
@@ -726,6 +730,11 @@ class _Parser:
             if not self.after_percent and len(self.comments) < MAX_COMMENTS:
                 self.comments.append(stripped[1:].strip())
             return
+        foreign = _FOREIGN_CHARACTER.search(line)
+        if foreign is not None:
+            raise self.error(f"character {foreign.group()!r} at column {foreign.start() + 1} "
+                             "outside a comment (DIMACS lines are ASCII digits, signs, "
+                             "letters and spaces)")
         if self.after_percent:
             if stripped == "0":
                 return
