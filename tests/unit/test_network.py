@@ -150,3 +150,10 @@ def test_load_names_a_file_that_is_not_an_archive(
     with pytest.raises(ProblemFileError) as caught:
         load(path)
     assert str(caught.value) == f"{path}: {message} (a saved reluinv network or problem)"
+
+
+def test_bare_leaky_relu_names_the_missing_slope() -> None:
+    net = ReluNetwork([[[1.0]], [[1.0]]], [[0.0], [0.0]], activation=("leaky_relu", 0.1))
+    with pytest.raises(InvalidArgumentError, match=r"without its slope.*activation_spec"):
+        ReluNetwork(net.weights, net.biases, activation=net.activation)
+    assert ReluNetwork(net.weights, net.biases, activation=net.activation_spec) == net

@@ -116,6 +116,9 @@ def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"]
     rule = "activation must be 'relu' or ('leaky_relu', alpha) with 0 < alpha < 1"
     if not isinstance(activation, str | tuple | list):
         raise InvalidTypeError(f"{rule}, got {type(activation).__name__} {activation!r}")
+    if activation == "leaky_relu":  # e.g. a network's .activation: the slope is elsewhere
+        raise InvalidArgumentError(f"{rule}, got 'leaky_relu' without its slope (a "
+                                   "network's activation_spec carries both)")
     raise InvalidArgumentError(f"{rule}, got {activation!r}")
 
 
