@@ -187,3 +187,22 @@ def test_non_ascii_text_in_comments_is_kept() -> None:
     f = parse_dimacs("c caf\u00e9 \u2003 note\np cnf 2 1\n1 2 0\n")
     assert f.clauses == ((1, 2),)
     assert f.comments == ("caf\u00e9 \u2003 note",)
+
+
+@pytest.mark.parametrize(("opener", "suffix"), [(gzip.open, "gz"), (lzma.open, "xz"),
+                                                (bz2.open, "bz2")])
+def test_a_compressed_file_without_its_suffix_is_named_so(tmp_path: Path, opener: object,
+                                                           suffix: str) -> None:
+    path = tmp_path / "f.cnf"
+    with opener(path, "wt") as out:  # type: ignore[operator]
+        out.write("p cnf 2 1\n1 2 0\n")
+    with pytest.raises(DimacsError, match=re.escape(f"starts like a {suffix} stream")):
+        read_dimacs(path)
+
+
+def test_plain_binary_garbage_gets_no_compression_hint(tmp_path: Path) -> None:
+    path = tmp_path / "f.cnf"
+    path.write_bytes(b"\xff\xfe\x00junk")
+    with pytest.raises(DimacsError, match="not a UTF-8 text file") as info:
+        read_dimacs(path)
+    assert "stream" not in str(info.value)

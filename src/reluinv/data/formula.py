@@ -586,6 +586,25 @@ def _format_from_path(path: str | os.PathLike[str]) -> DimacsFormat:
     return "wcnf" if name.endswith(".wcnf") else "auto"
 
 
+#: The first bytes of each compressed format :func:`read_dimacs` reads, by suffix.
+_COMPRESSED_MAGIC = {".gz": b"\x1f\x8b", ".xz": b"\xfd7zXZ\x00", ".bz2": b"BZh"}
+
+
+def _compression_hint(path: str | os.PathLike[str]) -> str:
+    """``"; it looks gzip-compressed: ..."`` when a file that failed to decode as text
+    starts like a compressed stream (the suffix decides how a file is opened), else ``""``."""
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(6)
+    except OSError:
+        return ""
+    for suffix, magic in _COMPRESSED_MAGIC.items():
+        if head.startswith(magic):
+            return (f"; it starts like a {suffix[1:]} stream: files are decompressed by "
+                    f"their suffix, so name it *{suffix}")
+    return ""
+
+
 def read_dimacs(
     path: str | os.PathLike[str],
     *,
@@ -630,7 +649,8 @@ def read_dimacs(
             f"the text is larger than {exc.limit} bytes (decompressed; limit max_bytes, "
             "--max-bytes)") from None
     except UnicodeDecodeError as exc:
-        raise DimacsError(source, None, f"not a UTF-8 text file ({exc.reason})") from None
+        raise DimacsError(source, None, f"not a UTF-8 text file ({exc.reason})"
+                          f"{_compression_hint(path)}") from None
     except (EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise
