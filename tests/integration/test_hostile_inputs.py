@@ -586,6 +586,8 @@ API_ROWS: dict[str, tuple[Callable[[], Any], type[Exception], list[str]]] = {
                                     InvalidArgumentError, ["n_inputs"]),
     "invert-None": (lambda: ri.invert(None, X), InvalidTypeError,
                     ["network", "NoneType"]),
+    "invert-time-limit-zero": (lambda: ri.invert(NET, X, time_limit=0), InvalidArgumentError,
+                               ["time_limit", "positive", "got 0"]),
     "decode-None-issue": (lambda: ri.decode(ri.encode(SMALL), None), InvalidTypeError,
                           ["z", "sequence of numbers", "NoneType"]),
     "decode-text": (lambda: ri.decode(ri.encode(SMALL), "01"), InvalidTypeError,

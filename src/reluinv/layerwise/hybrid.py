@@ -69,7 +69,7 @@ from typing import ClassVar, Literal
 import numpy as np
 import numpy.typing as npt
 
-from reluinv.arguments import check_choice, check_nonnegative
+from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.network import ReluNetwork, exact_vector
 from reluinv.data.problem import InversionProblem, LatentDomain
 from reluinv.errors import InvalidArgumentError, InvalidTypeError
@@ -267,7 +267,8 @@ def invert(
         Boolean array of shape ``(n,)``: the observed outputs (inpainting). ``None``: all.
     time_limit:
         Seconds for the whole call (stage 1 is not interruptible; stages 2 and the
-        uniqueness certificate get what is left). ``None``: no limit.
+        uniqueness certificate get what is left). ``None`` or ``inf``: no limit; otherwise
+        positive, as in :func:`solve_exact`.
     certify_unique:
         Certify a recovered ``z`` unique in the box, or find a second pre-image.
     latent_radius:
@@ -293,8 +294,7 @@ def invert(
     started = time.perf_counter()
     if not isinstance(certify_unique, bool):
         raise InvalidTypeError(f"certify_unique must be a bool, got {certify_unique!r}")
-    if time_limit is not None:
-        check_nonnegative(time_limit, "time_limit")
+    time_limit = check_time_limit(time_limit)  # positive seconds, as solve_exact takes
     radius_given = _check_radius(latent_radius)
     check_choice(bound_tightening, "bound_tightening", ("interval", "lp"))
     tolerances: dict[str, object] = {"residual_tol": residual_tol}
