@@ -206,3 +206,16 @@ def test_plain_binary_garbage_gets_no_compression_hint(tmp_path: Path) -> None:
     with pytest.raises(DimacsError, match="not a UTF-8 text file") as info:
         read_dimacs(path)
     assert "stream" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["", "c a comment only\n", "\n\n"])
+def test_header_less_maxsat_text_without_clauses_is_the_empty_formula(text: str) -> None:
+    f = parse_dimacs(text, format="wcnf")
+    assert (f.num_vars, f.clauses, f.weights) == (0, (), ())
+
+
+def test_header_less_text_without_format_names_the_ways_out() -> None:
+    with pytest.raises(DimacsError, match="format='wcnf'"):
+        parse_dimacs("3 1 0\nh -1 0\n")
+    with pytest.raises(DimacsError, match="no 'p cnf' or 'p wcnf' header"):
+        parse_dimacs("")

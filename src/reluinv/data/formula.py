@@ -773,7 +773,8 @@ class _Parser:
             else:
                 raise self.error(
                     "missing 'p cnf' or 'p wcnf' line before the first clause (a header-less "
-                    "MaxSAT file needs an 'h' clause first or the .wcnf suffix)"
+                    "MaxSAT file needs an 'h' clause first, the .wcnf suffix or "
+                    "format='wcnf')"
                 )
         self.read_tokens(stripped.split())
 
@@ -908,6 +909,8 @@ class _Parser:
             )
 
     def finish(self) -> Formula:
+        if self.kind is None and self.fmt == "wcnf":
+            self.kind = "new"  # a header-less (2022) MaxSAT file without clauses: legal
         if self.kind is None:
             raise self.error("no 'p cnf' or 'p wcnf' header and no clauses", line=None)
         if self.current or self.current_weight is not None:
