@@ -99,6 +99,16 @@ CORRUPTIONS: dict[str, Callable[[list[str], int, int], list[str]]] = {
     "flipped-literal": flip, "deleted-lemma": delete}
 
 
+def corrupt_one_lemma(data: st.DataObject, proof: list[str], lines: list[int],
+                      corruption: str) -> list[str]:
+    """``proof`` with one literal of one of its lemma ``lines``, drawn from ``data``,
+    flipped or deleted (``corruption``)."""
+    line = data.draw(st.sampled_from(lines), label="line")
+    width = len(proof[line].split()) - 1
+    position = data.draw(st.integers(0, width - 1), label="literal") if width else 0
+    return CORRUPTIONS[corruption](proof, line, position)
+
+
 @pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(name=st.sampled_from(sorted(FORMULAS)), solver=st.sampled_from(SOLVERS),
@@ -111,10 +121,7 @@ def test_what_the_fast_checker_accepts_drup_accepts(
     if not lines:
         event("proof without lemmas before the empty clause")
         return
-    line = data.draw(st.sampled_from(lines), label="line")
-    width = len(proof[line].split()) - 1
-    position = data.draw(st.integers(0, width - 1), label="literal") if width else 0
-    broken = CORRUPTIONS[corruption](proof, line, position)
+    broken = corrupt_one_lemma(data, proof, lines, corruption)
     fast = check_rup_proof(clauses, broken)
     reference = check_drup_proof(clauses, broken, time_limit=60)
     event(f"{corruption}: {'rejected' if reference.accepted is False else 'still valid'}")
@@ -176,10 +183,7 @@ def test_drup_in_process_gives_the_child_processes_verdict(
     proof = refutation(clauses, "cadical195")
     lines = [i for i in lemma_lines(proof) if proof[i].split() != ["0"]]
     if lines and data.draw(st.booleans(), label="corrupt"):
-        line = data.draw(st.sampled_from(lines), label="line")
-        width = len(proof[line].split()) - 1
-        position = data.draw(st.integers(0, width - 1), label="literal") if width else 0
-        proof = CORRUPTIONS[corruption](proof, line, position)
+        proof = corrupt_one_lemma(data, proof, lines, corruption)
     inside = _drup_in_process(clauses, proof)
     child = check_drup_proof(clauses, proof, time_limit=60)
     event(f"drup {'accepts' if child.accepted else 'rejects'}")
