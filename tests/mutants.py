@@ -315,6 +315,15 @@ MUTANTS = (
     Mutant("scip-restarts-on", "reluinv/exact/mip.py", (
         ('"presolving/maxrestarts = 0\\n")', '"")'),
     ), VERIFY_TESTS),
+    # the lower-bound encoding enters clauses heavier than the budget without relaxation
+    Mutant("heavy-clauses-dropped-from-lower-bound", "reluinv/oracles/maxsat.py", (
+        ("    clauses += [list(formula.clauses[j]) for j in chosen if all_weights[j] > bound]\n",
+         ""),
+    ), ("tests/unit/test_maxsat.py",)),
+    # a validation run imports the solvers before its workers fork
+    Mutant("workers-import-solvers-each", "reluinv/validation/runner.py", (
+        ("            preload_solver_modules()\n", "            pass\n"),
+    ), ("tests/integration/test_executors.py",)),
 )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+import reluinv
 from reluinv.cli import run
 from reluinv.errors import ClusterError, InvalidArgumentError
 from reluinv.validation.executors import DaskExecutor, LocalPoolExecutor
@@ -98,6 +99,34 @@ def test_local_workers_run_blas_on_one_thread(corpus: Path, tmp_path: Path) -> N
     checked = [r for r in records if "blas_threads" in r]
     assert checked
     assert all(r["blas_threads"] and set(r["blas_threads"]) == {1} for r in checked)
+
+
+_PRELOAD_PROBE = """
+import sys
+from reluinv.validation.runner import run_validation
+from tests.integration.validation_checks import brute_force_check
+check = brute_force_check if sys.argv[3] == "custom" else None
+run_validation([sys.argv[1]], out=sys.argv[2], check=check, workers=1)
+print("ortools.sat.python.cp_model" in sys.modules, "scipy.optimize" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("check", "preloaded"), [("default", "True True"),
+                                                  ("custom", "False False")])
+def test_the_run_imports_the_solvers_once_before_forking_its_workers(
+    tmp_path: Path, check: str, preloaded: str
+) -> None:
+    """With the default check the run imports the solver modules before the pool forks
+    (the workers start with them instead of each paying the import); a custom check's
+    run imports nothing on its behalf."""
+    formula = tmp_path / "f.cnf"
+    formula.write_text("p cnf 2 2\n1 2 0\n-1 0\n")
+    source = Path(reluinv.__file__).resolve().parents[1]  # the reluinv under test
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source), str(ROOT)])}
+    probe = subprocess.run(
+        [sys.executable, "-c", _PRELOAD_PROBE, str(formula), str(tmp_path / "r.jsonl"), check],
+        capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert probe.stdout.split("\n")[-2] == preloaded
 
 
 @pytest.mark.parametrize(("tasks_per_worker", "processes"), [(100, 1), (2, 3), (1, 5)])

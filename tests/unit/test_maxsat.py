@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from reluinv import (
     Formula,
@@ -13,6 +14,7 @@ from reluinv import (
     certify_maxsat_optimum,
     parse_dimacs,
     solve_maxsat,
+    solve_sat,
 )
 from reluinv.errors import InvalidArgumentError, SolverError
 from reluinv.oracles import pysat_layer
@@ -114,6 +116,17 @@ def test_the_true_optimum_is_certified_with_a_checked_refutation() -> None:
     assert certificate.certified is True
     assert certificate.checker is not None
     assert certificate.checker.startswith("drup")
+    # every clause weighs 1 >= the optimum: the lower bound is the formula's own refutation
+    assert certificate.scope == "all"
+    assert certificate.encoding_clauses == formula.num_clauses
+    assert certificate.encoding_vars == formula.num_vars
+
+
+def test_a_bound_above_a_clause_weight_relaxes_that_clause() -> None:
+    # (1) (-1) (2) (-2): optimum 2, so "cost <= 1" needs relaxation and a counter
+    formula = parse_dimacs("p cnf 2 4\n1 0\n-1 0\n2 0\n-2 0\n")
+    certificate = certify_maxsat_optimum(formula, 2, (1, 1))
+    assert certificate.certified is True
     assert certificate.encoding_clauses > formula.num_clauses
 
 
@@ -181,6 +194,32 @@ def test_lower_bound_encoding_layout() -> None:
     assert encoding.clauses[:3] == ((1, 3), (-1, 2, 4), (-2, 5))
     assert encoding.num_vars == 2 + 3 + 3
     assert encoding.num_clauses == 3 + 7
+
+
+def test_lower_bound_encoding_keeps_clauses_heavier_than_the_bound_as_they_are() -> None:
+    # weights 3, 1, 2 and bound 1: only the weight-1 clause is relaxed (variable 3); the
+    # others enter unchanged; the counter over one item of weight 1 <= 1 has no clause
+    formula = parse_dimacs("p wcnf 2 3 9\n3 1 0\n1 -1 2 0\n2 -2 0\n")
+    encoding = lower_bound_encoding(formula, 1)
+    assert encoding.clauses[0] == (-1, 2, 3)
+    assert set(encoding.clauses[1:3]) == {(1,), (-2,)}
+    plain = lower_bound_encoding(formula, 0)
+    assert plain.clauses == formula.clauses
+    assert plain.num_vars == formula.num_vars
+
+
+@settings(max_examples=60, deadline=None)
+@given(formulas(max_vars=5, max_clauses=10), st.integers(0, 6))
+def test_lower_bound_encoding_is_satisfiable_exactly_within_the_bound(
+    formula: Formula, bound: int
+) -> None:
+    # the encoding has a model iff some assignment falsifies weight <= bound (brute force)
+    encoding = lower_bound_encoding(formula, bound)
+    relaxed = sum(w <= bound for w in formula.clause_weights())
+    event("some clause relaxed" if relaxed else "no clause relaxed")
+    reachable = brute_force_maxsat_cost(formula) <= bound
+    event("bound reachable" if reachable else "bound below the optimum")
+    assert solve_sat(encoding, proof=False).satisfiable is reachable
 
 
 @settings(max_examples=40, deadline=None)

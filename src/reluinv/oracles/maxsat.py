@@ -38,6 +38,10 @@ RC2 gives an optimum, not a certificate. :func:`certify_maxsat_optimum` makes th
   constraint ``sum_j w_j r_j <= c - 1`` (:func:`reluinv.oracles.pb_encoding.atmost_weighted`).
   Any assignment ``z`` with cost at most ``c - 1`` satisfies the encoding with
   ``r_j = [z falsifies C_j]``, so a refutation proves every assignment costs at least ``c``.
+  A clause of weight ``>= c`` can never be relaxed within the budget, so it enters without
+  ``r_j``. When that is every clause (an unweighted formula of optimum 1, the common case
+  of an unsatisfiable 3-CNF), the encoding is the formula itself: the lower bound is its
+  plain refutation.
 
 Making the lower bound scale: only the clauses RC2's cores touched
 -------------------------------------------------------------------
@@ -348,20 +352,28 @@ def lower_bound_encoding(formula: Formula, bound: int,
     """A CNF satisfiable exactly when some assignment falsifies weight at most ``bound``
     among the clauses ``subset`` (default: all clauses).
 
-    Variables ``1..n`` are the formula's; ``n + 1 + i`` is the relaxation variable ``r``
-    of the ``i``-th clause of the subset, ``C_j`` (every one, an empty one included, gets
-    ``C_j or r``); the variables after ``n + |subset|`` belong to the weighted at-most
-    constraint ``sum w_j r <= bound`` (weights from ``formula.clause_weights()``).
+    Variables ``1..n`` are the formula's. A clause ``C_j`` of the subset whose weight is
+    at most ``bound`` gets a relaxation variable ``r`` (the clause becomes ``C_j or r``;
+    the ``i``-th relaxed clause's ``r`` is ``n + 1 + i``) and the variables after those
+    belong to the weighted at-most constraint ``sum w_j r <= bound`` (weights from
+    ``formula.clause_weights()``). A clause heavier than ``bound`` cannot be falsified
+    within the budget, so it enters as it is, without a relaxation variable (its ``r``
+    would be forced false); when every clause of the subset is that heavy, the encoding
+    is the subset itself, and refuting it refutes the formula's satisfiability.
     """
     if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
         raise InvalidArgumentError(f"bound must be a non-negative int, got {bound!r}")
     chosen = range(formula.num_clauses) if subset is None else sorted(subset)
     all_weights = formula.clause_weights()
-    n, m = formula.num_vars, len(chosen)
+    relaxed = [j for j in chosen if all_weights[j] <= bound]
+    n, m = formula.num_vars, len(relaxed)
     relax = [n + 1 + i for i in range(m)]
-    clauses = [[*formula.clauses[j], r] for j, r in zip(chosen, relax, strict=True)]
-    weights = [all_weights[j] for j in chosen]
-    counter, top = atmost_weighted(relax, weights, bound, top_id=n + m)
+    clauses = [[*formula.clauses[j], r] for j, r in zip(relaxed, relax, strict=True)]
+    clauses += [list(formula.clauses[j]) for j in chosen if all_weights[j] > bound]
+    if not relaxed:
+        return Formula(n, tuple(map(tuple, clauses)))
+    counter, top = atmost_weighted(relax, [all_weights[j] for j in relaxed], bound,
+                                   top_id=n + m)
     return Formula(max(top, n), tuple(map(tuple, clauses + counter)))
 
 
@@ -415,8 +427,8 @@ def certify_maxsat_optimum(
         return finish(True, "lower bound 0 holds for positive weights (no proof needed)")
     m = formula.num_clauses
     scopes: list[tuple[str, Collection[int] | None]] = []
+    weights = formula.clause_weights()
     if core_clauses is not None:
-        weights = formula.clause_weights()
         chosen = set(core_clauses) | {
             j for j in range(m) if weights[j] >= cost or not formula.clauses[j]
             or formula.is_hard(j)}

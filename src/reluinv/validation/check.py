@@ -74,6 +74,7 @@ finish never make ``agree`` into anything else, but they are listed in ``unfinis
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import os
@@ -123,7 +124,7 @@ from reluinv.validation.records import (
     Verdict,
 )
 
-__all__ = ["RECORD_SCHEMA_VERSION", "check_instance"]
+__all__ = ["RECORD_SCHEMA_VERSION", "check_instance", "preload_solver_modules"]
 
 LATENTS: tuple[Literal["binary", "real"], ...] = ("binary", "real")
 
@@ -503,12 +504,18 @@ class _LatentOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-#: Modules the exact backends and the layer-wise inverter import on first use. A latent's
-#: part under a deadline runs in a forked child (:class:`_LatentPart`); importing them once
-#: in the parent first saves every child the import (about 0.5 s), and the imports start
-#: no thread (numpy's BLAS pool, started on import, is fork-safe).
+#: Modules the exact backends and the layer-wise inverter import on first use (OR-Tools'
+#: CP-SAT module alone brings pandas). A latent's part under a deadline runs in a forked
+#: child (:class:`_LatentPart`), and a validation run's workers are forked from the run
+#: (:class:`~reluinv.validation.executors.LocalPoolExecutor`): importing them once in the
+#: parent first saves every child the import (0.6 s on an idle machine, over 1 s when two
+#: workers import at once), and the imports start no thread (numpy's BLAS pool, started
+#: on import, is fork-safe).
 _PRELOADED = ("ortools.sat.python.cp_model", "ortools.linear_solver.pywraplp",
-              "ortools.linear_solver.linear_solver_pb2", "scipy.optimize")
+              "ortools.linear_solver.linear_solver_pb2", "scipy.optimize", "scipy.linalg")
+
+#: Optional modules of the layer-wise LPs (the ``lp`` extra), imported when installed.
+_PRELOADED_IF_INSTALLED = ("highspy", "cvxopt")
 
 
 #: Size (rows x cols^2 of the clause layer's matrix, the cost of a dense least-squares
@@ -527,9 +534,14 @@ def _dense_work(formula: Formula, latent: str) -> int:
     return rows * cols * cols
 
 
-def _preload() -> None:
+def preload_solver_modules() -> None:
+    """Import the solver modules :func:`check_instance` uses (:data:`_PRELOADED`), so that
+    processes forked afterwards (a run's workers, a deadline's child) start with them."""
     for module in _PRELOADED:
         importlib.import_module(module)
+    for module in _PRELOADED_IF_INSTALLED:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
 
 
 def _run_parts(parts: Sequence[_LatentPart], deadline: Deadline) -> list[_LatentOutcome]:
@@ -862,7 +874,7 @@ def check_instance(
     """
     time_limit = check_time_limit(time_limit)
     if time_limit is not None:
-        _preload()  # process set-up, before the record's clock starts
+        preload_solver_modules()  # process set-up, before the record's clock starts
     started = time.perf_counter()
     real_mip_budget = check_time_limit(real_mip_budget, "real_mip_budget")
     real_l1_budget = check_time_limit(real_l1_budget, "real_l1_budget")

@@ -15,10 +15,14 @@ Both executors give the same guarantees per instance:
 
 :class:`LocalPoolExecutor` (the default) keeps ``workers`` forked processes on this machine
 and hands each one instance at a time over a pipe. A worker serves up to
-``tasks_per_worker`` instances before it is replaced, so imports and solver set-up are paid
-once per worker rather than once per instance (forking per instance cost about 17 ms per
-instance on two cores, 60 % of a 27 ms check of a tiny formula), while memory a check
-leaves behind is still returned regularly; a worker that is killed or dies is replaced.
+``tasks_per_worker`` instances before it is replaced, so solver set-up is paid once per
+worker rather than once per instance (forking per instance cost about 17 ms per instance
+on two cores, 60 % of a 27 ms check of a tiny formula), while memory a check leaves behind
+is still returned regularly; a worker that is killed or dies is replaced. The workers are
+forks of the run, so what the run imported they start with: for the default check the run
+imports the solver modules once before the first fork
+(:func:`reluinv.validation.check.preload_solver_modules`; 0.6 s that each worker's first
+instance paid otherwise, over 1 s with two workers importing at once).
 
 :class:`DaskExecutor` submits one Dask task per instance to a ``distributed`` cluster (a
 :class:`distributed.LocalCluster` it starts, or an existing scheduler) and collects results

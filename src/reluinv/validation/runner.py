@@ -49,6 +49,7 @@ from reluinv.errors import InvalidArgumentError
 from reluinv.validation.executors import (
     CheckFunction,
     Executor,
+    LocalPoolExecutor,
     Outcome,
     Task,
     make_executor,
@@ -681,6 +682,12 @@ def run_validation(
         for path in window:
             progress.in_flight.setdefault(path, now)
 
+    if pending and isinstance(runner, LocalPoolExecutor):
+        # the workers are forks of this process: what it has imported, they start with
+        from reluinv.validation.check import check_instance, preload_solver_modules
+
+        if check is check_instance:
+            preload_solver_modules()
     refresh_in_flight(time.monotonic())
     outcomes = runner.run(pending, check)
     try:
