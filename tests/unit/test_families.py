@@ -15,7 +15,12 @@ import pytest
 import reluinv as ri
 from reluinv.cli import run
 from reluinv.reduction.export import cnf_embedding, recognise
-from reluinv.validation.families import DETERMINISTIC_FAMILIES, FAMILIES, family_formula
+from reluinv.validation.families import (
+    DETERMINISTIC_FAMILIES,
+    FAMILIES,
+    family_formula,
+    instance_seed,
+)
 from tests.oracles import all_models, brute_force_satisfiable, reference_forward
 
 
@@ -113,3 +118,9 @@ def test_export_refuses_copies_of_a_deterministic_family(tmp_path: Path, count: 
     assert err.getvalue().count("\n") == 1
     assert f"--count {count}: the pigeonhole family has one formula" in err.getvalue()
     assert not (tmp_path / "bench").exists()
+
+
+def test_instance_seeds_never_repeat_across_sets() -> None:
+    # every (set seed, index) pair gets its own formula seed, even past 1000 per set
+    seen = {instance_seed(seed, index) for seed in range(40) for index in range(1200)}
+    assert len(seen) == 40 * 1200

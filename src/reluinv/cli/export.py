@@ -25,7 +25,12 @@ from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.formula import Formula, read_dimacs
 from reluinv.errors import ReluinvError
 from reluinv.reduction.export import ENCODINGS
-from reluinv.validation.families import DETERMINISTIC_FAMILIES, FAMILIES, family_formula
+from reluinv.validation.families import (
+    DETERMINISTIC_FAMILIES,
+    FAMILIES,
+    family_formula,
+    instance_seed,
+)
 from reluinv.validation.vnncomp import DEFAULT_TIMEOUT, export_vnncomp
 
 __all__ = ["CODES", "handle", "register"]
@@ -86,7 +91,7 @@ def _formulas(args: argparse.Namespace) -> list[Formula]:
     if args.family in DETERMINISTIC_FAMILIES and args.count > 1:
         raise ValueError(f"--count {args.count}: the {args.family} family has one formula per "
                          "--size (no seed), so the copies would be identical; use --count 1")
-    return [family_formula(args.family, args.size, seed=args.seed * 1000 + i,
+    return [family_formula(args.family, args.size, seed=instance_seed(args.seed, i),
                            satisfiable=(i % 2 == 0) if args.family == "tseitin" else None)
             for i in range(args.count)]
 

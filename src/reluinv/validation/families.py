@@ -158,6 +158,20 @@ FAMILIES: dict[str, Callable[[int, int, bool], Formula]] = {
 }
 
 
+def instance_seed(seed: int, index: int) -> int:
+    """The seed of the ``index``-th formula of a set made with ``seed``: the Cantor pairing
+    ``(s + i)(s + i + 1) / 2 + i``, which is one-to-one on pairs of non-negative integers, so
+    no two (set seed, index) pairs share a formula seed, whatever the set sizes (``s * 1000
+    + i`` would give set 0's formula 1000 to set 1 as its first).
+
+    >>> [instance_seed(0, i) for i in range(4)], instance_seed(1, 0), instance_seed(0, 1)
+    ([0, 2, 5, 9], 1, 2)
+    """
+    s = check_count(seed, "seed", minimum=0)
+    i = check_count(index, "index", minimum=0)
+    return (s + i) * (s + i + 1) // 2 + i
+
+
 #: Families with one formula per size: the seed changes nothing (PHP(h+1, h) is fixed by h),
 #: so asking for several formulas of one size would give identical copies.
 DETERMINISTIC_FAMILIES: tuple[str, ...] = ("pigeonhole",)
