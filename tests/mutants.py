@@ -324,6 +324,9 @@ MUTANTS = (
     Mutant("workers-import-solvers-each", "reluinv/validation/runner.py", (
         ("            preload_solver_modules()\n", "            pass\n"),
     ), ("tests/integration/test_executors.py",)),
+    Mutant("check-layerwise-on-all-blas-threads", "reluinv/validation/check.py", (
+        ("            with one_blas_thread():\n", "            if True:\n"),
+    ), ("tests/integration/test_check.py",)),
 )
 
 

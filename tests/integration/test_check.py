@@ -285,3 +285,21 @@ def test_exact_solves_are_hinted_but_decide_for_themselves(
         assert l1["objective"] == cost
         assert check_module.HINT_NOTE in l1["message"]
         assert record["exact"][latent]["feasible"]["status"] == "infeasible"
+
+
+def test_the_layerwise_stage_runs_blas_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the inverter's solves on a reduction's network are small: threads only cost there
+    from threadpoolctl import threadpool_info
+
+    seen: list[list[int]] = []
+    real = check_module.invert_layerwise
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append([int(pool["num_threads"]) for pool in threadpool_info()
+                     if pool["user_api"] == "blas"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(check_module, "invert_layerwise", spy)
+    check_instance(parse_dimacs("p cnf 3 2\n1 2 -3 0\n-1 3 0\n"), proof=False)
+    assert seen
+    assert all(threads and set(threads) == {1} for threads in seen)

@@ -104,6 +104,7 @@ from reluinv.reduction.construction import (
     occurrences,
 )
 from reluinv.results import JsonValue, ResultBase, json_number
+from reluinv.threads import one_blas_thread
 from reluinv.validation.records import (
     RECORD_SCHEMA_VERSION,
     CheckEntry,
@@ -728,7 +729,8 @@ class _LatentPart:
         section: LayerwiseSection | None = None
         if self.layerwise and too_large is None and not self.deadline.expired:
             t0 = time.perf_counter()
-            lw = invert_layerwise(problem.network, problem.target)
+            with one_blas_thread():
+                lw = invert_layerwise(problem.network, problem.target)
             timings["layerwise"] = timings.get("layerwise", 0.0) + time.perf_counter() - t0
             section = _section(lw, LayerwiseSection)
         t0 = time.perf_counter()

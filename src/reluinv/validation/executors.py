@@ -54,6 +54,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from reluinv.arguments import check_count, check_time_limit
 from reluinv.errors import ClusterError, InvalidArgumentError
+from reluinv.threads import one_blas_thread
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -194,18 +195,6 @@ def _detach() -> None:  # pragma: no cover - runs in a child process
 
 
 # -- the local pool ----------------------------------------------------------------------
-
-
-def one_blas_thread() -> None:
-    """Limit this process's BLAS (OpenBLAS, MKL, ...) to one thread, for the rest of its
-    life (``threadpoolctl``). A worker is one of ``workers`` processes meant to share the
-    cores one each; a multi-threaded BLAS in each of them oversubscribes the cores. Measured
-    on two cores at load 2.5 on the layer-wise inverter (dense least squares and SVDs) of
-    100-variable random 3-CNF reductions: median 0.119 s with OpenBLAS's 2 threads, 0.016 s
-    with 1."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
 
 
 def _pool_worker(connection: multiprocessing.connection.Connection, check: CheckFunction
