@@ -33,6 +33,8 @@ CHECK_TESTS = ("tests/property/test_layerwise_check.py",)
 NOISY_TESTS = ("tests/property/test_noisy_layerwise.py", "tests/unit/test_layerwise.py")
 FAST_PATH_TESTS = ("tests/property/test_layerwise_fast_paths.py",
                    "tests/property/test_noisy_layerwise.py")
+CHEAP_ROUTE_TESTS = ("tests/property/test_layerwise_cheap_routes.py",
+                     "tests/property/test_noisy_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
 LP = "reluinv/layerwise/lp.py"
 CHECK = "reluinv/validation/check.py"
@@ -145,6 +147,12 @@ MUTANTS = (
          "        if True:\n"
          "            return DenseLPSolution(\"optimal\", x, \"highs\", message)"),
     ), FAST_PATH_TESTS),
+    Mutant("irls-accepts-any-point", INVERTER, (
+        ("        if candidate[2] <= limit:\n", "        if True:\n"),
+    ), CHEAP_ROUTE_TESTS),
+    Mutant("irls-weights-inverted", INVERTER, (
+        ("lawson *= np.maximum(misfit, top * 1e-3)", "lawson /= np.maximum(misfit, top * 1e-3)"),
+    ), CHEAP_ROUTE_TESTS),
     Mutant("inaccurate-point-kept-unjudged", INVERTER, (
         ("            if chosen[2] > accepted + tolerance:\n                chosen = None\n"
          "                answer = _noisy_lp(",

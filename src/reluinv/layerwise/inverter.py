@@ -84,8 +84,13 @@ Below a layer without a finite bound (see *Propagation*) the budget of ``l1`` wo
 guess, and that layer's LP is ``l1_total``'s. Before any LP, when the rows are read with
 certainty (always in ``linf``), the two-sided rows are solved by least squares when they
 have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c`` the
-activation's inverse at ``y``); the LP runs only when that point's misfit exceeds what the
-noise allows.
+activation's inverse at ``y``); on the observation's layer in ``linf``, when that point's
+misfit exceeds the stated noise, a few rounds of Lawson's reweighted least squares (non-
+negative below a ReLU layer) look for a point within it (:func:`_reweighted_fit`); the LP
+runs only when these miss what the noise allows. (Not below the observation: there the
+accepted misfit is the propagated worst case, often far above the actual error, and a
+point merely within it is a worse estimate than the LP's minimax one: on 20 x 60 x 784
+at uniform noise 1e-2 it cut the successes from 29 to 21 of 30.)
 
 The LP's answer is always re-judged from the data (its misfit recomputed at the point,
 never the solver's objective). An l_inf LP that cvxopt ends without certifying (status
@@ -162,7 +167,7 @@ import dataclasses
 import enum
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -202,6 +207,7 @@ __all__ = [
     "NOISE_MODELS",
     "NOISY_TAU_GROWTH",
     "RESIDUAL_TOLERANCE",
+    "REWEIGHT_ROUNDS",
     "LayerDiagnostic",
     "LayerwiseResult",
     "LayerwiseStatus",
@@ -810,7 +816,7 @@ def _row_misfits(pre: FloatArray, bands: _Bands) -> FloatArray:
 def _invert_noisy(
     system: _LayerSystem, *, y: FloatArray, kind: str, slope: float, noise: NoiseModel,
     level: FloatArray | float, threshold: FloatArray, solver: DenseSolver, started: float,
-    rigorous: bool = True,
+    rigorous: bool = True, top_layer: bool = False,
 ) -> _NoisyOutcome:
     """One noisy layer: the LP, the misfit recomputed at its answer, and the noise level
     handed to the layer below (module docstring, *Noisy layers*)."""
@@ -856,6 +862,12 @@ def _invert_noisy(
         chosen = judge(start)
         if chosen[2] > accepted + tolerance:
             chosen = None
+    if chosen is None and linf and top_layer and two.size:  # reweighted least squares
+        chosen = _reweighted_fit(W, b, bands, weight, two, system.nonneg,
+                                 None if system.nonneg else start, judge,
+                                 accepted + tolerance)
+        if chosen is not None:
+            method = "irls"
     if chosen is None:
         # LP (6)'s budget below an unbounded layer is a guess: minimise every slack instead
         lp_noise: NoiseModel = "l1_total" if noise == "l1" and not rigorous else noise
@@ -909,6 +921,81 @@ def _invert_noisy(
                               else math.inf), **fields)
     return _NoisyOutcome(_LayerOutcome(h, diag, False), misfit, consistent, next_noise,
                          bounded)
+
+
+#: l_inf layers: rounds of reweighted least squares (:func:`_reweighted_fit`) tried after
+#: the least-squares point misses the accepted misfit and before the LP.
+REWEIGHT_ROUNDS = 8
+
+
+def _reweighted_fit(
+    W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
+    two: npt.NDArray[np.intp], nonneg: bool, start: FloatArray | None,
+    judge: Callable[[FloatArray], tuple[FloatArray, FloatArray, float]], limit: float,
+) -> tuple[FloatArray, FloatArray, float] | None:
+    """A point of an l_inf layer whose misfit, recomputed by ``judge``, is at most
+    ``limit``, found without an LP, or ``None`` after ``REWEIGHT_ROUNDS`` tries.
+
+    The layer's l_inf LP asks for a point whose largest scaled row misfit
+    ``u_j = |w_j h + b_j - c_j| / s_j`` is at most ``eps`` (``c`` the activation's inverse
+    at ``y``, ``s_j`` the row's band scale times its share of the noise) on the two-sided
+    rows, and ``eps <= delta`` is all the noise bound asks (the true ``h*`` meets it). The
+    least-squares point minimises ``sum_j u_j^2`` instead; Lawson's algorithm turns such
+    fits into the minimax one by weighting each row with ``lambda_j``, solving the weighted
+    least squares ``min sum_j lambda_j u_j^2`` and multiplying ``lambda_j`` by ``u_j``, so
+    that the rows with large misfit gain weight and the fit moves toward equal misfits.
+    It converges slowly to the optimum, but the bound is not the optimum: the optimum of a
+    pinned layer has ``n_{i-1}`` free unknowns to spend on the noise and lies well below
+    ``delta``, so a round or two usually lands under it; a round that does not lower the
+    misfit ends the attempt (on the 784 x 60 top layer of a 20 x 60 x 784 net at uniform
+    noise 1e-2, where the optimum is 0.9 ``delta``, the misfit stalls near 1.1-1.2
+    ``delta`` in most draws, and every round there costs a non-negative least squares of
+    that size). Below a ReLU layer each round is a
+    non-negative least squares (``h >= 0``: the true hidden units are zero where the
+    unconstrained fit would go negative). One-sided rows are not fitted: ``judge`` checks
+    them with the rest and a point that breaks one goes to the LP like any other miss.
+
+    On the digits ReLU decoder under uniform noise (top layer 64 x 40, ``h >= 0``) the
+    least-squares point misses the bound in 28 of 30 draws; non-negative least squares
+    hits it in 13, a second round in 7 more, up to 8 rounds in 25-30 of 30, at 0.1-0.2 ms
+    where the LP takes 2-2.5 ms.
+    """
+    target = bands.centre[two] - b[two]
+    scale = (np.maximum(bands.upper_scale[two], bands.lower_scale[two])
+             * np.asarray(weight, dtype=np.float64)[two])
+    positive = scale[scale > 0.0]
+    scale = np.where(scale > 0.0, scale, float(np.min(positive)) if positive.size else 1.0)
+    block = W[two]
+    n = int(W.shape[1])
+    lawson = np.ones(two.size)
+    h = start
+    best = math.inf
+    for _ in range(REWEIGHT_ROUNDS):
+        if h is not None:
+            misfit = np.abs(block @ h - target) / scale
+            top = float(np.max(misfit, initial=0.0))
+            if not math.isfinite(top) or top == 0.0:
+                return None
+            lawson *= np.maximum(misfit, top * 1e-3)
+            lawson *= two.size / float(np.sum(lawson))
+        root = np.sqrt(lawson) / scale
+        scaled = np.multiply(block, root[:, None], order="F")
+        if nonneg:
+            from scipy.optimize import nnls
+
+            try:
+                h = np.asarray(nnls(scaled, root * target)[0], dtype=np.float64)
+            except RuntimeError:  # its iteration limit
+                return None
+        else:
+            h = _rank_and_lstsq(scaled, root * target, n, overwrite=True)[1]
+        candidate = judge(h)
+        if candidate[2] <= limit:
+            return candidate
+        if candidate[2] >= best:  # no progress: the LP is the cheaper way from here
+            return None
+        best = candidate[2]
+    return None
 
 
 def _thresholds(y: FloatArray, level: FloatArray | float, noise: NoiseModel,
@@ -1214,7 +1301,8 @@ def invert_layerwise(
         elif noisy:
             step = _invert_noisy(system, y=y, kind=kind, slope=network.slope, noise=noise,
                                  level=level, threshold=threshold, solver=solver,
-                                 started=layer_started, rigorous=bounded)
+                                 started=layer_started, rigorous=bounded,
+                                 top_layer=i == network.depth)
             outcome = step.outcome
             if step.consistent is False:
                 inconsistent.append(i)
