@@ -153,6 +153,21 @@ MUTANTS = (
     Mutant("irls-weights-inverted", INVERTER, (
         ("lawson *= np.maximum(misfit, top * 1e-3)", "lawson /= np.maximum(misfit, top * 1e-3)"),
     ), CHEAP_ROUTE_TESTS),
+    Mutant("composed-answer-unchecked", INVERTER, (
+        ("        if violation <= limit:\n            return h, f\"Gauss-Newton",
+         "        if True:\n            return h, f\"Gauss-Newton"),
+    ), CHEAP_ROUTE_TESTS),
+    Mutant("pattern-lp-answer-unchecked", INVERTER, (
+        ("    if system.violation(h) > limit:\n        return None\n    return h, \"LP through",
+         "    if False:\n        return None\n    return h, \"LP through"),
+    ), CHEAP_ROUTE_TESTS),
+    Mutant("composed-pattern-ignored", INVERTER, (
+        ("        slope = np.where(positive, 1.0, alpha)\n", "        slope = np.ones_like(pre)\n"),
+    ), CHEAP_ROUTE_TESTS),
+    Mutant("pattern-lp-signs-flipped", INVERTER, (
+        ("    sign = np.where(positive, -1.0, 1.0)\n",
+         "    sign = np.where(positive, 1.0, -1.0)\n"),
+    ), CHEAP_ROUTE_TESTS),
     Mutant("inaccurate-point-kept-unjudged", INVERTER, (
         ("            if chosen[2] > accepted + tolerance:\n                chosen = None\n"
          "                answer = _noisy_lp(",

@@ -1,5 +1,5 @@
-"""The layer-wise inverter's route that avoids an LP, judged by oracles that do not share
-its code.
+"""The layer-wise inverter's routes that avoid an LP, judged by oracles that do not share
+their code.
 
 * **Reweighted least squares** (``method="irls"``, l_inf noise, the observation's layer):
   its point must satisfy the top layer's bands at the stated noise, checked here from the
@@ -7,10 +7,17 @@ its code.
   x_j| <= delta``, one-sided rows ``w_j h + b_j <= x_j + delta``, ``h >= 0`` below a ReLU
   layer); and it must fire on the digits decoder, whose top layer's plain least-squares
   point misses in most draws.
+* **Gauss-Newton through the layer below** (``method="composed"``, noise-free, a layer the
+  observation does not pin): its point must be an output of the layer below (``h =
+  relu(V u + c)`` for the ``u`` the next step finds) and of the layer's constraints; on
+  two-layer nets, where any pre-image of the hidden layer completes a latent code, a
+  composed answer is always ``RECOVERED``, and every inversion the route-free inverter
+  recovers stays recovered.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -110,6 +117,66 @@ def test_reweighted_least_squares_spares_most_lps_on_the_digits_decoder() -> Non
     assert methods.count("lstsq") + methods.count("irls") + methods.count("lp") == 20
 
 
+def unpinned_decoder(seed: int, hidden: int, latent: int, bias: float) -> ReluNetwork:
+    """``latent x hidden x 4 hidden`` ReLU with an output bias that leaves a minority of
+    outputs active, so that the observation often does not pin the hidden layer."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, 1.0 / math.sqrt(hidden), (hidden, latent))
+    W2 = rng.normal(0.0, 1.0 / math.sqrt(4 * hidden), (4 * hidden, hidden))
+    return ReluNetwork([W1, W2], [np.zeros(hidden), np.full(4 * hidden, bias)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), hidden=st.integers(8, 30), latent=st.integers(2, 6),
+       bias=st.sampled_from([-0.05, -0.1, -0.2]))
+def test_the_composed_route_never_loses_a_recovery_on_two_layer_nets(
+    seed: int, hidden: int, latent: int, bias: float
+) -> None:
+    net = unpinned_decoder(seed, hidden, latent, bias)
+    x = plant(net, rng=np.random.default_rng(seed + 1)).observation
+    result = invert_layerwise(net, x)
+    with setting("COMPOSED_ROUNDS", 0):
+        plain = invert_layerwise(net, x)
+    top = result.layers[0]
+    event(f"top layer: {top.method}, pinned={top.pinned}")
+    if top.method == "composed":
+        assert not top.pinned
+        assert result.status is RECOVERED, result.message
+        assert result.z is not None
+        assert top.preimage is not None
+        # the chosen hidden layer is an output of the layer below, at the z found
+        W1 = np.asarray(net.weights[0])
+        np.testing.assert_allclose(np.maximum(W1 @ result.z, 0.0), top.preimage, atol=1e-6)
+    if plain.status is RECOVERED:
+        assert result.status is RECOVERED, result.message
+    event(f"recovered: composed {result.status is RECOVERED}, "
+          f"plain {plain.status is RECOVERED}")
+
+
+def test_the_composed_route_recovers_trained_like_decoders() -> None:
+    """20 x 60 x 784 with output bias -0.2 (median 23 active pixels for 60 hidden units):
+    the observation does not pin the hidden layer in most draws; Gauss-Newton through the
+    layer below (or, when it stalls, the LP with its best activation pattern fixed) finds
+    a hidden layer that a latent code produces in most of those, where the null-space LP's
+    vertex mostly has no pre-image below."""
+    rng = np.random.default_rng(0)
+    W1 = rng.normal(0.0, 1.0 / math.sqrt(60), (60, 20))
+    W2 = rng.normal(0.0, 1.0 / math.sqrt(784), (784, 60))
+    net = ReluNetwork([W1, W2], [np.zeros(60), np.full(784, -0.2)])
+    composed = pattern = recovered = plain_recovered = 0
+    for seed in range(12):
+        x = plant(net, rng=np.random.default_rng(seed)).observation
+        result = invert_layerwise(net, x)
+        composed += result.layers[0].method == "composed"
+        pattern += "pattern fixed" in (result.layers[0].lp_status or "")
+        recovered += result.status is RECOVERED
+        with setting("COMPOSED_ROUNDS", 0):
+            plain_recovered += invert_layerwise(net, x).status is RECOVERED
+    assert composed >= 4, composed
+    assert pattern >= 1, pattern  # Gauss-Newton stalled, the pattern's LP finished it
+    assert recovered >= plain_recovered + 4, (recovered, plain_recovered)  # 9 against 3
+
+
 @pytest.mark.parametrize("rounds", [0, 1])
 def test_without_enough_rounds_the_routes_fall_back_to_the_lp(rounds: int) -> None:
     """With the rounds cut the same inversions still end as before: the LP path runs."""
@@ -121,3 +188,32 @@ def test_without_enough_rounds_the_routes_fall_back_to_the_lp(rounds: int) -> No
     assert result.status is RECOVERED
     assert result.layers[0].method in (("lp", "lstsq") if rounds == 0
                                        else ("lp", "lstsq", "irls"))
+
+
+def test_a_wrong_point_from_the_pattern_lp_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pattern's LP answer is checked against the layer like any other: with HiGHS's
+    points shifted off the polyhedron, the route never answers, and no inversion claims
+    a recovery its forward check does not back."""
+    from reluinv.layerwise import lp
+
+    def shifted(*args: object, **kwargs: object) -> object:
+        result = lp.linprog(*args, **kwargs)
+        if result.status == 0:
+            result.x = result.x + 1.0
+        return result
+
+    rng = np.random.default_rng(0)
+    W1 = rng.normal(0.0, 1.0 / math.sqrt(60), (60, 20))
+    W2 = rng.normal(0.0, 1.0 / math.sqrt(784), (784, 60))
+    net = ReluNetwork([W1, W2], [np.zeros(60), np.full(784, -0.2)])
+    observations = [plant(net, rng=np.random.default_rng(seed)).observation
+                    for seed in range(12)]
+    fired = sum("pattern fixed" in (invert_layerwise(net, x).layers[0].lp_status or "")
+                for x in observations)
+    assert fired >= 1  # the route runs on these draws
+    monkeypatch.setattr(inverter, "linprog", shifted)
+    for x in observations:
+        result = invert_layerwise(net, x)
+        assert "pattern fixed" not in (result.layers[0].lp_status or "")
+        if result.status is RECOVERED:
+            assert result.residual <= result.residual_bound
