@@ -126,7 +126,9 @@ def floor_table(quick: bool, seed: int) -> Table:
     (``composed``) on some layer, and how many answers of each pass the forward check
     (``recovered``: the inverter's status; ``floor recovered``: :func:`forward_check` on
     the floor's ``z``, which no step of the floor makes sure of when the observation does
-    not pin the hidden layer)."""
+    not pin the hidden layer; on the digits LeakyReLU decoder it fails because the floor
+    reads its linear head's negative outputs through the leaky inverse, a shortcut that
+    costs nothing in time)."""
     table = Table("Noise-free layer-wise inversion against the least-squares floor, decoders",
                   ["net", "trials", "floor s", "layerwise s", "x floor", "lp path",
                    "composed", "recovered", "floor recovered"])
