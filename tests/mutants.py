@@ -350,6 +350,10 @@ MUTANTS = (
     Mutant("check-layerwise-on-all-blas-threads", "reluinv/validation/check.py", (
         ("            with one_blas_thread():\n", "            if True:\n"),
     ), ("tests/integration/test_check.py",)),
+    # verify's exact replay accepted a violation within the engines' tolerance: sat on unsat
+    Mutant("verify-replay-tolerance", "reluinv/exact/verify_property.py", (
+        ("        if exact > 0:\n", "        if exact > 1e-6:\n"),
+    ), ("tests/unit/test_verify_property.py",)),
 )
 
 

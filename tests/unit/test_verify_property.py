@@ -4,6 +4,7 @@ structural fast path, the evidence each answer carries, and what never becomes U
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import reluinv as ri
 from reluinv.data.vnnlib import OutputPolytope
 from reluinv.exact import verify_property
 from reluinv.reduction.export import cnf_embedding, real_latent
+from reluinv.validation.generators import pigeonhole
 
 V = ri.VerificationStatus
 #: The oracle calls a property decided only when its optimum is this far from 0.
@@ -236,3 +238,104 @@ def test_vnncomp_text() -> None:
     text = ri.verify(net, prop).vnncomp_text()
     assert text == "sat\n((X_0 0.0)\n (X_1 1.0)\n (X_2 0.0)\n (Y_0 0.0))\n"
     assert ri.verify(*cnf_embedding(UNSAT_F)).vnncomp_text() == "unsat\n"
+
+
+# -- the exact replay has no tolerance ----------------------------------------------------
+
+
+def _exactly_met(net: ri.ReluNetwork, prop: ri.Property, result: ri.VerificationResult) -> bool:
+    """Whether the counterexample meets its conjunct in rational arithmetic, no tolerance."""
+    assert result.counterexample is not None
+    assert result.replay is not None
+    y = net.forward_exact([Fraction(float(v)) for v in result.counterexample])
+    polytope = prop.disjuncts[result.replay.conjunct]
+    return all(sum((Fraction(float(c)) * yi for c, yi in zip(a, y, strict=True)), Fraction(0))
+               <= Fraction(float(b)) for a, b in zip(polytope.A, polytope.b, strict=True))
+
+
+def test_outputs_below_the_engines_tolerance_are_not_a_counterexample() -> None:
+    net = ri.ReluNetwork([[[1e-7]]])  # y = relu(1e-7 x) <= 1e-7 on [0, 1]
+    prop = ri.Property([0.0], [1.0], (OutputPolytope([[-1.0]], [-1e-6]),), 1)  # y >= 1e-6
+    result = ri.verify(net, prop)
+    assert result.status is not V.SAT, result.message
+    assert result.counterexample is None
+
+
+def test_an_impossible_output_within_the_tolerance_is_not_sat() -> None:
+    net = ri.ReluNetwork([[[0.5]]])  # y = relu(x / 2) >= 0
+    prop = ri.Property([0.0], [1.0], (OutputPolytope([[1.0]], [-1e-7]),), 1)  # y <= -1e-7
+    result = ri.verify(net, prop)
+    assert result.status is not V.SAT, result.message
+    assert "refutes nothing" in result.message or result.status is V.UNSAT
+
+
+def test_a_halved_unsat_embedding_with_its_threshold_lowered_is_never_sat() -> None:
+    """PHP(4, 3)'s embedding with its output layer halved: the least output on the box is
+    1/2, so ``y <= 0.4999999`` is unsatisfiable, by 1e-7, inside the engines' tolerance."""
+    net, prop = cnf_embedding(pigeonhole(3))
+    half = ri.ReluNetwork([net.weights[0], np.asarray(net.weights[1], dtype=float) / 2],
+                          [net.biases[0], np.asarray(net.biases[1], dtype=float) / 2],
+                          output_activation="linear")
+    lowered = ri.Property(prop.lower, prop.upper, (OutputPolytope([[1.0]], [0.4999999]),), 1)
+    result = ri.verify(half, lowered)
+    assert result.status in (V.UNSAT, V.UNKNOWN), result.message
+
+
+def test_a_failed_point_is_followed_by_tightened_solves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's first point misses ``y >= 1/2`` (stubbed); the re-solve with the row
+    tightened by the first margin gives a point that meets it exactly."""
+    real = verify_property._solve_conjunct
+
+    def outside(*args: Any) -> Any:
+        if args[-1] == 0.0:
+            return verify_property._Outcome("point", "stub", np.array([0.49]))
+        return real(*args)
+
+    monkeypatch.setattr(verify_property, "_solve_conjunct", outside)
+    net = ri.ReluNetwork([[[1.0]]])
+    prop = ri.Property([0.0], [1.0], (OutputPolytope([[-1.0]], [-0.5]),), 1)
+    result = ri.verify(net, prop)
+    assert result.status is V.SAT, result.message
+    assert result.replay is not None
+    assert result.replay.margin == verify_property.REPLAY_MARGINS[0]
+    assert "tightened by 1e-09" in result.message
+    assert _exactly_met(net, prop, result)
+
+
+def test_the_exact_violation_is_unscaled() -> None:
+    net = ri.ReluNetwork([[[2.0]]], [[0.0]], output_activation="linear")  # y = 2 x
+    prop = ri.Property([1.0], [1.0], (OutputPolytope([[1.0]], [4.0]),), 1)  # y <= 4
+    result = ri.verify(net, prop, structural=False)
+    assert result.replay is not None
+    assert result.replay.exact_violation == -2.0  # 2 - 4, not (2 - 4) / (1 + 4)
+
+
+@st.composite
+def boundary_cases(draw: st.DrawFn) -> tuple[ri.ReluNetwork, ri.Property]:
+    """Tiny networks, weights at scales down to 1e-8, and properties whose bounds lie
+    within 1e-6 of the outputs at a point of the box: where an engine's tolerance matters."""
+    k, h, n = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = draw(st.sampled_from([1.0, 1e-3, 1e-6, 1e-8]))
+    head = draw(st.sampled_from(["hidden", "linear"]))
+    net = ri.ReluNetwork([rng.normal(size=(h, k)) * scale, rng.normal(size=(n, h))],
+                         [rng.normal(size=h) * scale, rng.normal(size=n) * scale],
+                         output_activation=head)
+    x0 = rng.uniform(-1.0, 1.0, size=k)
+    A = rng.normal(size=(draw(st.integers(1, 2)), n))
+    shift = draw(st.sampled_from([0.0, 1e-9, -1e-9, 1e-7, -1e-7, 1e-6, -1e-6]))
+    b = A @ net.forward(x0) + shift * np.abs(rng.normal(size=A.shape[0]))
+    return net, ri.Property(-np.ones(k), np.ones(k), (OutputPolytope(A, b),), n)
+
+
+@settings(max_examples=30, deadline=None)
+@given(boundary_cases())
+def test_every_counterexample_meets_its_conjunct_exactly(
+        case: tuple[ri.ReluNetwork, ri.Property]) -> None:
+    net, prop = case
+    result = ri.verify(net, prop, structural=False)
+    event(f"status={result.status.value}")
+    if result.status is V.SAT:
+        assert result.replay is not None
+        assert result.replay.exact_violation <= 0.0
+        assert _exactly_met(net, prop, result), result.message

@@ -27,16 +27,28 @@ The structural fast path (CNF embeddings)
 
 Counterexamples are replayed before ``sat`` is returned
     * exactly, in rational arithmetic (:meth:`ReluNetwork.forward_exact`, the true value of
-      the float network): on an integral network every inequality must hold exactly
-      (tolerance 0); on other networks within :data:`REPLAY_TOLERANCE` ``* (1 + |b|)``.
-      The solver's point is tried as returned, clipped into the box, then rounded to
-      :data:`ROUNDING_DIGITS` decimals and to integers (when those stay in the box), and the
-      first that passes is the counterexample;
+      the float network): every inequality ``a_r . y <= b_r`` of the conjunct met must hold
+      exactly, with no tolerance, on every network. The solver's point is tried as
+      returned, clipped into the box, then rounded to :data:`ROUNDING_DIGITS` decimals and
+      to integers (when those stay in the box), and the first that passes is the
+      counterexample;
     * in onnxruntime, float32: every inequality within :data:`ONNXRUNTIME_TOLERANCE`
       ``* (1 + |b| + |a| . |y|)``, where ``y`` is the float32 output of the ONNX model (the
       caller's file, or the network written in float32).
 
-    A point that fails either replay is not a counterexample: the answer is then
+    Why no tolerance on the exact replay: the engines meet each row only within their
+    feasibility tolerance (``1e-6``), so a point they return may violate ``a . y <= b`` by
+    about that much; on a network whose outputs are that small (``relu(1e-7 x)`` asked for
+    ``y >= 1e-6``), or on a property whose true optimum lies within it of ``b`` (an unsat
+    CNF embedding with its threshold moved by ``1e-7``), any tolerance accepts a point of
+    an unsatisfiable property. When no candidate passes, the conjunct's MIP is solved again
+    with its rows tightened to ``a_r . y <= b_r - m (1 + |b_r|)``, for each margin ``m`` of
+    :data:`REPLAY_MARGINS` in turn, so that the engine's point lies inside by more than its
+    own error; the candidates of that point are replayed the same way. A tightened model
+    only ever supplies candidates: its infeasibility refutes nothing (the conjunct stays
+    undecided) and the search stops there.
+
+    A conjunct whose points all fail either replay is not refuted: the answer is then
     ``unknown`` (never ``sat``), with the reason in ``message``.
 
 ``timeout`` means the time limit passed before every conjunct was decided; it is never
@@ -52,7 +64,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -73,7 +85,7 @@ from reluinv.results import ResultBase
 
 __all__ = [
     "ONNXRUNTIME_TOLERANCE",
-    "REPLAY_TOLERANCE",
+    "REPLAY_MARGINS",
     "ROUNDING_DIGITS",
     "ReplayCheck",
     "VerificationResult",
@@ -82,8 +94,10 @@ __all__ = [
     "verify",
 ]
 
-#: Tolerance of the exact replay on a non-integral network: ``a . y <= b + tol (1 + |b|)``.
-REPLAY_TOLERANCE = 1e-6
+#: The margins ``m`` by which a conjunct's rows are tightened, ``a . y <= b - m (1 + |b|)``,
+#: one after the other, when the engine's point fails the exact replay (module docstring):
+#: from far below the engines' feasibility tolerance (1e-6) to ten times above it.
+REPLAY_MARGINS = (1e-9, 1e-8, 1e-7, 1e-6, 1e-5)
 #: Tolerance of the float32 onnxruntime replay: ``a . y <= b + tol (1 + |b| + |a| . |y|)``.
 ONNXRUNTIME_TOLERANCE = 1e-4
 #: Decimals of the rounded candidate tried when the solver's own point fails the replay.
@@ -103,19 +117,23 @@ class VerificationStatus(enum.Enum):
 class ReplayCheck:
     """How a counterexample was re-checked outside the solver.
 
-    ``exact_violation`` is ``max_r (a_r . y - b_r)`` over the conjunct it meets, computed in
-    rationals (as a float; ``<= 0`` means every inequality holds exactly), against
-    ``exact_tolerance`` (0 on an integral network); ``onnxruntime_violation`` the same with
-    onnxruntime's float32 output, against ``onnxruntime_tolerance`` scaled per row as in
-    the module docstring. ``conjunct`` is the index of the conjunct met.
+    ``conjunct`` is the index of the conjunct met. ``exact_violation`` is
+    ``max_r (a_r . y - b_r)`` over that conjunct's rows with ``y = G(x)`` computed in
+    rationals, rounded to a float for the record; the check compares the rational itself
+    with 0, so it is always ``<= 0`` here (``0.0`` for a conjunct without rows).
+    ``onnxruntime_violation`` is ``max_r (a_r . y - b_r) / (1 + |b_r| + |a_r| . |y|)`` with
+    onnxruntime's float32 output ``y``, at most ``onnxruntime_tolerance``. ``candidate``
+    names the point that passed (the solver's, clipped, rounded) and ``margin`` the
+    tightening of the MIP that produced it (``0.0``: the property as stated; else one of
+    :data:`REPLAY_MARGINS`).
     """
 
     conjunct: int
     exact_violation: float
-    exact_tolerance: float
     onnxruntime_violation: float
     onnxruntime_tolerance: float
     candidate: str
+    margin: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -191,44 +209,54 @@ def counterexample_text(x: npt.ArrayLike, y: npt.ArrayLike) -> str:
 
 
 def _exact_violation(network: ReluNetwork, prop: Property, x: npt.NDArray[np.float64],
-                     conjunct: int) -> float:
+                     conjunct: int) -> Fraction:
+    """``max_r (a_r . G(x) - b_r)`` over the rows of ``conjunct``, exactly (0 when it has
+    no rows): every number is the rational its float holds."""
     y = network.forward_exact([Fraction(float(v)) for v in x])
     polytope = prop.disjuncts[conjunct]
-    worst = Fraction(-1) if polytope.A.shape[0] == 0 else None
+    worst: Fraction | None = None
     for a, b in zip(polytope.A, polytope.b, strict=True):
         lhs = sum((Fraction(float(c)) * yi for c, yi in zip(a, y, strict=True) if c != 0),
                   Fraction(0))
-        excess = (lhs - Fraction(float(b))) / (1 + abs(Fraction(float(b))))
+        excess = lhs - Fraction(float(b))
         worst = excess if worst is None or excess > worst else worst
-    return float(worst) if worst is not None else -1.0
+    return Fraction(0) if worst is None else worst
 
 
 class _OnnxRuntime:
     """A float32 onnxruntime session of the model (the caller's file, or the network
-    written in float32 to a temporary file)."""
+    written in float32 to a temporary file), opened on the first :meth:`run`."""
 
     def __init__(self, network: ReluNetwork, onnx_model: str | os.PathLike[str] | None) -> None:
+        self.network, self.onnx_model = network, onnx_model
+        self.session: Any = None
+        self.name, self.shape = "", [1]
+        self.dtype: Any = np.float32
+
+    def _open(self) -> None:
         import onnxruntime  # type: ignore[import-untyped]
 
         from reluinv.data.onnx_io import write_onnx
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
-        if onnx_model is None:
+        if self.onnx_model is None:
             with tempfile.TemporaryDirectory() as folder:
                 path = os.path.join(folder, "network.onnx")
-                write_onnx(network, path, dtype="float32")
+                write_onnx(self.network, path, dtype="float32")
                 self.session = onnxruntime.InferenceSession(
                     path, options, providers=["CPUExecutionProvider"])
         else:
             self.session = onnxruntime.InferenceSession(
-                os.fspath(onnx_model), options, providers=["CPUExecutionProvider"])
+                os.fspath(self.onnx_model), options, providers=["CPUExecutionProvider"])
         first = self.session.get_inputs()[0]
         self.name = first.name
         self.shape = [d if isinstance(d, int) else 1 for d in first.shape]
         self.dtype = np.float64 if "double" in first.type else np.float32
 
     def run(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if self.session is None:
+            self._open()
         feed = np.asarray(x, dtype=np.float32).astype(self.dtype).reshape(self.shape)
         out = self.session.run(None, {self.name: feed})[0]
         return np.asarray(out, dtype=np.float64).ravel()
@@ -256,25 +284,22 @@ def _candidates(prop: Property, x: npt.NDArray[np.float64]) -> list[tuple[str, A
     return unique
 
 
-def _replay(network: ReluNetwork, prop: Property, x: npt.NDArray[np.float64],
-            conjunct: int, runtime: _OnnxRuntime | None,
-            onnx_model: str | os.PathLike[str] | None) -> tuple[npt.NDArray[np.float64] | None,
-                                                                ReplayCheck | None, str]:
+def _replay(network: ReluNetwork, prop: Property, x: npt.ArrayLike, conjunct: int,
+            runtime: _OnnxRuntime, margin: float = 0.0
+            ) -> tuple[npt.NDArray[np.float64] | None, ReplayCheck | None, str]:
     """The first candidate near ``x`` that passes both replays, its check, or a reason."""
-    tolerance = 0.0 if network.is_integral else REPLAY_TOLERANCE
     reasons = []
     for name, candidate in _candidates(prop, np.asarray(x, dtype=np.float64)):
         exact = _exact_violation(network, prop, candidate, conjunct)
-        if exact > tolerance:
-            reasons.append(f"{name}: exact violation {exact:.3g}")
+        if exact > 0:
+            reasons.append(f"{name}: exact violation {float(exact):.3g}")
             continue
-        if runtime is None:
-            runtime = _OnnxRuntime(network, onnx_model)
         observed = _runtime_violation(prop, runtime.run(candidate), conjunct)
         if observed > ONNXRUNTIME_TOLERANCE:
             reasons.append(f"{name}: onnxruntime violation {observed:.3g}")
             continue
-        check = ReplayCheck(conjunct, exact, tolerance, observed, ONNXRUNTIME_TOLERANCE, name)
+        check = ReplayCheck(conjunct, float(exact), observed, ONNXRUNTIME_TOLERANCE, name,
+                            margin)
         return np.asarray(candidate, dtype=np.float64), check, ""
     return None, None, "; ".join(reasons) or "no candidate inside the box"
 
@@ -363,7 +388,8 @@ def verify(
             fsha = recognised.formula.sha256()
             if sat.status is SatStatus.SATISFIABLE and sat.model is not None:
                 x = witness_input(sat.model)
-                found, check, reason = _replay(network, prop, x, 0, None, onnx_model)
+                found, check, reason = _replay(network, prop, x, 0,
+                                               _OnnxRuntime(network, onnx_model))
                 if found is not None:
                     return result(VerificationStatus.SAT,
                                   f"recognised {recognised.encoding} of a formula with "
@@ -386,6 +412,54 @@ def verify(
     return _verify_mip(network, prop, chosen, onnx_model, remaining, result, notes)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """One solve of a conjunct's MIP: ``kind`` is ``"point"`` (``point`` the engine's input),
+    ``"infeasible"`` (proved, and confirmed by HiGHS after SCIP), ``"timeout"`` or
+    ``"undecided"`` (``point`` empty); ``note`` says what the engines said."""
+
+    kind: str
+    note: str
+    point: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+
+def _solve_conjunct(network: ReluNetwork, prop: Property, d: int, options: MipOptions,
+                    remaining: Callable[[], float | None], margin: float) -> _Outcome:
+    """Solve the MIP of conjunct ``d`` with its rows ``a_r . y <= b_r - margin (1 + |b_r|)``
+    (module docstring)."""
+    left = remaining()
+    if left is not None and left <= 0:
+        return _Outcome("timeout", "not started")
+    model = network_model(network, prop.lower, prop.upper, options=options)
+    solver = model.solver
+    polytope = prop.disjuncts[d]
+    for r, (a, b) in enumerate(zip(polytope.A, polytope.b, strict=True)):
+        side = float(b) - margin * (1.0 + abs(float(b)))
+        row = solver.RowConstraint(-solver.infinity(), side, f"property[{d}][{r}]")
+        for j in np.flatnonzero(a).tolist():
+            if model.outputs[j] is None:
+                continue  # y_j = 0 on the whole box: the term vanishes
+            row.SetCoefficient(model.outputs[j], float(a[j]))
+    try:
+        status, name = solve_network_model(model, left, options.threads)
+    except SolverError as exc:
+        return _Outcome("undecided", str(exc))
+    if status is Status.INFEASIBLE and options.mip_solver == "SCIP" and not margin:
+        # a tightened model's infeasibility decides nothing: only the stated one is confirmed
+        confirmed, point = confirm_infeasible(solver, remaining(), model.inputs)
+        if confirmed is None:
+            return _Outcome("undecided", "SCIP said infeasible, HiGHS did not decide")
+        if point is not None:  # HiGHS found a point: replayed like any candidate
+            return _Outcome("point", "SCIP said infeasible, HiGHS found a point",
+                            np.asarray(point, dtype=np.float64))
+    if status is Status.INFEASIBLE:
+        return _Outcome("infeasible", f"{options.mip_solver} INFEASIBLE")
+    if status is Status.UNKNOWN:
+        return _Outcome("timeout", f"{options.mip_solver} {name}")
+    x = np.array([v.solution_value() for v in model.inputs], dtype=np.float64)
+    return _Outcome("point", f"{options.mip_solver} {name}", x)
+
+
 def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
                 onnx_model: str | os.PathLike[str] | None,
                 remaining: Callable[[], float | None],
@@ -394,62 +468,50 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
     refuted = 0
     undecided: list[str] = []
     timed_out = False
-    runtime: _OnnxRuntime | None = None
-    for d, polytope in enumerate(prop.disjuncts):
-        left = remaining()
-        if left is not None and left <= 0:
-            timed_out = True
-            undecided.append(f"conjunct {d}: not started")
-            continue
-        model = network_model(network, prop.lower, prop.upper, options=options)
-        solver = model.solver
-        for r, (a, b) in enumerate(zip(polytope.A, polytope.b, strict=True)):
-            row = solver.RowConstraint(-solver.infinity(), float(b), f"property[{d}][{r}]")
-            for j in np.flatnonzero(a).tolist():
-                if model.outputs[j] is None:
-                    continue  # y_j = 0 on the whole box: the term vanishes
-                row.SetCoefficient(model.outputs[j], float(a[j]))
-        try:
-            status, name = solve_network_model(model, left, options.threads)
-        except SolverError as exc:
-            undecided.append(f"conjunct {d}: {exc}")
-            continue
-        if status is Status.INFEASIBLE and options.mip_solver == "SCIP":
-            confirmed, point = confirm_infeasible(solver, remaining(), model.inputs)
-            if confirmed is None:
-                undecided.append(f"conjunct {d}: SCIP said infeasible, HiGHS did not decide")
-                continue
-            if point is not None:  # HiGHS found a point: replayed like any candidate
-                found, check, reason = _replay(network, prop, point, d, runtime, onnx_model)
-                if found is not None:
-                    return result(VerificationStatus.SAT,
-                                  f"SCIP said conjunct {d} infeasible, HiGHS found a point; "
-                                  f"counterexample replayed ({check.candidate if check else ''})",
-                                  counterexample=found, outputs=network.forward(found),
-                                  method="mip", evidence="counterexample", replay=check,
-                                  refuted=refuted)
-                undecided.append(f"conjunct {d}: SCIP said infeasible, HiGHS's point "
-                                 f"failed the replay ({reason})")
-                continue
-        if status is Status.INFEASIBLE:
+    runtime = _OnnxRuntime(network, onnx_model)
+    conjuncts = len(prop.disjuncts)
+    for d in range(conjuncts):
+        outcome = _solve_conjunct(network, prop, d, options, remaining, 0.0)
+        if outcome.kind == "infeasible":
             refuted += 1
             continue
-        if status is Status.UNKNOWN:
-            timed_out = True
-            undecided.append(f"conjunct {d}: {options.mip_solver} {name}")
+        if outcome.kind != "point":
+            timed_out = timed_out or outcome.kind == "timeout"
+            undecided.append(f"conjunct {d}: {outcome.note}")
             continue
-        x = np.array([v.solution_value() for v in model.inputs], dtype=np.float64)
-        found, check, reason = _replay(network, prop, x, d, runtime, onnx_model)
-        if found is not None:
-            return result(VerificationStatus.SAT,
-                          f"{options.mip_solver} {name} on conjunct {d} of "
-                          f"{len(prop.disjuncts)}; counterexample replayed "
-                          f"({check.candidate if check else ''})",
-                          counterexample=found, outputs=network.forward(found), method="mip",
-                          evidence="counterexample", replay=check, refuted=refuted)
-        undecided.append(f"conjunct {d}: the solver's point failed the replay ({reason})")
+        first = last = stop = ""
+        failed: list[float] = []
+        for margin in (0.0, *REPLAY_MARGINS):
+            if margin:
+                outcome = _solve_conjunct(network, prop, d, options, remaining, margin)
+                if outcome.kind != "point":
+                    timed_out = timed_out or outcome.kind == "timeout"
+                    stop = (f"at margin {margin:g}: {outcome.note} (a tightened model "
+                            "refutes nothing)")
+                    break
+            found, check, reason = _replay(network, prop, outcome.point, d, runtime, margin)
+            if found is not None:
+                tightened = f", rows tightened by {margin:g} (1 + |b|)" if margin else ""
+                return result(VerificationStatus.SAT,
+                              f"{outcome.note} on conjunct {d} of {conjuncts}{tightened}; "
+                              f"counterexample replayed "
+                              f"({check.candidate if check else ''})",
+                              counterexample=found, outputs=network.forward(found),
+                              method="mip", evidence="counterexample", replay=check,
+                              refuted=refuted)
+            if margin:
+                failed.append(margin)
+            first, last = first or reason, reason
+        else:
+            stop = "no margin left"
+        tried = [f"the engine's point failed the replay ({first})"]
+        if failed:
+            tried.append(f"rows tightened by {', '.join(f'{m:g}' for m in failed)} (1 + |b|): "
+                         f"each point failed too (last: {last})")
+        tried.append(stop)
+        undecided.append(f"conjunct {d}: " + "; ".join(tried))
     prefix = "; ".join(notes) + "; " if notes else ""
-    if refuted == len(prop.disjuncts):
+    if refuted == conjuncts:
         return result(VerificationStatus.UNSAT,
                       f"{prefix}{options.mip_solver} proved all {refuted} conjunct MIP(s) "
                       "infeasible" + (", each confirmed by HiGHS" if options.mip_solver == "SCIP"
@@ -457,5 +519,5 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
                       "feasibility tolerances)", method="mip", evidence="mip_infeasible",
                       refuted=refuted)
     answer = VerificationStatus.TIMEOUT if timed_out else VerificationStatus.UNKNOWN
-    return result(answer, f"{prefix}{refuted} of {len(prop.disjuncts)} conjuncts refuted; "
+    return result(answer, f"{prefix}{refuted} of {conjuncts} conjuncts refuted; "
                   + "; ".join(undecided), refuted=refuted)
