@@ -354,6 +354,11 @@ MUTANTS = (
     Mutant("verify-replay-tolerance", "reluinv/exact/verify_property.py", (
         ("        if exact > 0:\n", "        if exact > 1e-6:\n"),
     ), ("tests/unit/test_verify_property.py",)),
+    # read_onnx took a bias that onnxruntime broadcasts into a matrix for a vector's
+    Mutant("onnx-bias-broadcast-unchecked", "reluinv/data/onnx_io.py", (
+        ('        return _bias_broadcast(value.shape, shape, where, "the bias", grow=True)\n',
+         "        return shape\n"),
+    ), ("tests/unit/test_onnx_io.py",)),
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import reluinv as ri
@@ -285,6 +285,13 @@ def test_integer_initializers_are_refused(tmp_path: Path) -> None:
     _refused(tmp_path, model, r"B has dtype int32; only float32 and float64")
 
 
+def test_a_missing_initializer_is_named(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B1", "C1"], ["x"], transB=1, name="dense")]
+    model = _model(nodes, [_tensor("C1", C1)], out_dim=N)
+    _refused(tmp_path, model, r"node 0 'dense' \(Gemm\) reads 'B1', which no initializer, "
+             "Constant node or other node provides: a missing initializer")
+
+
 def test_a_text_file_is_not_a_model(tmp_path: Path) -> None:
     path = tmp_path / "text.onnx"
     path.write_text("p cnf 1 1\n1 0\n")
@@ -372,3 +379,155 @@ def test_cli_hybrid_inverts_an_onnx_model_where_layerwise_cannot(tmp_path: Path)
     assert "layer-wise stage:\n  status      inconclusive" in text
     found = np.load(tmp_path / "z.npy")
     np.testing.assert_allclose(net.forward(found)[mask], net.forward(z)[mask], atol=1e-6)
+
+
+# -- shapes: what read_onnx accepts is what onnxruntime computes --------------------------
+
+W_FIRST, B_FIRST = RNG.normal(size=(N, K)), RNG.normal(size=N)  # a layer K -> N
+
+
+def _free_model(nodes: list[Any], inits: list[Any], input_shape: list[Any],
+                elem: int = TensorProto.FLOAT) -> Any:
+    """A model whose output shape is left to onnxruntime (nothing declared)."""
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("z", elem,
+                                                                         input_shape)],
+                              [helper.make_tensor_value_info("x", elem, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def test_a_column_bias_on_a_row_vector_is_refused(tmp_path: Path) -> None:
+    """(1, N) + (N, 1) is an (N, N) matrix in onnxruntime, not a vector."""
+    nodes = [helper.make_node("MatMul", ["z", "W"], ["m"]),
+             helper.make_node("Add", ["m", "c"], ["x"], name="Add_3")]
+    model = _free_model(nodes, [_tensor("W", W_FIRST.T), _tensor("c", B_FIRST[:, None])],
+                        [1, K])
+    path = _save(tmp_path, model)
+    assert _run(path, np.ones((1, K))).shape == (N, N)
+    _refused(tmp_path, model, r"'Add_3' \(Add\): the bias of shape \(4, 1\) broadcasts the "
+             r"vector of shape \(1, 4\) to a matrix of shape \(4, 4\); reluinv reads networks "
+             "whose every layer maps a vector to a vector")
+
+
+def test_a_flattened_1d_input_is_a_column(tmp_path: Path) -> None:
+    """Flatten of (K,) is (K, 1); W z is then (N, 1), and a bias (N,) makes it (N, N)."""
+    nodes = [helper.make_node("Flatten", ["z"], ["f"]),
+             helper.make_node("MatMul", ["W", "f"], ["m"]),
+             helper.make_node("Add", ["m", "c"], ["x"], name="bias")]
+    model = _free_model(nodes, [_tensor("W", W_FIRST), _tensor("c", B_FIRST)], [K])
+    assert _run(_save(tmp_path, model), np.ones(K)).shape == (N, N)
+    _refused(tmp_path, model, r"'bias' \(Add\): the bias of shape \(4,\) broadcasts the "
+             r"vector of shape \(4, 1\)")
+
+
+def test_a_column_reshape_before_a_bias_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Reshape", ["z", "shape"], ["r"]),
+             helper.make_node("MatMul", ["W", "r"], ["m"]),
+             helper.make_node("Add", ["m", "c"], ["x"], name="bias")]
+    inits = [_tensor("shape", [K, 1], np.int64), _tensor("W", W_FIRST), _tensor("c", B_FIRST)]
+    _refused(tmp_path, _free_model(nodes, inits, [1, K]),
+             r"'bias' \(Add\): the bias of shape \(4,\) broadcasts the vector of shape \(4, 1\)")
+
+
+def test_a_column_bias_on_a_column_vector_is_read(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Reshape", ["z", "shape"], ["r"]),
+             helper.make_node("MatMul", ["W", "r"], ["m"]),
+             helper.make_node("Add", ["m", "c"], ["x"])]
+    inits = [_tensor("shape", [-1, 1], np.int64), _tensor("W", W_FIRST),
+             _tensor("c", B_FIRST[:, None])]
+    path = _save(tmp_path, _free_model(nodes, inits, [1, K]))
+    net = ri.read_onnx(path)
+    z = _f32(RNG.normal(size=(1, K)))
+    np.testing.assert_allclose(_run(path, z).ravel(), net.forward(z.ravel()), atol=1e-5)
+
+
+@pytest.mark.parametrize(("input_shape", "pattern"), [
+    ([K], r"Gemm reads a matrix, but its input has shape \(3,\)"),
+    ([K, 1], r"the input of shape \(3, 1\) is read as 3 rows"),
+    ([1, K + 1], r"the input 'z' has shape \(1, 4\), but the first layer reads 3 entries"),
+])
+def test_gemm_inputs_that_are_not_a_row_are_refused(tmp_path: Path, input_shape: list[int],
+                                                    pattern: str) -> None:
+    nodes = [helper.make_node("Gemm", ["z", "B"], ["x"], transB=1)]
+    _refused(tmp_path, _free_model(nodes, [_tensor("B", W_FIRST)], input_shape), pattern)
+
+
+_LAYOUTS = {"1d": [K], "row": [1, K], "col": [K, 1], "batch": ["N", K], "symbolic": ["N", "k"]}
+_RESHAPES = ["none", "flatten", "flatten0", "row", "col", "flat"]
+_BIASES = ["none", "vector", "row", "col", "scalar"]
+
+
+def _reshape_nodes(kind: str, source: str, target: str, step: int) -> tuple[list[Any], list[Any]]:
+    if kind == "none":
+        return [helper.make_node("Identity", [source], [target])], []
+    if kind.startswith("flatten"):
+        return [helper.make_node("Flatten", [source], [target], axis=0 if kind == "flatten0"
+                                 else 1)], []
+    shape = {"row": [1, -1], "col": [-1, 1], "flat": [-1]}[kind]
+    name = f"shape{step}"
+    return ([helper.make_node("Reshape", [source, name], [target])],
+            [_tensor(name, shape, np.int64)])
+
+
+def _layer_nodes(kind: str, bias: str, W: np.ndarray, c: np.ndarray, source: str, target: str,
+                 step: int) -> tuple[list[Any], list[Any]]:
+    """``W a + c`` as ``kind`` (gemm, gemm_ta, matmul_right, matmul_left) and ``bias``."""
+    w, b, m = f"W{step}", f"c{step}", f"m{step}"
+    shaped = {"vector": c, "row": c[None, :], "col": c[:, None], "scalar": c[:1]}
+    if kind.startswith("gemm"):
+        inputs = [source, w] + ([b] if bias != "none" else [])
+        nodes = [helper.make_node("Gemm", inputs, [target], transB=1,
+                                  transA=int(kind == "gemm_ta"))]
+        inits = [_tensor(w, W)] + ([_tensor(b, shaped[bias])] if bias != "none" else [])
+        return nodes, inits
+    pair = [source, w] if kind == "matmul_right" else [w, source]
+    inits = [_tensor(w, W.T if kind == "matmul_right" else W)]
+    if bias == "none":
+        return [helper.make_node("MatMul", pair, [target])], inits
+    return ([helper.make_node("MatMul", pair, [m]), helper.make_node("Add", [m, b], [target])],
+            [*inits, _tensor(b, shaped[bias])])
+
+
+@settings(max_examples=150, deadline=None)
+@given(layout=st.sampled_from(sorted(_LAYOUTS)), first=st.sampled_from(_RESHAPES),
+       middle=st.sampled_from(_RESHAPES),
+       kinds=st.lists(st.sampled_from(["gemm", "gemm_ta", "matmul_right", "matmul_left"]),
+                      min_size=2, max_size=2),
+       biases=st.lists(st.sampled_from(_BIASES), min_size=2, max_size=2),
+       seed=st.integers(0, 2**16))
+def test_read_onnx_computes_what_onnxruntime_computes(
+        tmp_path_factory: pytest.TempPathFactory, layout: str, first: str, middle: str,
+        kinds: list[str], biases: list[str], seed: int) -> None:
+    """Graphs of two layers over every input layout, reshape and bias shape: a graph that
+    read_onnx accepts runs in onnxruntime and gives the network's outputs, in order."""
+    rng = np.random.default_rng(seed)
+    sizes = (K, N, 2)
+    nodes, inits = _reshape_nodes(first, "z", "a0", 0)
+    for step in (1, 2):
+        W = rng.normal(size=(sizes[step], sizes[step - 1]))
+        c = rng.normal(size=sizes[step])
+        target = "x" if step == 2 else "t1"
+        more, values = _layer_nodes(kinds[step - 1], biases[step - 1], W, c,
+                                    "a0" if step == 1 else "a1", target, step)
+        nodes, inits = nodes + more, inits + values
+        if step == 1:
+            more, values = _reshape_nodes(middle, "h1", "a1", 1)
+            nodes += [helper.make_node("Relu", ["t1"], ["h1"]), *more]
+            inits += values
+    model = _free_model(nodes, inits, _LAYOUTS[layout])
+    path = _save(tmp_path_factory.mktemp("shapes"), model)
+    try:
+        net = ri.read_onnx(path)
+    except ri.ProblemFileError:
+        event("refused")
+        return
+    event("read")
+    z = _f32(rng.normal(size=K))
+    # a symbolic dimension is the batch (1), or the vector's own when no fixed one is
+    feed = z.reshape(1, K) if layout == "symbolic" else z.reshape(
+        [1 if isinstance(d, str) else d for d in _LAYOUTS[layout]])
+    out = _run(path, feed)
+    assert out.size == net.output_dim, (out.shape, net.output_dim)
+    expected = net.forward(z)
+    np.testing.assert_allclose(out.ravel(), expected, atol=1e-5 * (1 + np.abs(expected).max()))

@@ -22,10 +22,22 @@ float64 initializers (or ``Constant`` nodes) and are kept exactly, as float64. T
 ``Flatten``, ``Reshape`` (of a vector: at most one target dimension other than 1, the
     shape a constant), ``Identity``  no-ops on a vector.
 
+**Shapes.** The network read must be what onnxruntime computes, so every tensor's shape is
+followed through the chain in ONNX's (numpy's) broadcasting semantics, for a batch of one
+(a symbolic input dimension is the batch, or the vector's length when no fixed dimension
+is), and every tensor must stay a vector: at most one dimension other than 1, its entries
+in order. ``Flatten`` of ``(k,)`` is the column ``(k, 1)``; ``Gemm`` reads a 2-D row
+(``(1, k)``, or ``(k, 1)`` with ``transA``); ``MatMul`` reads the vector along the axis it
+contracts (a row for ``a B``, a column for ``B a``); ``Add`` of a bias must not spread the
+vector into a matrix (``(1, n) + (n, 1)`` is ``(n, n)`` in onnxruntime).
+
 Anything else is refused with one line naming the file, the node and its op type: other
 ops (``Conv``, ``Sigmoid``, ...), a branch (a tensor consumed twice), a second graph
 input, a node off the chain, two affine maps without an activation between them, an
-activation without an affine map before it, a non-vector reshape, integer initializers.
+activation without an affine map before it, a non-vector reshape, a shape that is not a
+vector flow (``node 3 'Add_3' (Add): the bias of shape (4, 1) broadcasts the vector of
+shape (1, 4) to a matrix of shape (4, 4); ...``), a missing weight initializer, integer
+initializers.
 
 **What is written.** One ``Gemm`` (``transB = 1``, the weight stored as ``W_i`` with rows
 as outputs, as everywhere in reluinv) per layer, followed by ``Relu`` or ``LeakyRelu``
@@ -185,9 +197,11 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
         for name in node.input:
             if name and name not in constants:
                 consumers.setdefault(name, []).append((index, node))
+    produced = {name for _, node in nodes for name in node.output} | {
+        v.name for v in graph.input}
     current = inputs[0].name
     chain = _Chain()
-    visited = 0
+    visited: list[tuple[int, Any]] = []
     while True:
         users = consumers.get(current, [])
         if len(users) > 1:
@@ -200,19 +214,24 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
         index, node = users[0]
         where = f"{source}: {_node_name(node, index)} ({node.op_type})"
         live = [name for name in node.input if name and name not in constants]
+        missing = [name for name in live if name != current and name not in produced]
+        if missing:
+            raise ProblemFileError(f"{where} reads '{missing[0]}', which no initializer, "
+                                   "Constant node or other node provides: a missing "
+                                   "initializer")
         if len(live) != 1:
             raise ProblemFileError(f"{where} has {len(live)} non-constant inputs; each node "
                                    "must read only the previous node's output")
         if len(node.output) != 1:
             raise ProblemFileError(f"{where} has {len(node.output)} outputs; one is read")
         _apply(onnx, node, chain, constants, where)
-        visited += 1
+        visited.append((index, node))
         current = node.output[0]
     if current != graph.output[0].name:
         raise ProblemFileError(f"{source}: the chain from the input ends at tensor "
                                f"'{current}', not at the graph output "
                                f"'{graph.output[0].name}'")
-    if visited != len(nodes):
+    if len(visited) != len(nodes):
         on_chain = _chain_indices(consumers, inputs[0].name)
         index, node = next((i, n) for i, n in nodes if i not in on_chain)
         raise ProblemFileError(f"{source}: {_node_name(node, index)} ({node.op_type}) is off "
@@ -232,9 +251,17 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
         weights = [a.astype(np.int64) for a in weights]
         biases = [a.astype(np.int64) for a in biases]
     try:
-        return ReluNetwork(weights, biases, activation, output_activation=output_activation)
+        network = ReluNetwork(weights, biases, activation, output_activation=output_activation)
     except ReluinvError as exc:
         raise ProblemFileError(f"{source}: {exc}") from exc
+    shape = _input_shape(inputs[0], network.latent_dim, source)
+    for index, node in visited:
+        where = f"{source}: {_node_name(node, index)} ({node.op_type})"
+        shape = _shape_after(onnx, node, shape, constants, where)
+    if int(np.prod(shape)) != network.output_dim:  # cannot happen after the rules above
+        raise ProblemFileError(f"{source}: the graph computes a tensor of shape {shape}, "
+                               f"not the {network.output_dim} outputs read")
+    return network
 
 
 def _chain_indices(consumers: dict[str, list[tuple[int, Any]]], start: str) -> set[int]:
@@ -254,6 +281,133 @@ def _check_vector_input(value: Any, source: str) -> None:
         shape = [d.dim_value if d.HasField("dim_value") else d.dim_param for d in dims]
         raise ProblemFileError(f"{source}: the input '{value.name}' has shape {shape}; the "
                                "latent code must be a vector ((k,), (1, k) or (N, k))")
+
+
+_VECTOR_RULE = "reluinv reads networks whose every layer maps a vector to a vector"
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return str(tuple(int(d) for d in shape))
+
+
+def _is_vector(shape: tuple[int, ...]) -> bool:
+    return sum(d != 1 for d in shape) <= 1
+
+
+def _input_shape(value: Any, k: int, source: str) -> tuple[int, ...]:
+    """The shape onnxruntime gives the latent code ``z`` of ``k`` entries in a batch of one:
+    a symbolic dimension is the batch (1), or the vector's own when no fixed one is."""
+    tensor = value.type.tensor_type
+    if not tensor.HasField("shape"):
+        raise ProblemFileError(f"{source}: the input '{value.name}' has no shape; the "
+                               "latent code must be a vector ((k,), (1, k) or (N, k))")
+    dims = list(tensor.shape.dim)
+    fixed = [d.dim_value if d.HasField("dim_value") else None for d in dims]
+    shape = [1 if d is None else d for d in fixed]
+    if k != 1 and all(d in (None, 1) for d in fixed) and None in fixed:
+        last = max(i for i, d in enumerate(fixed) if d is None)
+        shape[last] = k  # the vector's length is symbolic too
+    if int(np.prod(shape)) != k:
+        raise ProblemFileError(f"{source}: the input '{value.name}' has shape "
+                               f"{_shape_text(tuple(shape))}, but the first layer reads "
+                               f"{k} entries")
+    return tuple(shape)
+
+
+def _shape_after(onnx: Any, node: Any, shape: tuple[int, ...],
+                 constants: dict[str, npt.NDArray[Any]], where: str) -> tuple[int, ...]:
+    """The shape of ``node``'s output in ONNX's (numpy's) broadcasting semantics, given the
+    shape of the vector it reads; refused in one line where that is not a vector laid out
+    as the network read it."""
+    op = node.op_type
+    attrs = _attributes(onnx, node)
+    given = {i: constants[name] for i, name in enumerate(node.input) if name in constants}
+    if op == "Gemm":
+        if len(shape) != 2:
+            raise ProblemFileError(f"{where}: Gemm reads a matrix, but its input has shape "
+                                   f"{_shape_text(shape)}")
+        rows = shape[1] if attrs.get("transA", 0) else shape[0]
+        B = given[1]
+        outputs = B.shape[0] if attrs.get("transB", 0) else B.shape[1]
+        if rows != 1:
+            raise ProblemFileError(f"{where}: the input of shape {_shape_text(shape)} is "
+                                   f"read as {rows} rows; {_VECTOR_RULE}")
+        out: tuple[int, ...] = (1, int(outputs))
+        if 2 in given:
+            _bias_broadcast(given[2].shape, out, where, "C")
+        return out
+    if op == "MatMul":
+        index = next(iter(given))
+        B = given[index]
+        if index == 1:  # a B: the vector is the last axis
+            if len(shape) == 1:
+                return (int(B.shape[1]),)
+            if int(np.prod(shape[:-1])) != 1:
+                raise ProblemFileError(f"{where}: the input of shape {_shape_text(shape)} "
+                                       f"is read as {int(np.prod(shape[:-1]))} rows; "
+                                       f"{_VECTOR_RULE}")
+            return (*shape[:-1], int(B.shape[1]))
+        if len(shape) == 1:  # B a: the vector is the second-to-last axis (a column)
+            return (int(B.shape[0]),)
+        if shape[-1] != 1 or int(np.prod(shape[:-2])) != 1:
+            raise ProblemFileError(f"{where}: the input of shape {_shape_text(shape)} is "
+                                   f"read as {shape[-1]} columns; {_VECTOR_RULE}")
+        return (*shape[:-2], int(B.shape[0]), 1)
+    if op == "Add":
+        (_, value), = given.items()
+        return _bias_broadcast(value.shape, shape, where, "the bias", grow=True)
+    if op == "Flatten":
+        axis = int(attrs.get("axis", 1))
+        axis = axis + len(shape) if axis < 0 else axis
+        if not 0 <= axis <= len(shape):
+            raise ProblemFileError(f"{where}: axis {attrs.get('axis', 1)} is out of range "
+                                   f"for the input of shape {_shape_text(shape)}")
+        return (int(np.prod(shape[:axis])), int(np.prod(shape[axis:])))
+    if op == "Reshape":
+        return _reshaped(shape, given[1], bool(attrs.get("allowzero", 0)), where)
+    return shape  # Relu, LeakyRelu, Identity
+
+
+def _bias_broadcast(bias: tuple[int, ...], shape: tuple[int, ...], where: str,
+                    name: str, *, grow: bool = False) -> tuple[int, ...]:
+    """The shape of ``vector + bias`` (numpy broadcasting), refused unless it holds the
+    vector's entries in their order: ``shape`` itself, or with ``grow`` (``Add``; Gemm's
+    ``C`` broadcasts one way only) a vector of as many entries (``(n,) + (1, n)``)."""
+    try:
+        result = np.broadcast_shapes(tuple(shape), tuple(bias))
+    except ValueError:
+        raise ProblemFileError(f"{where}: {name} of shape {_shape_text(bias)} does not "
+                               f"broadcast to the vector of shape {_shape_text(shape)}"
+                               ) from None
+    same = result == tuple(shape) or (
+        grow and _is_vector(result) and int(np.prod(result)) == int(np.prod(shape)))
+    if not same:
+        kind = "a tensor" if _is_vector(result) else "a matrix"
+        raise ProblemFileError(f"{where}: {name} of shape {_shape_text(bias)} broadcasts "
+                               f"the vector of shape {_shape_text(shape)} to {kind} of "
+                               f"shape {_shape_text(result)}; {_VECTOR_RULE}")
+    return tuple(int(d) for d in result)
+
+
+def _reshaped(shape: tuple[int, ...], target: npt.NDArray[Any], allowzero: bool,
+              where: str) -> tuple[int, ...]:
+    """ONNX ``Reshape``: ``0`` copies the input's dimension (unless ``allowzero``), one
+    ``-1`` takes what is left."""
+    wanted = [int(v) for v in np.asarray(target).ravel()]
+    dims = [shape[i] if v == 0 and not allowzero and i < len(shape) else v
+            for i, v in enumerate(wanted)]
+    total = int(np.prod(shape))
+    known = int(np.prod([d for d in dims if d != -1]))
+    if dims.count(-1) > 1 or any(d < -1 for d in dims) or (
+            -1 in dims and (known == 0 or total % known)) or (
+            -1 not in dims and known != total):
+        raise ProblemFileError(f"{where}: cannot reshape the input of shape "
+                               f"{_shape_text(shape)} to {wanted}")
+    out = tuple(total // known if d == -1 else d for d in dims)
+    if not _is_vector(out):
+        raise ProblemFileError(f"{where} reshapes to {wanted}, not to a vector; only vector "
+                               "reshapes are read")
+    return out
 
 
 def _bias(value: npt.NDArray[np.float64], rows: int, where: str) -> npt.NDArray[np.float64]:
@@ -295,14 +449,10 @@ def _apply(onnx: Any, node: Any, chain: _Chain, constants: dict[str, npt.NDArray
         chain.biases.append(chain.pending.b)
         chain.activations.append((where, spec))
         chain.pending = None
-    elif op == "Reshape":
-        shape = given.get(1)
-        if shape is None:
-            raise ProblemFileError(f"{where}: the target shape must be a constant")
-        if len([v for v in np.asarray(shape).ravel().tolist() if v not in (0, 1)]) > 1:
-            raise ProblemFileError(f"{where} reshapes to {np.asarray(shape).tolist()}, not "
-                                   "to a vector; only vector reshapes are read")
-    # Flatten, Identity and vector reshapes leave the vector as it is
+    elif op == "Reshape" and 1 not in given:
+        raise ProblemFileError(f"{where}: the target shape must be a constant")
+    # Flatten, Identity and Reshape leave the vector's entries as they are; whether the
+    # shapes stay vectors is checked by _shape_after once the network is read
 
 
 def _affine(node: Any, attrs: dict[str, Any], given: dict[int, npt.NDArray[Any]],
