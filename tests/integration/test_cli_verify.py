@@ -13,6 +13,7 @@ import pytest
 
 import reluinv as ri
 from reluinv.cli import run
+from reluinv.data.vnnlib import OutputPolytope
 from reluinv.reduction.export import cnf_embedding, real_latent
 
 SAT = ri.parse_dimacs("p cnf 3 3\n1 2 0\n-1 3 0\n-3 0\n")
@@ -85,3 +86,51 @@ def test_a_bad_property_is_one_line_naming_file_and_line(tmp_path: Path) -> None
     assert (code, out) == (2, "")
     assert re.fullmatch(r"reluinv: error: \S+p\.vnnlib:\d+: unsupported operator '='; [^\n]*\n",
                         err)
+
+
+def test_a_model_onnxruntime_refuses_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    import onnx
+
+    onnx_path, vnnlib_path = files(tmp_path, cnf_embedding, SAT, gz=False)
+    model = onnx.load(onnx_path)
+    model.opset_import[0].version = 99  # reluinv reads it; onnxruntime does not load it
+    onnx.save(model, onnx_path)
+    code, out, err = call("verify", onnx_path, vnnlib_path)
+    assert (code, out) == (2, "")
+    assert re.fullmatch(r"reluinv: error: \S+net\.onnx: onnxruntime cannot load the model: "
+                        r"[^\n]*[Oo]pset 99[^\n]*\n", err), err
+
+
+def test_a_size_mismatch_names_both_files(tmp_path: Path) -> None:
+    onnx_path, vnnlib_path = files(tmp_path, cnf_embedding, SAT, gz=False)  # 3 inputs
+    ri.write_vnnlib(ri.Property(np.zeros(4), np.ones(4), (OutputPolytope([[1.0]], [0.5]),),
+                                1), vnnlib_path)
+    code, _, err = call("verify", onnx_path, vnnlib_path)
+    assert code == 2
+    assert re.fullmatch(r"reluinv: error: \S+p\.vnnlib:\d+: X_3 is out of range: the network "
+                        r"\S+net\.onnx has 3 inputs\n", err), err
+    ri.write_vnnlib(ri.Property(np.zeros(2), np.ones(2), (OutputPolytope([[1.0]], [0.5]),),
+                                1), vnnlib_path)
+    code, _, err = call("verify", onnx_path, vnnlib_path)
+    assert code == 2
+    assert re.fullmatch(r"reluinv: error: \S+p\.vnnlib: X_2 is never declared \(the network "
+                        r"\S+net\.onnx has 3 inputs, the property declares 2\)\n", err), err
+
+
+def test_a_file_that_computes_another_network_is_refused(tmp_path: Path) -> None:
+    """verify runs the caller's file before it answers: a network read that differs from
+    what onnxruntime computes would decide another question."""
+    onnx_path, _ = files(tmp_path, cnf_embedding, SAT, gz=False)
+    net, prop = cnf_embedding(SAT)
+    other = ri.ReluNetwork(list(net.weights), [net.biases[0], np.asarray(net.biases[1]) + 1.0],
+                           output_activation="linear")
+    with pytest.raises(ri.ProblemFileError, match=r"net\.onnx: onnxruntime's outputs differ "
+                       r"from the network read by 1 "):
+        ri.verify(other, prop, onnx_model=onnx_path)
+    wider = ri.ReluNetwork([net.weights[0], np.vstack([net.weights[1]] * 2)],
+                           [net.biases[0], np.concatenate([net.biases[1]] * 2)],
+                           output_activation="linear")
+    prop2 = ri.Property(prop.lower, prop.upper, (OutputPolytope([[1.0, 0.0]], [0.5]),), 2)
+    with pytest.raises(ri.ProblemFileError, match=r"onnxruntime computes 1 outputs, the "
+                       "network read has 2"):
+        ri.verify(wider, prop2, onnx_model=onnx_path)

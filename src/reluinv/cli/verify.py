@@ -76,8 +76,9 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         network = load_network(current)
         current = args.property
         prop = read_vnnlib(current, network.latent_dim, network.output_dim,
-                           limits=text_limits(args))
+                           limits=text_limits(args), network_name=args.network)
         onnx_model = args.network if args.network.lower().endswith(".onnx") else None
+        current = args.network  # onnxruntime runs the network's file
         result = verify(network, prop, time_limit=args.timeout, structural=args.structural,
                         onnx_model=onnx_model)
     except (OSError, ReluinvError, ValueError) as exc:  # SolverError: unknown

@@ -269,8 +269,10 @@ def _number(token: str) -> float | None:
 
 
 class _Reader:
-    def __init__(self, source: str, n_inputs: int, n_outputs: int) -> None:
+    def __init__(self, source: str, n_inputs: int, n_outputs: int,
+                 network_name: str | None = None) -> None:
         self.source, self.n, self.m = source, n_inputs, n_outputs
+        self.network = "the network" + (f" {network_name}" if network_name else "")
         self.declared: dict[str, set[int]] = {"X": set(), "Y": set()}
         self.lower = np.full(n_inputs, -np.inf)
         self.upper = np.full(n_inputs, np.inf)
@@ -308,8 +310,8 @@ class _Reader:
         kind, index = match[1], int(match[2])
         limit = self.n if kind == "X" else self.m
         if index >= limit:
-            raise self.error(node, f"{items[1].token} is out of range: the network has "
-                             f"{limit} {'inputs' if kind == 'X' else 'outputs'}")
+            raise self.error(node, f"{items[1].token} is out of range: {self.network} "
+                             f"has {limit} {'inputs' if kind == 'X' else 'outputs'}")
         if index in self.declared[kind]:
             raise self.error(node, f"{items[1].token} is declared twice")
         self.declared[kind].add(index)
@@ -441,7 +443,8 @@ class _Reader:
             if missing:
                 what = "inputs" if kind == "X" else "outputs"
                 raise VnnlibError(self.source, None, f"{kind}_{missing[0]} is never declared "
-                                  f"(the network has {count} {what})")
+                                  f"({self.network} has {count} {what}, the property "
+                                  f"declares {len(self.declared[kind])})")
         for i in range(self.n):
             if not np.isfinite(self.lower[i]) or not np.isfinite(self.upper[i]):
                 side = "lower" if not np.isfinite(self.lower[i]) else "upper"
@@ -495,34 +498,38 @@ _CHUNK = 1 << 20
 
 
 def parse_vnnlib(text: str, n_inputs: int, n_outputs: int, *,
-                 source: str = "<string>", limits: TextLimits | None = None) -> Property:
+                 source: str = "<string>", limits: TextLimits | None = None,
+                 network_name: str | None = None) -> Property:
     """The :class:`Property` of a VNN-LIB text (module docstring); ``source`` names it in
-    errors. ``limits`` (:data:`DEFAULT_VNNLIB_LIMITS` when ``None``) bounds the length of
+    errors, ``network_name`` the network whose sizes were given (in the errors about
+    them). ``limits`` (:data:`DEFAULT_VNNLIB_LIMITS` when ``None``) bounds the length of
     a line; its byte limit applies to files only (a ``str`` is already in memory)."""
     if not isinstance(text, str):
         raise InvalidTypeError(f"text must be a str, got {type(text).__name__}")
     n = _check_size(n_inputs, "n_inputs")
     m = _check_size(n_outputs, "n_outputs")
     _read_text(io.StringIO(text), _text_limits(limits).max_line_length, source)
-    return _parse(text, n, m, source)
+    return _parse(text, n, m, source, network_name)
 
 
-def _parse(text: str, n: int, m: int, source: str) -> Property:
-    reader = _Reader(source, n, m)
+def _parse(text: str, n: int, m: int, source: str, network_name: str | None) -> Property:
+    reader = _Reader(source, n, m, network_name)
     for node in _expressions(text, source):
         reader.command(node)
     return reader.finish()
 
 
 def read_vnnlib(path: str | os.PathLike[str], n_inputs: int, n_outputs: int, *,
-                limits: TextLimits | None = None) -> Property:
+                limits: TextLimits | None = None, network_name: str | None = None
+                ) -> Property:
     """The :class:`Property` of a ``.vnnlib`` (or ``.vnnlib.gz``) file for a network with
     ``n_inputs`` inputs and ``n_outputs`` outputs.
 
     ``limits`` (a :class:`~reluinv.data.formula.TextLimits`; ``None``:
     :data:`DEFAULT_VNNLIB_LIMITS`) bounds the decompressed bytes read and the length of a
     line, as :class:`~reluinv.data.formula.DimacsLimits` does for formulas: a file over a
-    limit is refused on one line before more than the limit is held.
+    limit is refused on one line before more than the limit is held. ``network_name``
+    (e.g. the network's file) names the network in the errors about its sizes.
 
     Raises
     ------
@@ -550,7 +557,7 @@ def read_vnnlib(path: str | os.PathLike[str], n_inputs: int, n_outputs: int, *,
     except (EOFError, gzip.BadGzipFile, lzma.LZMAError, zlib.error) as exc:
         kind = "not a gzip file" if source.endswith(".gz") else "cannot be decompressed"
         raise VnnlibError(source, None, f"{kind}: {exc}") from None
-    return _parse(text, n_inputs, n_outputs, source)  # lines checked while reading
+    return _parse(text, n_inputs, n_outputs, source, network_name)  # lines checked
 
 
 # -- writing ---------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -74,7 +75,7 @@ import numpy.typing as npt
 from reluinv.arguments import check_flag, check_time_limit
 from reluinv.data.network import ReluNetwork
 from reluinv.data.vnnlib import Property
-from reluinv.errors import InvalidTypeError, ShapeError, SolverError
+from reluinv.errors import InvalidTypeError, ProblemFileError, ShapeError, SolverError
 from reluinv.exact.backend import MipOptions
 from reluinv.exact.mip import confirm_infeasible, network_model, solve_network_model
 from reluinv.exact.result import Status
@@ -223,12 +224,26 @@ def _exact_violation(network: ReluNetwork, prop: Property, x: npt.NDArray[np.flo
     return Fraction(0) if worst is None else worst
 
 
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    """onnxruntime's reason on one line, without its status prefix, the path it repeats and
+    the C++ source location (``/onnxruntime_src/...h:46 void f(...)``)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"^Load model from .*? failed: ?", "", text)
+    text = re.sub(r"\S+\.(?:h|cc|cpp):\d+ .*?\) (?=[A-Z])", "", text)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
 class _OnnxRuntime:
     """A float32 onnxruntime session of the model (the caller's file, or the network
-    written in float32 to a temporary file), opened on the first :meth:`run`."""
+    written in float32 to a temporary file), opened on the first :meth:`run`.
+
+    A caller's file that onnxruntime refuses to load or run is a
+    :class:`~reluinv.errors.ProblemFileError` naming the file and onnxruntime's reason."""
 
     def __init__(self, network: ReluNetwork, onnx_model: str | os.PathLike[str] | None) -> None:
         self.network, self.onnx_model = network, onnx_model
+        self.source = "" if onnx_model is None else os.fspath(onnx_model)
         self.session: Any = None
         self.name, self.shape = "", [1]
         self.dtype: Any = np.float32
@@ -247,8 +262,12 @@ class _OnnxRuntime:
                 self.session = onnxruntime.InferenceSession(
                     path, options, providers=["CPUExecutionProvider"])
         else:
-            self.session = onnxruntime.InferenceSession(
-                os.fspath(self.onnx_model), options, providers=["CPUExecutionProvider"])
+            try:
+                self.session = onnxruntime.InferenceSession(
+                    self.source, options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # onnxruntime raises its own pybind11 classes
+                raise ProblemFileError(f"{self.source}: onnxruntime cannot load the model: "
+                                       f"{_first_line(exc)}") from None
         first = self.session.get_inputs()[0]
         self.name = first.name
         self.shape = [d if isinstance(d, int) else 1 for d in first.shape]
@@ -257,9 +276,51 @@ class _OnnxRuntime:
     def run(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if self.session is None:
             self._open()
+        if int(np.prod(self.shape)) != x.size:
+            raise ProblemFileError(f"{self.source}: onnxruntime's input '{self.name}' has "
+                                   f"shape {tuple(self.shape)}, but the network read has "
+                                   f"{x.size} inputs")
         feed = np.asarray(x, dtype=np.float32).astype(self.dtype).reshape(self.shape)
-        out = self.session.run(None, {self.name: feed})[0]
+        try:
+            out = self.session.run(None, {self.name: feed})[0]
+        except Exception as exc:  # onnxruntime raises its own pybind11 classes
+            if self.onnx_model is None:
+                raise
+            raise ProblemFileError(f"{self.source}: onnxruntime cannot run the model: "
+                                   f"{_first_line(exc)}") from None
         return np.asarray(out, dtype=np.float64).ravel()
+
+    def check(self, prop: Property) -> None:
+        """The caller's file must compute the network read: as many outputs, and values
+        within :data:`ONNXRUNTIME_TOLERANCE` ``* (1 + m)`` (``m`` the outputs' magnitude
+        bound, :func:`_magnitude`) at the box's corners, its centre and two random points of
+        it. A file that differs is refused; its network's answer would not be the file's."""
+        rng = np.random.default_rng(0)
+        points = [prop.lower, prop.upper, (prop.lower + prop.upper) / 2,
+                  *(rng.uniform(prop.lower, prop.upper) for _ in range(2))]
+        for x in points:
+            x32 = np.asarray(x, dtype=np.float32).astype(np.float64)
+            observed = self.run(x32)
+            if observed.size != self.network.output_dim:
+                raise ProblemFileError(f"{self.source}: onnxruntime computes "
+                                       f"{observed.size} outputs, the network read has "
+                                       f"{self.network.output_dim}")
+            expected = self.network.forward(x32)
+            gap = float(np.max(np.abs(observed - expected), initial=0.0))
+            bound = ONNXRUNTIME_TOLERANCE * (1.0 + _magnitude(self.network, x32))
+            if not gap <= bound:
+                raise ProblemFileError(f"{self.source}: onnxruntime's outputs differ from "
+                                       f"the network read by {gap:.3g} (more than "
+                                       f"{bound:.3g}) at an input of the box")
+
+
+def _magnitude(network: ReluNetwork, x: npt.NDArray[np.float64]) -> float:
+    """``max_j m_j`` with ``m = |W_d| (... (|W_1| |x| + |b_1|) ...) + |b_d|``: a bound on
+    every output, and the scale of float32's rounding errors in computing them."""
+    m = np.abs(x)
+    for w, b in zip(network.weights, network.biases, strict=True):
+        m = np.asarray(abs(w) @ m, dtype=np.float64).ravel() + np.abs(np.asarray(b, float))
+    return float(np.max(m, initial=0.0))
 
 
 def _runtime_violation(prop: Property, y: npt.NDArray[np.float64], conjunct: int) -> float:
@@ -342,7 +403,9 @@ def verify(
         Try the structural fast path first (recognised CNF embeddings).
     onnx_model:
         The ONNX file the network was read from, for the onnxruntime replay; by default
-        the network is written in float32 to a temporary file.
+        the network is written in float32 to a temporary file. The file is run first at
+        the box's corners, centre and two random points: it must compute the network's
+        outputs (as many, within the replay's float32 tolerance).
     options:
         :class:`~reluinv.exact.backend.MipOptions` of the MIP path (engine, threads, bound
         tightening); default SCIP with interval bounds.
@@ -350,6 +413,12 @@ def verify(
     Returns
     -------
     VerificationResult
+
+    Raises
+    ------
+    ProblemFileError
+        ``onnx_model`` is a file onnxruntime cannot load or run, or one that computes
+        something else than ``network``.
     """
     start = time.perf_counter()
     network, prop = _check_inputs(network, prop)
@@ -375,6 +444,9 @@ def verify(
         return result(VerificationStatus.UNSAT, f"the input box is empty: X_{i} has lower "
                       f"{prop.lower[i]} > upper {prop.upper[i]}", method="box",
                       evidence="empty_box")
+    runtime = _OnnxRuntime(network, onnx_model)
+    if onnx_model is not None:
+        runtime.check(prop)
     notes: list[str] = []
     if structural:
         recognised = recognise(network, prop)
@@ -388,8 +460,7 @@ def verify(
             fsha = recognised.formula.sha256()
             if sat.status is SatStatus.SATISFIABLE and sat.model is not None:
                 x = witness_input(sat.model)
-                found, check, reason = _replay(network, prop, x, 0,
-                                               _OnnxRuntime(network, onnx_model))
+                found, check, reason = _replay(network, prop, x, 0, runtime)
                 if found is not None:
                     return result(VerificationStatus.SAT,
                                   f"recognised {recognised.encoding} of a formula with "
@@ -409,7 +480,7 @@ def verify(
                               formula_sha256=fsha)
             else:
                 notes.append(f"structural path undecided: {sat.message}")
-    return _verify_mip(network, prop, chosen, onnx_model, remaining, result, notes)
+    return _verify_mip(network, prop, chosen, runtime, remaining, result, notes)
 
 
 @dataclass(frozen=True)
@@ -461,14 +532,12 @@ def _solve_conjunct(network: ReluNetwork, prop: Property, d: int, options: MipOp
 
 
 def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
-                onnx_model: str | os.PathLike[str] | None,
-                remaining: Callable[[], float | None],
+                runtime: _OnnxRuntime, remaining: Callable[[], float | None],
                 result: Callable[..., VerificationResult],
                 notes: list[str]) -> VerificationResult:
     refuted = 0
     undecided: list[str] = []
     timed_out = False
-    runtime = _OnnxRuntime(network, onnx_model)
     conjuncts = len(prop.disjuncts)
     for d in range(conjuncts):
         outcome = _solve_conjunct(network, prop, d, options, remaining, 0.0)
