@@ -11,7 +11,13 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import reluinv as ri
-from reluinv.data.vnnlib import OutputPolytope, VnnlibError, format_vnnlib, parse_vnnlib
+from reluinv.data.vnnlib import (
+    MAX_NESTING,
+    OutputPolytope,
+    VnnlibError,
+    format_vnnlib,
+    parse_vnnlib,
+)
 
 HEAD = ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n"
         "(declare-const Y_0 Real)\n(declare-const Y_1 Real)\n"
@@ -77,12 +83,22 @@ BAD: dict[str, tuple[str, str, str]] = {
     "unbounded-input": ("(declare-const X_0 Real)\n(declare-const X_1 Real)\n"
                         "(declare-const Y_0 Real)\n(declare-const Y_1 Real)\n"
                         "(assert (>= X_0 0))\n(assert (<= X_0 1))\n(assert (>= X_1 0))",
-                        "", "X_1 has no upper bound"),
+                        "2", "X_1 (declared here) has no upper bound"),
     "missing-declaration": ("(declare-const X_0 Real)\n(declare-const Y_0 Real)", "",
                             "X_1 is never declared"),
     "bare-atom": ("+Y_0", "9", "outside parentheses"),
     "empty-and": ("+(assert (and))", "9", "needs at least one argument"),
     "assert-two": ("+(assert (<= Y_0 1) (<= Y_1 1))", "9", "exactly one formula"),
+    "deep-and": ("+\n(assert " + "(and " * 5000 + "(<= Y_0 1)" + ")" * 5001, "10",
+                 f"nested deeper than {MAX_NESTING} levels"),
+    "deep-term": ("+(assert (<= " + "(- " * 5000 + "Y_0" + ")" * 5000 + " 1))", "9",
+                  f"nested deeper than {MAX_NESTING} levels"),
+    "huge-number": ("+(assert (<= Y_0 1e999))", "9", "'1e999' is outside the float64 range"),
+    "huge-bound": ("+(assert (<= X_0 -1e999))", "9", "outside the float64 range"),
+    "term-overflow": ("+(assert (<= (* 1e300 (* 1e300 Y_0)) 1))", "9",
+                      "the term overflows the float64 range"),
+    "row-overflow": ("+(assert (<= (* 1e308 Y_0) (* -1e308 Y_0)))", "9",
+                     "the inequality overflows the float64 range"),
 }
 
 
@@ -109,6 +125,27 @@ def test_bad_inputs_are_refused_in_one_line_with_the_line_number(
     assert "\n" not in message
     assert message.startswith(f"p.vnnlib:{line}: " if line else "p.vnnlib: ")
     assert fragment in message
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    """``(assert`` is one level and the atom another: MAX_NESTING - 2 ``and`` s fit."""
+    depth = MAX_NESTING - 2
+    prop = parse_vnnlib(HEAD + "(assert " + "(and " * depth + "(<= Y_0 1)" + ")" * depth + ")",
+                        2, 2)
+    assert prop.disjuncts[0].b.tolist() == [1.0]
+
+
+def test_asserts_are_conjoined_in_place() -> None:
+    """One row per assert is appended to the conjunct, not copied with it (a file of r
+    asserts took O(r^2) time: 1.5 million rows, a 64 MiB file, did not finish in 10 min)."""
+    from reluinv.data.vnnlib import _Reader
+
+    reader = _Reader("p.vnnlib", 1, 1)
+    conjunct = reader.condition[0]
+    for r in range(3):
+        reader.conjoin([[(np.ones(1), float(r))]], None)  # type: ignore[arg-type]
+    assert reader.condition[0] is conjunct
+    assert [c for _, c in conjunct] == [0.0, 1.0, 2.0]
 
 
 def test_tightest_of_several_bounds_is_kept() -> None:
