@@ -359,6 +359,11 @@ MUTANTS = (
         ('        return _bias_broadcast(value.shape, shape, where, "the bias", grow=True)\n',
          "        return shape\n"),
     ), ("tests/unit/test_onnx_io.py",)),
+    # native solvers' writes to descriptor 1 would be mixed into the results on stdout
+    Mutant("native-stdout-mixed-into-results", "reluinv/cli/__init__.py", (
+        ("        reserve_stdout_for_results()\n    code = run(argv)",
+         "        pass\n    code = run(argv)"),
+    ), ("tests/integration/test_cli_stdout.py",)),
 )
 
 

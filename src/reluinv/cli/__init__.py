@@ -40,7 +40,7 @@ from reluinv.cli.common import ArgumentParser, HelpFormatter
 from reluinv.cli.exit_codes import ExitCode, epilog
 from reluinv.interrupts import is_library_interrupt
 
-__all__ = ["build_parser", "internal_error_line", "main", "run"]
+__all__ = ["build_parser", "internal_error_line", "main", "reserve_stdout_for_results", "run"]
 
 #: What to do about an error no handler expected.
 PLEASE_REPORT = "please report this bug with the command line that caused it"
@@ -123,9 +123,36 @@ def internal_error_line(command: str | None, exc: BaseException) -> str:
     return f"{where}: internal error: {message}; {PLEASE_REPORT}"
 
 
+def reserve_stdout_for_results() -> TextIO:
+    """Give ``sys.stdout`` a file descriptor of its own and point descriptor 1 at stderr.
+
+    The solvers are native libraries, and some of them write to descriptor 1 directly
+    (HiGHS prints ``HighsMipSolverData::...`` debugging lines from inside OR-Tools' MIP
+    calls), bypassing ``sys.stdout``. A result that another program reads from stdout (a
+    VNN-COMP ``sat``/``unsat`` line, a JSON record) must not be interleaved with such
+    lines, so the original stdout is duplicated for ``sys.stdout`` and descriptor 1 then
+    shares stderr's: what the libraries print still reaches the user, on stderr. Child
+    processes inherit the same arrangement. Returns the new ``sys.stdout``.
+    """
+    old = sys.stdout
+    try:
+        results = os.dup(old.fileno())
+    except (AttributeError, OSError, ValueError):  # no real stdout (embedded, closed)
+        return old
+    old.flush()
+    os.dup2(sys.stderr.fileno(), 1)
+    interactive = os.isatty(results)
+    sys.stdout = os.fdopen(results, "w", buffering=1 if interactive else -1,
+                           encoding=old.encoding, errors=old.errors)
+    return sys.stdout
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: :func:`run` on ``argv`` (default ``sys.argv[1:]``), then exit
-    with its code."""
+    with its code. Native libraries' writes to descriptor 1 go to stderr
+    (:func:`reserve_stdout_for_results`); stdout carries only reluinv's own output."""
+    with contextlib.suppress(OSError, ValueError):
+        reserve_stdout_for_results()
     code = run(argv)
     try:
         sys.stdout.flush()
