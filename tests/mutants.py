@@ -364,6 +364,11 @@ MUTANTS = (
         ("        reserve_stdout_for_results()\n    code = run(argv)",
          "        pass\n    code = run(argv)"),
     ), ("tests/integration/test_cli_stdout.py",)),
+    # a noisy answer within the propagated bound only is said to explain x within the noise
+    Mutant("noisy-within-noise-is-the-propagated-bound", INVERTER, (
+        ("        within = measured <= float(top_level) + realizable_bound\n",
+         "        within = measured <= bound\n"),
+    ), ("tests/integration/test_cli_invert.py",)),
 )
 
 

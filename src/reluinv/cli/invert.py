@@ -3,6 +3,12 @@
 With ``--hybrid`` it runs :func:`reluinv.invert` instead: the layer-wise inverter, then
 the exact MIP where that is inconclusive, the answer replayed exactly.
 
+Under noise with ``--noise-bound B`` a ``verdict`` line follows the status and says what a
+``recovered`` established: ``G(z)`` within ``B`` itself, or only within the propagated
+bound ``B + spread`` (:class:`~reluinv.layerwise.inverter.LayerwiseResult`'s
+``within_noise`` and ``output_spread``), with the residual and the bound it was compared
+against.
+
 Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive`` or ``fit`` (a noisy
 best fit without ``--noise-bound``: nothing certified) or a solver failure under
 ``--hybrid`` (nothing known), 2 usage errors and bad input (one error line on stderr).
@@ -11,6 +17,7 @@ best fit without ``--noise-bound``: nothing certified) or a solver failure under
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any, TextIO
 
 import numpy as np
@@ -57,7 +64,9 @@ def register(subparsers: Any) -> None:
             "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET is a saved network or problem "
             "(.npz) or an ONNX model (.onnx, by its suffix); X.npy is the observation "
             "(default: the problem's target). Prints "
-            "the status, residuals, one line per layer and the time. Exit code 0 recovered, "
+            "the status, under noise a verdict line (G(z) within the noise bound, or only "
+            "within the propagated bound), residuals, one line per layer and the time. "
+            "Exit code 0 recovered, "
             "3 no pre-image (certified), 4 inconclusive or an uncertified noisy fit (no "
             "--noise-bound), 2 bad input."
         ),
@@ -75,8 +84,14 @@ def register(subparsers: Any) -> None:
                         help=f"activity threshold (default {ACTIVE_THRESHOLD:g}; under noise "
                              "the thresholds follow the noise and this is a floor)")
     parser.add_argument("--noise-bound", type=nonnegative_flag("--noise-bound"), default=None,
-                        help="the bound on the noise (linf: max |e|, l1: sum |e|); a noisy "
-                             "inversion is recovered when G(z) is within it, and without it "
+                        help="the bound B on the noise (linf: max |e|, l1: sum |e|). A "
+                             "noisy inversion is recovered when every layer's misfit is "
+                             "consistent with B and ||G(z) - x|| <= B + spread + tolerance, "
+                             "the spread being how far G(z) may move while the top hidden "
+                             "layer is known only within its propagated error bound: z is "
+                             "then within the propagated bound of the truth, and G(z) need "
+                             "not be within B (the verdict line says which, with the "
+                             "residual and the bound it was compared against). Without B "
                              "only a fit (exit code 4)")
     parser.add_argument("--hybrid", action="store_true",
                         help="where layer-wise is inconclusive, solve the exact MIP over the "
@@ -110,10 +125,32 @@ def _format_layer(diag: LayerDiagnostic) -> str:
     )
 
 
+def _noisy_verdict(result: LayerwiseResult, within: bool | None) -> list[str]:
+    """The ``verdict`` line of a noisy inversion with a stated bound: what a ``recovered``
+    means here, with the residual measured and the bound it was compared against."""
+    if (result.noise == "none" or result.noise_estimated or result.z is None
+            or within is None or result.noise_level is None):
+        return []
+    norm, measured = (("linf", result.residual) if result.noise == "linf"
+                      else ("l1", result.residual_l1))
+    if within:
+        return [f"verdict     G(z) within the noise bound: {norm} residual {measured:.3g} "
+                f"<= noise bound {result.noise_level:.3g} (+ tolerance)"]
+    if result.status is not LayerwiseStatus.RECOVERED:
+        return []
+    return [f"verdict     within the propagated bound only, G(z) not within the noise "
+            f"bound: {norm} residual {measured:.3g} > noise bound {result.noise_level:.3g}; "
+            f"<= {result.residual_bound:.3g} = noise bound + spread "
+            f"{result.output_spread:.3g} + tolerance"
+            + (f"; ||z - z*||_{norm[1:]} <= {result.latent_error_bound:.3g} if the noise is "
+               "within the noise bound" if math.isfinite(result.latent_error_bound) else "")]
+
+
 def format_result(result: LayerwiseResult) -> list[str]:
     """The report printed by ``reluinv invert``."""
     lines = [
         f"status      {result.status.value}",
+        *_noisy_verdict(result, result.within_noise),
         f"message     {result.message}",
         f"noise       {result.noise} (tau {result.tau:g}, feasibility tol "
         f"{result.feasibility_tol:g})",
@@ -135,8 +172,17 @@ def format_hybrid(result: InversionResult) -> list[str]:
     """The report printed by ``reluinv invert --hybrid``: the hybrid's answer, then the
     layer-wise stage's report indented."""
     stages = ", ".join(f"{name} {value:.3f}" for name, value in result.stage_seconds.items())
+    verdict: list[str] = []
+    if result.status is LayerwiseStatus.RECOVERED and result.path == "layerwise":
+        verdict = _noisy_verdict(result.layerwise, result.layerwise.within_noise)
+    elif result.status is LayerwiseStatus.RECOVERED and result.noise != "none":
+        norm, measured = (("linf", result.residual) if result.noise == "linf"
+                          else ("l1", result.residual_l1))
+        verdict = [f"verdict     G(z) within the noise bound: {norm} residual {measured:.3g} "
+                   f"<= noise bound {result.residual_bound:.3g} (replayed)"]
     lines = [
         f"status      {result.status.value}",
+        *verdict,
         f"message     {result.message}",
         f"path        {result.path}",
     ]

@@ -159,7 +159,13 @@ largest column sum of ``|W_d|`` times ``delta_{d-1}`` for l_1) is how far the ou
 correct answer may move while the top hidden layer is known only within its propagated
 bound (``0`` when the top layer is not pinned: then ``z`` must explain ``x`` within the
 stated noise itself). The truth ``z*`` always passes; ``latent_error_bound`` says how much
-the claim means. Without a ``noise_bound`` a noisy inversion ends ``FIT`` (above).
+the claim means. A noisy ``RECOVERED`` is therefore a claim about ``z`` (within the
+propagated bound of the truth), not that ``G(z)`` explains ``x`` within the stated noise:
+the residual of such a ``z`` commonly exceeds ``noise_bound`` (uniform noise ``1e-3`` on
+random ``4 x 16 x 48`` to ``20 x 100 x 500`` nets: residuals ``0.9e-3`` to ``1.6e-3``
+against bounds ``0.035`` to ``0.16``). ``within_noise`` says which holds, and
+``output_spread`` is the ``spread`` used. Without a ``noise_bound`` a noisy inversion
+ends ``FIT`` (above).
 ``NO_PREIMAGE`` when a layer is infeasible with a verified certificate *and* the layer's
 input was forced: it is the observation, or every layer above had a unique pre-image (its
 equality rows had full column rank; the count is reported). ``INCONCLUSIVE`` otherwise:
@@ -428,6 +434,17 @@ class LayerwiseResult(ResultBase):
         Noisy modes: the propagated bound on ``||z - z*||`` (``inf`` norm for ``linf``, l_1
         otherwise) that holds if the noise is within ``noise_level``; ``inf`` when a layer
         was not pinned (no finite bound), ``nan`` when noise-free.
+    output_spread:
+        Noisy modes with a stated ``noise_bound``: the ``spread`` of the module docstring
+        (*Status*), how far ``G`` may move while the top hidden layer moves within its
+        propagated bound; ``residual_bound`` is ``noise_bound + output_spread`` plus the
+        realizable tolerance. ``0`` when the top layer is not pinned, ``nan`` otherwise.
+    within_noise:
+        Noisy modes with a stated ``noise_bound`` and a ``z``: whether the forward residual
+        (in the noise's norm) is within ``noise_bound`` plus the realizable tolerance,
+        that is, whether ``G(z)`` explains ``x`` within the stated noise. A ``RECOVERED``
+        answer may have ``within_noise=False``: its residual is then within the
+        propagated bound ``residual_bound`` only. ``None`` otherwise.
     """
 
     status: LayerwiseStatus
@@ -447,6 +464,8 @@ class LayerwiseResult(ResultBase):
     noise_level: float | None = None
     noise_estimated: bool = False
     latent_error_bound: float = math.nan
+    output_spread: float = math.nan
+    within_noise: bool | None = None
     record_exclude = frozenset({"layers"})  # per-step diagnostics: arrays, kilobytes
 
     @property
@@ -1447,6 +1466,9 @@ def invert_layerwise(
     latent_bound = (float(np.max(level, initial=0.0)) if noisy and bounded and failed_layer
                     is None else (math.inf if noisy else math.nan))
 
+    spread = math.nan
+    within: bool | None = None
+
     def finish(status: LayerwiseStatus, z: FloatArray | None, residuals: Sequence[float],
                bound: float, message: str) -> LayerwiseResult:
         linf, l1, l2 = residuals
@@ -1458,6 +1480,7 @@ def invert_layerwise(
             feasibility_tol=float(feasibility_tol), failed_layer=failed_layer,
             message=message, noise_level=top_level if noisy else None,
             noise_estimated=estimated, latent_error_bound=latent_bound,
+            output_spread=spread, within_noise=within,
         )
 
     realizable_bound = residual_tol * max(1.0, float(np.max(np.abs(x_observed), initial=0.0)))
@@ -1493,6 +1516,8 @@ def invert_layerwise(
                           f"noise_bound stated, noise level {top_level:.3g} estimated from "
                           "the top layer's fit and used for the thresholds only")
         bound = float(top_level) + top_spread + realizable_bound
+        spread = top_spread
+        within = measured <= float(top_level) + realizable_bound
         if inconsistent:
             layer = diagnostics[network.depth - inconsistent[0]]
             contradicted = LayerwiseStatus.INCONCLUSIVE
@@ -1500,7 +1525,16 @@ def invert_layerwise(
                           f"layer {layer.layer}'s misfit {layer.eps:.3g} exceeds the "
                           f"{layer.accepted_misfit:.3g} that the stated noise allows there")
     if measured <= bound:
+        if noise == "none":
+            how = ""
+        elif within:
+            how = f" (within the noise bound {top_level:.3g} itself)"
+        else:
+            how = (f" = noise bound {top_level:.3g} + spread {top_spread:.3g} + tolerance "
+                   f"{realizable_bound:.3g}: within the propagated bound, not within the "
+                   "noise bound")
         return finish(LayerwiseStatus.RECOVERED, z, residuals, bound,
-                      f"forward check passed: {norm} residual {measured:.3g} <= {bound:.3g}")
+                      f"forward check passed: {norm} residual {measured:.3g} <= "
+                      f"{bound:.3g}{how}")
     return finish(LayerwiseStatus.INCONCLUSIVE, z, residuals, bound,
                   f"forward check failed: {norm} residual {measured:.3g} > {bound:.3g}")
