@@ -369,6 +369,10 @@ MUTANTS = (
         ("        within = measured <= float(top_level) + realizable_bound\n",
          "        within = measured <= bound\n"),
     ), ("tests/integration/test_cli_invert.py",)),
+    # invert answers a binary-latent problem with a real z
+    Mutant("invert-ignores-binary-latent", "reluinv/cli/invert.py", (
+        ('            if domain.kind != "real":\n', "            if False:\n"),
+    ), ("tests/integration/test_cli_invert.py",)),
 )
 
 

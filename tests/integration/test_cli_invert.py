@@ -10,6 +10,7 @@ import pytest
 
 from reluinv import ReluNetwork, encode, parse_dimacs, plant, random_network
 from reluinv.cli import run
+from reluinv.validation.generators import pigeonhole
 
 
 def call(*argv: str) -> tuple[int, str, str]:
@@ -136,3 +137,21 @@ def test_noisy_verdict_agrees_with_the_residual(tmp_path: Path, seed: int,
         assert "G(z) not within the noise bound: " in verdict
         assert "> noise bound 0.001; <= " in verdict
         assert residual <= float(verdict.split("; <= ")[1].split()[0])
+
+
+@pytest.mark.parametrize("hybrid", [(), ("--hybrid",)], ids=["layerwise", "hybrid"])
+def test_binary_latent_problem_is_refused(tmp_path: Path, hybrid: tuple[str, ...]) -> None:
+    """PHP(4, 3) is unsatisfiable: no binary latent maps to its target, though real ones
+    (z = 1/2 ...) do. invert searches real latents, so it must not answer the binary
+    problem ("recovered" with entries 0.5 was wrong); solve proves it infeasible."""
+    path = tmp_path / "php.npz"
+    encode(pigeonhole(3), "binary").save(path)
+    code, out, err = call("invert", str(path), *hybrid)
+    assert (code, out) == (2, "")
+    assert err == (f"reluinv: error: {path}: the problem's latent code is binary (k = 12); "
+                   "invert searches real latent codes (layer-wise and --hybrid alike), whose "
+                   "answer would not be one of this problem: solve it exactly with reluinv "
+                   "solve\n")
+    code, out, _ = call("solve", str(path))
+    assert code == 3
+    assert "infeasible" in out

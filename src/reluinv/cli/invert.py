@@ -9,6 +9,10 @@ bound ``B + spread`` (:class:`~reluinv.layerwise.inverter.LayerwiseResult`'s
 ``within_noise`` and ``output_spread``), with the residual and the bound it was compared
 against.
 
+Both modes search real latent codes (the hybrid's exact stage over a box ``[-r, r]^k``),
+so a problem file whose latent domain is binary or integer is refused with a usage error
+rather than answered with a ``z`` outside its domain: ``reluinv solve`` inverts it exactly.
+
 Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive`` or ``fit`` (a noisy
 best fit without ``--noise-bound``: nothing certified) or a solver failure under
 ``--hybrid`` (nothing known), 2 usage errors and bad input (one error line on stderr).
@@ -33,7 +37,7 @@ from reluinv.cli.common import (
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_array, load_network_or_problem
 from reluinv.data.problem import InversionProblem
-from reluinv.errors import ProblemFileError, ReluinvError
+from reluinv.errors import ProblemFileError, ReluinvError, UnsupportedProblemError
 from reluinv.layerwise.hybrid import InversionResult, invert
 from reluinv.layerwise.inverter import (
     ACTIVE_THRESHOLD,
@@ -63,7 +67,9 @@ def register(subparsers: Any) -> None:
             "Recover z with G(z) = x by inverting the last layer, then the one before, down "
             "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET is a saved network or problem "
             "(.npz) or an ONNX model (.onnx, by its suffix); X.npy is the observation "
-            "(default: the problem's target). Prints "
+            "(default: the problem's target). z is searched among real vectors: a problem "
+            "whose latent is binary or integer is refused (reluinv solve inverts it "
+            "exactly). Prints "
             "the status, under noise a verdict line (G(z) within the noise bound, or only "
             "within the propagated bound), residuals, one line per layer and the time. "
             "Exit code 0 recovered, "
@@ -209,6 +215,13 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         mask: npt.NDArray[Any] | None = None
         x: npt.NDArray[Any] | None = None
         if isinstance(loaded, InversionProblem):
+            domain = loaded.domain
+            if domain.kind != "real":
+                raise UnsupportedProblemError(
+                    f"{args.net}: the problem's latent code is {domain.kind} (k = "
+                    f"{domain.dim}); invert searches real latent codes (layer-wise and "
+                    "--hybrid alike), whose answer would not be one of this problem: "
+                    "solve it exactly with reluinv solve")
             network, x, mask = loaded.network, loaded.target, loaded.mask
         else:
             network = loaded
