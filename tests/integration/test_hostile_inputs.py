@@ -397,7 +397,8 @@ CLI_ROWS.update({
     "merge-out-folder": (["merge", "{d}/good.jsonl", "--out", "{d}/a-folder"], BAD,
                          ["--out", "a-folder", "is a folder"]),
     "export-out-under-file": (["export", "{d}/good.cnf", "--format", "vnncomp", "--out",
-                               "{d}/a-file/bench"], BAD, ["a-file/bench", "Not a directory"]),
+                               "{d}/a-file/bench"], BAD,
+                              ["a-file/bench", "a-file is a file, not a folder"]),
 })
 if Path("/dev/full").is_char_device():  # never a regular file: it would be written to
     CLI_ROWS["validate-out-dev-full-issue"] = (

@@ -28,10 +28,17 @@ from reluinv.reduction.export import ENCODINGS
 from reluinv.validation.families import (
     DETERMINISTIC_FAMILIES,
     FAMILIES,
+    family_counts,
     family_formula,
     instance_seed,
 )
-from reluinv.validation.vnncomp import DEFAULT_TIMEOUT, export_vnncomp
+from reluinv.validation.vnncomp import (
+    DEFAULT_TIMEOUT,
+    EXPORT_MAX_ENTRIES,
+    check_export_size,
+    export_folder_problem,
+    export_vnncomp,
+)
 
 __all__ = ["CODES", "handle", "register"]
 
@@ -74,8 +81,14 @@ def register(subparsers: Any) -> None:
                              "satisfiable and not; pigeonhole: 1, it has no seed)")
     parser.add_argument("--size", type=count_flag("--size"), default=10,
                         help="variables (random3sat, planted_unique), holes (pigeonhole) or "
-                             "graph vertices (tseitin) with --family")
-    parser.add_argument("--force", action="store_true", help="overwrite a non-empty DIR")
+                             "graph vertices (tseitin) with --family; a size whose network "
+                             f"would exceed {EXPORT_MAX_ENTRIES} weight entries (ONNX stores "
+                             "them dense) is refused before anything is generated")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a non-empty DIR (its onnx/ and vnnlib/ and the "
+                             "export's files are replaced). DIR is written beside itself "
+                             "and moved into place when complete: an error or Ctrl-C "
+                             "leaves no half-written folder")
     add_limit_flags(parser)
     parser.set_defaults(handler=handle)
 
@@ -104,6 +117,18 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         argv += ["--family", args.family, "--count", str(args.count), "--size",
                  str(args.size)]
     place = args.formulas[0] if args.formulas else args.out
+    if args.family is not None:  # before anything is generated
+        try:
+            check_export_size(args.encoding, *family_counts(args.family, args.size),
+                              f"--size {args.size}: the {args.family} formula")
+        except ReluinvError as exc:
+            print(f"reluinv: error: {exc}", file=err)
+            return ExitCode.BAD_INPUT
+    problem = export_folder_problem(args.out, args.force)
+    if problem is not None:
+        hint = "; --force writes into it" if problem.endswith("not empty") else ""
+        print(f"reluinv: error: {args.out}: {problem}{hint}", file=err)
+        return ExitCode.BAD_INPUT
     try:
         formulas = _formulas(args)
         summary = export_vnncomp(formulas, args.out, encoding=args.encoding, seed=args.seed,

@@ -56,6 +56,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from reluinv.arguments import check_choice
 from reluinv.data.formula import Formula, FormulaLike, as_formula
 from reluinv.data.network import ReluNetwork
 from reluinv.data.vnnlib import OutputPolytope, Property
@@ -66,6 +67,7 @@ __all__ = [
     "EncodingName",
     "Recognition",
     "cnf_embedding",
+    "encoded_entries",
     "real_latent",
     "recognise",
     "witness_input",
@@ -138,6 +140,22 @@ ENCODINGS: dict[EncodingName, Callable[[Formula], tuple[ReluNetwork, Property]]]
     "cnf_embedding": cnf_embedding,
     "real_latent": real_latent,
 }
+
+
+def encoded_entries(encoding: EncodingName, num_vars: int, num_clauses: int) -> int:
+    """The weight entries of the dense network ``encoding`` makes of a formula with
+    ``num_vars`` variables and ``num_clauses`` clauses (ONNX stores every entry):
+    ``(2k + m)(k + 1)`` for the CNF embedding (sizes ``k, 2k + m, 1``), ``4k (2k + m)``
+    for the real-latent reduction (sizes ``k, 4k, m + k``).
+
+    >>> encoded_entries("cnf_embedding", 7, 30), encoded_entries("real_latent", 7, 30)
+    (352, 1232)
+    """
+    check_choice(encoding, "encoding", tuple(ENCODINGS))
+    k, m = int(num_vars), int(num_clauses)
+    if encoding == "cnf_embedding":
+        return (2 * k + m) * (k + 1)
+    return 4 * k * (2 * k + m)
 
 
 def witness_input(assignment: tuple[int, ...] | list[int]) -> npt.NDArray[np.float64]:

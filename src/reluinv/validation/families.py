@@ -44,6 +44,7 @@ __all__ = [
     "DETERMINISTIC_FAMILIES",
     "FAMILIES",
     "THRESHOLD_RATIO",
+    "family_counts",
     "family_formula",
     "pigeonhole_family",
     "planted_unique_3sat",
@@ -170,6 +171,28 @@ def instance_seed(seed: int, index: int) -> int:
     s = check_count(seed, "seed", minimum=0)
     i = check_count(index, "index", minimum=0)
     return (s + i) * (s + i + 1) // 2 + i
+
+
+def family_counts(family: str, size: int, *, degree: int = 3) -> tuple[int, int]:
+    """``(variables, clauses)`` of the ``family`` formula of ``size``, known before it is
+    made: exact for random3sat (``n``, ``round(4.26 n)``), pigeonhole (``h (h + 1)``,
+    ``h + 1 + h (h + 1) h / 2``) and tseitin (``n d / 2`` edges, ``n 2^(d-1)`` clauses),
+    a lower bound on the clauses of planted_unique (``round(3 n)`` before the clauses that
+    remove other models). So a size whose formula is too large is refused before anything
+    is generated.
+
+    >>> family_counts("pigeonhole", 3), family_counts("tseitin", 6)
+    ((12, 22), (9, 24))
+    """
+    check_choice(family, "family", tuple(FAMILIES))
+    n = check_count(size, "size")
+    if family == "random3sat":
+        return n, round(THRESHOLD_RATIO * n)
+    if family == "pigeonhole":
+        return n * (n + 1), n + 1 + n * (n + 1) * n // 2
+    if family == "tseitin":
+        return n * degree // 2, n * 2 ** (degree - 1)
+    return n, round(3.0 * n)
 
 
 #: Families with one formula per size: the seed changes nothing (PHP(h+1, h) is fixed by h),

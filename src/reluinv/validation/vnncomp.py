@@ -29,6 +29,8 @@ import csv
 import json
 import os
 import shlex
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,17 +40,25 @@ import numpy as np
 from reluinv._version import __version__
 from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.formula import Formula
+from reluinv.data.network import DENSE_ENTRY_LIMIT
 from reluinv.data.onnx_io import write_onnx
 from reluinv.data.vnnlib import write_vnnlib
 from reluinv.errors import InvalidArgumentError, SolverError
 from reluinv.exact.verify_property import counterexample_text
 from reluinv.oracles.sat import SatStatus, solve_sat
-from reluinv.reduction.export import ENCODINGS, EncodingName, witness_input
+from reluinv.reduction.export import ENCODINGS, EncodingName, encoded_entries, witness_input
 
-__all__ = ["ExportSummary", "export_vnncomp", "ground_truth_path"]
+__all__ = ["EXPORT_MAX_ENTRIES", "ExportSummary", "check_export_size", "export_folder_problem",
+           "export_vnncomp", "ground_truth_path"]
 
 #: The per-instance timeout written into ``instances.csv`` by default, seconds.
 DEFAULT_TIMEOUT = 60.0
+#: The largest network an export writes, in weight entries (ONNX stores them dense, and
+#: the encoding builds them dense first): ``DENSE_ENTRY_LIMIT`` = 2^23, a 32 MiB float32
+#: file. A formula whose encoding is larger is refused before anything is written
+#: (:func:`~reluinv.reduction.export.encoded_entries`); without the limit a formula of
+#: 10^5 variables asked for 500 GB and died of ``MemoryError``.
+EXPORT_MAX_ENTRIES = DENSE_ENTRY_LIMIT
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,19 @@ sys.exit(subprocess.call([sys.executable, "-m", "reluinv", *args, "--force"]))
 '''
 
 
+def check_export_size(encoding: EncodingName, num_vars: int, num_clauses: int,
+                      what: str) -> None:
+    """Raise :class:`~reluinv.errors.InvalidArgumentError` naming ``what`` when the
+    ``encoding`` network of a formula of ``num_vars`` variables and ``num_clauses``
+    clauses has more than :data:`EXPORT_MAX_ENTRIES` weight entries."""
+    entries = encoded_entries(encoding, num_vars, num_clauses)
+    if entries > EXPORT_MAX_ENTRIES:
+        raise InvalidArgumentError(
+            f"{what} ({num_vars} variables, {num_clauses} clauses): its {encoding} network "
+            f"would have {entries} weight entries > EXPORT_MAX_ENTRIES = "
+            f"{EXPORT_MAX_ENTRIES} (ONNX stores them dense)")
+
+
 def export_vnncomp(
     formulas: Sequence[Formula],
     folder: str | os.PathLike[str],
@@ -122,6 +145,10 @@ def export_vnncomp(
 ) -> ExportSummary:
     """Write ``formulas`` as a VNN-COMP benchmark folder and its ground truth beside it
     (module docstring).
+
+    The folder is written as a hidden sibling ``.NAME.*.partial`` and moved into place
+    only when complete, the ground truth last: an error or an interrupt leaves the old
+    folder (or none) and no half-written one.
 
     Parameters
     ----------
@@ -142,12 +169,16 @@ def export_vnncomp(
         ``generate_properties.py`` (must hold ``--seed`` and ``--out``); default: the
         equivalent ``export`` call is not recorded as a script.
     force:
-        Overwrite files in a non-empty folder.
+        Write into a non-empty folder: its ``onnx`` and ``vnnlib`` folders and the files
+        of the export are replaced, other files stay.
+
 
     Raises
     ------
     InvalidArgumentError
-        A non-empty folder without ``force``, no formulas, or an unknown encoding.
+        A non-empty folder without ``force``, a folder that is a file, no formulas, an
+        unknown encoding, or a formula whose network would exceed
+        :data:`EXPORT_MAX_ENTRIES`.
     SolverError
         A formula whose verdict could not be certified (an unchecked refutation).
     """
@@ -158,10 +189,69 @@ def export_vnncomp(
     if not formulas:
         raise InvalidArgumentError("formulas is empty: nothing to export")
     root = Path(folder)
-    if root.exists() and any(root.iterdir()) and not force:
-        raise InvalidArgumentError(f"{root}: the folder is not empty (pass force to overwrite)")
-    (root / "onnx").mkdir(parents=True, exist_ok=True)
-    (root / "vnnlib").mkdir(parents=True, exist_ok=True)
+    problem = export_folder_problem(root, force)
+    if problem is not None:
+        raise InvalidArgumentError(f"{root}: {problem} (force=True overwrites it)")
+    for index, formula in enumerate(formulas):
+        check_export_size(encoding, formula.num_vars, formula.num_clauses, f"formula {index}")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".partial",
+                                    dir=root.parent))
+    truth_path = ground_truth_path(root)
+    staged_truth = staging.with_name(staging.name + ".jsonl")
+    try:
+        summary = _write_folder(formulas, root, staging, staged_truth, encoding, seed, gzip,
+                                checked_timeout, argv)
+        _move_into(staging, root)
+        os.replace(staged_truth, truth_path)
+    finally:  # an error or an interrupt leaves no half-written folder behind
+        shutil.rmtree(staging, ignore_errors=True)
+        staged_truth.unlink(missing_ok=True)
+    return summary
+
+
+def export_folder_problem(folder: str | os.PathLike[str], force: bool) -> str | None:
+    """Why ``folder`` cannot receive an export (``None`` when it can): a file, a
+    non-empty folder without ``force``, below a file, or in a folder that is not writable
+    (the export is written beside ``folder`` first)."""
+    root = Path(folder)
+    if root.exists() and not root.is_dir():
+        return "is not a folder"
+    if root.is_dir() and any(root.iterdir()) and not force:
+        return "the folder is not empty"
+    ancestor = root.parent  # missing folders are created below the nearest existing one
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, not a folder"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"the folder {ancestor} is not writable"
+    return None
+
+
+def _move_into(staging: Path, root: Path) -> None:
+    """Put the finished ``staging`` folder in ``root``'s place: a rename when ``root`` is
+    missing or empty; otherwise (``force``) each entry replaces the one of its name, the
+    ``onnx`` and ``vnnlib`` folders whole, so no instance of an older export stays."""
+    if not root.exists() or not any(root.iterdir()):
+        os.replace(staging, root)
+        return
+    for entry in sorted(staging.iterdir()):
+        target = root / entry.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+        os.replace(entry, target)
+
+
+def _write_folder(formulas: Sequence[Formula], root: Path, staging: Path, truth_path: Path,
+                  encoding: EncodingName, seed: int, gzip: bool, checked_timeout: float,
+                  argv: Sequence[str] | None) -> ExportSummary:
+    """Write the benchmark of ``formulas`` into ``staging`` and its ground truth to
+    ``truth_path``; names and the summary refer to ``root``, where it will live."""
+    (staging / "onnx").mkdir()
+    (staging / "vnnlib").mkdir()
     order = np.random.default_rng(seed).permutation(len(formulas))
     rows: list[tuple[str, str, str]] = []
     truth: list[str] = []
@@ -172,8 +262,8 @@ def export_vnncomp(
         name = f"inst_{number:04d}"
         network, prop = ENCODINGS[encoding](formula)
         onnx_rel, vnnlib_rel = f"onnx/{name}.onnx", f"vnnlib/{name}{suffix}"
-        write_onnx(network, root / onnx_rel, dtype="float32")
-        write_vnnlib(prop, root / vnnlib_rel,
+        write_onnx(network, staging / onnx_rel, dtype="float32")
+        write_vnnlib(prop, staging / vnnlib_rel,
                      comments=(f"reluinv {__version__} {encoding}; seed {seed}",))
         rows.append((onnx_rel, vnnlib_rel, f"{checked_timeout:g}"))
         answer = solve_sat(formula, proof=True)
@@ -198,17 +288,17 @@ def export_vnncomp(
         else:
             raise SolverError(f"formula {index}: no certified verdict ({answer.message})")
         truth.append(json.dumps(record, sort_keys=True))
-    with open(root / "instances.csv", "w", newline="", encoding="utf-8") as handle:
+    with open(staging / "instances.csv", "w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     words = list(argv) if argv is not None else [
         "export", "FORMULA...", "--format", "vnncomp", "--encoding", encoding,
         "--seed", str(seed), "--out", str(root), *(["--gzip"] if gzip else [])]
     command = "reluinv " + " ".join(shlex.quote(w) for w in words)
-    (root / "README.md").write_text(
+    (staging / "README.md").write_text(
         _readme(encoding, len(rows), seed, checked_timeout, command), encoding="utf-8")
     if argv is not None:
-        (root / "generate_properties.py").write_text(_generator_script(argv),
-                                                     encoding="utf-8")
-    truth_path = ground_truth_path(root)
+        (staging / "generate_properties.py").write_text(_generator_script(argv),
+                                                        encoding="utf-8")
     truth_path.write_text("\n".join(truth) + "\n", encoding="utf-8")
-    return ExportSummary(root, truth_path, len(rows), counts["sat"], counts["unsat"])
+    return ExportSummary(root, ground_truth_path(root), len(rows), counts["sat"],
+                         counts["unsat"])
