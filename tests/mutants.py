@@ -373,6 +373,11 @@ MUTANTS = (
     Mutant("invert-ignores-binary-latent", "reluinv/cli/invert.py", (
         ('            if domain.kind != "real":\n', "            if False:\n"),
     ), ("tests/integration/test_cli_invert.py",)),
+    # report counts any JSON object as a record ({"verdict": "agree"} as an agreement)
+    Mutant("any-object-is-a-record", "reluinv/validation/runner.py", (
+        ("                if is_record(record):\n",
+         "                if isinstance(record, dict):\n"),
+    ), ("tests/integration/test_time_limits_and_runs.py",)),
 )
 
 

@@ -168,12 +168,36 @@ def test_lines_that_are_not_utf8_json_are_skipped_and_named(tmp_path: Path) -> N
     with open(results, "ab") as stream:
         stream.write(b"\xff\xfe{not json\n")
     code, _, err = cli("report", str(results))
-    assert code == 0
+    assert code == 2  # skipped lines are bad input, never silently dropped
     assert "1 line(s) are not records" in err
     assert "line 2" in err
     # a resume reads past it and checks nothing again
     records = run_validation([good], out=results, check=brute_force_check, resume=True)
     assert len(records) == 1
+
+
+@pytest.mark.parametrize("line", [
+    b"[" * 100_000 + b"]" * 100_000,  # RecursionError in the JSON parser, once a crash
+    b'{"verdict": "agree"}',  # once counted as an agreeing instance
+    b'{"path": "x.cnf", "verdict": "agree"}',  # no key: not matched to any instance
+    b'{"path": "x.cnf", "verdict": "fine", "key": "k"}',  # no such verdict
+], ids=["deeply-nested", "verdict-only", "no-key", "unknown-verdict"])
+def test_a_line_that_is_not_a_record_is_named_and_fails_the_report(
+        tmp_path: Path, line: bytes) -> None:
+    results = tmp_path / "r.jsonl"
+    good = tmp_path / "good.cnf"
+    good.write_text(GOOD)
+    run_validation([good], out=results, check=brute_force_check)
+    with open(results, "ab") as stream:
+        stream.write(line + b"\n")
+    code, out, err = cli("report", str(results))
+    assert code == 2
+    assert err == (f"reluinv: error: {results}: 1 line(s) are not records (a JSON object "
+                   "with path, verdict and key), skipped: line 2\n")
+    assert out.endswith("INCOMPLETE: 1 line(s) skipped, not records; OK: 1 of 1 instances "
+                        "agree\n")
+    assert ResultsFile(results).read()[0]["verdict"] == "agree"
+    assert len(ResultsFile(results).read()) == 1
 
 
 def test_workers_are_capped_at_the_usable_cores_unless_forced(

@@ -14,6 +14,7 @@ from reluinv.cli.validate import (
     render_summary,
     report_conflicts,
     verdict_line,
+    with_skipped_lines,
 )
 from reluinv.validation.runner import ResultsFile, summarize
 
@@ -30,7 +31,8 @@ def register(subparsers: Any) -> None:
             "by content hash and options, an identical duplicate counts once. Records of "
             "one instance with different verdicts are listed and nothing is written "
             "(exit 1). Otherwise the merged file is written and its summary printed; exit "
-            "codes as for validate, from the merged records."
+            "codes as for validate, from the merged records; 2 also when a line of a "
+            "file is not a record (skipped, its line number printed)."
         ),
         codes=CODES,
     )
@@ -63,4 +65,4 @@ def handle_merge(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(merge_line(merged), file=out)
     code, line = verdict_line(summaries)
     print(f"{line}; records in {args.out}", file=out)
-    return code
+    return with_skipped_lines(code, merged)

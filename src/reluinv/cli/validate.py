@@ -118,7 +118,9 @@ def register(subparsers: Any) -> None:
             "Reprint the per-family summary table of validation results files (shards or "
             "runs of one set are combined: an instance checked twice counts once). Exit "
             "codes as for validate, from the records; 1 also when two records of one "
-            "instance have different verdicts."
+            "instance have different verdicts, 2 (unless 1) when a line is not a record "
+            "(a JSON object with path, verdict and key): it is skipped and named with its "
+            "line number on stderr."
         ),
         codes=CODES,
     )
@@ -401,9 +403,9 @@ def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:
             print(f"reluinv: error: {path}: no records", file=err)
             return None
     for path, numbers in merged.malformed.items():
-        shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
-        print(f"reluinv: warning: {path}: {len(numbers)} line(s) are not records (not "
-              f"UTF-8 JSON objects), skipped: line {shown}", file=err)
+        shown = ", ".join(map(str, numbers[:20])) + (", ..." if len(numbers) > 20 else "")
+        print(f"reluinv: error: {path}: {len(numbers)} line(s) are not records (a JSON "
+              f"object with path, verdict and key), skipped: line {shown}", file=err)
     if not merged.records:
         print(f"reluinv: error: {', '.join(paths)}: no records", file=err)
         return None
@@ -458,11 +460,22 @@ def handle_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "table":
         if len(args.results) > 1 or merged.duplicates or merged.conflicts:
             print(merge_line(merged), file=out)
+        skipped = sum(len(numbers) for numbers in merged.malformed.values())
+        if skipped:
+            line = f"INCOMPLETE: {skipped} line(s) skipped, not records; {line}"
         if merged.conflicts:
             line = (f"FAILED: {len(merged.conflicts)} instance(s) with conflicting "
                     f"verdicts; {line}")
         print(line, file=out)
-    return ExitCode.DISAGREE if merged.conflicts else code
+    return with_skipped_lines(ExitCode.DISAGREE if merged.conflicts else code, merged)
+
+
+def with_skipped_lines(code: ExitCode, merged: MergedResults) -> ExitCode:
+    """``code``, or BAD_INPUT (2) when lines were skipped as not records and nothing
+    outweighs a bad input (a disagreement, 1: the table's order of precedence)."""
+    if merged.malformed and code != ExitCode.DISAGREE:
+        return ExitCode.BAD_INPUT
+    return code
 
 
 __all__ = [
@@ -474,4 +487,5 @@ __all__ = [
     "register",
     "render_summary",
     "report_conflicts",
+    "with_skipped_lines",
 ]

@@ -68,6 +68,7 @@ __all__ = [
     "discover",
     "family_of",
     "instance_key",
+    "is_record",
     "outcome_record",
     "record_key",
     "results_file_conflict",
@@ -301,6 +302,21 @@ def family_of(path: Path, _cache: dict[Path, dict[str, Any]] | None = None) -> s
 # -- the results file --------------------------------------------------------------------
 
 
+def is_record(value: object) -> bool:
+    """Whether ``value`` (a parsed JSON line) is a validation record: an object with a
+    ``path`` (a string), a ``verdict`` from :data:`VERDICTS` and a key
+    (:func:`record_key`: ``file_sha256`` and ``options``, or ``key``). Every record
+    :func:`check_instance` or the runner writes has them; ``{"verdict": "agree"}`` alone is
+    not one.
+
+    >>> is_record({"verdict": "agree"}), is_record({"path": "a.cnf", "verdict": "error",
+    ...                                              "key": "error:a.cnf"})
+    (False, True)
+    """
+    return (isinstance(value, dict) and isinstance(value.get("path"), str)
+            and value.get("verdict") in VERDICTS and record_key(value) is not None)
+
+
 class ResultsFile:
     """An append-only JSON-lines file of records.
 
@@ -315,8 +331,9 @@ class ResultsFile:
 
     def read(self) -> list[dict[str, Any]]:
         """The complete records in the file. A torn last line is skipped; so is a line that
-        is not a JSON object (bytes that are not UTF-8 included), and its number (from 1)
-        is listed in :attr:`malformed` so a reader can say so."""
+        is not a record (:func:`is_record`: bytes that are not UTF-8, not JSON, JSON nested
+        too deeply to parse, not an object, or an object without a record's fields), and
+        its number (from 1) is listed in :attr:`malformed` so a reader can say so."""
         self.malformed = []
         if not self.path.exists():
             return []
@@ -327,9 +344,9 @@ class ResultsFile:
                     break
                 try:
                     record = json.loads(raw.decode("utf-8"))
-                except ValueError:  # UnicodeDecodeError and JSONDecodeError alike
+                except (ValueError, RecursionError):  # not UTF-8, not JSON, nested deeply
                     record = None
-                if isinstance(record, dict):
+                if is_record(record):
                     records.append(record)
                 elif raw.strip():
                     self.malformed.append(number)
