@@ -119,7 +119,8 @@ def register(subparsers: Any) -> None:
             "runs of one set are combined: an instance checked twice counts once). Exit "
             "codes as for validate, from the records; 1 also when two records of one "
             "instance have different verdicts, 2 (unless 1) when a line is not a record "
-            "(a JSON object with path, verdict and key): it is skipped and named with its "
+            "(a JSON object with a path and a known verdict): it is skipped and named with "
+            "its "
             "line number on stderr."
         ),
         codes=CODES,
@@ -405,7 +406,7 @@ def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:
     for path, numbers in merged.malformed.items():
         shown = ", ".join(map(str, numbers[:20])) + (", ..." if len(numbers) > 20 else "")
         print(f"reluinv: error: {path}: {len(numbers)} line(s) are not records (a JSON "
-              f"object with path, verdict and key), skipped: line {shown}", file=err)
+              f"object with a path and a known verdict), skipped: line {shown}", file=err)
     if not merged.records:
         print(f"reluinv: error: {', '.join(paths)}: no records", file=err)
         return None

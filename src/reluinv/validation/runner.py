@@ -304,17 +304,15 @@ def family_of(path: Path, _cache: dict[Path, dict[str, Any]] | None = None) -> s
 
 def is_record(value: object) -> bool:
     """Whether ``value`` (a parsed JSON line) is a validation record: an object with a
-    ``path`` (a string), a ``verdict`` from :data:`VERDICTS` and a key
-    (:func:`record_key`: ``file_sha256`` and ``options``, or ``key``). Every record
-    :func:`check_instance` or the runner writes has them; ``{"verdict": "agree"}`` alone is
-    not one.
+    ``path`` (a string) and a ``verdict`` from :data:`VERDICTS`. Every record the runner
+    writes has them (and a key, which a merge falls back from to the line when absent);
+    ``{"verdict": "agree"}`` alone is not one.
 
-    >>> is_record({"verdict": "agree"}), is_record({"path": "a.cnf", "verdict": "error",
-    ...                                              "key": "error:a.cnf"})
+    >>> is_record({"verdict": "agree"}), is_record({"path": "a.cnf", "verdict": "error"})
     (False, True)
     """
     return (isinstance(value, dict) and isinstance(value.get("path"), str)
-            and value.get("verdict") in VERDICTS and record_key(value) is not None)
+            and value.get("verdict") in VERDICTS)
 
 
 class ResultsFile:
