@@ -155,3 +155,50 @@ def test_binary_latent_problem_is_refused(tmp_path: Path, hybrid: tuple[str, ...
     code, out, _ = call("solve", str(path))
     assert code == 3
     assert "infeasible" in out
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (("--certify-unique",), "--certify-unique applies to --hybrid only"),
+    (("--latent-radius", "3"), "--latent-radius applies to --hybrid only"),
+    (("--time-limit", "5"), "--time-limit applies to --hybrid only"),
+    (("--time-limit", "inf"), "--time-limit applies to --hybrid only"),
+    (("--noise-bound", "1e-3"),
+     "--noise-bound needs a noise model (--noise linf, l1 or l1_total)"),
+    (("-o", "{tmp}"), "-o {tmp}: is a folder; give a file name (e.g. DIR/results.jsonl)"),
+    (("-o", "{tmp}/x.npy/z.npy"), "-o {tmp}/x.npy/z.npy: {tmp}/x.npy is a file, not a folder"),
+], ids=["certify-unique", "latent-radius", "time-limit", "time-limit-inf", "noise-bound",
+        "output-folder", "output-under-file"])
+def test_a_flag_that_would_be_ignored_or_a_bad_output_is_refused_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...],
+        expected: str) -> None:
+    """Once silently ignored (or, for -o, found only after solving): now one usage line
+    before anything is read or solved."""
+    import reluinv.cli.invert as invert_cli
+
+    net_path, x_path, _ = saved_instance(tmp_path)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solved before the usage check")
+
+    monkeypatch.setattr(invert_cli, "invert_layerwise", never)
+    code, out, err = call("invert", str(net_path), str(x_path),
+                          *(a.format(tmp=tmp_path) for a in argv))
+    assert (code, out) == (2, "")
+    assert err == f"reluinv invert: error: {expected.format(tmp=tmp_path)}\n"
+
+
+def test_output_is_written_under_exactly_its_name(tmp_path: Path) -> None:
+    net_path, x_path, z = saved_instance(tmp_path)
+    code, _, _ = call("invert", str(net_path), str(x_path), "-o", str(tmp_path / "z.out"))
+    assert code == 0
+    assert not (tmp_path / "z.out.npy").exists()
+    np.testing.assert_allclose(np.load(tmp_path / "z.out"), z, rtol=1e-8)
+
+
+def test_solve_refuses_latent_on_a_problem_file(tmp_path: Path) -> None:
+    path = tmp_path / "php.npz"
+    encode(pigeonhole(2), "binary").save(path)
+    code, out, err = call("solve", str(path), "--latent", "real")
+    assert (code, out) == (2, "")
+    assert err == (f"reluinv solve: error: --latent applies to DIMACS input only; {path} is "
+                   "a saved problem with its own latent domain\n")

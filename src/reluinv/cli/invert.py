@@ -30,6 +30,7 @@ import numpy.typing as npt
 from reluinv.cli.common import (
     add_subcommand,
     nonnegative_flag,
+    output_file_problem,
     report_failure,
     time_limit_flag,
     write_output,
@@ -102,7 +103,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--hybrid", action="store_true",
                         help="where layer-wise is inconclusive, solve the exact MIP over the "
                              "latent box (reluinv.invert)")
-    parser.add_argument("--time-limit", type=time_limit_flag(), default=60.0,
+    parser.add_argument("--time-limit", type=time_limit_flag(), default=argparse.SUPPRESS,
                         metavar="S", help="seconds for --hybrid (default 60; inf: none)")
     parser.add_argument("--latent-radius", type=nonnegative_flag("--latent-radius"),
                         default=None, metavar="R",
@@ -112,7 +113,8 @@ def register(subparsers: Any) -> None:
                         help="--hybrid: certify the pre-image unique in the box, or find "
                              "another")
     parser.add_argument("-o", "--output", metavar="Z.npy", default=None,
-                        help="write the latent code found to this file")
+                        help="write the latent code found to this file, under exactly this "
+                             "name (no suffix is added); checked before anything is solved")
     parser.set_defaults(handler=handle)
 
 
@@ -208,7 +210,43 @@ def format_hybrid(result: InversionResult) -> list[str]:
     return lines
 
 
+#: Flags that only ``--hybrid`` reads: (dest, flag); each is absent, ``None`` or ``False``
+#: when not given (``--time-limit inf`` is ``None`` too, so it has no default at all).
+HYBRID_FLAGS = (("certify_unique", "--certify-unique"), ("latent_radius", "--latent-radius"),
+                ("time_limit", "--time-limit"))
+#: ``--time-limit`` of ``--hybrid`` when not given, seconds.
+DEFAULT_HYBRID_SECONDS = 60.0
+
+
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """A flag given that this command line would ignore, or an output file that cannot be
+    written (``None`` when there is none): checked before anything is read or solved."""
+    if not args.hybrid:
+        for dest, flag in HYBRID_FLAGS:
+            given = (dest in vars(args) if dest == "time_limit"
+                     else getattr(args, dest) not in (None, False))
+            if given:
+                return f"{flag} applies to --hybrid only"
+    if args.noise_bound is not None and args.noise == "none":
+        return "--noise-bound needs a noise model (--noise linf, l1 or l1_total)"
+    if args.output is not None:
+        problem = output_file_problem(args.output)
+        if problem is not None:
+            return f"-o {args.output}: {problem}"
+    return None
+
+
+def _save_array(path: str, array: npt.NDArray[Any]) -> None:
+    """``np.save`` under exactly ``path`` (``np.save`` itself appends ``.npy``)."""
+    with open(path, "wb") as stream:
+        np.save(stream, array)
+
+
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    problem = usage_problem(args)
+    if problem is not None:
+        print(f"reluinv invert: error: {problem}", file=err)
+        return ExitCode.BAD_INPUT
     path = args.net
     try:
         loaded = load_network_or_problem(path)
@@ -237,7 +275,9 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result: LayerwiseResult | InversionResult
         if args.hybrid:
             result = invert(network, x, noise=args.noise, mask=mask, tau=args.tau,
-                            noise_bound=args.noise_bound, time_limit=args.time_limit,
+                            noise_bound=args.noise_bound,
+                            time_limit=vars(args).get("time_limit",
+                                                      DEFAULT_HYBRID_SECONDS),
                             latent_radius=args.latent_radius,
                             certify_unique=args.certify_unique)
             lines = format_hybrid(result)
@@ -250,7 +290,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print("\n".join(lines), file=out)
     if args.output is not None and result.z is not None:
         z = result.z
-        if not write_output(args.output, lambda target: np.save(target, z), err):
+        if not write_output(args.output, lambda target: _save_array(target, z), err):
             return ExitCode.BAD_INPUT
         print(f"wrote       {args.output}", file=out)
     return EXIT_CODES[result.status]

@@ -51,8 +51,10 @@ def register(subparsers: Any) -> None:
         codes=CODES,
     )
     parser.add_argument("file", metavar="FILE")
-    parser.add_argument("--latent", choices=("binary", "real"), default="binary",
-                        help="latent variant of the reduction (DIMACS input only)")
+    parser.add_argument("--latent", choices=("binary", "real"), default=None,
+                        help="latent variant of the reduction (DIMACS input only, default "
+                             "binary; a saved problem has its own latent, and the flag is "
+                             "refused there)")
     parser.add_argument("--backend", choices=("auto", *EXACT_BACKENDS), default="auto",
                         help="exact backend (default auto: the library picks the fastest "
                              "one that supports the problem)")
@@ -100,8 +102,12 @@ def render_fields(record: dict[str, Any]) -> list[str]:
 
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path: str = args.file
+    if args.latent is not None and path.endswith(".npz"):
+        print(f"reluinv solve: error: --latent applies to DIMACS input only; {path} is a "
+              "saved problem with its own latent domain", file=err)
+        return ExitCode.BAD_INPUT
     try:
-        problem = load_problem(path, args.latent, dimacs_limits(args))
+        problem = load_problem(path, args.latent or "binary", dimacs_limits(args))
         result = solve_exact(problem, backend=args.backend, objective=args.objective,
                              time_limit=args.time_limit)
         solution = decoded_solution(problem, result.z) if result.z is not None else None
