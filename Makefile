@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## The main job on the bundled instances.
 validate: $(STAMP)
-	$(BIN)/reluinv validate --out results.jsonl --workers 2
+	$(BIN)/reluinv validate --out results.jsonl --workers 2 --overwrite
 
 ## The whole test suite: lint, types, then pytest (unit, property, integration, the tests
 ## marked slow, and the notebooks, executed).

@@ -214,7 +214,7 @@ def test_workers_are_capped_at_the_usable_cores_unless_forced(
     assert code == 0
     assert "--workers 10000 capped at the 2 core(s)" in err
     code, _, err = cli("validate", str(good), "--out", out, "--quiet", "--workers", "3",
-                       "--force-workers")
+                       "--force-workers", "--overwrite")
     assert code == 0
     assert "capped" not in err
     assert started == [2, 3]
@@ -272,3 +272,26 @@ def test_report_keeps_option_sets_apart(tmp_path: Path) -> None:
     assert 'options {"check_options": {}, "time_limit": 60}: 2 instance(s)' in out
     assert 'options {"check_options": {}, "time_limit": 30}: 1 instance(s)' in out
     assert "under 2 option sets" in out
+
+
+def test_an_earlier_run_is_not_thrown_away_without_resume_or_overwrite(tmp_path: Path) -> None:
+    good = tmp_path / "good.cnf"
+    good.write_text(GOOD)
+    out = tmp_path / "r.jsonl"
+    code, _, _ = cli("validate", str(good), "--out", str(out), "--quiet")
+    assert code == 0
+    before = out.read_text()
+    code, _, err = cli("validate", str(good), "--out", str(out), "--quiet")
+    assert code == 2
+    assert "already holds 1 line(s) of an earlier run" in err
+    assert "--resume" in err
+    assert "--overwrite" in err
+    assert out.read_text() == before
+    code, _, _ = cli("validate", str(good), "--out", str(out), "--quiet", "--resume")
+    assert code == 0
+    code, _, _ = cli("validate", str(good), "--out", str(out), "--quiet", "--overwrite")
+    assert code == 0
+    assert len(out.read_text().splitlines()) == 1
+    out.write_text("")  # an empty file holds nothing to lose
+    code, _, _ = cli("validate", str(good), "--out", str(out), "--quiet")
+    assert code == 0

@@ -103,6 +103,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="keep the records in --out and skip their instances (refused "
                              "when they were made with other options)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start afresh when --out already holds records (without it, "
+                             "or --resume, an existing non-empty --out is refused)")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--heartbeat", type=nonnegative_flag("--heartbeat"),
                         default=DEFAULT_HEARTBEAT, metavar="S",
@@ -263,12 +266,31 @@ def verdict_line(summaries: Sequence[FamilySummary]) -> tuple[ExitCode, str]:
     return code, f"OK: {total.counts['agree']} of {total.instances} instances agree{note}"
 
 
+def earlier_results_problem(out: str) -> str | None:
+    """Why ``out`` may not be started afresh without being asked: it already holds the
+    lines of an earlier run (a run that took hours is not thrown away by repeating a
+    command), or ``None``."""
+    try:
+        with open(out, "rb") as handle:
+            lines = sum(1 for line in handle if line.strip())
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError:
+        return None  # unreadable: output_file_problem and the writer report it
+    if lines == 0:
+        return None
+    return (f"already holds {lines} line(s) of an earlier run; --resume to continue it, "
+            "--overwrite to start afresh")
+
+
 # -- handlers ----------------------------------------------------------------------------
 
 
 def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = args.paths or [str(bundled_instances())]
     problem = output_file_problem(args.out) or results_file_conflict(args.out, paths)
+    if problem is None and not (args.resume or args.overwrite):
+        problem = earlier_results_problem(args.out)
     if problem is not None:
         print(f"reluinv validate: error: --out {args.out}: {problem}", file=err)
         return ExitCode.BAD_INPUT
