@@ -378,6 +378,10 @@ MUTANTS = (
         ("                if is_record(record):\n",
          "                if isinstance(record, dict):\n"),
     ), ("tests/integration/test_time_limits_and_runs.py",)),
+    # verify refuted the conjunct as stated: an engine's rounding said unsat on a sat one
+    Mutant("refutation-not-loosened", "reluinv/exact/verify_property.py", (
+        ("REFUTATION_MARGIN = 1e-6\n", "REFUTATION_MARGIN = 0.0\n"),
+    ), ("tests/unit/test_verify_property.py",)),
 )
 
 

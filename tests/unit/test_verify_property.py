@@ -282,12 +282,13 @@ def test_a_halved_unsat_embedding_with_its_threshold_lowered_is_never_sat() -> N
 
 
 def test_a_failed_point_is_followed_by_tightened_solves(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The engine's first point misses ``y >= 1/2`` (stubbed); the re-solve with the row
-    tightened by the first margin gives a point that meets it exactly."""
+    """The engine's points of the loosened and of the stated conjunct miss ``y >= 1/2``
+    (stubbed); the re-solve with the row tightened by the first margin gives a point that
+    meets it exactly."""
     real = verify_property._solve_conjunct
 
     def outside(*args: Any) -> Any:
-        if args[-1] == 0.0:
+        if args[5] == 0.0:  # the margin: the loosened solve, then the stated one
             return verify_property._Outcome("point", "stub", np.array([0.49]))
         return real(*args)
 
@@ -339,3 +340,32 @@ def test_every_counterexample_meets_its_conjunct_exactly(
         assert result.replay is not None
         assert result.replay.exact_violation <= 0.0
         assert _exactly_met(net, prop, result), result.message
+
+
+def test_a_conjunct_met_by_less_than_the_engines_tolerance_is_never_refuted() -> None:
+    """4 -> 2 -> 2 -> 1, leaky 0.5, linear head, first-layer weights up to about 1e3,
+    last-layer weights about 1e-7: ``y >= t`` holds at a corner of the box by 1e-11 to
+    1e-10. The unloosened MIP called it infeasible (a wrong ``unsat``); the answer must be
+    ``sat`` or ``unknown``, and a ``sat`` must meet the conjunct exactly."""
+    W1 = np.array([[316.7561950683594, -403.1181335449219, 175.02178955078125,
+                    -959.844482421875],
+                   [344.2066955566406, -808.1248168945312, 928.1378173828125,
+                    -123.31604766845703]])
+    b1 = np.array([-0.6100000143051147, -0.3400000035762787])
+    W2 = np.array([[1.0, 1.0], [-3.0, -2.0]])
+    b2 = np.array([-0.12999999523162842, 2.2799999713897705])
+    W3 = np.array([[-1.2754456690799998e-07, 2.0997699579083928e-08]])
+    net = ri.ReluNetwork([W1, W2, W3], [b1, b2, np.ones(1)], ("leaky_relu", 0.5),
+                         output_activation="linear")
+    lower = np.array([-0.63, 0.93, -0.57, 0.85])
+    upper = lower + 1.0
+    corner = np.array([-0.63, 1.93, -0.57, 1.85])
+    top = net.forward_exact(corner)[0]
+    for gap in (1e-11, 1e-10):
+        threshold = float(top) - gap
+        assert Fraction(threshold) < top  # the corner meets y >= threshold exactly
+        prop = ri.Property(lower, upper, (OutputPolytope([[-1.0]], [-threshold]),), 1)
+        result = ri.verify(net, prop, time_limit=60)
+        assert result.status is not V.UNSAT, result.message
+        if result.status is V.SAT:
+            assert _exactly_met(net, prop, result)

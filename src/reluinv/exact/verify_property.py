@@ -11,10 +11,19 @@ and answers like a VNN-COMP verifier: ``sat`` with a counterexample, ``unsat``, 
 The general path (any piecewise-linear network)
     One MIP per conjunct ``d``: the exact MIP backend's big-M model of ``G`` over the box
     (:func:`reluinv.exact.mip.network_model`: interval bounds, one binary per unstable
-    unit; ReLU, leaky ReLU and linear heads) plus the rows ``A_d y <= b_d``. A conjunct
-    whose MIP the engine proves infeasible is refuted; ``unsat`` when all are. That is
-    **solver evidence** (the engine's INFEASIBLE up to its feasibility tolerances), and the
-    result says so (``evidence="mip_infeasible"``).
+    unit; ReLU, leaky ReLU and linear heads) plus the rows of ``A_d y <= b_d``, each
+    *loosened* to ``a_r . y <= b_r + delta_r`` with ``delta_r =``
+    :data:`REFUTATION_MARGIN` ``* (1 + |b_r| + |a_r| . |G(c)|)`` (``c`` the box's centre:
+    the outputs' typical size). A conjunct whose loosened MIP the engine proves infeasible
+    is refuted; ``unsat`` when all are. That is **solver evidence** (the engine's
+    INFEASIBLE up to its feasibility tolerances, about ``1e-6``), and the result says so
+    (``evidence="mip_infeasible"``): no input in the box meets the conjunct even with
+    every row loosened by ``delta_r``. The loosening is what keeps an engine's rounding
+    from refuting a property that holds by less than its tolerance (a conjunct met by
+    ``1e-11`` at a corner of the box, on a net with weights ``1e3`` and ``1e-7``, was
+    refuted by the unloosened MIP). When the loosened model has a point but none passes
+    the replay below and the conjunct's own MIP is infeasible, the conjunct is *too close
+    to call*: neither ``sat`` nor ``unsat``, it stays undecided (``unknown``).
 
 The structural fast path (CNF embeddings)
     When :func:`reluinv.reduction.export.recognise` reads a formula ``F`` off the pair
@@ -86,6 +95,7 @@ from reluinv.results import ResultBase
 
 __all__ = [
     "ONNXRUNTIME_TOLERANCE",
+    "REFUTATION_MARGIN",
     "REPLAY_MARGINS",
     "ROUNDING_DIGITS",
     "ReplayCheck",
@@ -99,6 +109,10 @@ __all__ = [
 #: one after the other, when the engine's point fails the exact replay (module docstring):
 #: from far below the engines' feasibility tolerance (1e-6) to ten times above it.
 REPLAY_MARGINS = (1e-9, 1e-8, 1e-7, 1e-6, 1e-5)
+#: A refutation is of the conjunct with every row loosened by this much, relative to
+#: ``1 + |b| + |a| . |G(centre)|`` (module docstring): above the engines' feasibility
+#: tolerance, so that their rounding never refutes a conjunct that holds.
+REFUTATION_MARGIN = 1e-6
 #: Tolerance of the float32 onnxruntime replay: ``a . y <= b + tol (1 + |b| + |a| . |y|)``.
 ONNXRUNTIME_TOLERANCE = 1e-4
 #: Decimals of the rounded candidate tried when the solver's own point fails the replay.
@@ -494,10 +508,20 @@ class _Outcome:
     point: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
+def _loosening(network: ReluNetwork, prop: Property, d: int) -> npt.NDArray[np.float64]:
+    """``delta_r = REFUTATION_MARGIN (1 + |b_r| + |a_r| . |G(c)|)`` for the rows of conjunct
+    ``d``, ``c`` the centre of the box (module docstring)."""
+    polytope = prop.disjuncts[d]
+    typical = np.abs(network.forward((np.asarray(prop.lower) + np.asarray(prop.upper)) / 2))
+    scale = 1.0 + np.abs(polytope.b) + np.abs(polytope.A) @ typical
+    return np.asarray(REFUTATION_MARGIN * scale, dtype=np.float64)
+
+
 def _solve_conjunct(network: ReluNetwork, prop: Property, d: int, options: MipOptions,
-                    remaining: Callable[[], float | None], margin: float) -> _Outcome:
-    """Solve the MIP of conjunct ``d`` with its rows ``a_r . y <= b_r - margin (1 + |b_r|)``
-    (module docstring)."""
+                    remaining: Callable[[], float | None], margin: float,
+                    loosen: npt.NDArray[np.float64] | None = None) -> _Outcome:
+    """Solve the MIP of conjunct ``d`` with its rows ``a_r . y <= b_r - margin (1 + |b_r|)``,
+    or with ``loosen``, ``a_r . y <= b_r + loosen_r`` (module docstring)."""
     left = remaining()
     if left is not None and left <= 0:
         return _Outcome("timeout", "not started")
@@ -506,6 +530,8 @@ def _solve_conjunct(network: ReluNetwork, prop: Property, d: int, options: MipOp
     polytope = prop.disjuncts[d]
     for r, (a, b) in enumerate(zip(polytope.A, polytope.b, strict=True)):
         side = float(b) - margin * (1.0 + abs(float(b)))
+        if loosen is not None:
+            side = float(b) + float(loosen[r])
         row = solver.RowConstraint(-solver.infinity(), side, f"property[{d}][{r}]")
         for j in np.flatnonzero(a).tolist():
             if model.outputs[j] is None:
@@ -540,7 +566,8 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
     timed_out = False
     conjuncts = len(prop.disjuncts)
     for d in range(conjuncts):
-        outcome = _solve_conjunct(network, prop, d, options, remaining, 0.0)
+        loosen = _loosening(network, prop, d)
+        outcome = _solve_conjunct(network, prop, d, options, remaining, 0.0, loosen)
         if outcome.kind == "infeasible":
             refuted += 1
             continue
@@ -550,15 +577,21 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
             continue
         first = last = stop = ""
         failed: list[float] = []
-        for margin in (0.0, *REPLAY_MARGINS):
-            if margin:
+        for margin in (None, 0.0, *REPLAY_MARGINS):
+            if margin is not None:
                 outcome = _solve_conjunct(network, prop, d, options, remaining, margin)
                 if outcome.kind != "point":
                     timed_out = timed_out or outcome.kind == "timeout"
-                    stop = (f"at margin {margin:g}: {outcome.note} (a tightened model "
-                            "refutes nothing)")
+                    if margin == 0.0 and outcome.kind == "infeasible":
+                        stop = (f"too close to call: {outcome.note} as stated, but a point "
+                                f"meets it with its rows loosened by at most "
+                                f"{float(np.max(loosen)):.3g}")
+                    else:
+                        stop = (f"at margin {margin:g}: {outcome.note} (a tightened model "
+                                "refutes nothing)")
                     break
-            found, check, reason = _replay(network, prop, outcome.point, d, runtime, margin)
+            found, check, reason = _replay(network, prop, outcome.point, d, runtime,
+                                           margin or 0.0)
             if found is not None:
                 tightened = f", rows tightened by {margin:g} (1 + |b|)" if margin else ""
                 return result(VerificationStatus.SAT,
@@ -583,8 +616,10 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
     if refuted == conjuncts:
         return result(VerificationStatus.UNSAT,
                       f"{prefix}{options.mip_solver} proved all {refuted} conjunct MIP(s) "
-                      "infeasible" + (", each confirmed by HiGHS" if options.mip_solver == "SCIP"
-                                      else "") + " (solver evidence, up to the engines' "
+                      "infeasible with every row loosened by REFUTATION_MARGIN (1 + |b| + "
+                      "|a| . |G(centre)|)" + (", each confirmed by HiGHS"
+                                              if options.mip_solver == "SCIP" else "")
+                      + " (solver evidence, up to the engines' "
                       "feasibility tolerances)", method="mip", evidence="mip_infeasible",
                       refuted=refuted)
     answer = VerificationStatus.TIMEOUT if timed_out else VerificationStatus.UNKNOWN
