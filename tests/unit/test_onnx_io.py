@@ -263,7 +263,8 @@ def test_a_non_vector_reshape_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("nodes", "pattern"), [
-    ([helper.make_node("Relu", ["z"], ["x"])], r"\(Relu\) has no Gemm or MatMul before it"),
+    ([helper.make_node("Relu", ["z"], ["x"])],
+     r"\(Relu\) has no Gemm, MatMul or elementwise affine map before it"),
     ([helper.make_node("Gemm", ["z", "B1"], ["t"], transB=1),
       helper.make_node("Gemm", ["t", "B2"], ["x"], transB=1)],
      r"\(Gemm\) follows .* no activation between them"),
@@ -489,40 +490,112 @@ def _layer_nodes(kind: str, bias: str, W: np.ndarray, c: np.ndarray, source: str
             [*inits, _tensor(b, shaped[bias])])
 
 
-@settings(max_examples=150, deadline=None)
-@given(layout=st.sampled_from(sorted(_LAYOUTS)), first=st.sampled_from(_RESHAPES),
-       middle=st.sampled_from(_RESHAPES),
-       kinds=st.lists(st.sampled_from(["gemm", "gemm_ta", "matmul_right", "matmul_left"]),
-                      min_size=2, max_size=2),
-       biases=st.lists(st.sampled_from(_BIASES), min_size=2, max_size=2),
-       seed=st.integers(0, 2**16))
-def test_read_onnx_computes_what_onnxruntime_computes(
-        tmp_path_factory: pytest.TempPathFactory, layout: str, first: str, middle: str,
-        kinds: list[str], biases: list[str], seed: int) -> None:
-    """Graphs of two layers over every input layout, reshape and bias shape: a graph that
-    read_onnx accepts runs in onnxruntime and gives the network's outputs, in order."""
-    rng = np.random.default_rng(seed)
-    sizes = (K, N, 2)
-    nodes, inits = _reshape_nodes(first, "z", "a0", 0)
+#: elementwise ops, in both operand orders: ``_r`` has the constant second (``a - c``),
+#: ``_l`` first (``c - a``)
+_ELEMENTWISE = ["add_r", "add_l", "sub_r", "sub_l", "mul_r", "mul_l", "div", "neg", "bn"]
+_POSITIONS = ("input", "after_affine", "after_relu", "end")
+
+
+def _elementwise_nodes(ops: list[tuple[str, str]], width: int, source: str, target: str,
+                       position: str, rng: np.random.Generator) -> tuple[list[Any], list[Any]]:
+    """A chain of elementwise maps ``(op, constant shape)`` from ``source`` to ``target`` on
+    a vector of ``width`` entries; constants away from zero, variances positive."""
+    nodes: list[Any] = []
+    inits: list[Any] = []
+    current = source
+    for j, (op, shape) in enumerate(ops):
+        out = target if j == len(ops) - 1 else f"{position}_e{j}"
+        name = f"{position}_c{j}"
+        size = 1 if shape == "scalar" else width
+        value = rng.normal(size=size) if op.startswith(("add", "sub")) else (
+            rng.uniform(0.5, 2.0, size=size) * rng.choice([-1.0, 1.0], size=size))
+        shaped = {"vector": value, "row": value[None, :], "col": value[:, None],
+                  "scalar": value}[shape]
+        if op == "neg":
+            nodes.append(helper.make_node("Neg", [current], [out]))
+        elif op == "bn":
+            params = [value, rng.normal(size=size), rng.normal(size=size),
+                      rng.uniform(0.1, 2.0, size=size)]
+            names = [f"{name}_{k}" for k in ("scale", "B", "mean", "var")]
+            inits += [_tensor(n, v) for n, v in zip(names, params, strict=True)]
+            nodes.append(helper.make_node("BatchNormalization", [current, *names], [out],
+                                          epsilon=float(rng.choice([1e-5, 0.5]))))
+        else:
+            kind = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div"}[op[:3]]
+            pair = [name, current] if op.endswith("_l") else [current, name]
+            nodes.append(helper.make_node(kind, pair, [out]))
+            inits.append(_tensor(name, shaped))
+        current = out
+    if not ops:
+        nodes.append(helper.make_node("Identity", [source], [target]))
+    return nodes, inits
+
+
+#: a row or column constant spreads a vector of the other kind into a matrix (refused):
+#: drawn less often, so that most chains are read
+_elementwise_chain = st.lists(
+    st.tuples(st.sampled_from(_ELEMENTWISE),
+              st.sampled_from(["vector", "scalar", "vector", "scalar", "row", "col"])),
+    max_size=2)
+
+
+def _two_layer_model(layout: str, first: str, middle: str, kinds: list[str],
+                     biases: list[str], elementwise: dict[str, list[tuple[str, str]]],
+                     rng: np.random.Generator) -> Any:
+    """Two layers ``kinds`` (``none``: elementwise maps alone) with their ``biases``, a
+    ReLU between them, reshapes ``first`` (of the input) and ``middle`` (after the ReLU),
+    and the ``elementwise`` chains at each of ``_POSITIONS``."""
+    sizes = [K]
+    for kind, out in zip(kinds, (N, 2), strict=True):
+        sizes.append(sizes[-1] if kind == "none" else out)
+    nodes, inits = _reshape_nodes(first, "z", "r0", 0)
+    more, values = _elementwise_nodes(elementwise["input"], K, "r0", "a0", "input", rng)
+    nodes, inits = nodes + more, inits + values
     for step in (1, 2):
         W = rng.normal(size=(sizes[step], sizes[step - 1]))
         c = rng.normal(size=sizes[step])
-        target = "x" if step == 2 else "t1"
-        more, values = _layer_nodes(kinds[step - 1], biases[step - 1], W, c,
-                                    "a0" if step == 1 else "a1", target, step)
+        source = "a0" if step == 1 else "a1"
+        if kinds[step - 1] == "none":
+            more, values = [helper.make_node("Identity", [source], [f"l{step}"])], []
+        else:
+            more, values = _layer_nodes(kinds[step - 1], biases[step - 1], W, c, source,
+                                        f"l{step}", step)
+        nodes, inits = nodes + more, inits + values
+        position = "after_affine" if step == 1 else "end"
+        target = "t1" if step == 1 else "x"
+        more, values = _elementwise_nodes(elementwise[position], sizes[step], f"l{step}",
+                                          target, position, rng)
         nodes, inits = nodes + more, inits + values
         if step == 1:
-            more, values = _reshape_nodes(middle, "h1", "a1", 1)
+            more, values = _reshape_nodes(middle, "h1", "s1", 1)
             nodes += [helper.make_node("Relu", ["t1"], ["h1"]), *more]
             inits += values
-    model = _free_model(nodes, inits, _LAYOUTS[layout])
-    path = _save(tmp_path_factory.mktemp("shapes"), model)
+            more, values = _elementwise_nodes(elementwise["after_relu"], sizes[1], "s1",
+                                              "a1", "after_relu", rng)
+            nodes, inits = nodes + more, inits + values
+    return _free_model(nodes, inits, _LAYOUTS[layout])
+
+
+def _check_against_onnxruntime(path: Path, layout: str, kinds: list[str],
+                               elementwise: dict[str, list[tuple[str, str]]],
+                               rng: np.random.Generator, *,
+                               must_read: bool = False) -> None:
+    """read_onnx's network computes what onnxruntime computes on the file (or the file is
+    refused, unless ``must_read``); hypothesis events name each op read and where."""
     try:
         net = ri.read_onnx(path)
     except ri.ProblemFileError:
+        if must_read:
+            raise
         event("refused")
         return
     event("read")
+    for position, ops in elementwise.items():
+        for op, shape in ops:
+            event(f"read: {op} at {position}")
+            event(f"read: {op} with a {shape} constant")
+    if "none" in kinds:
+        event("read: a layer of elementwise maps alone")
     z = _f32(rng.normal(size=K))
     # a symbolic dimension is the batch (1), or the vector's own when no fixed one is
     feed = z.reshape(1, K) if layout == "symbolic" else z.reshape(
@@ -531,3 +604,55 @@ def test_read_onnx_computes_what_onnxruntime_computes(
     assert out.size == net.output_dim, (out.shape, net.output_dim)
     expected = net.forward(z)
     np.testing.assert_allclose(out.ravel(), expected, atol=1e-5 * (1 + np.abs(expected).max()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(layout=st.sampled_from(sorted(_LAYOUTS)), first=st.sampled_from(_RESHAPES),
+       middle=st.sampled_from(_RESHAPES),
+       kinds=st.lists(st.sampled_from(["gemm", "gemm_ta", "matmul_right", "matmul_left",
+                                       "none"]), min_size=2, max_size=2),
+       biases=st.lists(st.sampled_from(_BIASES), min_size=2, max_size=2),
+       elementwise=st.fixed_dictionaries(dict.fromkeys(_POSITIONS, _elementwise_chain)),
+       seed=st.integers(0, 2**16))
+def test_read_onnx_computes_what_onnxruntime_computes(
+        tmp_path_factory: pytest.TempPathFactory, layout: str, first: str, middle: str,
+        kinds: list[str], biases: list[str], elementwise: dict[str, list[tuple[str, str]]],
+        seed: int) -> None:
+    """Graphs of two layers over every input layout, reshape and bias shape, with chains of
+    elementwise affine maps (both operand orders, every constant shape) at the input, after
+    an affine map, after an activation and at the end; a layer may be elementwise maps
+    alone (kind ``none``): a graph that read_onnx accepts runs in onnxruntime and gives the
+    network's outputs, in order."""
+    rng = np.random.default_rng(seed)
+    model = _two_layer_model(layout, first, middle, kinds, biases, elementwise, rng)
+    path = _save(tmp_path_factory.mktemp("shapes"), model)
+    _check_against_onnxruntime(path, layout, kinds, elementwise, rng)
+
+
+_row_chain = st.lists(st.tuples(st.sampled_from(_ELEMENTWISE),
+                                st.sampled_from(["vector", "scalar", "row"])), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(layout=st.sampled_from(["row", "batch"]),
+       kinds=st.lists(st.sampled_from(["gemm", "matmul_right", "none"]), min_size=2,
+                      max_size=2),
+       biases=st.lists(st.sampled_from(["none", "vector", "row", "scalar"]), min_size=2,
+                       max_size=2),
+       elementwise=st.fixed_dictionaries(dict.fromkeys(_POSITIONS, _row_chain)),
+       seed=st.integers(0, 2**16))
+def test_elementwise_maps_on_rows_compute_what_onnxruntime_computes(
+        tmp_path_factory: pytest.TempPathFactory, layout: str, kinds: list[str],
+        biases: list[str], elementwise: dict[str, list[tuple[str, str]]], seed: int) -> None:
+    """The same on row vectors ``(1, n)`` (PyTorch's layout), where every constant shape
+    drawn keeps the vector a row, so each op is checked in each position many times. Such
+    a graph must be read unless an activation has no map before it, or a
+    BatchNormalization has one value for the row's n channels (onnxruntime refuses it)."""
+    rng = np.random.default_rng(seed)
+    model = _two_layer_model(layout, "none", "none", kinds, biases, elementwise, rng)
+    path = _save(tmp_path_factory.mktemp("rows"), model)
+    bare_activation = kinds[0] == "none" and not (elementwise["input"]
+                                                  or elementwise["after_affine"])
+    one_channel = any(item == ("bn", "scalar") for ops in elementwise.values() for item in ops)
+    _check_against_onnxruntime(path, layout, kinds, elementwise, rng,
+                               must_read=not (bare_activation or one_channel))

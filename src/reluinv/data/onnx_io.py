@@ -3,8 +3,10 @@
 :func:`read_onnx` turns a feed-forward ONNX graph into a
 :class:`~reluinv.data.network.ReluNetwork`; :func:`write_onnx` writes one back as a model
 that onnxruntime runs. PyTorch users get their generator in with ``torch.onnx.export``
-(an ``nn.Sequential`` of ``nn.Linear``, ``nn.ReLU`` / ``nn.LeakyReLU``, ``nn.Flatten``
-exports as the ops below).
+(an ``nn.Sequential`` of ``nn.Linear``, ``nn.ReLU`` / ``nn.LeakyReLU``, ``nn.Flatten``,
+``nn.BatchNorm1d`` in eval mode, and input scaling by constants exports as the ops
+below); so do the VNN-COMP ACAS Xu networks (``Flatten``, ``Sub``, ``MatMul``, ``Add``,
+``Relu``).
 
 **What is read.** The graph must be one chain from its single input to its single output,
 each node consuming the previous node's output (the latent ``z``, a row vector of shape
@@ -14,11 +16,22 @@ float64 initializers (or ``Constant`` nodes) and are kept exactly, as float64. T
 ``Gemm``  ``Y = alpha A' B' + beta C`` with ``A' = A`` or ``A^T`` (``transA``) and
     ``B' = B`` or ``B^T`` (``transB``): on a vector ``a`` this is the affine map
     ``W a + b`` with ``W = alpha B'^T`` and ``b = beta C`` (``C`` broadcast, default 0).
-``MatMul`` then ``Add``  ``a B + c``: ``W = B^T``, ``b = c`` (or ``B a + c`` when the
-    weight is the first input: ``W = B``). ``Add`` only ever adds a bias to such a map.
+``MatMul``  ``a B``: ``W = B^T``, ``b = 0`` (or ``B a`` when the weight is the first
+    input: ``W = B``); an ``Add`` after it is its bias (below).
+``Add``, ``Sub``, ``Mul``, ``Div``, ``Neg``, ``BatchNormalization``  elementwise affine
+    maps ``a -> d * a + c`` with constants of one entry or one per entry of the vector:
+    ``a + c`` and ``c + a``; ``a - c``; ``c - a`` (``d = -1``); ``a * d`` and ``d * a``;
+    ``a / d`` (a constant divisor, no zero entry); ``-a``; and ``BatchNormalization`` in
+    its inference form (``training_mode = 0``): ``y = scale (a - mean) / sqrt(var + eps)
+    + B``, one value per channel (axis 1). Every constant must be finite. Such a map is
+    folded into the affine map next to it: after a ``Gemm`` / ``MatMul`` into that map
+    (``diag(d) W``, ``d * b + c``; so ``Add`` gives the bias), before one (at the input or
+    right after an activation) into the next (``W2 diag(d)``, ``W2 c + b2``). Elementwise
+    maps with no ``Gemm`` / ``MatMul`` between two activations (or at either end) form a
+    layer of their own, ``diag(d) a + c``.
 ``Relu``, ``LeakyRelu(alpha)``  the hidden activation ``s`` closing a layer. Every layer
-    must use the same one; a graph that ends with an affine map has a linear head
-    (``output_activation="linear"``).
+    must use the same one; a graph that ends with an affine map (elementwise maps
+    included) has a linear head (``output_activation="linear"``).
 ``Flatten``, ``Reshape`` (of a vector: at most one target dimension other than 1, the
     shape a constant), ``Identity``  no-ops on a vector.
 
@@ -28,16 +41,36 @@ followed through the chain in ONNX's (numpy's) broadcasting semantics, for a bat
 is), and every tensor must stay a vector: at most one dimension other than 1, its entries
 in order. ``Flatten`` of ``(k,)`` is the column ``(k, 1)``; ``Gemm`` reads a 2-D row
 (``(1, k)``, or ``(k, 1)`` with ``transA``); ``MatMul`` reads the vector along the axis it
-contracts (a row for ``a B``, a column for ``B a``); ``Add`` of a bias must not spread the
-vector into a matrix (``(1, n) + (n, 1)`` is ``(n, n)`` in onnxruntime).
+contracts (a row for ``a B``, a column for ``B a``); the constant of ``Add``, ``Sub``,
+``Mul``, ``Div`` must not spread the vector into a matrix (``(1, n) + (n, 1)`` is
+``(n, n)`` in onnxruntime); ``BatchNormalization`` reads a tensor of rank 2 or more, its
+four constants of shape ``(C,)`` for the ``C = shape[1]`` channels (one value for all
+entries of ``(1, 1, 1, n)``, one per entry of ``(1, n)``).
+
+**Exactness.** The network read holds the file's weights exactly (float32 -> float64 is
+exact) when no elementwise map is folded: ``Gemm`` (with ``alpha = beta = 1``),
+``MatMul``, an ``Add`` of a bias to a map without one. Folding computes in float64 and
+rounds: ``diag(d) W`` and ``d * b`` are one rounding per entry (none when ``d`` and the
+weight are float32 values, whose product has at most 48 significant bits and fits a
+float64, nor for ``-a``); a sum ``b + c`` of two float32 values is exact when their
+magnitudes are within ``2**28`` of each other, else rounded once; ``a / d`` is one
+correctly rounded quotient per entry; ``W2 c`` (a map before a layer, folded into its
+bias) is a sum of products and ``BatchNormalization``'s factor ``scale / sqrt(var + eps)``
+takes a square root and a quotient, each rounded. These are relative errors of a few
+``2**-53`` per fold, far below float32's ``2**-24`` in which such files run; what is
+decided is the network read, and :func:`reluinv.verify` replays the caller's file in
+onnxruntime before it answers (and a ``sat`` answer's point again), so a file whose
+outputs are not the network read is refused there.
 
 Anything else is refused with one line naming the file, the node and its op type: other
 ops (``Conv``, ``Sigmoid``, ...), a branch (a tensor consumed twice), a second graph
-input, a node off the chain, two affine maps without an activation between them, an
-activation without an affine map before it, a non-vector reshape, a shape that is not a
-vector flow (``node 3 'Add_3' (Add): the bias of shape (4, 1) broadcasts the vector of
-shape (1, 4) to a matrix of shape (4, 4); ...``), a missing weight initializer, integer
-initializers.
+input, a node off the chain, two ``Gemm`` / ``MatMul`` without an activation between
+them, an activation without an affine map before it, a non-vector reshape, a shape that
+is not a vector flow (``node 3 'Add_3' (Add): the bias of shape (4, 1) broadcasts the
+vector of shape (1, 4) to a matrix of shape (4, 4); ...``), a missing weight initializer,
+integer initializers, a division by the layer input (``Div(d, a)``), a zero divisor, a
+non-finite constant, ``BatchNormalization`` with ``training_mode = 1`` or ``var + eps <=
+0``.
 
 **What is written.** One ``Gemm`` (``transB = 1``, the weight stored as ``W_i`` with rows
 as outputs, as everywhere in reluinv) per layer, followed by ``Relu`` or ``LeakyRelu``
@@ -85,7 +118,9 @@ _PREFIX = "reluinv."
 _AFFINE_OPS = ("Gemm", "MatMul")
 _ACTIVATION_OPS = ("Relu", "LeakyRelu")
 _NO_OPS = ("Flatten", "Reshape", "Identity")
-SUPPORTED_OPS: tuple[str, ...] = (*_AFFINE_OPS, "Add", *_ACTIVATION_OPS, *_NO_OPS)
+_ELEMENTWISE_OPS = ("Add", "Sub", "Mul", "Div", "Neg", "BatchNormalization")
+_BINARY_OPS = ("Add", "Sub", "Mul", "Div")
+SUPPORTED_OPS: tuple[str, ...] = (*_AFFINE_OPS, *_ELEMENTWISE_OPS, *_ACTIVATION_OPS, *_NO_OPS)
 
 
 class MissingDependencyError(ReluinvError, ImportError):
@@ -104,11 +139,20 @@ def _onnx() -> Any:
 
 @dataclass
 class _Affine:
-    """An affine map ``W a + b`` being assembled (``Gemm`` / ``MatMul`` then ``Add``)."""
+    """An affine map ``W a + b`` being assembled between two activations.
+
+    ``W`` is a matrix once a ``Gemm`` / ``MatMul`` has been read; before that (elementwise
+    maps only) it is the diagonal of ``diag(W)``, a vector of one entry (the same factor
+    for every entry of a vector whose length is not known yet) or of the vector's length,
+    and ``b`` is likewise one entry or as many."""
 
     W: npt.NDArray[np.float64]
     b: npt.NDArray[np.float64]
     node: str
+
+    @property
+    def diagonal(self) -> bool:
+        return self.W.ndim == 1
 
 
 @dataclass
@@ -117,6 +161,8 @@ class _Chain:
     biases: list[npt.NDArray[np.float64]] = field(default_factory=list)
     activations: list[tuple[str, ActivationSpec]] = field(default_factory=list)
     pending: _Affine | None = None
+    #: the length of the vector flowing through the chain, where it is known
+    width: int | None = None
 
 
 def _node_name(node: Any, index: int) -> str:
@@ -200,7 +246,7 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
     produced = {name for _, node in nodes for name in node.output} | {
         v.name for v in graph.input}
     current = inputs[0].name
-    chain = _Chain()
+    chain = _Chain(width=_input_width(inputs[0]))
     visited: list[tuple[int, Any]] = []
     while True:
         users = consumers.get(current, [])
@@ -238,11 +284,11 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
                                "the chain from input to output; only a single chain is read")
     output_activation: OutputActivation = "hidden"
     if chain.pending is not None:
-        chain.weights.append(chain.pending.W)
-        chain.biases.append(chain.pending.b)
+        _close_layer(chain, f"{source}: the graph's output")
         output_activation = "linear"
     if not chain.weights:
-        raise ProblemFileError(f"{source}: the graph has no Gemm or MatMul: no layer to read")
+        raise ProblemFileError(f"{source}: the graph has no Gemm, MatMul or elementwise "
+                               "affine map: no layer to read")
     activation = _hidden_activation(chain, source, meta)
     weights: list[npt.NDArray[Any]] = list(chain.weights)
     biases: list[npt.NDArray[Any]] = list(chain.biases)
@@ -272,6 +318,18 @@ def _chain_indices(consumers: dict[str, list[tuple[int, Any]]], start: str) -> s
         seen.add(index)
         current = node.output[0]
     return seen
+
+
+def _input_width(value: Any) -> int | None:
+    """The number of entries of the latent code, where the input's shape fixes it (the
+    symbolic batch counts as 1); ``None`` when the vector's own length is symbolic."""
+    tensor = value.type.tensor_type
+    if not tensor.HasField("shape"):
+        return None
+    fixed = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
+    if None in fixed and all(d in (None, 1) for d in fixed):
+        return None
+    return int(np.prod([d for d in fixed if d is not None]))
 
 
 def _check_vector_input(value: Any, source: str) -> None:
@@ -353,9 +411,21 @@ def _shape_after(onnx: Any, node: Any, shape: tuple[int, ...],
             raise ProblemFileError(f"{where}: the input of shape {_shape_text(shape)} is "
                                    f"read as {shape[-1]} columns; {_VECTOR_RULE}")
         return (*shape[:-2], int(B.shape[0]), 1)
-    if op == "Add":
+    if op in _BINARY_OPS:
         (_, value), = given.items()
-        return _bias_broadcast(value.shape, shape, where, "the bias", grow=True)
+        name = "the bias" if op == "Add" else "the constant"
+        return _bias_broadcast(value.shape, shape, where, name, grow=True)
+    if op == "BatchNormalization":
+        if len(shape) < 2:
+            raise ProblemFileError(f"{where}: BatchNormalization reads a tensor (N, C, ...), "
+                                   f"but its input has shape {_shape_text(shape)}")
+        for index, name in enumerate(_BATCHNORM_INPUTS, start=1):
+            if tuple(given[index].shape) != (shape[1],):
+                raise ProblemFileError(
+                    f"{where}: {name} has shape {_shape_text(given[index].shape)}, not "
+                    f"({shape[1]},): one value per channel (axis 1) of the input of shape "
+                    f"{_shape_text(shape)}")
+        return shape
     if op == "Flatten":
         axis = int(attrs.get("axis", 1))
         axis = axis + len(shape) if axis < 0 else axis
@@ -365,7 +435,7 @@ def _shape_after(onnx: Any, node: Any, shape: tuple[int, ...],
         return (int(np.prod(shape[:axis])), int(np.prod(shape[axis:])))
     if op == "Reshape":
         return _reshaped(shape, given[1], bool(attrs.get("allowzero", 0)), where)
-    return shape  # Relu, LeakyRelu, Identity
+    return shape  # Relu, LeakyRelu, Identity, Neg
 
 
 def _bias_broadcast(bias: tuple[int, ...], shape: tuple[int, ...], where: str,
@@ -428,31 +498,139 @@ def _apply(onnx: Any, node: Any, chain: _Chain, constants: dict[str, npt.NDArray
                                f"{', '.join(SUPPORTED_OPS)}")
     given = {i: constants[name] for i, name in enumerate(node.input) if name in constants}
     if op in _AFFINE_OPS:
-        if chain.pending is not None:
-            raise ProblemFileError(f"{where} follows {chain.pending.node} with no activation "
+        affine = _affine(node, attrs, given, where)
+        pending = chain.pending
+        if pending is not None and not pending.diagonal:
+            raise ProblemFileError(f"{where} follows {pending.node} with no activation "
                                    "between them; two affine maps are not merged")
-        chain.pending = _affine(node, attrs, given, where)
-    elif op == "Add":
-        if chain.pending is None:
-            raise ProblemFileError(f"{where} adds a bias but no Gemm or MatMul precedes it")
-        (index, value), = given.items()
-        chain.pending.b = chain.pending.b + _bias(
-            _float_weight(value, f"input {index}", where), chain.pending.b.shape[0], where)
+        if pending is not None:  # W2 (d a + c) + b2 = (W2 diag(d)) a + (W2 c + b2)
+            columns = affine.W.shape[1]
+            if max(pending.W.size, pending.b.size) not in (1, columns):
+                raise ProblemFileError(
+                    f"{where} reads {columns} entries, but {pending.node} before it maps "
+                    f"{max(pending.W.size, pending.b.size)}")
+            affine.b = affine.b + affine.W @ np.broadcast_to(pending.b, (columns,))
+            affine.W = affine.W * pending.W[None, :]
+        chain.pending = affine
+        chain.width = affine.W.shape[0]
+    elif op in _ELEMENTWISE_OPS:
+        if chain.pending is None:  # the identity map, diagonal, of a length yet unknown
+            chain.pending = _Affine(np.ones(1), np.zeros(1), where)
+        _elementwise(op, attrs, given, chain, where)
     elif op in _ACTIVATION_OPS:
         if chain.pending is None:
-            raise ProblemFileError(f"{where} has no Gemm or MatMul before it; every "
-                                   "activation must close an affine layer")
+            raise ProblemFileError(f"{where} has no Gemm, MatMul or elementwise affine map "
+                                   "before it; every activation must close an affine layer")
         spec: ActivationSpec = "relu"
         if op == "LeakyRelu":
             spec = ("leaky_relu", float(attrs.get("alpha", 0.01)))
-        chain.weights.append(chain.pending.W)
-        chain.biases.append(chain.pending.b)
+        _close_layer(chain, where)
         chain.activations.append((where, spec))
-        chain.pending = None
     elif op == "Reshape" and 1 not in given:
         raise ProblemFileError(f"{where}: the target shape must be a constant")
     # Flatten, Identity and Reshape leave the vector's entries as they are; whether the
     # shapes stay vectors is checked by _shape_after once the network is read
+
+
+_BATCHNORM_INPUTS = ("scale", "B", "input_mean", "input_var")
+
+
+def _close_layer(chain: _Chain, where: str) -> None:
+    """Append the pending affine map as a layer; a diagonal one becomes ``diag(d)``."""
+    pending = chain.pending
+    assert pending is not None
+    W, b = pending.W, pending.b
+    if pending.diagonal:
+        width = chain.width if chain.width is not None else max(W.size, b.size)
+        if width == 1 and chain.width is None:
+            raise ProblemFileError(f"{where}: the elementwise map from {pending.node} is "
+                                   "the layer, but the length of the vector it maps is not "
+                                   "known (a symbolic input and one-entry constants)")
+        W = np.diag(np.broadcast_to(W, (width,)))
+        b = np.array(np.broadcast_to(b, (width,)))
+    chain.weights.append(W)
+    chain.biases.append(b)
+    chain.pending = None
+    chain.width = W.shape[0]
+
+
+def _elementwise(op: str, attrs: dict[str, Any], given: dict[int, npt.NDArray[Any]],
+                 chain: _Chain, where: str) -> None:
+    """Compose the diagonal affine map ``a -> d * a + c`` of an elementwise op into the
+    pending map ``W a + b``: ``diag(d) W`` (rows scaled) and ``d * b + c``."""
+    pending = chain.pending
+    assert pending is not None
+    width = pending.W.shape[0] if not pending.diagonal else chain.width
+
+    def constant(index: int, what: str) -> npt.NDArray[np.float64]:
+        nonlocal width
+        value = _float_weight(given[index], what, where)
+        if not np.all(np.isfinite(value)):
+            raise ProblemFileError(f"{where}: {what} has a non-finite entry; only finite "
+                                   "constants are read")
+        if value.size == 1:
+            return value.reshape(1)
+        if sum(d != 1 for d in value.shape) > 1 or (width is not None
+                                                    and value.size != width):
+            expected = f"({width},)" if width is not None else "a vector"
+            raise ProblemFileError(f"{where}: {what} has shape "
+                                   f"{_shape_text(value.shape)}, not one entry or {expected}")
+        width = value.size
+        return value.reshape(-1)
+
+    W, b = pending.W, pending.b
+    if op == "Neg":
+        W, b = -W, -b
+    elif op == "BatchNormalization":
+        if int(attrs.get("training_mode", 0)) != 0:
+            raise ProblemFileError(f"{where}: training_mode = 1 normalises with the batch's "
+                                   "statistics; only the inference form is read")
+        missing = [name for i, name in enumerate(_BATCHNORM_INPUTS, start=1) if i not in given]
+        if missing:
+            raise ProblemFileError(f"{where}: {missing[0]} must be a constant")
+        scale, shift, mean, var = (constant(i, name)
+                                   for i, name in enumerate(_BATCHNORM_INPUTS, start=1))
+        epsilon = float(attrs.get("epsilon", 1e-5))
+        if not np.all(var + epsilon > 0):
+            raise ProblemFileError(f"{where}: input_var + epsilon must be positive, got "
+                                   f"{float(np.min(var + epsilon))}")
+        # y = scale (a - mean) / sqrt(var + epsilon) + B
+        d = scale / np.sqrt(var + epsilon)
+        W, b = _rows(W, d, pending.diagonal), (b - mean) * d + shift
+    else:
+        if len(given) != 1:
+            raise ProblemFileError(f"{where}: one input must be a constant")
+        (index, _), = given.items()
+        if op == "Div" and index == 0:
+            raise ProblemFileError(f"{where} divides by the layer input; only a division "
+                                   "by a constant is read")
+        value = constant(index, "the divisor" if op == "Div" else f"input {index}")
+        if op == "Add":
+            b = b + value
+        elif op == "Sub" and index == 1:  # a - c
+            b = b - value
+        elif op == "Sub":  # c - a
+            W, b = -W, value - b
+        elif op == "Mul":
+            W, b = _rows(W, value, pending.diagonal), b * value
+        else:  # Div(a, d): each entry divided, rounded once
+            if np.any(value == 0):
+                raise ProblemFileError(f"{where}: the divisor has a zero entry")
+            W, b = _rows(W, value, pending.diagonal, divide=True), b / value
+    if pending.diagonal and width is not None and max(W.size, b.size) not in (1, width):
+        raise ProblemFileError(f"{where}: the constants of {pending.node} and of this node "
+                               "have different lengths")
+    pending.W, pending.b = W, b
+    if width is not None:
+        chain.width = width
+
+
+def _rows(W: npt.NDArray[np.float64], d: npt.NDArray[np.float64], diagonal: bool, *,
+          divide: bool = False) -> npt.NDArray[np.float64]:
+    """``diag(d) W`` (or ``diag(d)^-1 W``): row ``i`` scaled by ``d_i`` (one ``d`` for
+    all); a diagonal ``W`` is scaled entry by entry."""
+    factor = d if diagonal else d[:, None]
+    return W / factor if divide else W * factor
 
 
 def _affine(node: Any, attrs: dict[str, Any], given: dict[int, npt.NDArray[Any]],
