@@ -656,3 +656,173 @@ def test_elementwise_maps_on_rows_compute_what_onnxruntime_computes(
     one_channel = any(item == ("bn", "scalar") for ops in elementwise.values() for item in ops)
     _check_against_onnxruntime(path, layout, kinds, elementwise, rng,
                                must_read=not (bare_activation or one_channel))
+
+
+# -- elementwise maps: folds, refusals, ACAS Xu and BatchNorm1d shapes --------------------
+
+
+def test_a_sub_after_matmul_is_its_bias_negated_exactly(tmp_path: Path) -> None:
+    """``a B - c`` and ``c - a B``: the bias is ``-c`` (exact), or the map negated."""
+    for order in ("a-c", "c-a"):
+        pair = ["m", "c"] if order == "a-c" else ["c", "m"]
+        nodes = [helper.make_node("MatMul", ["z", "W"], ["m"]),
+                 helper.make_node("Sub", pair, ["x"])]
+        model = _model(nodes, [_tensor("W", A1.T), _tensor("c", C1)], out_dim=N)
+        net = ri.read_onnx(_save(tmp_path, model))
+        sign = 1.0 if order == "a-c" else -1.0
+        np.testing.assert_array_equal(net.weights[0], sign * _f32(A1))
+        np.testing.assert_array_equal(net.biases[0], -sign * _f32(C1))
+        _check_reads(tmp_path, model, "linear")
+
+
+def test_an_input_scaling_is_folded_into_the_next_layer(tmp_path: Path) -> None:
+    """``W ((z - mean) / std) + b`` is ``(W / std) z + (b - (W / std) mean)``, up to one
+    float64 rounding per entry."""
+    mean, std = RNG.normal(size=K), RNG.uniform(0.5, 2.0, size=K)
+    nodes = [helper.make_node("Sub", ["z", "mean"], ["s"]),
+             helper.make_node("Div", ["s", "std"], ["n"]),
+             helper.make_node("Gemm", ["n", "B1", "C1"], ["t1"], transB=1),
+             helper.make_node("Relu", ["t1"], ["x"])]
+    model = _model(nodes, [_tensor("mean", mean), _tensor("std", std), _tensor("B1", A1),
+                           _tensor("C1", C1)], out_dim=N)
+    net = ri.read_onnx(_save(tmp_path, model))
+    W = _f32(A1) / _f32(std)[None, :]
+    np.testing.assert_allclose(net.weights[0], W, rtol=1e-15)
+    np.testing.assert_allclose(net.biases[0], _f32(C1) - W @ _f32(mean), rtol=1e-14)
+    _check_reads(tmp_path, model, "hidden")
+
+
+def _batchnorm_mlp(epsilon: float) -> tuple[Any, tuple[np.ndarray, ...]]:
+    """``nn.Sequential(Linear(K, N), BatchNorm1d(N), ReLU(), Linear(N, 2))`` in eval mode,
+    as PyTorch exports it."""
+    rng = np.random.default_rng(5)
+    scale, shift = rng.uniform(0.5, 2.0, size=N), rng.normal(size=N)
+    mean, var = rng.normal(size=N), rng.uniform(0.01, 0.2, size=N)
+    nodes = [helper.make_node("Gemm", ["z", "B1", "C1"], ["t1"], transB=1),
+             helper.make_node("BatchNormalization", ["t1", "scale", "shift", "mean", "var"],
+                              ["n1"], epsilon=epsilon, momentum=0.9),
+             helper.make_node("Relu", ["n1"], ["h1"]),
+             helper.make_node("Gemm", ["h1", "B2", "C2"], ["x"], transB=1)]
+    inits = [_tensor("B1", A1), _tensor("C1", C1), _tensor("scale", scale),
+             _tensor("shift", shift), _tensor("mean", mean), _tensor("var", var),
+             _tensor("B2", A2), _tensor("C2", C2)]
+    return _model(nodes, inits), tuple(_f32(a) for a in (scale, shift, mean, var))
+
+
+@pytest.mark.parametrize("epsilon", [1e-5, 0.25])
+def test_a_batchnorm1d_mlp_reads_as_onnxruntime_runs_it(tmp_path: Path,
+                                                       epsilon: float) -> None:
+    model, (scale, shift, mean, var) = _batchnorm_mlp(epsilon)
+    net = ri.read_onnx(_save(tmp_path, model))
+    assert net.sizes == (K, N, 2)
+    d = scale / np.sqrt(var + float(np.float32(epsilon)))
+    np.testing.assert_allclose(net.weights[0], d[:, None] * _f32(A1), rtol=1e-14)
+    np.testing.assert_allclose(net.biases[0], (_f32(C1) - mean) * d + shift, rtol=1e-14,
+                               atol=1e-15)
+    _check_reads(tmp_path, model, "linear")
+    path = _save(tmp_path, model)
+    Z = _f32(np.random.default_rng(1).normal(size=(8, K)))
+    for z in Z:
+        out = _run(path, z[None, :]).ravel()
+        np.testing.assert_allclose(out, net.forward(z), atol=1e-5 * (1 + np.abs(out).max()))
+
+
+def test_elementwise_maps_alone_are_a_diagonal_layer(tmp_path: Path) -> None:
+    """``relu(-2 z + 1)`` then ``3 h``: layers ``diag(-2)``, ``diag(3)`` (linear head)."""
+    nodes = [helper.make_node("Mul", ["two", "z"], ["m"]),
+             helper.make_node("Neg", ["m"], ["n"]),
+             helper.make_node("Add", ["n", "one"], ["t"]),
+             helper.make_node("Relu", ["t"], ["h"]),
+             helper.make_node("Mul", ["h", "three"], ["x"])]
+    inits = [_tensor("two", [2.0]), _tensor("one", np.ones(K)), _tensor("three", [3.0])]
+    model = _model(nodes, inits, out_dim=K)
+    net = ri.read_onnx(_save(tmp_path, model))
+    np.testing.assert_array_equal(net.weights[0], -2.0 * np.eye(K))
+    np.testing.assert_array_equal(net.biases[0], np.ones(K))
+    np.testing.assert_array_equal(net.weights[1], 3.0 * np.eye(K))
+    _check_reads(tmp_path, model, "linear")
+
+
+def _scaled(op: str, pair: list[str], value: Any, **attrs: Any) -> Any:
+    nodes = [helper.make_node("Gemm", ["z", "B1"], ["t1"], transB=1),
+             helper.make_node(op, pair, ["x"], name="scale", **attrs)]
+    return _model(nodes, [_tensor("B1", A1), _tensor("d", value)], out_dim=N)
+
+
+@pytest.mark.parametrize(("model", "pattern"), [
+    (_scaled("Div", ["d", "t1"], np.ones(N)),
+     r"'scale' \(Div\) divides by the layer input; only a division by a constant is read"),
+    (_scaled("Div", ["t1", "d"], [1.0, 2.0, 0.0, 1.0]),
+     r"'scale' \(Div\): the divisor has a zero entry"),
+    (_scaled("Div", ["t1", "d"], [1.0, np.inf, 1.0, 1.0]),
+     r"'scale' \(Div\): the divisor has a non-finite entry"),
+    (_scaled("Mul", ["t1", "d"], [1.0, np.nan, 1.0, 1.0]),
+     r"'scale' \(Mul\): input 1 has a non-finite entry"),
+    (_scaled("Sub", ["t1", "d"], np.ones((N, 1))),
+     r"'scale' \(Sub\): the constant of shape \(4, 1\) broadcasts the vector of shape "
+     r"\(1, 4\) to a matrix of shape \(4, 4\); reluinv reads networks whose every layer"),
+    (_scaled("Mul", ["t1", "d"], np.ones(N + 1)),
+     r"'scale' \(Mul\): input 1 has shape \(5,\), not one entry or \(4,\)"),
+])
+def test_elementwise_maps_the_network_cannot_hold_are_refused(tmp_path: Path, model: Any,
+                                                             pattern: str) -> None:
+    _refused(tmp_path, model, pattern)
+
+
+def test_batchnorm_in_training_mode_is_refused(tmp_path: Path) -> None:
+    model, _ = _batchnorm_mlp(1e-5)
+    model.graph.node[1].attribute.append(helper.make_attribute("training_mode", 1))
+    model.graph.node[1].name = "bn"
+    _refused(tmp_path, model, r"'bn' \(BatchNormalization\): training_mode = 1 normalises "
+             "with the batch's statistics; only the inference form is read")
+
+
+def test_batchnorm_of_one_value_for_a_rows_channels_is_refused(tmp_path: Path) -> None:
+    """Channels are axis 1: a row ``(1, n)`` has n of them (onnxruntime refuses one)."""
+    nodes = [helper.make_node("Gemm", ["z", "B1"], ["t1"], transB=1),
+             helper.make_node("BatchNormalization", ["t1", "s", "b", "m", "v"], ["x"],
+                              name="bn")]
+    inits = [_tensor("B1", A1), *(_tensor(n, [1.0]) for n in "sbmv")]
+    _refused(tmp_path, _model(nodes, inits, out_dim=N),
+             r"'bn' \(BatchNormalization\): scale has shape \(1,\), not \(4,\): one value "
+             r"per channel \(axis 1\) of the input of shape \(1, 4\)")
+
+
+def acasxu_shaped(seed: int = 0, *, mean_shape: tuple[int, ...] = (5,)) -> Any:
+    """A model with the structure of VNN-COMP's ACAS Xu networks: input ``(1, 1, 1, 5)``,
+    ``Flatten``, ``Sub`` of the input mean, six hidden ``MatMul`` + ``Add`` + ``Relu``
+    layers of 50 units, ``MatMul`` + ``Add`` to 5 outputs; random weights."""
+    rng = np.random.default_rng(seed)
+    mean = rng.normal(size=5).reshape(mean_shape)
+    nodes = [helper.make_node("Flatten", ["input"], ["f"]),
+             helper.make_node("Sub", ["f", "mean"], ["a0"])]
+    inits = [_tensor("mean", mean)]
+    sizes = (5, 50, 50, 50, 50, 50, 50, 5)
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
+        last = i == len(sizes) - 1
+        nodes += [helper.make_node("MatMul", [f"a{i - 1}", f"W{i}"], [f"m{i}"]),
+                  helper.make_node("Add", [f"m{i}", f"b{i}"],
+                                   ["output" if last else f"t{i}"])]
+        if not last:
+            nodes.append(helper.make_node("Relu", [f"t{i}"], [f"a{i}"]))
+        inits += [_tensor(f"W{i}", rng.normal(size=(fan_in, fan_out)) / np.sqrt(fan_in)),
+                  _tensor(f"b{i}", 0.1 * rng.normal(size=fan_out))]
+    graph = helper.make_graph(
+        nodes, "acasxu_shaped",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 1, 5])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+@pytest.mark.parametrize("mean_shape", [(5,), (1, 5)])
+def test_an_acasxu_shaped_network_reads_as_onnxruntime_runs_it(
+        tmp_path: Path, mean_shape: tuple[int, ...]) -> None:
+    path = _save(tmp_path, acasxu_shaped(mean_shape=mean_shape))
+    net = ri.read_onnx(path)
+    assert net.sizes == (5, 50, 50, 50, 50, 50, 50, 5)
+    assert net.output_activation == "linear"
+    for z in _f32(np.random.default_rng(3).uniform(-1, 1, size=(20, 5))):
+        out = _run(path, z.reshape(1, 1, 1, 5)).ravel()
+        np.testing.assert_allclose(out, net.forward(z), atol=1e-5 * (1 + np.abs(out).max()))
