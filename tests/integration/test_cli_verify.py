@@ -134,3 +134,64 @@ def test_a_file_that_computes_another_network_is_refused(tmp_path: Path) -> None
     with pytest.raises(ri.ProblemFileError, match=r"onnxruntime computes 1 outputs, the "
                        "network read has 2"):
         ri.verify(wider, prop2, onnx_model=onnx_path)
+
+
+def _acasxu_files(tmp_path: Path) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, float]:
+    """An ACAS-Xu-shaped model (``tests.unit.test_onnx_io.acasxu_shaped``), a narrow box,
+    onnxruntime's outputs at its centre, and an upper bound on ``Y_0`` over the box by
+    interval arithmetic on the file's own initializers (no reluinv code)."""
+    import onnx
+
+    from tests.unit.test_onnx_io import acasxu_shaped
+
+    model = acasxu_shaped(seed=7)
+    onnx_path = tmp_path / "acasxu.onnx"
+    onnx.save(model, str(onnx_path))
+    centre = np.random.default_rng(1).uniform(-0.5, 0.5, size=5)
+    lower, upper = centre - 0.01, centre + 0.01
+    values = {t.name: onnx.numpy_helper.to_array(t).astype(np.float64)
+              for t in model.graph.initializer}
+    lo, hi = lower - values["mean"].ravel(), upper - values["mean"].ravel()
+    for i in range(1, 8):
+        W, b = values[f"W{i}"], values[f"b{i}"]
+        mid, rad = (lo + hi) / 2 @ W + b, (hi - lo) / 2 @ np.abs(W)
+        lo, hi = mid - rad, mid + rad
+        if i < 7:
+            lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
+    session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    y = session.run(None, {"input": centre.astype(np.float32).reshape(1, 1, 1, 5)})[0].ravel()
+    return str(onnx_path), lower, upper, y.astype(np.float64), float(hi[0])
+
+
+def _acasxu_property(path: Path, lower: np.ndarray, upper: np.ndarray, output: str) -> str:
+    lines = [f"(declare-const X_{i} Real)" for i in range(5)]
+    lines += [f"(declare-const Y_{j} Real)" for j in range(5)]
+    for i in range(5):
+        lines += [f"(assert (>= X_{i} {float(lower[i])!r}))",
+                  f"(assert (<= X_{i} {float(upper[i])!r}))"]
+    path.write_text("\n".join([*lines, output, ""]))
+    return str(path)
+
+
+def test_an_acasxu_shaped_network_is_verified_end_to_end(tmp_path: Path) -> None:
+    """The VNN-COMP ACAS Xu structure (``(1, 1, 1, 5)`` input, ``Flatten``, ``Sub`` of the
+    input mean, ``MatMul`` + ``Add`` + ``Relu``): ``Y_0 - Y_1 <= v`` holds at the box's
+    centre (onnxruntime), so is sat; ``Y_0 >= U + 0.5`` with ``U`` an interval bound on
+    ``Y_0`` over the box is unsat."""
+    onnx_path, lower, upper, y, bound = _acasxu_files(tmp_path)
+    sat = _acasxu_property(tmp_path / "sat.vnnlib", lower, upper,
+                           f"(assert (<= (- Y_0 Y_1) {float(y[0] - y[1] + 0.01)!r}))")
+    code, out, err = call("verify", onnx_path, sat)
+    assert (code, err) == (0, ""), out
+    x, y_found = parse_counterexample(out)
+    assert np.all(lower <= x)
+    assert np.all(x <= upper)
+    session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    y32 = session.run(None, {"input": x.astype(np.float32).reshape(1, 1, 1, 5)})[0].ravel()
+    assert y32[0] - y32[1] <= y[0] - y[1] + 0.01 + 1e-4
+    np.testing.assert_allclose(y32, y_found, atol=1e-5)
+    unsat = _acasxu_property(tmp_path / "unsat.vnnlib", lower, upper,
+                             f"(assert (>= Y_0 {bound + 0.5!r}))")
+    code, out, err = call("verify", onnx_path, unsat)
+    assert (code, err) == (3, ""), out
+    assert out == "unsat\n"
