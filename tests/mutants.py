@@ -46,6 +46,8 @@ ARGUMENTS = "reluinv/arguments.py"
 INTERRUPTS = "reluinv/interrupts.py"
 INTERRUPT_TESTS = ("tests/property/test_interrupt_blocks.py", "tests/unit/test_interrupts.py")
 INTERRUPT_CLI_TESTS = "tests/integration/test_interrupts.py"
+ONNX_IO = "reluinv/data/onnx_io.py"
+ONNX_IO_TESTS = ("tests/unit/test_onnx_io.py",)
 
 
 @dataclass(frozen=True)
@@ -356,7 +358,7 @@ MUTANTS = (
     ), ("tests/unit/test_verify_property.py",)),
     # read_onnx took a bias that onnxruntime broadcasts into a matrix for a vector's
     Mutant("onnx-bias-broadcast-unchecked", "reluinv/data/onnx_io.py", (
-        ('        return _bias_broadcast(value.shape, shape, where, "the bias", grow=True)\n',
+        ("        return _bias_broadcast(value.shape, shape, where, name, grow=True)\n",
          "        return shape\n"),
     ), ("tests/unit/test_onnx_io.py",)),
     # native solvers' writes to descriptor 1 would be mixed into the results on stdout
@@ -382,6 +384,25 @@ MUTANTS = (
     Mutant("refutation-not-loosened", "reluinv/exact/verify_property.py", (
         ("REFUTATION_MARGIN = 1e-6\n", "REFUTATION_MARGIN = 0.0\n"),
     ), ("tests/unit/test_verify_property.py",)),
+    # read_onnx folds an elementwise map into the adjacent affine map with a wrong sign, a
+    # wrong op, a dropped epsilon, or not at all: the network read is not the file's
+    Mutant("onnx-sub-sign-flipped", ONNX_IO, (
+        ("            b = b - value\n", "            b = b + value\n"),
+    ), ONNX_IO_TESTS),
+    Mutant("onnx-sub-operand-order-ignored", ONNX_IO, (
+        ("            W, b = -W, value - b\n", "            b = b - value\n"),
+    ), ONNX_IO_TESTS),
+    Mutant("onnx-div-read-as-mul", ONNX_IO, (
+        ("W, b = _rows(W, value, pending.diagonal, divide=True), b / value",
+         "W, b = _rows(W, value, pending.diagonal), b * value"),
+    ), ONNX_IO_TESTS),
+    Mutant("onnx-batchnorm-epsilon-dropped", ONNX_IO, (
+        ("d = scale / np.sqrt(var + epsilon)", "d = scale / np.sqrt(var)"),
+    ), ONNX_IO_TESTS),
+    Mutant("onnx-pending-input-map-not-composed", ONNX_IO, (
+        ("        if pending is not None:  # W2 (d a + c) + b2",
+         "        if False:  # W2 (d a + c) + b2"),
+    ), ONNX_IO_TESTS),
 )
 
 
