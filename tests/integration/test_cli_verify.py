@@ -195,3 +195,29 @@ def test_an_acasxu_shaped_network_is_verified_end_to_end(tmp_path: Path) -> None
     code, out, err = call("verify", onnx_path, unsat)
     assert (code, err) == (3, ""), out
     assert out == "unsat\n"
+
+
+@pytest.mark.parametrize("shape", [["K"], ["N", "K"], ["N", 3]])
+def test_an_input_of_symbolic_length_is_fed_as_read_onnx_reads_it(
+        tmp_path: Path, shape: list[object]) -> None:
+    """``y = x . (1, 2, -1)`` with the input's length symbolic: ``read_onnx`` reads three
+    inputs, and onnxruntime must be fed three too (it was fed one, and the file refused)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, None)],
+        [numpy_helper.from_array(np.array([[1.0], [2.0], [-1.0]]), "W")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "n.onnx"))
+    declare = "".join(f"(declare-const X_{i} Real)\n(assert (>= X_{i} 0.0))\n"
+                      f"(assert (<= X_{i} 1.0))\n" for i in range(3))
+    (tmp_path / "p.vnnlib").write_text(declare + "(declare-const Y_0 Real)\n"
+                                       "(assert (>= Y_0 2.5))\n")
+    code, out, err = call("verify", str(tmp_path / "n.onnx"), str(tmp_path / "p.vnnlib"))
+    assert code == 0, err
+    x, _ = parse_counterexample(out)
+    assert x @ np.array([1.0, 2.0, -1.0]) >= 2.5

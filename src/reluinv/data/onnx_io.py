@@ -205,17 +205,30 @@ def read_onnx(path: str | os.PathLike[str]) -> ReluNetwork:
     return _read_graph(onnx, graph, source, meta)
 
 
+def _tensor(onnx: Any, tensor: Any, source: str, what: str) -> npt.NDArray[Any]:
+    """An initializer or constant as an array; a tensor stored in an external data file is
+    read from beside the model (never from the working directory), and one that cannot be
+    read is refused in one line."""
+    try:
+        return np.asarray(onnx.numpy_helper.to_array(
+            tensor, base_dir=os.path.dirname(os.path.abspath(source))))
+    except Exception as exc:  # onnx raises ValidationError, OSError, ValueError, ...
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ProblemFileError(f"{source}: {what} '{tensor.name}' cannot be read: "
+                               f"{reason}") from None
+
+
 def _constants(onnx: Any, graph: Any, source: str) -> dict[str, npt.NDArray[Any]]:
     values: dict[str, npt.NDArray[Any]] = {}
     for tensor in graph.initializer:
-        values[tensor.name] = onnx.numpy_helper.to_array(tensor)
+        values[tensor.name] = _tensor(onnx, tensor, source, "initializer")
     for index, node in enumerate(graph.node):
         if node.op_type == "Constant":
             attrs = _attributes(onnx, node)
             if "value" not in attrs:
                 raise ProblemFileError(f"{source}: {_node_name(node, index)} (Constant) has "
                                        "no tensor 'value'; only tensor constants are read")
-            values[node.output[0]] = onnx.numpy_helper.to_array(attrs["value"])
+            values[node.output[0]] = _tensor(onnx, attrs["value"], source, "constant")
     return values
 
 
@@ -523,7 +536,8 @@ def _apply(onnx: Any, node: Any, chain: _Chain, constants: dict[str, npt.NDArray
                                    "before it; every activation must close an affine layer")
         spec: ActivationSpec = "relu"
         if op == "LeakyRelu":
-            spec = ("leaky_relu", float(attrs.get("alpha", 0.01)))
+            # ONNX's default alpha is the float32 0.01 (what onnxruntime runs), not 0.01
+            spec = ("leaky_relu", float(attrs.get("alpha", np.float32(0.01))))
         _close_layer(chain, where)
         chain.activations.append((where, spec))
     elif op == "Reshape" and 1 not in given:

@@ -23,7 +23,8 @@ The subset read (what VNN-COMP benchmarks use)
   input ``X_i`` on one side and a constant on the other;
 * input bounds may not sit under an ``or`` (the input set is one box); every ``X_i`` must
   get a lower and an upper bound (the box is bounded; the tightest of several is kept);
-* numbers within the float64 range, terms and inequalities that stay in it, and
+* numbers within the float64 range (a nonzero number that would be read as 0 is
+  refused), terms and inequalities that stay in it, and
   parentheses nested at most :data:`MAX_NESTING` deep.
 
 Several asserts are conjoined; the output condition is brought to disjunctive normal form
@@ -282,6 +283,14 @@ def _expressions(text: str, source: str) -> Iterator[_Node]:
 _Linear = tuple[dict[int, float], float, str | None]  # coefficients, constant, kind X/Y
 
 
+_NONZERO_DIGIT = re.compile(r"[1-9]")
+
+
+def _shown(token: str, limit: int = 40) -> str:
+    """``token`` as an error message quotes it: at most ``limit`` characters."""
+    return token if len(token) <= limit else token[:limit - 3] + "..."
+
+
 def _number(token: str) -> float | None:
     return float(token) if _NUMBER.match(token) else None
 
@@ -352,8 +361,12 @@ class _Reader:
             value = _number(node.token)
             if value is not None:
                 if not np.isfinite(value):
-                    raise self.error(node, f"the number '{node.token}' is outside the float64 "
-                                     "range")
+                    raise self.error(node, f"the number '{_shown(node.token)}' is outside the "
+                                     "float64 range")
+                if value == 0.0 and _NONZERO_DIGIT.search(node.token.lower().split("e")[0]):
+                    # 1e-400 would silently become 0 and change the property
+                    raise self.error(node, f"the number '{_shown(node.token)}' is below the "
+                                     "float64 range (it would be read as 0)")
                 return {}, value, None
             var = self.variable(node)
             if var is None:

@@ -284,12 +284,19 @@ class _OnnxRuntime:
                                        f"{_first_line(exc)}") from None
         first = self.session.get_inputs()[0]
         self.name = first.name
-        self.shape = [d if isinstance(d, int) else 1 for d in first.shape]
+        self.dims: list[int | None] = [d if isinstance(d, int) else None for d in first.shape]
+        self.shape = [1 if d is None else d for d in self.dims]
         self.dtype = np.float64 if "double" in first.type else np.float32
 
     def run(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if self.session is None:
             self._open()
+        if (int(np.prod(self.shape)) != x.size and None in self.dims
+                and all(d in (None, 1) for d in self.dims)):
+            # as read_onnx reads it: with no fixed dimension but ones, the last symbolic
+            # one is the vector's length (the others are the batch)
+            last = max(i for i, d in enumerate(self.dims) if d is None)
+            self.shape[last] = x.size
         if int(np.prod(self.shape)) != x.size:
             raise ProblemFileError(f"{self.source}: onnxruntime's input '{self.name}' has "
                                    f"shape {tuple(self.shape)}, but the network read has "
