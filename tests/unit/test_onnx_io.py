@@ -870,3 +870,29 @@ def test_external_data_is_read_from_beside_the_model(tmp_path: Path,
     (folder / "w.data").unlink()
     with pytest.raises(ri.ProblemFileError, match=r"ext\.onnx: initializer 'W' cannot be read"):
         ri.read_onnx(folder / "ext.onnx")
+
+
+def test_what_onnxruntime_would_not_load_is_refused(tmp_path: Path) -> None:
+    """A custom-domain op, float64 weights on a float32 input, an integer input, an empty
+    weight and a graph whose only input is an initializer: each refused in one line, so
+    that no command works on a network the file does not compute."""
+    gemm = [helper.make_node("Gemm", ["z", "B1"], ["x"], transB=1)]
+    custom = [helper.make_node("Gemm", ["z", "B1"], ["h"], transB=1),
+              helper.make_node("Relu", ["h"], ["x"], domain="com.example")]
+    cases = [
+        (_model(custom, [_tensor("B1", A1)], out_dim=N), "operator domain 'com.example'"),
+        (_model(gemm, [_tensor("B1", A1, np.float64)], out_dim=N),
+         "'B1' has dtype float64 but the input is float32"),
+        (_model(gemm, [_tensor("B1", A1)], out_dim=N, elem=TensorProto.INT64),
+         "element type INT64; a float32 or float64 input is read"),
+        (_model(gemm, [_tensor("B1", np.zeros((0, K)))], out_dim=N), "no entries"),
+    ]
+    for model, pattern in cases:
+        _refused(tmp_path, model, pattern)
+    graph = helper.make_graph(gemm, "g", [helper.make_tensor_value_info("z", TensorProto.FLOAT,
+                                                                         [1, K])],
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, N])],
+                              [_tensor("B1", A1), _tensor("z", np.ones((1, K)))])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    _refused(tmp_path, model, "every graph input is also an initializer")

@@ -236,12 +236,40 @@ def _float_weight(value: npt.NDArray[Any], what: str, where: str) -> npt.NDArray
     if value.dtype not in (np.float32, np.float64):
         raise ProblemFileError(f"{where}: {what} has dtype {value.dtype}; only float32 and "
                                "float64 initializers are read")
+    if value.size == 0:
+        raise ProblemFileError(f"{where}: {what} has shape {value.shape}, no entries")
     return np.asarray(value, dtype=np.float64)  # float32 -> float64 is exact
+
+
+#: The ops whose constant operands onnxruntime requires of the input's element type.
+_SAME_TYPE_OPS = ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div")
+
+
+def _check_node_types(node: Any, where: str, constants: dict[str, npt.NDArray[Any]],
+                      dtype: Any) -> None:
+    """Refuse what onnxruntime would refuse to load, so that no command reads a network
+    that the file does not compute: an op outside ONNX's own domain (a custom ``Relu`` may
+    compute anything), and a weight of another element type than the input (float64
+    weights on a float32 input)."""
+    if node.domain not in ("", "ai.onnx"):
+        raise ProblemFileError(f"{where} belongs to the operator domain '{node.domain}'; "
+                               "only ONNX's own operators are read")
+    if node.op_type not in _SAME_TYPE_OPS:
+        return
+    for name in node.input:
+        value = constants.get(name)
+        if value is not None and value.dtype in (np.float32, np.float64) and (
+                value.dtype != dtype):  # other dtypes: refused by _float_weight
+            raise ProblemFileError(f"{where}: '{name}' has dtype {value.dtype} but the input "
+                                   f"is {np.dtype(dtype)}; ONNX requires one element type")
 
 
 def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> ReluNetwork:
     constants = _constants(onnx, graph, source)
     inputs = [v for v in graph.input if v.name not in constants]
+    if not inputs:
+        raise ProblemFileError(f"{source}: every graph input is also an initializer: the "
+                               "graph has no latent input z")
     if len(inputs) != 1:
         names = ", ".join(repr(v.name) for v in inputs)
         raise ProblemFileError(f"{source}: the graph must have one input (the latent z), "
@@ -250,6 +278,12 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
         raise ProblemFileError(f"{source}: the graph must have one output, "
                                f"got {len(graph.output)}")
     _check_vector_input(inputs[0], source)
+    elem = inputs[0].type.tensor_type.elem_type
+    dtypes = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.float64}
+    if elem not in dtypes:
+        name = onnx.TensorProto.DataType.Name(elem) if elem else "undefined"
+        raise ProblemFileError(f"{source}: the input '{inputs[0].name}' has element type "
+                               f"{name}; a float32 or float64 input is read")
     nodes = [(i, n) for i, n in enumerate(graph.node) if n.op_type != "Constant"]
     consumers: dict[str, list[tuple[int, Any]]] = {}
     for index, node in nodes:
@@ -283,6 +317,7 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
                                    "must read only the previous node's output")
         if len(node.output) != 1:
             raise ProblemFileError(f"{where} has {len(node.output)} outputs; one is read")
+        _check_node_types(node, where, constants, dtypes[elem])
         _apply(onnx, node, chain, constants, where)
         visited.append((index, node))
         current = node.output[0]
