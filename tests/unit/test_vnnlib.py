@@ -87,6 +87,9 @@ BAD: dict[str, tuple[str, str, str]] = {
     "missing-declaration": ("(declare-const X_0 Real)\n(declare-const Y_0 Real)", "",
                             "X_1 is never declared"),
     "bare-atom": ("+Y_0", "9", "outside parentheses"),
+    "nul-escaped": ("+\x00", "9", "'\\x00' outside parentheses"),
+    "form-feeds-inside-a-line": ("+\f\u2028(assert (<= Y_0 pi))", "9",
+                                 "'pi' is neither a number"),
     "empty-and": ("+(assert (and))", "9", "needs at least one argument"),
     "assert-two": ("+(assert (<= Y_0 1) (<= Y_1 1))", "9", "exactly one formula"),
     "deep-and": ("+\n(assert " + "(and " * 5000 + "(<= Y_0 1)" + ")" * 5001, "10",
@@ -227,3 +230,8 @@ def test_written_gzip_is_reproducible(tmp_path: Path) -> None:
     ri.write_vnnlib(prop, tmp_path / "a.vnnlib.gz")
     ri.write_vnnlib(prop, tmp_path / "b.vnnlib.gz")
     assert (tmp_path / "a.vnnlib.gz").read_bytes() == (tmp_path / "b.vnnlib.gz").read_bytes()
+
+
+def test_a_byte_order_mark_is_skipped() -> None:
+    """Some editors start a UTF-8 file with U+FEFF; it is not part of the text."""
+    assert parse_vnnlib("\ufeff" + HEAD, 2, 2) == parse_vnnlib(HEAD, 2, 2)

@@ -247,7 +247,11 @@ _Node = Union[_Atom, _List]  # noqa: UP007 - a runtime alias used by the datacla
 
 
 def _tokens(text: str, source: str) -> Iterator[_Atom]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    if text.startswith("\ufeff"):  # a UTF-8 byte order mark, as some editors write
+        text = text[1:]
+    # lines end at "\n" only (a form feed or U+2028 inside a line is white space, as the
+    # tokenizer reads it), so that line numbers are those of an editor
+    for number, line in enumerate(text.split("\n"), start=1):
         code = line.split(";", 1)[0]
         for token in code.replace("(", " ( ").replace(")", " ) ").split():
             yield _Atom(token, number)
@@ -274,7 +278,8 @@ def _expressions(text: str, source: str) -> Iterator[_Node]:
                 yield node
         else:
             if not stack:
-                raise VnnlibError(source, atom.line, f"'{atom.token}' outside parentheses")
+                raise VnnlibError(source, atom.line, f"'{_shown(atom.token)}' outside "
+                                  "parentheses")
             stack[-1][1].append(atom)
     if stack:
         raise VnnlibError(source, stack[-1][0], "'(' is never closed")
@@ -287,8 +292,10 @@ _NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 def _shown(token: str, limit: int = 40) -> str:
-    """``token`` as an error message quotes it: at most ``limit`` characters."""
-    return token if len(token) <= limit else token[:limit - 3] + "..."
+    """``token`` as an error message quotes it: at most ``limit`` characters, characters
+    that do not print (a NUL, a no-break space) escaped."""
+    shown = token if token.isprintable() else ascii(token)[1:-1]
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
 
 
 def _number(token: str) -> float | None:
@@ -370,8 +377,8 @@ class _Reader:
                 return {}, value, None
             var = self.variable(node)
             if var is None:
-                raise self.error(node, f"'{node.token}' is neither a number nor a declared "
-                                 "variable")
+                raise self.error(node, f"'{_shown(node.token)}' is neither a number nor a "
+                                 "declared variable")
             return {var[1]: 1.0}, 0.0, var[0]
         if not node.items or not isinstance(node.items[0], _Atom):
             raise self.error(node, "a term must start with +, - or *")
