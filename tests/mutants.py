@@ -403,6 +403,11 @@ MUTANTS = (
         ("        if pending is not None:  # W2 (d a + c) + b2",
          "        if False:  # W2 (d a + c) + b2"),
     ), ONNX_IO_TESTS),
+    # the witness search replayed the sampled points of least slack first
+    Mutant("witness-search-ranks-backwards", "reluinv/exact/verify_property.py", (
+        ("    for index in np.argsort(-slack)[:WITNESS_REPLAYS]:\n",
+         "    for index in np.argsort(slack)[:WITNESS_REPLAYS]:\n"),
+    ), ("tests/unit/test_verify_property.py",)),
 )
 
 

@@ -369,3 +369,26 @@ def test_a_conjunct_met_by_less_than_the_engines_tolerance_is_never_refuted() ->
         assert result.status is not V.UNSAT, result.message
         if result.status is V.SAT:
             assert _exactly_met(net, prop, result)
+
+
+def test_when_every_engine_point_fails_a_sampled_point_can_still_be_the_counterexample(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every solve of the conjunct (stubbed) returns ``x = 0.49``, which misses ``y >= 1/2``
+    for ``y = relu(x)``; the sampled points of ``[0, 1]`` include ones that meet it, and
+    the best of them is replayed exactly."""
+
+    def outside(*args: Any, **kwargs: Any) -> Any:
+        return verify_property._Outcome("point", "stub", np.array([0.49]))
+
+    monkeypatch.setattr(verify_property, "_solve_conjunct", outside)
+    net = ri.ReluNetwork([[[1.0]]])
+    prop = ri.Property([0.0], [1.0], (OutputPolytope([[-1.0]], [-0.5]),), 1)
+    result = ri.verify(net, prop)
+    assert result.status is V.SAT, result.message
+    assert result.method == "sampling"
+    assert "a sampled point of the box met it" in result.message
+    assert _exactly_met(net, prop, result)
+    unreachable = ri.Property([0.0], [1.0], (OutputPolytope([[-1.0]], [-2.0]),), 1)
+    result = ri.verify(net, unreachable)
+    assert result.status is V.UNKNOWN
+    assert "no sampled point met it" in result.message

@@ -57,8 +57,11 @@ Counterexamples are replayed before ``sat`` is returned
     only ever supplies candidates: its infeasibility refutes nothing (the conjunct stays
     undecided) and the search stops there.
 
-    A conjunct whose points all fail either replay is not refuted: the answer is then
-    ``unknown`` (never ``sat``), with the reason in ``message``.
+    A conjunct whose engine points all fail either replay is not refuted. Before it is
+    given up, :data:`WITNESS_SAMPLES` seeded points of the box (its corners first, where a
+    piecewise-linear network's extremes often lie) are ranked by their float64 slack and
+    the :data:`WITNESS_REPLAYS` best replayed the same way (``method="sampling"``); failing
+    that the answer is ``unknown`` (never ``sat``), with the reason in ``message``.
 
 ``timeout`` means the time limit passed before every conjunct was decided; it is never
 ``unsat``. The structural path's SAT call and its proof check each run under the time that
@@ -164,8 +167,9 @@ class VerificationResult(ResultBase):
     outputs:
         For SAT, ``G(x)`` (float64 forward pass); else None.
     method:
-        ``"structural"`` (recognised CNF embedding, SAT oracle), ``"mip"``, ``"box"``
-        (empty input box) or None when nothing decided.
+        ``"structural"`` (recognised CNF embedding, SAT oracle), ``"mip"``,
+        ``"sampling"`` (the engine's points failed the replay, a sampled point of the box
+        passed it), ``"box"`` (empty input box) or None when nothing decided.
     evidence:
         ``"counterexample"`` (SAT, replayed), ``"drup_checked"`` (UNSAT: a checked DRUP
         refutation of the recognised formula), ``"mip_infeasible"`` (UNSAT: the MIP engine
@@ -384,6 +388,40 @@ def _replay(network: ReluNetwork, prop: Property, x: npt.ArrayLike, conjunct: in
                             margin)
         return np.asarray(candidate, dtype=np.float64), check, ""
     return None, None, "; ".join(reasons) or "no candidate inside the box"
+
+
+#: Points of the box tried by :func:`_sampled_witness` (its corners first, up to half of
+#: them), and how many of the best are replayed exactly.
+WITNESS_SAMPLES = 512
+WITNESS_REPLAYS = 8
+
+
+def _sampled_witness(network: ReluNetwork, prop: Property, d: int, runtime: _OnnxRuntime
+                     ) -> tuple[npt.NDArray[np.float64] | None, ReplayCheck | None, str]:
+    """A counterexample for conjunct ``d`` found without the engine, when its points all
+    failed the replay: the box's corners (where a piecewise-linear network's extremes
+    often sit) and uniform points, seeded, ranked by the float64 slack
+    ``min_r (b_r - a_r . G(x))``; the :data:`WITNESS_REPLAYS` best are replayed exactly
+    like any candidate. Only ever a ``sat`` with a replayed point; finding none decides
+    nothing."""
+    lower, upper = np.asarray(prop.lower, float), np.asarray(prop.upper, float)
+    k = lower.size
+    rng = np.random.default_rng(0)
+    corners = min(2 ** min(k, 30), WITNESS_SAMPLES // 2)
+    bits = (rng.random((corners, k)) < 0.5) if 2 ** min(k, 30) > corners else (
+        (np.arange(corners)[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
+    points = np.vstack([np.where(bits, upper, lower),
+                        lower + rng.random((WITNESS_SAMPLES - corners, k)) * (upper - lower)])
+    polytope = prop.disjuncts[d]
+    slack = np.min(polytope.b[None, :] - network.forward(points) @ polytope.A.T, axis=1,
+                   initial=np.inf)
+    for index in np.argsort(-slack)[:WITNESS_REPLAYS]:
+        if slack[index] < -1e-3 * (1.0 + float(np.max(np.abs(polytope.b), initial=0.0))):
+            break  # far outside: not worth an exact replay
+        found, check, _ = _replay(network, prop, points[index], d, runtime)
+        if found is not None:
+            return found, check, f"a sampled point of the box met it ({len(points)} tried)"
+    return None, None, f"no sampled point met it ({len(points)} tried)"
 
 
 # -- the answer ------------------------------------------------------------------------
@@ -613,11 +651,20 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
             first, last = first or reason, reason
         else:
             stop = "no margin left"
+        found, check, sampled = _sampled_witness(network, prop, d, runtime)
+        if found is not None:
+            return result(VerificationStatus.SAT,
+                          f"{outcome.note} on conjunct {d} of {conjuncts}, but the engine's "
+                          f"points failed the replay; {sampled}; counterexample replayed",
+                          counterexample=found, outputs=network.forward(found),
+                          method="sampling", evidence="counterexample", replay=check,
+                          refuted=refuted)
         tried = [f"the engine's point failed the replay ({first})"]
         if failed:
             tried.append(f"rows tightened by {', '.join(f'{m:g}' for m in failed)} (1 + |b|): "
                          f"each point failed too (last: {last})")
         tried.append(stop)
+        tried.append(sampled)
         undecided.append(f"conjunct {d}: " + "; ".join(tried))
     prefix = "; ".join(notes) + "; " if notes else ""
     if refuted == conjuncts:
