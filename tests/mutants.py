@@ -408,6 +408,10 @@ MUTANTS = (
         ("    for index in np.argsort(-slack)[:WITNESS_REPLAYS]:\n",
          "    for index in np.argsort(slack)[:WITNESS_REPLAYS]:\n"),
     ), ("tests/unit/test_verify_property.py",)),
+    # invert reported a code outside the problem file's latent box as its answer
+    Mutant("invert-ignores-the-problem-box", "reluinv/cli/invert.py", (
+        ("    if excess <= 0.0:\n        return None\n", "    if True:\n        return None\n"),
+    ), ("tests/integration/test_cli_invert.py",)),
 )
 
 

@@ -202,3 +202,25 @@ def test_solve_refuses_latent_on_a_problem_file(tmp_path: Path) -> None:
     assert (code, out) == (2, "")
     assert err == (f"reluinv solve: error: --latent applies to DIMACS input only; {path} is "
                    "a saved problem with its own latent domain\n")
+
+
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_a_code_outside_the_problems_box_is_not_an_answer(tmp_path: Path,
+                                                          hybrid: bool) -> None:
+    """``x = relu(z)`` with the latent box ``[0, 1]`` and target 2: both modes recover
+    ``z = 2``, outside the box; the problem has no pre-image in it, so the code must not
+    be reported as its answer (exit 4, a domain line), while one inside passes."""
+    from reluinv import InversionProblem, LatentDomain
+
+    net = ReluNetwork([[[1.0]]])
+    box = LatentDomain("real", np.array([0.0]), np.array([1.0]))
+    path = tmp_path / "p.npz"
+    InversionProblem(net, np.array([2.0]), box).save(path)
+    flags = ["--hybrid", "--latent-radius", "5"] if hybrid else []
+    code, out, _ = call("invert", str(path), *flags)
+    assert code == 4, out
+    assert "domain      z lies outside the problem's latent box by up to 1" in out
+    InversionProblem(net, np.array([0.5]), box).save(path)
+    code, out, _ = call("invert", str(path), *flags)
+    assert code == 0, out
+    assert "domain" not in out

@@ -287,10 +287,29 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             lines = format_result(result)
     except (OSError, ReluinvError, ValueError, TypeError) as exc:  # SolverError: unknown
         return report_failure(path, exc, err)
+    outside = _outside_domain(loaded, result.z)
+    if outside is not None:
+        lines.append(f"domain      {outside}: not an answer to this problem")
     print("\n".join(lines), file=out)
     if args.output is not None and result.z is not None:
         z = result.z
         if not write_output(args.output, lambda target: _save_array(target, z), err):
             return ExitCode.BAD_INPUT
         print(f"wrote       {args.output}", file=out)
-    return EXIT_CODES[result.status]
+    return ExitCode.UNKNOWN if outside is not None else EXIT_CODES[result.status]
+
+
+def _outside_domain(loaded: object, z: npt.NDArray[Any] | None) -> str | None:
+    """Why ``z`` is not in a problem file's latent box, or ``None``. Both modes search
+    all of ``R^k`` (the hybrid's exact stage its own box ``[-r, r]^k``), so a code they
+    recover can lie outside the box the problem states (the real-latent reduction's
+    ``[-1, 2]^k``, where lemma L4's gadget is exact); it is then reported and the exit
+    code is "unknown", never "recovered"."""
+    if not isinstance(loaded, InversionProblem) or z is None:
+        return None
+    lower, upper = loaded.domain.lower, loaded.domain.upper
+    excess = float(np.max(np.maximum(lower - z, z - upper), initial=0.0))
+    if excess <= 0.0:
+        return None
+    return (f"z lies outside the problem's latent box by up to {excess:.3g} (box "
+            f"[{float(np.min(lower)):g}, {float(np.max(upper)):g}] per coordinate)")
