@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TypeVar
 
 from reluinv.arguments import check_count, check_nonnegative, check_shard, check_time_limit
 from reluinv.cli.exit_codes import ExitCode, epilog
+from reluinv.data.files import missing_parents_problem
 from reluinv.data.formula import DEFAULT_LIMITS, DimacsLimits, TextLimits
 from reluinv.errors import DimacsError, ReluinvError, SolverError
 
@@ -189,14 +190,7 @@ def output_file_problem(path: str) -> str | None:
         return "is not a regular file"
     if target.exists():
         return None if os.access(target, os.W_OK) else "is not writable"
-    ancestor = target.parent  # the run creates missing folders below the nearest existing one
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        return f"{ancestor} is a file, not a folder"
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        return f"the folder {ancestor} is not writable"
-    return None
+    return missing_parents_problem(target)  # the run creates missing folders
 
 
 def error_line(path: str, exc: BaseException) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,8 @@ from reluinv.data.network import ReluNetwork, open_npz, read_metadata
 from reluinv.data.problem import PROBLEM_FORMAT, InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
 
-__all__ = ["load_array", "load_network", "load_network_or_problem", "load_npz"]
+__all__ = ["load_array", "load_network", "load_network_or_problem", "load_npz",
+           "missing_parents_problem"]
 
 
 def load_npz(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
@@ -139,3 +141,16 @@ def _starts_with(path: str | os.PathLike[str], magic: bytes) -> bool:
     """Whether the file ``path`` begins with ``magic`` (the ``.npy`` signature)."""
     with open(path, "rb") as stream:
         return stream.read(len(magic)) == magic
+
+
+def missing_parents_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path``'s missing parent folders cannot be created (``None`` when they can, or
+    none is missing): the nearest existing ancestor must be a writable folder."""
+    ancestor = Path(path).parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, not a folder"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"the folder {ancestor} is not writable"
+    return None

@@ -39,6 +39,7 @@ import numpy as np
 
 from reluinv._version import __version__
 from reluinv.arguments import check_choice, check_time_limit
+from reluinv.data.files import missing_parents_problem
 from reluinv.data.formula import Formula
 from reluinv.data.network import DENSE_ENTRY_LIMIT
 from reluinv.data.onnx_io import write_onnx
@@ -219,14 +220,7 @@ def export_folder_problem(folder: str | os.PathLike[str], force: bool) -> str | 
         return "is not a folder"
     if root.is_dir() and any(root.iterdir()) and not force:
         return "the folder is not empty"
-    ancestor = root.parent  # missing folders are created below the nearest existing one
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        return f"{ancestor} is a file, not a folder"
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        return f"the folder {ancestor} is not writable"
-    return None
+    return missing_parents_problem(root)  # the export is written beside the folder
 
 
 def _move_into(staging: Path, root: Path) -> None:
