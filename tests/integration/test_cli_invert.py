@@ -224,3 +224,17 @@ def test_a_code_outside_the_problems_box_is_not_an_answer(tmp_path: Path,
     code, out, _ = call("invert", str(path), *flags)
     assert code == 0, out
     assert "domain" not in out
+
+
+def test_a_code_on_the_boxs_face_is_an_answer(tmp_path: Path) -> None:
+    """z* = (0, 1, 0.3) in the box [0, 1]^3: the inverter's code lies on two faces up to
+    rounding (2.8e-16 outside), which must not make it "outside the box"."""
+    from reluinv import InversionProblem, LatentDomain
+
+    net = random_network([3, 30, 80], rng=np.random.default_rng(0))
+    z = np.array([0.0, 1.0, 0.3])
+    path = tmp_path / "p.npz"
+    InversionProblem(net, net.forward(z), LatentDomain.box(3, 0.0, 1.0)).save(path)
+    code, out, _ = call("invert", str(path))
+    assert code == 0, out
+    assert "domain" not in out

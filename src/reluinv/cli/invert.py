@@ -299,6 +299,12 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.UNKNOWN if outside is not None else EXIT_CODES[result.status]
 
 
+#: How far outside a problem's latent box a code may lie (times ``max(1, ||z||_inf)``) and
+#: still count as in it: the inverters' own rounding, as ``RESIDUAL_TOLERANCE`` is theirs
+#: on the output.
+DOMAIN_TOLERANCE = 1e-9
+
+
 def _outside_domain(loaded: object, z: npt.NDArray[Any] | None) -> str | None:
     """Why ``z`` is not in a problem file's latent box, or ``None``. Both modes search
     all of ``R^k`` (the hybrid's exact stage its own box ``[-r, r]^k``), so a code they
@@ -309,7 +315,8 @@ def _outside_domain(loaded: object, z: npt.NDArray[Any] | None) -> str | None:
         return None
     lower, upper = loaded.domain.lower, loaded.domain.upper
     excess = float(np.max(np.maximum(lower - z, z - upper), initial=0.0))
-    if excess <= 0.0:
+    scale = max(1.0, float(np.max(np.abs(z), initial=0.0)))
+    if excess <= DOMAIN_TOLERANCE * scale:  # a code on the box's face, up to rounding
         return None
     return (f"z lies outside the problem's latent box by up to {excess:.3g} (box "
             f"[{float(np.min(lower)):g}, {float(np.max(upper)):g}] per coordinate)")

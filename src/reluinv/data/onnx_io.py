@@ -639,7 +639,8 @@ def _elementwise(op: str, attrs: dict[str, Any], given: dict[int, npt.NDArray[An
             raise ProblemFileError(f"{where}: {missing[0]} must be a constant")
         scale, shift, mean, var = (constant(i, name)
                                    for i, name in enumerate(_BATCHNORM_INPUTS, start=1))
-        epsilon = float(attrs.get("epsilon", 1e-5))
+        # ONNX's default epsilon is the float32 1e-5 (what onnxruntime runs), not 1e-5
+        epsilon = float(attrs.get("epsilon", np.float32(1e-5)))
         if not np.all(var + epsilon > 0):
             raise ProblemFileError(f"{where}: input_var + epsilon must be positive, got "
                                    f"{float(np.min(var + epsilon))}")
