@@ -56,11 +56,16 @@ float64, nor for ``-a``); a sum ``b + c`` of two float32 values is exact when th
 magnitudes are within ``2**28`` of each other, else rounded once; ``a / d`` is one
 correctly rounded quotient per entry; ``W2 c`` (a map before a layer, folded into its
 bias) is a sum of products and ``BatchNormalization``'s factor ``scale / sqrt(var + eps)``
-takes a square root and a quotient, each rounded. These are relative errors of a few
-``2**-53`` per fold, far below float32's ``2**-24`` in which such files run; what is
-decided is the network read, and :func:`reluinv.verify` replays the caller's file in
-onnxruntime before it answers (and a ``sat`` answer's point again), so a file whose
-outputs are not the network read is refused there.
+takes a square root and a quotient, each rounded: relative errors of a few ``2**-53``
+per fold. The file itself, run in float32, rounds *between* the ops, which folding
+removes; that rounding is usually of float32's ``2**-24``, but a chain that cancels
+(``+1e8`` then ``-1e8``), overflows or underflows in float32 computes another network
+than the folded one. So a float32 graph with an elementwise map folded is run in
+onnxruntime at :data:`FOLD_CHECK_POINTS` seeded standard normal inputs and refused when its
+outputs differ from the network read by more than :data:`FOLD_TOLERANCE` ``* (1 + m)``
+(``m`` a bound on the outputs' magnitude, :func:`output_magnitude`), or when onnxruntime
+cannot run it. :func:`reluinv.verify` replays the caller's file in onnxruntime before it
+answers (and a ``sat`` answer's point again), on every file.
 
 Anything else is refused with one line naming the file, the node and its op type: other
 ops (``Conv``, ``Sigmoid``, ...), a branch (a tensor consumed twice), a second graph
@@ -103,9 +108,12 @@ from reluinv.data.network import ActivationSpec, OutputActivation, ReluNetwork
 from reluinv.errors import InvalidArgumentError, InvalidTypeError, ProblemFileError, ReluinvError
 
 __all__ = [
+    "FOLD_CHECK_POINTS",
+    "FOLD_TOLERANCE",
     "ONNX_OPSET",
     "MissingDependencyError",
     "onnx_metadata",
+    "output_magnitude",
     "read_onnx",
     "write_onnx",
 ]
@@ -202,7 +210,8 @@ def read_onnx(path: str | os.PathLike[str]) -> ReluNetwork:
     if not graph.node:
         raise ProblemFileError(f"{source}: not an ONNX model with a graph (no nodes)")
     meta = {p.key: p.value for p in model.metadata_props}
-    return _read_graph(onnx, graph, source, meta)
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite folds are refused
+        return _read_graph(onnx, graph, source, meta)
 
 
 def _tensor(onnx: Any, tensor: Any, source: str, what: str) -> npt.NDArray[Any]:
@@ -355,7 +364,74 @@ def _read_graph(onnx: Any, graph: Any, source: str, meta: dict[str, str]) -> Rel
     if int(np.prod(shape)) != network.output_dim:  # cannot happen after the rules above
         raise ProblemFileError(f"{source}: the graph computes a tensor of shape {shape}, "
                                f"not the {network.output_dim} outputs read")
+    if dtypes[elem] is np.float32 and _folds_rounding(visited):
+        _check_against_onnxruntime(network, source, _input_shape(
+            inputs[0], network.latent_dim, source))
     return network
+
+
+#: Elementwise ops whose folding can change a float32 graph's value beyond rounding
+#: (module docstring, *Exactness*); an ``Add`` right after a Gemm or MatMul is a bias.
+_FOLDED_OPS = ("Sub", "Mul", "Div", "Neg", "BatchNormalization")
+#: Points of the float32 check (:func:`_check_against_onnxruntime`) and its tolerance,
+#: ``FOLD_TOLERANCE * (1 + m)`` with ``m`` a bound on the outputs' magnitude.
+FOLD_CHECK_POINTS = 4
+FOLD_TOLERANCE = 1e-4
+
+
+def _folds_rounding(visited: list[tuple[int, Any]]) -> bool:
+    after_affine = False
+    for _, node in visited:
+        if node.op_type in _FOLDED_OPS or (node.op_type == "Add" and not after_affine):
+            return True
+        after_affine = node.op_type in _AFFINE_OPS
+    return False
+
+
+def output_magnitude(network: ReluNetwork, x: npt.NDArray[np.float64]) -> float:
+    """``max_j m_j`` with ``m = |W_d| (... (|W_1| |x| + |b_1|) ...) + |b_d|``: a bound on
+    every output at ``x``, and the scale of float32's rounding errors in computing them."""
+    m = np.abs(x)
+    for w, b in zip(network.weights, network.biases, strict=True):
+        m = np.asarray(abs(w) @ m, dtype=np.float64).ravel() + np.abs(np.asarray(b, float))
+    return float(np.max(m, initial=0.0))
+
+
+def _check_against_onnxruntime(network: ReluNetwork, source: str,
+                               shape: tuple[int, ...]) -> None:
+    """A float32 graph whose elementwise maps were folded is run in onnxruntime at
+    :data:`FOLD_CHECK_POINTS` seeded standard normal inputs, and refused when it computes
+    another network than the one read: folding removes the float32 rounding between the
+    ops, which changes the value when it cancels (``+1e8`` then ``-1e8``), overflows or
+    underflows in float32."""
+    import onnxruntime  # type: ignore[import-untyped]
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    try:
+        session = onnxruntime.InferenceSession(source, options,
+                                               providers=["CPUExecutionProvider"])
+        name = session.get_inputs()[0].name
+        rng = np.random.default_rng(0)
+        for _ in range(FOLD_CHECK_POINTS):
+            x = rng.standard_normal(network.latent_dim).astype(np.float32)
+            with np.errstate(all="ignore"):
+                observed = np.asarray(session.run(None, {name: x.reshape(shape)})[0],
+                                      dtype=np.float64).ravel()
+                expected = network.forward(x.astype(np.float64))
+                gap = float(np.max(np.abs(observed - expected), initial=0.0))
+            bound = FOLD_TOLERANCE * (1.0 + output_magnitude(network, x.astype(np.float64)))
+            if not gap <= bound:
+                raise ProblemFileError(
+                    f"{source}: the float32 graph computes other values than its folded "
+                    f"network (by {gap:.3g}, more than {bound:.3g}, at a standard normal "
+                    "input): its elementwise maps cancel, overflow or underflow in float32")
+    except ProblemFileError:
+        raise
+    except Exception as exc:  # onnxruntime raises its own pybind11 classes
+        text = str(exc).strip().splitlines()
+        raise ProblemFileError(f"{source}: onnxruntime cannot run the model: "
+                               f"{text[0] if text else type(exc).__name__}") from None
 
 
 def _chain_indices(consumers: dict[str, list[tuple[int, Any]]], start: str) -> set[int]:

@@ -86,6 +86,7 @@ import numpy.typing as npt
 
 from reluinv.arguments import check_flag, check_time_limit
 from reluinv.data.network import ReluNetwork
+from reluinv.data.onnx_io import output_magnitude
 from reluinv.data.vnnlib import Property
 from reluinv.errors import InvalidTypeError, ProblemFileError, ShapeError, SolverError
 from reluinv.exact.backend import MipOptions
@@ -339,13 +340,7 @@ class _OnnxRuntime:
                                        f"{bound:.3g}) at an input of the box")
 
 
-def _magnitude(network: ReluNetwork, x: npt.NDArray[np.float64]) -> float:
-    """``max_j m_j`` with ``m = |W_d| (... (|W_1| |x| + |b_1|) ...) + |b_d|``: a bound on
-    every output, and the scale of float32's rounding errors in computing them."""
-    m = np.abs(x)
-    for w, b in zip(network.weights, network.biases, strict=True):
-        m = np.asarray(abs(w) @ m, dtype=np.float64).ravel() + np.abs(np.asarray(b, float))
-    return float(np.max(m, initial=0.0))
+_magnitude = output_magnitude
 
 
 def _runtime_violation(prop: Property, y: npt.NDArray[np.float64], conjunct: int) -> float:
