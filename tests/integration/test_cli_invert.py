@@ -238,3 +238,23 @@ def test_a_code_on_the_boxs_face_is_an_answer(tmp_path: Path) -> None:
     code, out, _ = call("invert", str(path))
     assert code == 0, out
     assert "domain" not in out
+
+
+def test_a_mask_of_the_wrong_kind_names_the_mask_file(tmp_path: Path) -> None:
+    net_path, x_path, _ = saved_instance(tmp_path)
+    mask_path = tmp_path / "m.npy"
+    np.save(mask_path, np.ones(48))  # floats, not booleans
+    code, _, err = call("invert", str(net_path), str(x_path), "--mask", str(mask_path))
+    assert code == 2
+    assert err.startswith(f"reluinv: error: {mask_path}: the mask must be a boolean array")
+
+
+def test_output_into_a_missing_folder_is_created_and_never_an_input(tmp_path: Path) -> None:
+    net_path, x_path, _ = saved_instance(tmp_path)
+    code, _, err = call("invert", str(net_path), str(x_path), "-o", str(x_path))
+    assert code == 2
+    assert "writing there would destroy it" in err
+    target = tmp_path / "new" / "z.npy"
+    code, _out, err = call("invert", str(net_path), str(x_path), "-o", str(target))
+    assert code == 0, err
+    assert target.exists()

@@ -221,3 +221,17 @@ def test_an_input_of_symbolic_length_is_fed_as_read_onnx_reads_it(
     assert code == 0, err
     x, _ = parse_counterexample(out)
     assert x @ np.array([1.0, 2.0, -1.0]) >= 2.5
+
+
+def test_out_is_checked_before_solving_and_never_an_input(tmp_path: Path) -> None:
+    """``--out`` naming the property would destroy it; a missing folder is created."""
+    net_path, prop_path = files(tmp_path, cnf_embedding, UNSAT, gz=False)
+    before = Path(prop_path).read_text()
+    code, _, err = call("verify", net_path, prop_path, "--out", prop_path)
+    assert code == 2
+    assert "writing there would destroy it" in err
+    assert Path(prop_path).read_text() == before
+    code, _out, err = call("verify", net_path, prop_path, "--out",
+                          str(tmp_path / "new" / "result.txt"))
+    assert code == 3, err
+    assert (tmp_path / "new" / "result.txt").read_text().startswith("unsat")

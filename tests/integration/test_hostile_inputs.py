@@ -329,7 +329,7 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "verify-saved-problem": (["verify", "{d}/problem.npz", "{d}/padded.vnnlib"], BAD,
                              ["problem.npz", "a saved problem, not a network"]),
     "verify-out-folder": (["verify", "{d}/net.onnx", "{d}/padded.vnnlib", "--out", "{d}"], BAD,
-                          ["is a directory"]),
+                          ["--out", "is a folder"]),
     "invert-output-under-file": (["invert", "{d}/net.npz", "{d}/x.npy", "-o",
                                   "{d}/a-file/z.npy"], BAD, ["a-file/z.npy"]),
     "vnnlib-long-line-gz-issue": (["verify", "{d}/net.onnx", "{d}/long-line.vnnlib.gz"], BAD,

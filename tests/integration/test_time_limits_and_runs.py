@@ -292,6 +292,10 @@ def test_an_earlier_run_is_not_thrown_away_without_resume_or_overwrite(tmp_path:
     code, _, _ = cli("validate", str(good), "--out", str(out), "--quiet", "--overwrite")
     assert code == 0
     assert len(out.read_text().splitlines()) == 1
+    code, _, err = cli("validate", str(good), "--out", str(out), "--quiet", "--resume",
+                       "--overwrite")
+    assert code == 2
+    assert "give one" in err
     out.write_text("")  # an empty file holds nothing to lose
     code, _, _ = cli("validate", str(good), "--out", str(out), "--quiet")
     assert code == 0

@@ -35,6 +35,7 @@ __all__ = [
     "format_histogram",
     "nonnegative_flag",
     "output_file_problem",
+    "same_file_as_an_input",
     "shard_flag",
     "text_limits",
     "time_limit_flag",
@@ -48,10 +49,12 @@ _ARGUMENT_PREFIX = re.compile(r"^argument (?P<flags>[^:]+): (?P<rest>.*)$", re.D
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """``argparse.ArgumentParser`` whose flag-value errors name the flag once.
+    """``argparse.ArgumentParser`` whose usage errors are one line naming the flag once.
 
-    argparse writes ``argument --time-limit: <message>``; when the message already starts
-    with the flag (as every adapter's does), the prefix is dropped.
+    argparse writes the whole usage, then ``argument --time-limit: <message>``; here the
+    error is the one line ``reluinv invert: error: <message> (see reluinv invert --help)``
+    (exit 2), and when the message already starts with the flag (as every adapter's
+    does), argparse's ``argument ...:`` prefix is dropped.
     """
 
     def error(self, message: str) -> NoReturn:
@@ -60,7 +63,7 @@ class ArgumentParser(argparse.ArgumentParser):
             flags = match["flags"].split("/")
             if any(match["rest"].startswith(flag) for flag in flags):
                 message = match["rest"]
-        super().error(message)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -219,10 +222,23 @@ def report_failure(path: str, exc: BaseException, err: Any) -> ExitCode:
     return ExitCode.UNKNOWN if isinstance(exc, SolverError) else ExitCode.BAD_INPUT
 
 
+def same_file_as_an_input(path: str, inputs: Iterable[str | None]) -> str | None:
+    """Why ``path`` may not be written: it is one of the command's ``inputs`` (writing the
+    result there would destroy it), or ``None``."""
+    for given in inputs:
+        if given is None or not os.path.exists(given) or not os.path.exists(path):
+            continue
+        if os.path.samefile(given, path):
+            return f"is the input {given}; writing there would destroy it"
+    return None
+
+
 def write_output(path: str, write: Callable[[str], object], err: Any) -> bool:
-    """Call ``write(path)``; on an ``OSError`` print its one :func:`error_line` and return
-    False (the caller exits with BAD_INPUT), else True."""
+    """Call ``write(path)`` (its missing parent folders created first, as
+    :func:`output_file_problem` promised); on an ``OSError`` print its one
+    :func:`error_line` and return False (the caller exits with BAD_INPUT), else True."""
     try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         write(path)
     except OSError as exc:
         print(error_line(path, exc), file=err)

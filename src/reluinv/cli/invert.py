@@ -32,6 +32,7 @@ from reluinv.cli.common import (
     nonnegative_flag,
     output_file_problem,
     report_failure,
+    same_file_as_an_input,
     time_limit_flag,
     write_output,
 )
@@ -230,7 +231,8 @@ def usage_problem(args: argparse.Namespace) -> str | None:
     if args.noise_bound is not None and args.noise == "none":
         return "--noise-bound needs a noise model (--noise linf, l1 or l1_total)"
     if args.output is not None:
-        problem = output_file_problem(args.output)
+        problem = output_file_problem(args.output) or same_file_as_an_input(
+            args.output, [args.net, args.x, args.mask])
         if problem is not None:
             return f"-o {args.output}: {problem}"
     return None
@@ -271,6 +273,10 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.mask is not None:
             path = args.mask
             mask = load_array(args.mask, "mask")
+            if mask.dtype != np.bool_ or mask.shape != (network.output_dim,):
+                raise ProblemFileError(
+                    f"{args.mask}: the mask must be a boolean array of shape "
+                    f"({network.output_dim},), got {mask.dtype} {mask.shape}")
         path = args.x if args.x is not None else args.net
         result: LayerwiseResult | InversionResult
         if args.hybrid:

@@ -288,6 +288,10 @@ def earlier_results_problem(out: str) -> str | None:
 
 def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = args.paths or [str(bundled_instances())]
+    if args.resume and args.overwrite:
+        print("reluinv validate: error: --resume keeps the records in --out and --overwrite "
+              "discards them; give one", file=err)
+        return ExitCode.BAD_INPUT
     problem = output_file_problem(args.out) or results_file_conflict(args.out, paths)
     if problem is None and not (args.resume or args.overwrite):
         problem = earlier_results_problem(args.out)

@@ -18,7 +18,9 @@ from reluinv.cli.common import (
     TEXT_LIMIT_FLAGS,
     add_limit_flags,
     add_subcommand,
+    output_file_problem,
     report_failure,
+    same_file_as_an_input,
     text_limits,
     time_limit_flag,
     write_output,
@@ -71,6 +73,12 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.out is not None:
+        problem = output_file_problem(args.out) or same_file_as_an_input(
+            args.out, [args.network, args.property])
+        if problem is not None:
+            print(f"reluinv verify: error: --out {args.out}: {problem}", file=err)
+            return ExitCode.BAD_INPUT
     current = args.network
     try:
         network = load_network(current)
