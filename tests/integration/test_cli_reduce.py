@@ -94,3 +94,15 @@ def test_reduce_bad_formula_and_bad_output(tmp_path: Path) -> None:
 def test_reduce_requires_an_output() -> None:
     code, _, _ = call("reduce", str(EXAMPLES / "uf5-satlib.cnf"))
     assert code == 2
+
+
+def test_an_output_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    """``-o DIR`` would have written ``DIR.npz`` beside the folder."""
+    formula = tmp_path / "f.cnf"
+    formula.write_text("p cnf 2 1\n1 2 0\n")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    code, _, err = call("reduce", str(formula), "-o", str(folder))
+    assert code == 2
+    assert "is a folder; give a file name" in err
+    assert not (tmp_path / "out.npz").exists()

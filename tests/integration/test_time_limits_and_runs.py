@@ -299,3 +299,9 @@ def test_an_earlier_run_is_not_thrown_away_without_resume_or_overwrite(tmp_path:
     out.write_text("")  # an empty file holds nothing to lose
     code, _, _ = cli("validate", str(good), "--out", str(out), "--quiet")
     assert code == 0
+
+
+def test_report_on_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
+    code, _, err = cli("report", str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}: is a folder; give the results files in it" in err

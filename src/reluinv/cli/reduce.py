@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+from pathlib import Path
 from typing import Any, TextIO
 
 from reluinv.cli.common import (
@@ -55,6 +56,10 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(error_line(path, exc), file=err)
         return ExitCode.BAD_INPUT
     target: str = args.output
+    if Path(target).is_dir():
+        print(f"reluinv reduce: error: -o {target}: is a folder; give a file name (e.g. "
+              f"{Path(target) / 'problem.npz'})", file=err)
+        return ExitCode.BAD_INPUT
     if not target.endswith(".npz"):
         target += ".npz"  # numpy.savez appends it anyway; report the file actually written
     try:

@@ -416,7 +416,9 @@ def read_results(paths: Sequence[str], err: TextIO) -> MergedResults | None:
     missing, unreadable or holds no record."""
     for path in paths:
         if not Path(path).is_file():
-            print(f"reluinv: error: {path}: no such file", file=err)
+            what = ("is a folder; give the results files in it (e.g. DIR/*.jsonl)"
+                    if Path(path).is_dir() else "no such file")
+            print(f"reluinv: error: {path}: {what}", file=err)
             return None
     try:
         merged = merge_results(paths)
