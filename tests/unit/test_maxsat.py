@@ -244,3 +244,20 @@ def test_a_restricted_refutation_never_proves_a_false_bound(bound: int) -> None:
     assert wrong.certified is False
     right = certify_maxsat_optimum(formula, 2, model, core_clauses=set(range(bound)))
     assert right.certified is True
+
+
+def test_a_lower_bound_whose_counter_is_too_large_is_left_unchecked() -> None:
+    """Weights of 2^40: the unary counter of the lower-bound encoding would need about
+    4 x 2^40 cells (a MemoryError, or hours); the bound is left unchecked, as after a time
+    limit, and the model's upper bound is still re-counted."""
+    from reluinv.oracles.maxsat import LOWER_BOUND_CELL_LIMIT, certify_maxsat_optimum
+
+    big = 2**40
+    formula = parse_dimacs(f"p wcnf 2 4 {4 * big}\n{big} 1 0\n{big} -1 0\n1 2 0\n1 -2 0\n")
+    solved = solve_maxsat(formula)
+    assert solved.cost == big + 1
+    certificate = certify_maxsat_optimum(formula, solved.cost, solved.model)
+    assert certificate.upper_bound_checked
+    assert certificate.lower_bound_checked is None
+    assert not certificate.certified
+    assert f"{LOWER_BOUND_CELL_LIMIT:,}" in certificate.message

@@ -99,6 +99,7 @@ from reluinv.oracles.sat import SatStatus, solve_sat
 from reluinv.results import ResultBase
 
 __all__ = [
+    "LOWER_BOUND_CELL_LIMIT",
     "MaxSatCertificate",
     "MaxSatResult",
     "MaxSatStatus",
@@ -377,6 +378,12 @@ def lower_bound_encoding(formula: Formula, bound: int,
     return Formula(max(top, n), tuple(map(tuple, clauses + counter)))
 
 
+#: The largest unary counter :func:`certify_maxsat_optimum` builds: ``(cost - 1)`` cells
+#: per relaxed clause (:func:`lower_bound_encoding`); beyond it the lower bound is left
+#: unchecked (about 4 clauses per cell: 10^7 cells is a few GiB in python-sat).
+LOWER_BOUND_CELL_LIMIT = 10_000_000
+
+
 def certify_maxsat_optimum(
     formula: Formula | CNF | WCNF,
     cost: int,
@@ -439,6 +446,16 @@ def certify_maxsat_optimum(
     tried: list[str] = []
     for scope, subset in scopes:
         used = m if subset is None else len(subset)
+        cells = (cost - 1) * sum(
+            1 for j in (range(m) if subset is None else subset)
+            if formula.clauses[j] and not formula.is_hard(j) and weights[j] <= cost - 1)
+        if cells > LOWER_BOUND_CELL_LIMIT:
+            # a unary counter of (cost - 1) cells per relaxed clause: 2^40 weights would
+            # ask for terabytes; the bound is left unchecked, as after a time limit
+            return finish(None, f"lower bound not attempted: its counter over {scope} "
+                          f"clauses would have {cells:,} cells (more than "
+                          f"LOWER_BOUND_CELL_LIMIT = {LOWER_BOUND_CELL_LIMIT:,})",
+                          scope=scope, clauses_used=used, solver=solver)
         encoding = lower_bound_encoding(formula, cost - 1, subset)
         sizes = {"encoding_vars": encoding.num_vars, "encoding_clauses": encoding.num_clauses,
                  "scope": scope, "clauses_used": used, "solver": solver}
