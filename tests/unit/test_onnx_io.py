@@ -921,6 +921,18 @@ def test_batch_normalization_without_epsilon_is_the_float32_default(tmp_path: Pa
     np.testing.assert_allclose(net.forward(z)[0], _run(path, z)[0], rtol=1e-13)
 
 
+def _elementwise_chain_after_relu(tmp_path: Path, ops: tuple[str, ...],
+                                  values: tuple[float, ...]) -> Path:
+    """A float32 file ``x = op_n(... op_1(relu(sum z), c_1) ..., c_n)``."""
+    nodes = [helper.make_node("Gemm", ["z", "W"], ["h"]), helper.make_node("Relu", ["h"], ["a0"])]
+    inits = [_tensor("W", np.ones((K, 1)))]
+    for i, (op, value) in enumerate(zip(ops, values, strict=True)):
+        nodes.append(helper.make_node(op, [f"a{i}", f"c{i}"],
+                                      ["x" if i == len(ops) - 1 else f"a{i + 1}"]))
+        inits.append(_tensor(f"c{i}", np.array([value])))
+    return _save(tmp_path, _model(nodes, inits, out_dim=1))
+
+
 @pytest.mark.parametrize(("ops", "values"), [
     (("Add", "Sub"), (1e8, 1e8)),         # cancels in float32: (x + 1e8) - 1e8 = 0
     (("Mul", "Mul", "Div", "Div"), (1e30, 1e30, 1e30, 1e30)),  # overflows to inf
@@ -930,27 +942,15 @@ def test_a_float32_fold_that_changes_the_value_is_refused(
         tmp_path: Path, ops: tuple[str, ...], values: tuple[float, ...]) -> None:
     """Folding removes float32's rounding between the ops; where that rounding changes the
     value, the file computes another network than the one folded, and is refused."""
-    nodes = [helper.make_node("Gemm", ["z", "W"], ["h"]), helper.make_node("Relu", ["h"], ["a0"])]
-    inits = [_tensor("W", np.ones((K, 1)))]
-    for i, (op, value) in enumerate(zip(ops, values, strict=True)):
-        nodes.append(helper.make_node(op, [f"a{i}", f"c{i}"],
-                                      ["x" if i == len(ops) - 1 else f"a{i + 1}"]))
-        inits.append(_tensor(f"c{i}", np.array([value])))
-    path = _save(tmp_path, _model(nodes, inits, out_dim=1))
+    path = _elementwise_chain_after_relu(tmp_path, ops, values)
     with pytest.raises(ri.ProblemFileError, match="computes other values than its folded"):
         ri.read_onnx(path)
 
 
 def test_a_float32_fold_within_rounding_is_read(tmp_path: Path) -> None:
     """The same chain with harmless constants: (x + 3) * 2 / 4 - 1 reads and matches."""
-    ops, values = ("Add", "Mul", "Div", "Sub"), (3.0, 2.0, 4.0, 1.0)
-    nodes = [helper.make_node("Gemm", ["z", "W"], ["h"]), helper.make_node("Relu", ["h"], ["a0"])]
-    inits = [_tensor("W", np.ones((K, 1)))]
-    for i, (op, value) in enumerate(zip(ops, values, strict=True)):
-        nodes.append(helper.make_node(op, [f"a{i}", f"c{i}"],
-                                      ["x" if i == len(ops) - 1 else f"a{i + 1}"]))
-        inits.append(_tensor(f"c{i}", np.array([value])))
-    path = _save(tmp_path, _model(nodes, inits, out_dim=1))
+    path = _elementwise_chain_after_relu(tmp_path, ("Add", "Mul", "Div", "Sub"),
+                                         (3.0, 2.0, 4.0, 1.0))
     net = ri.read_onnx(path)
     z = np.random.default_rng(1).normal(size=(1, K)).astype(np.float32).astype(np.float64)
     np.testing.assert_allclose(net.forward(z)[0], _run(path, z)[0], rtol=1e-6)
