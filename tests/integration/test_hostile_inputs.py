@@ -160,6 +160,24 @@ def _write_models(folder: Path) -> None:
         [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2])],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 2])])
     onnx.save(helper.make_model(graph), folder / "sigmoid.onnx")
+    custom = helper.make_graph(
+        [helper.make_node("Gemm", ["X", "W"], ["H"]),
+         helper.make_node("Relu", ["H"], ["Y"], domain="com.example")], "custom",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 2])],
+        [onnx.numpy_helper.from_array(np.eye(2, dtype=np.float32), "W")])
+    onnx.save(helper.make_model(custom), folder / "custom-domain.onnx")
+    cancels = helper.make_graph(  # (relu(W x) + 1e8) - 1e8 is 0 in float32
+        [helper.make_node("Gemm", ["X", "W"], ["H"]), helper.make_node("Relu", ["H"], ["R"]),
+         helper.make_node("Add", ["R", "C"], ["S"]), helper.make_node("Sub", ["S", "C"], ["Y"])],
+        "cancels", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 2])],
+        [onnx.numpy_helper.from_array(np.eye(2, dtype=np.float32), "W"),
+         onnx.numpy_helper.from_array(np.array([1e8], dtype=np.float32), "C")])
+    onnx.save(helper.make_model(cancels), folder / "cancels.onnx")
+    (folder / "underflow.vnnlib").write_text(
+        "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"
+        "(assert (>= Y_0 1e-400))\n")
     (folder / "garbage.vnnlib").write_text("hello world\n")
     (folder / "unbalanced.vnnlib").write_text(
         "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(assert (<= X_0 1.0)\n")
@@ -191,6 +209,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "good.jsonl").write_text(json.dumps(
         {"path": "good.cnf", "family": "x", "verdict": "agree", "key": "k"}) + "\n")
     (base / "a-folder").mkdir()
+    (base / "earlier.jsonl").write_text(json.dumps(
+        {"path": "other.cnf", "family": "x", "verdict": "agree", "key": "e"}) + "\n")
     _write_compressed(base)
     _write_arrays(base)
     _write_models(base)
@@ -306,9 +326,9 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "mask-all-false-issue": (["invert", "{d}/net.npz", "{d}/x.npy", "--mask",
                               "{d}/mask-none.npy"], BAD, ["mask", "at least one entry"]),
     "mask-float": (["invert", "{d}/net.npz", "{d}/x.npy", "--mask", "{d}/mask-float.npy"],
-                   BAD, ["mask", "boolean"]),
+                   BAD, ["mask-float.npy", "the mask must be a boolean array"]),
     "mask-short": (["invert", "{d}/net.npz", "{d}/x.npy", "--mask", "{d}/mask-short.npy"],
-                   BAD, ["mask", "(10,)"]),
+                   BAD, ["mask-short.npy", "(10,)"]),
     # ONNX and VNN-LIB
     "onnx-text": (["info", "{d}/text.onnx"], BAD, ["text.onnx", "not an ONNX model"]),
     "onnx-empty": (["invert", "{d}/empty.onnx", "{d}/x.npy"], BAD, ["empty.onnx", "ONNX"]),
@@ -389,6 +409,28 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
                               ["missing-folder", "no such file"]),
     "reduce-output-under-file": (["reduce", "{d}/good.cnf", "-o", "{d}/a-file/p.npz"], BAD,
                                  ["a-file/p.npz"]),
+    "validate-out-holds-an-earlier-run": (
+        ["validate", "{d}/good.cnf", "--out", "{d}/earlier.jsonl"], BAD,
+        ["--out", "earlier.jsonl", "already holds 1 line(s) of an earlier run", "--resume",
+         "--overwrite"]),
+    "validate-resume-and-overwrite": (
+        ["validate", "{d}/good.cnf", "--out", "{d}/v3.jsonl", "--resume", "--overwrite"], BAD,
+        ["--resume", "--overwrite", "give one"]),
+    "verify-out-is-the-property": (
+        ["verify", "{d}/net.onnx", "{d}/padded.vnnlib", "--out", "{d}/padded.vnnlib"], BAD,
+        ["--out", "padded.vnnlib", "writing there would destroy it"]),
+    "invert-output-is-the-observation": (
+        ["invert", "{d}/net.npz", "{d}/x.npy", "-o", "{d}/x.npy"], BAD,
+        ["-o", "x.npy", "writing there would destroy it"]),
+    "reduce-output-folder": (["reduce", "{d}/good.cnf", "-o", "{d}/a-folder"], BAD,
+                             ["a-folder", "is a folder; give a file name"]),
+    "report-folder": (["report", "{d}/a-folder"], BAD, ["a-folder", "is a folder"]),
+    "onnx-custom-domain": (["info", "{d}/custom-domain.onnx"], BAD,
+                           ["custom-domain.onnx", "operator domain 'com.example'"]),
+    "onnx-float32-fold-cancels": (["info", "{d}/cancels.onnx"], BAD,
+                                  ["cancels.onnx", "computes other values than its folded"]),
+    "vnnlib-underflow": (["verify", "{d}/net.onnx", "{d}/underflow.vnnlib"], BAD,
+                         ["underflow.vnnlib:4", "'1e-400' is below the float64 range"]),
     "report-missing": (["report", "{d}/missing.jsonl"], BAD, ["missing.jsonl", "no such file"]),
     "report-not-results": (["report", "{d}/good.cnf"], BAD, ["good.cnf", "no records"]),
 }
@@ -428,9 +470,7 @@ def test_command_line_row(
 ) -> None:
     got, out, err = run_cli([arg.replace("{d}", str(folder)) for arg in argv], capsys)
     assert "Traceback" not in out + err
-    lines = stderr_lines(err)
-    # argparse prints its usage (which may wrap) before the one error line
-    lines = [line for line in lines if not line.startswith(("usage:", " "))]
+    lines = stderr_lines(err)  # usage errors too are one line (no argparse usage first)
     assert len(lines) == 1, err
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
