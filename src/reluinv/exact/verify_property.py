@@ -319,8 +319,9 @@ class _OnnxRuntime:
     def check(self, prop: Property) -> None:
         """The caller's file must compute the network read: as many outputs, and values
         within :data:`ONNXRUNTIME_TOLERANCE` ``* (1 + m)`` (``m`` the outputs' magnitude
-        bound, :func:`_magnitude`) at the box's corners, its centre and two random points of
-        it. A file that differs is refused; its network's answer would not be the file's."""
+        bound, :func:`~reluinv.data.onnx_io.output_magnitude`) at the box's corners, its
+        centre and two random points of it. A file that differs is refused; its network's
+        answer would not be the file's."""
         rng = np.random.default_rng(0)
         points = [prop.lower, prop.upper, (prop.lower + prop.upper) / 2,
                   *(rng.uniform(prop.lower, prop.upper) for _ in range(2))]
@@ -333,14 +334,12 @@ class _OnnxRuntime:
                                        f"{self.network.output_dim}")
             expected = self.network.forward(x32)
             gap = float(np.max(np.abs(observed - expected), initial=0.0))
-            bound = ONNXRUNTIME_TOLERANCE * (1.0 + _magnitude(self.network, x32))
+            bound = ONNXRUNTIME_TOLERANCE * (1.0 + output_magnitude(self.network, x32))
             if not gap <= bound:
                 raise ProblemFileError(f"{self.source}: onnxruntime's outputs differ from "
                                        f"the network read by {gap:.3g} (more than "
                                        f"{bound:.3g}) at an input of the box")
 
-
-_magnitude = output_magnitude
 
 
 def _runtime_violation(prop: Property, y: npt.NDArray[np.float64], conjunct: int) -> float:
@@ -402,8 +401,9 @@ def _sampled_witness(network: ReluNetwork, prop: Property, d: int, runtime: _Onn
     lower, upper = np.asarray(prop.lower, float), np.asarray(prop.upper, float)
     k = lower.size
     rng = np.random.default_rng(0)
-    corners = min(2 ** min(k, 30), WITNESS_SAMPLES // 2)
-    bits = (rng.random((corners, k)) < 0.5) if 2 ** min(k, 30) > corners else (
+    every = 2 ** min(k, 30)  # the box's corners, or more than are ever tried
+    corners = min(every, WITNESS_SAMPLES // 2)
+    bits = (rng.random((corners, k)) < 0.5) if every > corners else (
         (np.arange(corners)[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
     points = np.vstack([np.where(bits, upper, lower),
                         lower + rng.random((WITNESS_SAMPLES - corners, k)) * (upper - lower)])
@@ -548,11 +548,11 @@ class _Outcome:
     point: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
-def _loosening(network: ReluNetwork, prop: Property, d: int) -> npt.NDArray[np.float64]:
+def _loosening(prop: Property, d: int, typical: npt.NDArray[np.float64]
+               ) -> npt.NDArray[np.float64]:
     """``delta_r = REFUTATION_MARGIN (1 + |b_r| + |a_r| . |G(c)|)`` for the rows of conjunct
-    ``d``, ``c`` the centre of the box (module docstring)."""
+    ``d``, ``typical = |G(c)|`` at ``c`` the centre of the box (module docstring)."""
     polytope = prop.disjuncts[d]
-    typical = np.abs(network.forward((np.asarray(prop.lower) + np.asarray(prop.upper)) / 2))
     scale = 1.0 + np.abs(polytope.b) + np.abs(polytope.A) @ typical
     return np.asarray(REFUTATION_MARGIN * scale, dtype=np.float64)
 
@@ -605,8 +605,9 @@ def _verify_mip(network: ReluNetwork, prop: Property, options: MipOptions,
     undecided: list[str] = []
     timed_out = False
     conjuncts = len(prop.disjuncts)
+    typical = np.abs(network.forward((np.asarray(prop.lower) + np.asarray(prop.upper)) / 2))
     for d in range(conjuncts):
-        loosen = _loosening(network, prop, d)
+        loosen = _loosening(prop, d, typical)
         outcome = _solve_conjunct(network, prop, d, options, remaining, 0.0, loosen)
         if outcome.kind == "infeasible":
             refuted += 1
