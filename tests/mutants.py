@@ -36,6 +36,8 @@ FAST_PATH_TESTS = ("tests/property/test_layerwise_fast_paths.py",
 CHEAP_ROUTE_TESTS = ("tests/property/test_layerwise_cheap_routes.py",
                      "tests/property/test_noisy_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
+LSTSQ = "reluinv/layerwise/lstsq.py"
+LSTSQ_TESTS = ("tests/property/test_lstsq.py", "tests/property/test_layerwise_fast_paths.py")
 LP = "reluinv/layerwise/lp.py"
 CHECK = "reluinv/validation/check.py"
 VERIFY = "reluinv/exact/verify.py"
@@ -137,12 +139,12 @@ MUTANTS = (
     Mutant("l1-threshold-tenfold-growth-restored", INVERTER, (
         ("    elif not linf and pinv is not None:", "    elif False:"),
     ), FAST_PATH_TESTS),
-    Mutant("lstsq-rank-without-cutoff", INVERTER, (
+    Mutant("lstsq-rank-without-cutoff", LSTSQ, (
         ("    cutoff = float(np.finfo(np.float64).eps) * max(m, n)\n", "    cutoff = 0.0\n"),
-    ), FAST_PATH_TESTS),
-    Mutant("fortran-copy-drops-the-last-chunk", INVERTER, (
-        ("range(0, index.size, _COPY_CHUNK)", "range(0, index.size - _COPY_CHUNK, _COPY_CHUNK)"),
-    ), FAST_PATH_TESTS),
+    ), LSTSQ_TESTS),
+    Mutant("fortran-copy-drops-the-last-chunk", LSTSQ, (
+        ("range(0, index.size, ROW_CHUNK)", "range(0, index.size - ROW_CHUNK, ROW_CHUNK)"),
+    ), LSTSQ_TESTS),
     Mutant("feasibility-working-set-never-grows", LP, (
         ("        if not np.any(violated):\n"
          "            return DenseLPSolution(\"optimal\", x, \"highs\", message)",
@@ -417,6 +419,20 @@ MUTANTS = (
         ("    if dtypes[elem] is np.float32 and _folds_rounding(visited):\n",
          "    if False:\n"),
     ), ("tests/unit/test_onnx_io.py",)),
+    # the normal equations taken on an ill-conditioned block (squared condition number)
+    Mutant("normal-equations-conditioning-unchecked", LSTSQ, (
+        ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too\n",
+         "    if False:\n"),
+    ), LSTSQ_TESTS),
+    # the normal equations without their refinement step
+    Mutant("normal-equations-unrefined", LSTSQ, (
+        ("        h += _cholesky_solve(factor, adjoint(rhs - times(h)))\n", ""),
+    ), LSTSQ_TESTS),
+    # the chunked Gram matrix missing its last chunk
+    Mutant("row-gram-drops-the-last-chunk", LSTSQ, (
+        ("    for first in range(0, m, ROW_CHUNK):\n",
+         "    for first in range(0, m - ROW_CHUNK, ROW_CHUNK):\n"),
+    ), LSTSQ_TESTS),
 )
 
 

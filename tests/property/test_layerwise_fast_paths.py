@@ -29,11 +29,10 @@ from reluinv import LayerwiseStatus, invert_layerwise, plant, random_network
 from reluinv.layerwise.inverter import (
     _bands,
     _noisy_lp,
-    _rank_and_lstsq,
     _row_misfits,
-    _rows_fortran,
 )
 from reluinv.layerwise.lp import solve_band_dual, solve_feasibility
+from reluinv.layerwise.lstsq import rank_and_lstsq, rows_fortran
 
 KINDS = ("relu", "leaky", "linear")
 ALPHA = 0.1
@@ -202,10 +201,10 @@ def test_dgelsy_least_squares_matches_numpy(seed: int, m: int, n: int, rank_cut:
     A = rng.normal(size=(m, r)) @ rng.normal(size=(r, n)) if r else np.zeros((m, n))
     rhs = rng.normal(size=m)
     rows = np.ones(m, dtype=bool)
-    block = _rows_fortran(A, rows)
+    block = rows_fortran(A, rows)
     assert block.flags.f_contiguous
     assert np.array_equal(block, A)
-    rank, h = _rank_and_lstsq(block, rhs, n, overwrite=True)
+    rank, h = rank_and_lstsq(block, rhs, n, overwrite=True)
     want, _, want_rank, _ = np.linalg.lstsq(A, rhs, rcond=None)
     assert rank == want_rank
     event("full column rank" if rank == n else "rank deficient")
@@ -219,7 +218,7 @@ def test_dgelsy_least_squares_matches_numpy(seed: int, m: int, n: int, rank_cut:
 def test_rows_fortran_copies_the_chosen_rows_in_chunks() -> None:
     W = np.arange(600 * 3, dtype=np.float64).reshape(600, 3)
     rows = np.arange(600) % 3 != 1  # 400 rows: more than one chunk
-    block = _rows_fortran(W, rows)
+    block = rows_fortran(W, rows)
     assert block.flags.f_contiguous
     assert np.array_equal(block, W[rows])
 

@@ -212,6 +212,7 @@ from reluinv.layerwise.lp import (
     solve_feasibility,
     solve_linf_dual,
 )
+from reluinv.layerwise.lstsq import lstsq_rows, rank_and_lstsq, rows_fortran
 from reluinv.results import ResultBase
 
 __all__ = [
@@ -540,50 +541,6 @@ class _LayerSystem:
         return (*self.equality_rows(), *self.inequality_rows())
 
 
-def _rank_and_lstsq(A: FloatArray, rhs: FloatArray, n: int, *,
-                    overwrite: bool = False) -> tuple[int, FloatArray]:
-    """Numerical rank of ``A`` and its least-squares (minimum-norm) solution of ``A h = rhs``.
-
-    LAPACK's ``dgelsy`` (QR with column pivoting, the rank read from the triangular factor
-    with NumPy's ``lstsq`` cutoff ``eps * max(A.shape)``) rather than NumPy's SVD-based
-    ``gelsd``: the same answer on full-rank blocks in 0.35-0.4x of the time on the digits
-    decoders' 50 x 40 blocks, which is most of a noise-free inversion's cost there. With
-    ``overwrite`` and a Fortran-ordered ``A`` (see :func:`_rows_fortran`) the factorisation
-    overwrites ``A`` and no copy of the block is made.
-    """
-    m = int(A.shape[0])
-    if m == 0 or n == 0:
-        return 0, np.zeros(n)
-    from scipy.linalg import lapack
-
-    a = A if overwrite and A.flags.f_contiguous else np.array(A, dtype=np.float64, order="F")
-    b = np.zeros(max(m, n))
-    b[:m] = rhs
-    cutoff = float(np.finfo(np.float64).eps) * max(m, n)
-    lwork = int(lapack.dgelsy_lwork(m, n, 1, cutoff)[0])
-    _, x, _, rank, info = lapack.dgelsy(a, b, np.zeros(n, dtype=np.int32), cutoff,
-                                        lwork=max(lwork, 1), overwrite_a=1, overwrite_b=1)
-    if info != 0:  # LAPACK refused its arguments: NumPy's SVD-based solver instead
-        solution, _, svd_rank, _ = np.linalg.lstsq(np.asarray(A), rhs, rcond=None)
-        return int(svd_rank), np.asarray(solution, dtype=np.float64)
-    return int(rank), np.array(x[:n], dtype=np.float64)
-
-
-#: Rows copied per step by :func:`_rows_fortran` (bounds its temporary to this many rows).
-_COPY_CHUNK = 256
-
-
-def _rows_fortran(W: FloatArray, rows: npt.NDArray[np.bool_]) -> FloatArray:
-    """``W[rows]`` in Fortran order, copied in chunks of rows: one copy of the block (LAPACK
-    then works in place), where ``np.asfortranarray(W[rows])`` would hold two."""
-    index = np.flatnonzero(rows)
-    block = np.empty((index.size, W.shape[1]), order="F")
-    for first in range(0, index.size, _COPY_CHUNK):
-        chunk = index[first:first + _COPY_CHUNK]
-        block[first:first + chunk.size] = W[chunk]
-    return block
-
-
 def _diag(system: _LayerSystem, **fields: object) -> LayerDiagnostic:
     base: dict[str, object] = {
         "layer": system.layer,
@@ -638,8 +595,7 @@ def _invert_realizable(
     fails."""
     n = system.unknowns
     act = system.active
-    rank, h = _rank_and_lstsq(_rows_fortran(system.W, act), system.y[act] - system.b[act], n,
-                              overwrite=True)  # the block is factorised in place
+    rank, h = lstsq_rows(system.W, act, system.y[act] - system.b[act])
     limit = tol * system.scale
 
     def found(h: FloatArray, method: str, message: str | None,
@@ -733,7 +689,7 @@ def _composed_preimage(
     V, c, alpha = below
     pre_h0 = h0 if alpha == 0.0 else np.where(h0 >= 0.0, h0, h0 / alpha)
     m = int(V.shape[1])
-    u = _rank_and_lstsq(V, pre_h0 - c, m)[1]
+    u = rank_and_lstsq(V, pre_h0 - c, m)[1]
     seen: set[bytes] = set()
     best: tuple[float, npt.NDArray[np.bool_] | None] = (math.inf, None)
     for round_ in range(COMPOSED_ROUNDS):
@@ -751,7 +707,7 @@ def _composed_preimage(
             break
         seen.add(key)
         scaled = A_eq * slope
-        u = _rank_and_lstsq(scaled @ V, b_eq - scaled @ c, m, overwrite=True)[1]
+        u = rank_and_lstsq(scaled @ V, b_eq - scaled @ c, m, overwrite=True)[1]
     if best[1] is None or not COMPOSED_PATTERN_LP:
         return None
     return _pattern_preimage(system, V, c, alpha, best[1], limit)
@@ -826,7 +782,7 @@ def _invert_leaky(
 ) -> _LayerOutcome:
     n = system.unknowns
     A_eq, b_eq = system.W, system.y - system.b
-    rank, h = _rank_and_lstsq(A_eq, b_eq, n)
+    rank, h = rank_and_lstsq(A_eq, b_eq, n)
     misfit = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0))
     if misfit <= tol * system.scale:
         diag = _diag(system, rank=rank, pinned=rank == n, method="lstsq", residual=misfit,
@@ -1122,7 +1078,7 @@ def _reweighted_fit(
             except RuntimeError:  # its iteration limit
                 return None
         else:
-            h = _rank_and_lstsq(scaled, root * target, n, overwrite=True)[1]
+            h = rank_and_lstsq(scaled, root * target, n, overwrite=True)[1]
         candidate = judge(h)
         if candidate[2] <= limit:
             return candidate
@@ -1193,7 +1149,7 @@ def _pseudo_inverse(
         return 0, (np.zeros((n, rows.size)) if n == 0 else None)
     from scipy.linalg import qr, solve_triangular
 
-    Q, R, perm = qr(_rows_fortran(W, np.isin(np.arange(W.shape[0]), rows)), mode="economic",
+    Q, R, perm = qr(rows_fortran(W, np.isin(np.arange(W.shape[0]), rows)), mode="economic",
                     pivoting=True, overwrite_a=True, check_finite=False)
     diagonal = np.abs(np.diag(R))
     cutoff = float(diagonal[0]) * max(rows.size, n) * np.finfo(np.float64).eps

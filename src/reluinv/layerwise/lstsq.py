@@ -1,0 +1,185 @@
+"""Least squares on a layer's rows: the normal equations when they are safe, LAPACK's
+rank-revealing QR otherwise.
+
+Every realizable layer solves ``A h = r`` in the least-squares sense, ``A`` the layer's
+active rows (``m x n``); the answer is then judged on the data by the caller, never by
+this module. Two routes give the same answer:
+
+*Normal equations, corrected* (:func:`normal_lstsq`; the corrected semi-normal equations
+of Björck, *Numerical Methods for Least Squares Problems*, section 6.6.5). For a tall
+``A`` (``m >= n``): ``R^T R = A^T A`` by Cholesky, ``h = R^{-1} R^{-T} A^T r``, then one
+refinement step ``h += R^{-1} R^{-T} A^T (r - A h)``. For a wide ``A`` (``m < n``) the
+minimum-norm point: ``R^T R = A A^T``, ``h = A^T R^{-1} R^{-T} r``, refined the same way.
+One refinement step makes the answer as accurate as a QR solve while ``cond(A)`` is far
+below ``1 / sqrt(eps)`` (about ``7e7``); the route is taken only when LAPACK's estimate
+of ``1 / cond(R) = 1 / cond(A)`` (``dtrcon``, 1-norm) is at least
+``NORMAL_EQUATIONS_RCOND``, and then ``A`` has full rank ``min(m, n)``: the QR route's
+rank cutoff (``cond`` about ``1e13`` and more) is eight orders of magnitude away, so the
+two routes never disagree on the rank.
+
+*Rank-revealing QR* (:func:`qr_lstsq`): LAPACK's ``dgelsy`` (QR with column pivoting, the
+rank read from the triangular factor with NumPy's ``lstsq`` cutoff ``eps * max(m, n)``),
+the minimum-norm least-squares point of a rank-deficient or ill-conditioned ``A``. It
+replaced NumPy's SVD-based ``gelsd``: the same answer on full-rank blocks in 0.35-0.4x of
+the time on the digits decoders' 50 x 40 blocks.
+
+Measured on Gaussian blocks, one BLAS thread, ``normal_lstsq`` time over ``dgelsy``'s
+(same process, best of five): 0.79 (30 x 20), 0.53 (67 x 60), 0.33 (32 x 60, wide),
+0.39 (130 x 60), 0.27 (400 x 100), 0.24 (600 x 200), 0.46 (300 x 300), 0.39
+(2000 x 1000); the solutions agreed to 1e-15 (4e-13 on the square 300 x 300).
+
+*Memory* (:func:`lstsq_rows`, rows chosen from a weight matrix ``W``): the tall route
+accumulates ``A^T A`` over chunks of ``ROW_CHUNK`` rows and applies ``A`` and ``A^T``
+through ``W`` itself, so the active block is never copied; its extra memory is the
+``n x n`` Gram matrix and one chunk, where the QR route copies the ``m x n`` block once in
+Fortran order (:func:`rows_fortran`) and factorises it in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+from scipy.linalg import lapack
+
+__all__ = [
+    "NORMAL_EQUATIONS_RCOND",
+    "ROW_CHUNK",
+    "lstsq_rows",
+    "normal_lstsq",
+    "qr_lstsq",
+    "rank_and_lstsq",
+    "rows_fortran",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The normal equations are used when ``1 / cond(A)``, as estimated by ``dtrcon`` on the
+#: Cholesky factor, is at least this; otherwise the QR route. At ``cond(A) = 1e5`` the
+#: first solve's relative error is about ``eps cond^2 = 2e-6`` and the refinement step
+#: multiplies it by about the same factor.
+NORMAL_EQUATIONS_RCOND = 1e-5
+#: Rows per chunk when a Gram matrix or a block copy is built from chosen rows of ``W``.
+ROW_CHUNK = 256
+
+
+def _well_conditioned_cholesky(gram: FloatArray) -> FloatArray | None:
+    """The upper Cholesky factor ``R`` of ``gram`` (overwritten), or ``None`` when it has
+    none or ``1 / cond(R)`` is below ``NORMAL_EQUATIONS_RCOND``."""
+    factor, info = lapack.dpotrf(gram, lower=0, clean=1, overwrite_a=1)
+    if info != 0:
+        return None
+    rcond, info = lapack.dtrcon(factor)
+    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too
+        return None
+    return np.asarray(factor, dtype=np.float64)
+
+
+def _cholesky_solve(factor: FloatArray, rhs: FloatArray) -> FloatArray:
+    return np.asarray(lapack.dpotrs(factor, rhs)[0], dtype=np.float64)
+
+
+def normal_lstsq(
+    gram: FloatArray,
+    times: Callable[[FloatArray], FloatArray],
+    adjoint: Callable[[FloatArray], FloatArray],
+    rhs: FloatArray,
+    *,
+    wide: bool,
+) -> FloatArray | None:
+    """The least-squares point of ``A h = rhs`` by the corrected normal equations (module
+    docstring), or ``None`` when ``A`` is not safely of full rank.
+
+    ``A`` enters through ``gram`` (``A^T A`` when tall, ``A A^T`` when ``wide``; it is
+    overwritten), ``times(h) = A h`` and ``adjoint(r) = A^T r``. A tall ``A`` gives its
+    unique least-squares point, a wide one the minimum-norm solution.
+    """
+    factor = _well_conditioned_cholesky(gram)
+    if factor is None:
+        return None
+    if wide:
+        h = adjoint(_cholesky_solve(factor, rhs))
+        h += adjoint(_cholesky_solve(factor, rhs - times(h)))
+    else:
+        h = _cholesky_solve(factor, adjoint(rhs))
+        h += _cholesky_solve(factor, adjoint(rhs - times(h)))
+    return h
+
+
+def qr_lstsq(A: FloatArray, rhs: FloatArray, n: int, *,
+             overwrite: bool = False) -> tuple[int, FloatArray]:
+    """Numerical rank of ``A`` and its minimum-norm least-squares solution of ``A h = rhs``
+    by ``dgelsy`` (module docstring). With ``overwrite`` and a Fortran-ordered ``A`` (see
+    :func:`rows_fortran`) the factorisation overwrites ``A`` and no copy is made."""
+    m = int(A.shape[0])
+    if m == 0 or n == 0:
+        return 0, np.zeros(n)
+    a = A if overwrite and A.flags.f_contiguous else np.array(A, dtype=np.float64, order="F")
+    b = np.zeros(max(m, n))
+    b[:m] = rhs
+    cutoff = float(np.finfo(np.float64).eps) * max(m, n)
+    lwork = int(lapack.dgelsy_lwork(m, n, 1, cutoff)[0])
+    _, x, _, rank, info = lapack.dgelsy(a, b, np.zeros(n, dtype=np.int32), cutoff,
+                                        lwork=max(lwork, 1), overwrite_a=1, overwrite_b=1)
+    if info != 0:  # LAPACK refused its arguments: NumPy's SVD-based solver instead
+        solution, _, svd_rank, _ = np.linalg.lstsq(np.asarray(A), rhs, rcond=None)
+        return int(svd_rank), np.asarray(solution, dtype=np.float64)
+    return int(rank), np.array(x[:n], dtype=np.float64)
+
+
+def rank_and_lstsq(A: FloatArray, rhs: FloatArray, n: int, *,
+                   overwrite: bool = False) -> tuple[int, FloatArray]:
+    """Numerical rank of ``A`` (``m x n``) and its minimum-norm least-squares solution of
+    ``A h = rhs``: the normal equations when they are safe, else ``dgelsy`` (module
+    docstring; ``overwrite`` as in :func:`qr_lstsq`)."""
+    m = int(A.shape[0])
+    if m == 0 or n == 0:
+        return 0, np.zeros(n)
+    wide = m < n
+    gram = A @ A.T if wide else A.T @ A
+    h = normal_lstsq(gram, A.__matmul__, A.T.__matmul__, rhs, wide=wide)
+    if h is not None:
+        return min(m, n), h
+    return qr_lstsq(A, rhs, n, overwrite=overwrite)
+
+
+def rows_fortran(W: FloatArray, rows: npt.NDArray[np.bool_]) -> FloatArray:
+    """``W[rows]`` in Fortran order, copied in chunks of rows: one copy of the block (LAPACK
+    then works in place), where ``np.asfortranarray(W[rows])`` would hold two."""
+    index = np.flatnonzero(rows)
+    block = np.empty((index.size, W.shape[1]), order="F")
+    for first in range(0, index.size, ROW_CHUNK):
+        chunk = index[first:first + ROW_CHUNK]
+        block[first:first + chunk.size] = W[chunk]
+    return block
+
+
+def lstsq_rows(W: FloatArray, rows: npt.NDArray[np.bool_],
+               rhs: FloatArray) -> tuple[int, FloatArray]:
+    """:func:`rank_and_lstsq` on the block ``W[rows]`` (module docstring, *Memory*): a
+    block of more than ``ROW_CHUNK`` rows is never copied on the normal-equations route,
+    only on the QR route."""
+    index = np.flatnonzero(rows)
+    m, n = int(index.size), int(W.shape[1])
+    if m == 0 or n == 0:
+        return 0, np.zeros(n)
+    if m <= ROW_CHUNK or m < n:  # the block is no larger than a chunk or the Gram matrix
+        return rank_and_lstsq(W[index], rhs, n)
+    gram = np.zeros((n, n))
+    for first in range(0, m, ROW_CHUNK):
+        block = W[index[first:first + ROW_CHUNK]]
+        gram += block.T @ block
+
+    def times(h: FloatArray) -> FloatArray:
+        return np.asarray(W @ h, dtype=np.float64)[index]
+
+    def adjoint(r: FloatArray) -> FloatArray:
+        spread = np.zeros(W.shape[0])
+        spread[index] = r
+        return np.asarray(spread @ W, dtype=np.float64)
+
+    h = normal_lstsq(gram, times, adjoint, rhs, wide=False)
+    if h is not None:
+        return n, h
+    return qr_lstsq(rows_fortran(W, rows), rhs, n, overwrite=True)
