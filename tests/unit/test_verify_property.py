@@ -16,6 +16,7 @@ from scipy.optimize import linprog
 import reluinv as ri
 from reluinv.data.vnnlib import OutputPolytope
 from reluinv.exact import verify_property
+from reluinv.exact.backend import MipOptions
 from reluinv.reduction.export import cnf_embedding, real_latent
 from reluinv.validation.generators import pigeonhole
 
@@ -238,6 +239,18 @@ def test_vnncomp_text() -> None:
     text = ri.verify(net, prop).vnncomp_text()
     assert text == "sat\n((X_0 0.0)\n (X_1 1.0)\n (X_2 0.0)\n (Y_0 0.0))\n"
     assert ri.verify(*cnf_embedding(UNSAT_F)).vnncomp_text() == "unsat\n"
+
+
+@pytest.mark.parametrize("engine", ["SCIP", "HIGHS"])
+@pytest.mark.parametrize("formula", [SAT_F, UNSAT_F], ids=["sat", "unsat"])
+def test_verify_writes_nothing_to_descriptor_one(capfd: pytest.CaptureFixture[str], engine: str,
+                                                 formula: ri.Formula) -> None:
+    """Library code never prints: ``capfd`` sees what the native solvers write to file
+    descriptor 1 (HiGHS's banner, unless its ``output_flag`` is off). The unsat property
+    also runs the HiGHS second opinion on SCIP's INFEASIBLE."""
+    net, prop = cnf_embedding(formula)
+    ri.verify(net, prop, structural=False, options=MipOptions(mip_solver=engine))
+    assert capfd.readouterr().out == ""
 
 
 # -- the exact replay has no tolerance ----------------------------------------------------
