@@ -417,6 +417,14 @@ MUTANTS = (
         ("    if dtypes[elem] is np.float32 and _folds_rounding(visited):\n",
          "    if False:\n"),
     ), ("tests/unit/test_onnx_io.py",)),
+    # invert --hybrid searched [-r, r]^k instead of the problem file's own latent box
+    Mutant("hybrid-ignores-the-problem-box", "reluinv/cli/invert.py", (
+        ("latent_box=box,", "latent_box=None,"),
+    ), ("tests/integration/test_cli_invert.py",)),
+    # the hybrid took a layer-wise code outside the caller's latent box as its answer
+    Mutant("hybrid-takes-a-code-outside-the-box", "reluinv/layerwise/hybrid.py", (
+        ("            outside > BOX_TOLERANCE:", "            outside > math.inf:"),
+    ), ("tests/property/test_hybrid.py",)),
 )
 
 
