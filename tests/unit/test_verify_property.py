@@ -253,6 +253,24 @@ def test_verify_writes_nothing_to_descriptor_one(capfd: pytest.CaptureFixture[st
     assert capfd.readouterr().out == ""
 
 
+def test_a_file_onnxruntime_does_not_implement_is_not_run(tmp_path: Any) -> None:
+    """A float64 LeakyRelu at opset 13 (valid ONNX; onnxruntime has no double kernel before
+    opset 16): the answer is the network's, replayed on the network written in float32,
+    and says that the file was not run."""
+    net = ri.ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], activation=("leaky_relu", 0.25),
+                         output_activation="linear")
+    path = tmp_path / "leaky.onnx"
+    ri.write_onnx(net, path, dtype="float64", opset=13)
+    prop = ri.Property([-1.0], [1.0], (OutputPolytope([[-1.0]], [-0.5]),), 1)  # y >= 0.5
+    result = ri.verify(net, prop, onnx_model=path)
+    assert result.status is V.SAT
+    assert result.onnxruntime_skipped is not None
+    assert "onnxruntime does not implement the model" in result.onnxruntime_skipped
+    assert result.message.endswith(result.onnxruntime_skipped)
+    plain = ri.verify(net, prop)
+    assert plain.onnxruntime_skipped is None
+
+
 # -- the exact replay has no tolerance ----------------------------------------------------
 
 
