@@ -506,6 +506,8 @@ def _check_vector_input(value: Any, source: str) -> None:
 
 
 _VECTOR_RULE = "reluinv reads networks whose every layer maps a vector to a vector"
+#: What a vector is, in the messages about shapes.
+_VECTOR_SHAPES = "at most one axis longer than 1, such as (n,), (1, n) or (1, n, 1)"
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -636,11 +638,13 @@ def _reshaped(shape: tuple[int, ...], target: npt.NDArray[Any], allowzero: bool,
             -1 in dims and (known == 0 or total % known)) or (
             -1 not in dims and known != total):
         raise ProblemFileError(f"{where}: cannot reshape the input of shape "
-                               f"{_shape_text(shape)} to {wanted}")
+                               f"{_shape_text(shape)} to {_shape_text(tuple(wanted))}")
     out = tuple(total // known if d == -1 else d for d in dims)
     if not _is_vector(out):
-        raise ProblemFileError(f"{where} reshapes to {wanted}, not to a vector; only vector "
-                               "reshapes are read")
+        longer = sum(d != 1 for d in out)
+        raise ProblemFileError(f"{where} reshapes the vector of shape {_shape_text(shape)} "
+                               f"to {_shape_text(out)}, a tensor with {longer} axes longer "
+                               f"than 1; {_VECTOR_RULE} ({_VECTOR_SHAPES})")
     return out
 
 
