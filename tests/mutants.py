@@ -433,6 +433,14 @@ MUTANTS = (
         ("    for first in range(0, m, ROW_CHUNK):\n",
          "    for first in range(0, m - ROW_CHUNK, ROW_CHUNK):\n"),
     ), LSTSQ_TESTS),
+    # invert --hybrid searched [-r, r]^k instead of the problem file's own latent box
+    Mutant("hybrid-ignores-the-problem-box", "reluinv/cli/invert.py", (
+        ("latent_box=box,", "latent_box=None,"),
+    ), ("tests/integration/test_cli_invert.py",)),
+    # the hybrid took a layer-wise code outside the caller's latent box as its answer
+    Mutant("hybrid-takes-a-code-outside-the-box", "reluinv/layerwise/hybrid.py", (
+        ("            outside > BOX_TOLERANCE:", "            outside > math.inf:"),
+    ), ("tests/property/test_hybrid.py",)),
 )
 
 

@@ -101,3 +101,36 @@ def test_ctrl_c_leaves_no_half_written_folder(tmp_path: Path, monkeypatch: pytes
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == (
         ["bench", "bench_ground_truth.jsonl"] if existing else [])
+
+
+@pytest.mark.parametrize("stage", ["staging folder", "a file in it"])
+def test_an_unwritable_place_names_the_users_folder(tmp_path: Path, stage: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export is staged beside the folder under an internal name; a failure there
+    (an unwritable parent, a full disk) names the folder the user gave, on one line."""
+    import errno
+
+    source = tmp_path / "php2.cnf"
+    write_dimacs(pigeonhole(2), source)
+    out_dir = tmp_path / "bench"
+    if stage == "staging folder":
+        def refuse(*_: object, **kwargs: object) -> str:
+            raise PermissionError(errno.EACCES, "Permission denied",
+                                  str(Path(str(kwargs["dir"])) / ".bench.x.partial"))
+
+        monkeypatch.setattr(vnncomp.tempfile, "mkdtemp", refuse)
+    else:
+        real = vnncomp.write_vnnlib
+
+        def full(prop: object, path: object, **kwargs: object) -> None:
+            real(prop, path, **kwargs)  # type: ignore[arg-type]
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+        monkeypatch.setattr(vnncomp, "write_vnnlib", full)
+    code, out, err = call("export", str(source), "--format", "vnncomp", "--out", str(out_dir))
+    assert (code, out) == (2, "")
+    expected = "permission denied" if stage == "staging folder" else "No space left on device"
+    assert err.startswith(f"reluinv: error: {out_dir}: {expected}"), err
+    assert err.count("\n") == 1
+    assert ".partial" not in err
+    assert list(tmp_path.iterdir()) == [source]

@@ -219,11 +219,42 @@ def test_a_code_outside_the_problems_box_is_not_an_answer(tmp_path: Path,
     flags = ["--hybrid", "--latent-radius", "5"] if hybrid else []
     code, out, _ = call("invert", str(path), *flags)
     assert code == 4, out
-    assert "domain      z lies outside the problem's latent box by up to 1" in out
+    if hybrid:  # the exact stage searched the problem's box (cut to [-5, 5]): no code
+        assert "exact: no pre-image in the box [0, 1]^1" in out
+        assert "box         [0, 1]^1 (binds: yes)" in out
+    else:
+        assert "domain      z lies outside the problem's latent box by up to 1" in out
     InversionProblem(net, np.array([0.5]), box).save(path)
     code, out, _ = call("invert", str(path), *flags)
     assert code == 0, out
     assert "domain" not in out
+
+
+def test_the_hybrid_searches_the_problems_own_box(tmp_path: Path) -> None:
+    """The real-latent reduction of a satisfiable formula with its latent shifted by 10
+    (``z' = z + 10``, box ``[9, 12]^2``): every pre-image lies in ``{10, 11}^2``, outside
+    the default box ``[-5, 5]^2``, and the layer-wise stage cannot find one. The exact
+    stage must search the problem's box and recover a model."""
+    from reluinv import InversionProblem, LatentDomain
+
+    formula = parse_dimacs("p cnf 2 3\n1 2 0\n-1 -2 0\n1 -1 0\n")
+    reduced = encode(formula, latent="real")
+    W1 = np.asarray(reduced.network.weights[0], dtype=float)
+    b1 = np.asarray(reduced.network.biases[0], dtype=float) - W1 @ np.full(2, 10.0)
+    net = ReluNetwork([W1, *reduced.network.weights[1:]], [b1, *reduced.network.biases[1:]],
+                      output_activation=reduced.network.output_activation)
+    path, z_path = tmp_path / "shifted.npz", tmp_path / "z.npy"
+    InversionProblem(net, reduced.target, LatentDomain.box(2, 9.0, 12.0)).save(path)
+    code, out, err = call("invert", str(path), "--hybrid", "-o", str(z_path))
+    assert (code, err) == (0, ""), out
+    assert "box         [9, 12]^2 (binds: no)" in out
+    z = np.load(z_path)
+    assert formula.satisfies(tuple(int(v) for v in np.round(z - 10.0)))
+    # a radius given as well cuts the problem's box to [9, 10.5]^2: the models (1, 0) and
+    # (0, 1) need a coordinate at 11, so there is no pre-image in the cut box
+    code, out, _ = call("invert", str(path), "--hybrid", "--latent-radius", "10.5")
+    assert code == 4, out
+    assert "exact: no pre-image in the box [9, 10.5]^2" in out
 
 
 def test_a_code_on_the_boxs_face_is_an_answer(tmp_path: Path) -> None:

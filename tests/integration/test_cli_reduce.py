@@ -59,11 +59,15 @@ def test_reduce_with_lam_then_info_shows_what_matters(tmp_path: Path) -> None:
         assert line in out
 
 
-def test_reduce_appends_npz_like_numpy_does(tmp_path: Path) -> None:
-    code, out, _ = call("reduce", str(EXAMPLES / "uf5-satlib.cnf"), "-o", str(tmp_path / "p"))
+def test_reduce_writes_exactly_the_name_given(tmp_path: Path) -> None:
+    target = tmp_path / "p.problem"
+    code, out, _ = call("reduce", str(EXAMPLES / "uf5-satlib.cnf"), "-o", str(target))
     assert code == 0
-    assert (tmp_path / "p.npz").exists()
-    assert out.startswith(f"{tmp_path / 'p.npz'}:")
+    assert not (tmp_path / "p.problem.npz").exists()
+    assert out.startswith(f"{target}:")
+    from reluinv import InversionProblem
+
+    assert InversionProblem.load(target).network.sizes[0] == 5
 
 
 @pytest.mark.parametrize(("extra", "message"), [

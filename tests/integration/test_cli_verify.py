@@ -101,6 +101,29 @@ def test_a_model_onnxruntime_refuses_is_one_line_naming_the_file(tmp_path: Path)
                         r"[^\n]*[Oo]pset 99[^\n]*\n", err), err
 
 
+def test_a_double_leaky_model_onnxruntime_does_not_implement_is_verified(
+        tmp_path: Path) -> None:
+    """ONNX defines ``LeakyRelu`` on doubles from opset 6; onnxruntime implements it only
+    from opset 16. Such a file is read and verified (a warning says onnxruntime did not run
+    it), and inverted, never refused nor a traceback."""
+    net = ri.ReluNetwork([[[1.0, -2.0], [0.5, 1.0], [1.0, 1.0]], [[1.0, -1.0, 0.5]]],
+                         [[0.1, -0.2, 0.0], [0.3]], ("leaky_relu", 0.1))
+    onnx_path, vnnlib_path = tmp_path / "leaky.onnx", tmp_path / "p.vnnlib"
+    ri.write_onnx(net, onnx_path, dtype="float64", opset=13)
+    ri.write_vnnlib(ri.Property([-1.0, -1.0], [1.0, 1.0], (OutputPolytope([[-1.0]], [-0.5]),),
+                                1), vnnlib_path)
+    code, out, err = call("verify", str(onnx_path), str(vnnlib_path))
+    assert code == 0, err
+    assert out.startswith("sat\n")
+    assert re.fullmatch(rf"reluinv: warning: {re.escape(str(onnx_path))}: onnxruntime does "
+                        r"not implement the model \([^\n]*LeakyRelu[^\n]*\): it was not "
+                        r"run; [^\n]*\n", err), err
+    x_path = tmp_path / "x.npy"
+    np.save(x_path, net.forward([0.2, 0.3]))
+    code, out, err = call("invert", str(onnx_path), str(x_path), "--hybrid")
+    assert (code, err) == (0, ""), out
+
+
 def test_a_size_mismatch_names_both_files(tmp_path: Path) -> None:
     onnx_path, vnnlib_path = files(tmp_path, cnf_embedding, SAT, gz=False)  # 3 inputs
     ri.write_vnnlib(ri.Property(np.zeros(4), np.ones(4), (OutputPolytope([[1.0]], [0.5]),),

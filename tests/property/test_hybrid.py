@@ -125,6 +125,52 @@ def test_a_box_that_excludes_every_preimage_is_reported_not_a_proof() -> None:
     assert result.exact.status is ri.Status.INFEASIBLE
 
 
+def test_the_exact_stage_searches_the_latent_box() -> None:
+    """``y = |z|`` (a linear head over ``relu(z)`` and ``relu(-z)``) at ``y = 8``: the
+    pre-images -8 and 8; stage 1 finds -8. In the box ``[0, 10]`` the answer is 8 (stage
+    2's), in ``[-10, 0]`` it is -8 (stage 1's), and in ``[0, 5]`` (``[0, 10]`` cut by the
+    radius 5) there is none."""
+    net = ri.ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], output_activation="linear")
+    x = np.array([8.0])
+    for lower, upper, expected in ((0.0, 10.0, 8.0), (-10.0, 0.0, -8.0)):
+        result = ri.invert(net, x, latent_box=([lower], [upper]))
+        assert result.status is ri.LayerwiseStatus.RECOVERED, result.message
+        assert result.z is not None
+        assert result.z[0] == pytest.approx(expected)
+        assert result.path == ("exact" if lower == 0.0 else "layerwise")
+        if result.path == "exact":
+            assert result.latent_lower is not None
+            assert result.latent_upper is not None
+            assert (result.latent_lower[0], result.latent_upper[0]) == (lower, upper)
+            assert result.latent_radius is None
+    cut = ri.invert(net, x, latent_box=(0.0, 10.0), latent_radius=5.0)
+    assert cut.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert "no pre-image in the box [0, 5]^1" in cut.message
+    assert cut.box_binds
+    # an infinite side is cut at the default radius, max(5, 2 ||z_stage1||_inf) = 16
+    unbounded = ri.invert(net, x, latent_box=(0.0, np.inf))
+    assert unbounded.status is ri.LayerwiseStatus.RECOVERED, unbounded.message
+    assert unbounded.z is not None
+    assert unbounded.z[0] == pytest.approx(8.0)
+    assert unbounded.latent_upper is not None
+    assert unbounded.latent_upper[0] == 16.0
+
+
+def test_a_layerwise_answer_outside_the_latent_box_goes_to_the_exact_stage() -> None:
+    """``x = relu(z)`` at 2 with the box ``[0, 1]``: stage 1 recovers ``z = 2``, outside
+    the box; stage 2 proves no pre-image in it."""
+    net = ri.ReluNetwork([[[1.0]]])
+    result = ri.invert(net, np.array([2.0]), latent_box=([0.0], [1.0]))
+    assert result.layerwise.status is ri.LayerwiseStatus.RECOVERED
+    assert result.status is ri.LayerwiseStatus.INCONCLUSIVE
+    assert result.z is None
+    assert result.message.startswith("layer-wise answer lies outside the latent box by up "
+                                      "to 1; ")
+    assert "no pre-image in the box [0, 1]^1" in result.message
+    inside = ri.invert(net, np.array([0.5]), latent_box=([0.0], [1.0]))
+    assert (inside.status, inside.path) == (ri.LayerwiseStatus.RECOVERED, "layerwise")
+
+
 def test_a_certified_no_preimage_is_kept() -> None:
     net = ri.ReluNetwork([[[1.0, 0.0], [0.0, 1.0]]])
     result = ri.invert(net, np.array([-1.0, 2.0]))
@@ -154,6 +200,12 @@ def test_noisy_inversion_of_an_expanding_net(noise: str) -> None:
     ({"certify_unique": "yes"}, ri.InvalidTypeError, "certify_unique must be a bool"),
     ({"noise": "l2"}, ri.InvalidArgumentError, "noise"),
     ({"time_limit": -1}, ri.InvalidArgumentError, "time_limit"),
+    ({"latent_box": [0.0]}, ri.InvalidTypeError, "latent_box must be a pair"),
+    ({"latent_box": ([0.0, 0.0], 1.0)}, ri.ShapeError, r"latent_box lower .* shape \(1,\)"),
+    ({"latent_box": (1.0, 0.0)}, ri.InvalidArgumentError, r"coordinate 0 is \[1.0, 0.0\]"),
+    ({"latent_box": (np.inf, np.inf)}, ri.InvalidArgumentError, "leave a finite point"),
+    ({"latent_box": (3.0, 4.0), "latent_radius": 1.0}, ri.InvalidArgumentError,
+     r"coordinate 0 is \[3, 4\]: cut at the latent radius 1 it leaves no point"),
 ])
 def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
     net = ri.ReluNetwork([[[1.0]]])

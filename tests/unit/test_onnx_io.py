@@ -254,12 +254,21 @@ def test_a_second_input_is_refused(tmp_path: Path) -> None:
     _refused(tmp_path, model, r"one input .* got 2: 'z', 'y'")
 
 
-def test_a_non_vector_reshape_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("then_relu", [False, True])
+def test_a_non_vector_reshape_is_refused(tmp_path: Path, then_relu: bool) -> None:
+    """A Reshape to (1, 2, 2) (then a Relu on the 3-D tensor, or not): one line naming the
+    node, both shapes and the rule."""
     nodes = [helper.make_node("Gemm", ["z", "B1"], ["t1"], transB=1),
-             helper.make_node("Reshape", ["t1", "shape"], ["x"], name="to_image")]
+             helper.make_node("Reshape", ["t1", "shape"], ["t2" if then_relu else "x"],
+                              name="to_image")]
+    if then_relu:
+        nodes.append(helper.make_node("Relu", ["t2"], ["x"]))
     model = _model(nodes, [_tensor("B1", A1), _tensor("shape", [1, 2, 2], np.int64)],
                    out_dim=N)
-    _refused(tmp_path, model, r"'to_image' \(Reshape\) reshapes to \[1, 2, 2\]")
+    _refused(tmp_path, model, r"node 1 'to_image' \(Reshape\) reshapes the vector of shape "
+             r"\(1, 4\) to \(1, 2, 2\), a tensor with 2 axes longer than 1; reluinv reads "
+             r"networks whose every layer maps a vector to a vector \(at most one axis "
+             r"longer than 1, such as \(n,\), \(1, n\) or \(1, n, 1\)\)$")
 
 
 @pytest.mark.parametrize(("nodes", "pattern"), [

@@ -16,6 +16,7 @@ from scipy.optimize import linprog
 import reluinv as ri
 from reluinv.data.vnnlib import OutputPolytope
 from reluinv.exact import verify_property
+from reluinv.exact.backend import MipOptions
 from reluinv.reduction.export import cnf_embedding, real_latent
 from reluinv.validation.generators import pigeonhole
 
@@ -238,6 +239,36 @@ def test_vnncomp_text() -> None:
     text = ri.verify(net, prop).vnncomp_text()
     assert text == "sat\n((X_0 0.0)\n (X_1 1.0)\n (X_2 0.0)\n (Y_0 0.0))\n"
     assert ri.verify(*cnf_embedding(UNSAT_F)).vnncomp_text() == "unsat\n"
+
+
+@pytest.mark.parametrize("engine", ["SCIP", "HIGHS"])
+@pytest.mark.parametrize("formula", [SAT_F, UNSAT_F], ids=["sat", "unsat"])
+def test_verify_writes_nothing_to_descriptor_one(capfd: pytest.CaptureFixture[str], engine: str,
+                                                 formula: ri.Formula) -> None:
+    """Library code never prints: ``capfd`` sees what the native solvers write to file
+    descriptor 1 (HiGHS's banner, unless its ``output_flag`` is off). The unsat property
+    also runs the HiGHS second opinion on SCIP's INFEASIBLE."""
+    net, prop = cnf_embedding(formula)
+    ri.verify(net, prop, structural=False, options=MipOptions(mip_solver=engine))
+    assert capfd.readouterr().out == ""
+
+
+def test_a_file_onnxruntime_does_not_implement_is_not_run(tmp_path: Any) -> None:
+    """A float64 LeakyRelu at opset 13 (valid ONNX; onnxruntime has no double kernel before
+    opset 16): the answer is the network's, replayed on the network written in float32,
+    and says that the file was not run."""
+    net = ri.ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], activation=("leaky_relu", 0.25),
+                         output_activation="linear")
+    path = tmp_path / "leaky.onnx"
+    ri.write_onnx(net, path, dtype="float64", opset=13)
+    prop = ri.Property([-1.0], [1.0], (OutputPolytope([[-1.0]], [-0.5]),), 1)  # y >= 0.5
+    result = ri.verify(net, prop, onnx_model=path)
+    assert result.status is V.SAT
+    assert result.onnxruntime_skipped is not None
+    assert "onnxruntime does not implement the model" in result.onnxruntime_skipped
+    assert result.message.endswith(result.onnxruntime_skipped)
+    plain = ri.verify(net, prop)
+    assert plain.onnxruntime_skipped is None
 
 
 # -- the exact replay has no tolerance ----------------------------------------------------

@@ -9,9 +9,13 @@ bound ``B + spread`` (:class:`~reluinv.layerwise.inverter.LayerwiseResult`'s
 ``within_noise`` and ``output_spread``), with the residual and the bound it was compared
 against.
 
-Both modes search real latent codes (the hybrid's exact stage over a box ``[-r, r]^k``),
-so a problem file whose latent domain is binary or integer is refused with a usage error
-rather than answered with a ``z`` outside its domain: ``reluinv solve`` inverts it exactly.
+Both modes search real latent codes, so a problem file whose latent domain is binary or
+integer is refused with a usage error rather than answered with a ``z`` outside its
+domain: ``reluinv solve`` inverts it exactly. The hybrid's exact stage searches a bare
+network's latent code in ``[-r, r]^k`` (``--latent-radius``), and a problem file's in the
+problem's own box (``--latent-radius R`` then cuts that box to ``[-R, R]^k``; an infinite
+side is cut at the default radius), so its "no pre-image in the box" is about that box; a
+layer-wise code outside the problem's box is handed to the exact stage.
 
 Exit codes: 0 ``recovered``, 3 ``no_preimage``, 4 ``inconclusive`` or ``fit`` (a noisy
 best fit without ``--noise-bound``: nothing certified) or a solver failure under
@@ -40,7 +44,7 @@ from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.files import load_array, load_network_or_problem
 from reluinv.data.problem import InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError, UnsupportedProblemError
-from reluinv.layerwise.hybrid import InversionResult, invert
+from reluinv.layerwise.hybrid import BOX_TOLERANCE, InversionResult, box_text, invert
 from reluinv.layerwise.inverter import (
     ACTIVE_THRESHOLD,
     NOISE_MODELS,
@@ -109,7 +113,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--latent-radius", type=nonnegative_flag("--latent-radius"),
                         default=None, metavar="R",
                         help="--hybrid: the latent box [-R, R]^k (default max(5, 2 "
-                             "||z_layerwise||_inf))")
+                             "||z_layerwise||_inf)); for a problem file the box is the "
+                             "problem's own, cut to [-R, R]^k when R is given")
     parser.add_argument("--certify-unique", action="store_true",
                         help="--hybrid: certify the pre-image unique in the box, or find "
                              "another")
@@ -198,8 +203,8 @@ def format_hybrid(result: InversionResult) -> list[str]:
     if result.z is not None:
         lines.append(f"residual    linf {result.residual:.3g}  l1 {result.residual_l1:.3g}  "
                      f"(bound {result.residual_bound:.3g}, replay {result.replay})")
-    if result.latent_radius is not None:
-        lines.append(f"box         [-{result.latent_radius:g}, {result.latent_radius:g}]^k"
+    if result.latent_lower is not None and result.latent_upper is not None:
+        lines.append(f"box         {box_text(result.latent_lower, result.latent_upper)}"
                      f" (binds: {'yes' if result.box_binds else 'no'})")
     if result.uniqueness is not None:
         u = result.uniqueness
@@ -254,6 +259,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         loaded = load_network_or_problem(path)
         mask: npt.NDArray[Any] | None = None
         x: npt.NDArray[Any] | None = None
+        box: tuple[npt.NDArray[Any], npt.NDArray[Any]] | None = None
         if isinstance(loaded, InversionProblem):
             domain = loaded.domain
             if domain.kind != "real":
@@ -263,6 +269,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "--hybrid alike), whose answer would not be one of this problem: "
                     "solve it exactly with reluinv solve")
             network, x, mask = loaded.network, loaded.target, loaded.mask
+            box = (domain.lower, domain.upper)
         else:
             network = loaded
         if args.x is not None:
@@ -284,7 +291,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                             noise_bound=args.noise_bound,
                             time_limit=vars(args).get("time_limit",
                                                       DEFAULT_HYBRID_SECONDS),
-                            latent_radius=args.latent_radius,
+                            latent_radius=args.latent_radius, latent_box=box,
                             certify_unique=args.certify_unique)
             lines = format_hybrid(result)
         else:
@@ -306,17 +313,16 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 #: How far outside a problem's latent box a code may lie (times ``max(1, ||z||_inf)``) and
-#: still count as in it: the inverters' own rounding, as ``RESIDUAL_TOLERANCE`` is theirs
-#: on the output.
-DOMAIN_TOLERANCE = 1e-9
+#: still count as in it: the hybrid's own :data:`~reluinv.layerwise.hybrid.BOX_TOLERANCE`.
+DOMAIN_TOLERANCE = BOX_TOLERANCE
 
 
 def _outside_domain(loaded: object, z: npt.NDArray[Any] | None) -> str | None:
-    """Why ``z`` is not in a problem file's latent box, or ``None``. Both modes search
-    all of ``R^k`` (the hybrid's exact stage its own box ``[-r, r]^k``), so a code they
-    recover can lie outside the box the problem states (the real-latent reduction's
-    ``[-1, 2]^k``, where lemma L4's gadget is exact); it is then reported and the exit
-    code is "unknown", never "recovered"."""
+    """Why ``z`` is not in a problem file's latent box, or ``None``. The layer-wise
+    inverter searches all of ``R^k``, so a code it recovers can lie outside the box the
+    problem states (the real-latent reduction's ``[-1, 2]^k``, where lemma L4's gadget is
+    exact); it is then reported and the exit code is "unknown", never "recovered". The
+    hybrid searches the problem's box itself; this check stays as its replay."""
     if not isinstance(loaded, InversionProblem) or z is None:
         return None
     lower, upper = loaded.domain.lower, loaded.domain.upper

@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--lam", type=count_flag("--lam"), default=None, metavar="L",
                         help="gadget constant of the real latent (default: the L4 bound)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.npz",
-                        help="where to write the problem")
+                        help="where to write the problem, under exactly this name (no "
+                             "suffix is added)")
     add_limit_flags(parser)
     parser.set_defaults(handler=handle)
 
@@ -60,8 +61,6 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"reluinv reduce: error: -o {target}: is a folder; give a file name (e.g. "
               f"{Path(target) / 'problem.npz'})", file=err)
         return ExitCode.BAD_INPUT
-    if not target.endswith(".npz"):
-        target += ".npz"  # numpy.savez appends it anyway; report the file actually written
     try:
         problem.save(target)
     except OSError as exc:

@@ -5,7 +5,8 @@ Reads the network (ONNX, or a reluinv ``.npz``) and the VNN-LIB property, calls
 first line ``sat``, ``unsat``, ``timeout`` or ``unknown``; for ``sat`` the counterexample
 ``((X_0 v0)\\n (X_1 v1)\\n ... (Y_0 w0)\\n ...)``. With ``--out`` that text goes to the
 file and one summary line (the status and what backs it) to stdout; without, the text goes
-to stdout.
+to stdout. A file that onnxruntime does not implement (``LeakyRelu`` on doubles before
+opset 16) is verified without running it, with one warning line on stderr saying so.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         onnx_model=onnx_model)
     except (OSError, ReluinvError, ValueError) as exc:  # SolverError: unknown
         return report_failure(current, exc, err)
+    if result.onnxruntime_skipped is not None:
+        print(f"reluinv: warning: {result.onnxruntime_skipped}", file=err)
     text = result.vnncomp_text()
     if args.out is None:
         out.write(text)

@@ -700,10 +700,12 @@ class ReluNetwork:
         return cls(weights, biases, activation, output_activation=output_activation)
 
     def save(self, path: str | os.PathLike[str], **metadata: object) -> None:
-        """Save to an ``.npz`` file; ``metadata`` (JSON-serialisable) is stored beside it."""
+        """Save to an ``.npz`` file under exactly ``path`` (no ``.npz`` is appended, unlike
+        :func:`numpy.savez`); ``metadata`` (JSON-serialisable) is stored beside it."""
         arrays = self.to_arrays()
         arrays["metadata"] = np.array(json.dumps(metadata, sort_keys=True))
-        np.savez(path, **arrays)  # type: ignore[arg-type]
+        with open(path, "wb") as stream:
+            np.savez(stream, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ReluNetwork:

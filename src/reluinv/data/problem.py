@@ -260,7 +260,8 @@ class InversionProblem:
     # -- persistence -------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Save network, target, domain, mask and metadata to one ``.npz`` file."""
+        """Save network, target, domain, mask and metadata to one ``.npz`` file, under
+        exactly ``path`` (no ``.npz`` is appended, unlike :func:`numpy.savez`)."""
         arrays = self.network.to_arrays()
         arrays["target"] = self.target
         if self.mask is not None:
@@ -274,7 +275,8 @@ class InversionProblem:
             **self.metadata,
         }
         arrays["metadata"] = np.array(json.dumps(header, sort_keys=True))
-        np.savez(path, **arrays)  # type: ignore[arg-type]
+        with open(path, "wb") as stream:
+            np.savez(stream, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> InversionProblem:

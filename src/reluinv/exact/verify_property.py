@@ -86,7 +86,7 @@ import numpy.typing as npt
 
 from reluinv.arguments import check_flag, check_time_limit
 from reluinv.data.network import ReluNetwork
-from reluinv.data.onnx_io import output_magnitude
+from reluinv.data.onnx_io import runtime_mismatch
 from reluinv.data.vnnlib import Property
 from reluinv.errors import InvalidTypeError, ProblemFileError, ShapeError, SolverError
 from reluinv.exact.backend import MipOptions
@@ -181,6 +181,10 @@ class VerificationResult(ResultBase):
         For the structural path, the hash of the recognised formula.
     replay:
         For SAT, the :class:`ReplayCheck`.
+    onnxruntime_skipped:
+        Why the caller's ONNX file was not run in onnxruntime (it lacks a kernel the ONNX
+        standard defines: ``LeakyRelu`` on doubles before opset 16), so that neither the
+        file's comparison with the network read nor the replay used it; None when it ran.
     conjuncts, refuted:
         The number of conjuncts of the condition and how many the MIP refuted.
     seconds, message:
@@ -202,6 +206,7 @@ class VerificationResult(ResultBase):
     checker: str | None = None
     formula_sha256: str | None = None
     replay: ReplayCheck | None = None
+    onnxruntime_skipped: str | None = None
 
     def vnncomp_text(self) -> str:
         """The result as VNN-COMP's run scripts read it: the status on the first line and,
@@ -258,7 +263,10 @@ class _OnnxRuntime:
     written in float32 to a temporary file), opened on the first :meth:`run`.
 
     A caller's file that onnxruntime refuses to load or run is a
-    :class:`~reluinv.errors.ProblemFileError` naming the file and onnxruntime's reason."""
+    :class:`~reluinv.errors.ProblemFileError` naming the file and onnxruntime's reason,
+    except when onnxruntime lacks a kernel that the ONNX standard defines (its
+    ``NOT_IMPLEMENTED``: ``LeakyRelu`` on doubles before opset 16): the file is then not run,
+    :attr:`skipped` says why, and the network written in float32 replays the points."""
 
     def __init__(self, network: ReluNetwork, onnx_model: str | os.PathLike[str] | None) -> None:
         self.network, self.onnx_model = network, onnx_model
@@ -266,27 +274,27 @@ class _OnnxRuntime:
         self.session: Any = None
         self.name, self.shape = "", [1]
         self.dtype: Any = np.float32
+        self.skipped: str | None = None
 
     def _open(self) -> None:
-        import onnxruntime  # type: ignore[import-untyped]
+        from reluinv.data.onnx_io import onnxruntime_session, write_onnx
 
-        from reluinv.data.onnx_io import write_onnx
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
+        if self.onnx_model is not None:
+            try:
+                self.session = onnxruntime_session(self.source)
+            except Exception as exc:  # onnxruntime raises its own pybind11 classes
+                if "NOT_IMPLEMENTED" not in str(exc):
+                    raise ProblemFileError(f"{self.source}: onnxruntime cannot load the "
+                                           f"model: {_first_line(exc)}") from None
+                self.skipped = (f"{self.source}: onnxruntime does not implement the model "
+                                f"({_first_line(exc)}): it was not run; the network read, "
+                                "written in float32, replayed the points")
+                self.onnx_model = None
         if self.onnx_model is None:
             with tempfile.TemporaryDirectory() as folder:
                 path = os.path.join(folder, "network.onnx")
                 write_onnx(self.network, path, dtype="float32")
-                self.session = onnxruntime.InferenceSession(
-                    path, options, providers=["CPUExecutionProvider"])
-        else:
-            try:
-                self.session = onnxruntime.InferenceSession(
-                    self.source, options, providers=["CPUExecutionProvider"])
-            except Exception as exc:  # onnxruntime raises its own pybind11 classes
-                raise ProblemFileError(f"{self.source}: onnxruntime cannot load the model: "
-                                       f"{_first_line(exc)}") from None
+                self.session = onnxruntime_session(path)
         first = self.session.get_inputs()[0]
         self.name = first.name
         self.dims: list[int | None] = [d if isinstance(d, int) else None for d in first.shape]
@@ -319,26 +327,23 @@ class _OnnxRuntime:
     def check(self, prop: Property) -> None:
         """The caller's file must compute the network read: as many outputs, and values
         within :data:`ONNXRUNTIME_TOLERANCE` ``* (1 + m)`` (``m`` the outputs' magnitude
-        bound, :func:`~reluinv.data.onnx_io.output_magnitude`) at the box's corners, its
+        bound; :func:`~reluinv.data.onnx_io.runtime_mismatch`) at the box's corners, its
         centre and two random points of it. A file that differs is refused; its network's
-        answer would not be the file's."""
+        answer would not be the file's. Nothing is compared when onnxruntime does not
+        implement the file (:attr:`skipped`)."""
+        if self.session is None:
+            self._open()
+        if self.skipped is not None:
+            return
         rng = np.random.default_rng(0)
         points = [prop.lower, prop.upper, (prop.lower + prop.upper) / 2,
                   *(rng.uniform(prop.lower, prop.upper) for _ in range(2))]
-        for x in points:
-            x32 = np.asarray(x, dtype=np.float32).astype(np.float64)
-            observed = self.run(x32)
-            if observed.size != self.network.output_dim:
-                raise ProblemFileError(f"{self.source}: onnxruntime computes "
-                                       f"{observed.size} outputs, the network read has "
-                                       f"{self.network.output_dim}")
-            expected = self.network.forward(x32)
-            gap = float(np.max(np.abs(observed - expected), initial=0.0))
-            bound = ONNXRUNTIME_TOLERANCE * (1.0 + output_magnitude(self.network, x32))
-            if not gap <= bound:
-                raise ProblemFileError(f"{self.source}: onnxruntime's outputs differ from "
-                                       f"the network read by {gap:.3g} (more than "
-                                       f"{bound:.3g}) at an input of the box")
+        mismatch = runtime_mismatch(
+            self.network, self.run,
+            (np.asarray(x, dtype=np.float32).astype(np.float64) for x in points),
+            ONNXRUNTIME_TOLERANCE)
+        if mismatch is not None:
+            raise ProblemFileError(f"{self.source}: {mismatch} at an input of the box")
 
 
 
@@ -486,10 +491,14 @@ def verify(
     def remaining() -> float | None:
         return None if time_limit is None else time_limit - (time.perf_counter() - start)
 
+    runtime = _OnnxRuntime(network, onnx_model)
+
     def result(status: VerificationStatus, message: str, **fields: Any) -> VerificationResult:
         base: dict[str, Any] = {"counterexample": None, "outputs": None, "method": None,
-                                "evidence": None}
+                                "evidence": None, "onnxruntime_skipped": runtime.skipped}
         base.update(fields)
+        if runtime.skipped is not None:
+            message = f"{message}; {runtime.skipped}"
         return VerificationResult(status=status, seconds=time.perf_counter() - start,
                                   message=message, conjuncts=conjuncts, **base)
 
@@ -498,7 +507,6 @@ def verify(
         return result(VerificationStatus.UNSAT, f"the input box is empty: X_{i} has lower "
                       f"{prop.lower[i]} > upper {prop.upper[i]}", method="box",
                       evidence="empty_box")
-    runtime = _OnnxRuntime(network, onnx_model)
     if onnx_model is not None:
         runtime.check(prop)
     notes: list[str] = []

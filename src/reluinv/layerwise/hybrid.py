@@ -7,9 +7,10 @@ with ``G(z) = x`` on the observed outputs, or the best fit under noise) in three
    exact on expanding layers with enough active units. Its ``RECOVERED`` answer goes to
    the replay (3); its ``NO_PREIMAGE`` is a verified Farkas certificate and is final.
 2. **Exact** (:func:`reluinv.solve_exact` with ``backend="mip"``), only when stage 1 is
-   ``INCONCLUSIVE`` or its answer fails the replay. The latent code is searched in the box
-   ``[-r, r]^k``; ``G(z)[mask] = x[mask]`` is the MIP's realizable case, where every
-   observed output's phase is read off ``x`` (``x_j > 0`` active with ``t_j = x_j``,
+   ``INCONCLUSIVE``, its answer fails the replay, or its answer lies outside the caller's
+   ``latent_box``. The latent code is searched in the box (below);
+   ``G(z)[mask] = x[mask]`` is the MIP's realizable case, where every observed output's
+   phase is read off ``x`` (``x_j > 0`` active with ``t_j = x_j``,
    ``x_j = 0`` inactive; a linear head's outputs are fixed as they are), so only hidden
    units need a binary. Its start point is stage 1's ``z`` (clipped into the box) when
    there is one, its big-M constants LP-tightened with the observation
@@ -34,18 +35,26 @@ Optionally (``certify_unique=True``) a recovered ``z`` is certified the only pre
 the box, or a second verified one is returned (:func:`reluinv.certify_unique`, MIP).
 
 **The latent box.** A MIP needs finite bounds for its big-M constants, and every
-statement of stage 2 holds *in the box*. Default radius ``r``:
+statement of stage 2 holds *in the box*. A problem that states its own box (an
+:class:`~reluinv.InversionProblem`'s real domain, such as the real-latent reduction's
+``[-1, 2]^k``) passes it as ``latent_box=(lower, upper)``: stage 2 then searches exactly
+that box, a stage-1 answer outside it (by more than :data:`BOX_TOLERANCE`) is not taken,
+and ``latent_radius``, when given as well, cuts the box to ``[-r, r]^k`` (its infinite
+sides are cut at the default radius below). Without a ``latent_box`` the box is
+``[-r, r]^k``, default radius ``r``:
 ``max(DEFAULT_LATENT_RADIUS, LATENT_RADIUS_MARGIN * ||z_1||_inf)`` with ``z_1`` stage 1's
 point when it has one. The reason: latents of a trained VAE decoder follow its prior
 ``N(0, I)``, and ``P(|z_j| > 5) = 5.7e-7`` per coordinate, so ``[-5, 5]^k`` holds every
 plausible code (for ``k = 20``, all coordinates with probability ``1 - 1.1e-5``); the margin
 keeps stage 1's point well inside. Pass ``latent_radius`` for other priors. The result
-says when the box *binds*: the answer has a coordinate within ``1e-6 r`` of the boundary,
+says when the box *binds*: the answer has a coordinate within ``1e-6`` of the boundary
+(relative to the larger of the bound's magnitude and 1),
 or stage 2 proved no pre-image in the box (which is not a proof that none exists:
 the status then stays ``INCONCLUSIVE``).
 
 **Never weaker than stage 1.** The status is stage 1's unless stage 2 improves it
-(``INCONCLUSIVE`` to ``RECOVERED``). A stage-1 ``RECOVERED`` whose replay fails (float
+(``INCONCLUSIVE`` to ``RECOVERED``), or stage 1's answer lies outside ``latent_box`` and is
+therefore no answer (stage 2 decides then). A stage-1 ``RECOVERED`` whose replay fails (float
 rounding on the edge of the tolerance) is handed to stage 2; should that fail too, the
 status is ``INCONCLUSIVE``, the honest answer; the tests check on random nets that this
 does not happen in practice.
@@ -72,7 +81,7 @@ import numpy.typing as npt
 from reluinv.arguments import check_choice, check_time_limit
 from reluinv.data.network import ReluNetwork, exact_vector
 from reluinv.data.problem import InversionProblem, LatentDomain
-from reluinv.errors import InvalidArgumentError, InvalidTypeError
+from reluinv.errors import InvalidArgumentError, InvalidTypeError, ShapeError
 from reluinv.exact import ExactResult, Status, UniquenessResult, solve_exact
 from reluinv.exact import certify_unique as certify_unique_exact
 from reluinv.layerwise.inverter import (
@@ -86,10 +95,12 @@ from reluinv.layerwise.inverter import (
 from reluinv.results import ResultBase
 
 __all__ = [
+    "BOX_TOLERANCE",
     "DEFAULT_LATENT_RADIUS",
     "LATENT_RADIUS_MARGIN",
     "REPLAY_EXACT_MAX_WEIGHTS",
     "InversionResult",
+    "box_text",
     "enclose_forward",
     "invert",
 ]
@@ -106,8 +117,12 @@ LATENT_RADIUS_MARGIN = 2.0
 #: are replayed in rational arithmetic (module docstring). Measured on 2 cores: the
 #: rational pass costs 0.03 s at 3e3 weights, 0.6 s at 5e4, 2.5 s at 1.8e5.
 REPLAY_EXACT_MAX_WEIGHTS = 10_000
-#: The box binds when a coordinate of the answer is within this share of ``r`` of it.
+#: The box binds when a coordinate of the answer is within this share of the bound's
+#: magnitude (at least 1) of it.
 BOX_BINDS_SHARE = 1e-6
+#: A code at most this much (times ``max(1, ||z||_inf)``) outside a ``latent_box`` is in
+#: it: the inverters' own rounding, as ``RESIDUAL_TOLERANCE`` is theirs on the output.
+BOX_TOLERANCE = 1e-9
 _UNIT_ROUNDOFF = 2.0**-53
 
 
@@ -139,7 +154,11 @@ class InversionResult(ResultBase):
     layerwise, exact, uniqueness:
         Each stage's own result (``None`` for a stage that did not run).
     latent_radius:
-        ``r`` of the box ``[-r, r]^k`` of stage 2 (``None`` when it did not run).
+        ``r`` of the box ``[-r, r]^k`` of stage 2 (``None`` when it did not run, or when
+        its box came from ``latent_box``).
+    latent_lower, latent_upper:
+        The box of stage 2 (and of the uniqueness certificate), per coordinate; ``None``
+        when neither ran.
     box_binds:
         The box limited the answer: ``z`` touches it, or stage 2 found no pre-image in it.
     """
@@ -158,6 +177,8 @@ class InversionResult(ResultBase):
     exact: ExactResult | None
     uniqueness: UniquenessResult | None
     latent_radius: float | None
+    latent_lower: FloatArray | None
+    latent_upper: FloatArray | None
     box_binds: bool
     noise: NoiseModel
     seconds: float
@@ -225,6 +246,90 @@ def _round_up(value: Fraction | int) -> float:
     return float(np.nextafter(f, np.inf)) if Fraction(f) < value else f
 
 
+def box_text(lower: npt.ArrayLike, upper: npt.ArrayLike) -> str:
+    """The box ``lower <= z <= upper`` in a message: ``[lo, hi]^k`` when every coordinate
+    has the same bounds.
+
+    >>> box_text([-1.0, -1.0], [2.0, 2.0]), box_text([0.0, -1.0], [1.0, 1.0])
+    ('[-1, 2]^2', '[0, 1] x [-1, 1]')
+    """
+    lo = np.asarray(lower, dtype=np.float64)
+    hi = np.asarray(upper, dtype=np.float64)
+    if lo.size and np.all(lo == lo[0]) and np.all(hi == hi[0]):
+        return f"[{lo[0]:g}, {hi[0]:g}]^{lo.size}"
+    if lo.size <= 4:
+        return " x ".join(f"[{a:g}, {b:g}]" for a, b in zip(lo, hi, strict=True))
+    return (f"a box in R^{lo.size} (lower bounds {np.min(lo):g} to {np.max(lo):g}, upper "
+            f"bounds {np.min(hi):g} to {np.max(hi):g})")
+
+
+def _check_box(value: object, k: int) -> tuple[FloatArray, FloatArray] | None:
+    """``latent_box`` as two float arrays of shape ``(k,)`` (a scalar bound is broadcast)."""
+    if value is None:
+        return None
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise InvalidTypeError(f"latent_box must be a pair (lower, upper) of per-coordinate "
+                               f"bounds or None, got {type(value).__name__}")
+    bounds = []
+    for name, side in zip(("lower", "upper"), value, strict=True):
+        try:
+            array = np.asarray(side, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidTypeError(f"latent_box {name} must be numbers, got "
+                                   f"{type(side).__name__}") from exc
+        if array.ndim > 1 or (array.ndim == 1 and array.shape != (k,)):
+            raise ShapeError(f"latent_box {name} must be a number or of shape ({k},) (the "
+                             f"latent dimension), got shape {array.shape}")
+        bounds.append(np.broadcast_to(array, (k,)).copy())
+    lower, upper = bounds
+    bad = np.flatnonzero(np.isnan(lower) | np.isnan(upper) | (lower > upper)
+                         | (lower == np.inf) | (upper == -np.inf))
+    if bad.size:
+        j = int(bad[0])
+        raise InvalidArgumentError(f"latent_box coordinate {j} is [{lower[j]}, {upper[j]}]: "
+                                   "the bounds must satisfy lower <= upper, no NaN, and "
+                                   "leave a finite point")
+    return lower, upper
+
+
+def _search_box(box: tuple[FloatArray, FloatArray] | None, radius_given: float | None,
+                start_point: FloatArray | None, k: int
+                ) -> tuple[FloatArray, FloatArray, float | None]:
+    """Stage 2's box ``(lower, upper, r)`` (module docstring); ``r`` is ``None`` when the
+    box came from ``latent_box``."""
+    radius = radius_given or max(DEFAULT_LATENT_RADIUS,
+                                 LATENT_RADIUS_MARGIN * _norm(start_point))
+    if box is None:
+        return np.full(k, -radius), np.full(k, radius), radius
+    lower, upper = box
+    if radius_given is not None:
+        lower, upper = np.maximum(lower, -radius), np.minimum(upper, radius)
+    else:
+        lower = np.where(np.isinf(lower), -radius, lower)
+        upper = np.where(np.isinf(upper), radius, upper)
+    empty = np.flatnonzero(lower > upper)
+    if empty.size:
+        j = int(empty[0])
+        raise InvalidArgumentError(
+            f"latent_box coordinate {j} is [{box[0][j]:g}, {box[1][j]:g}]: cut at the "
+            f"latent radius {radius:g} it leaves no point; pass a latent_radius that "
+            "reaches it, or finite bounds")
+    return lower, upper, None
+
+
+def _excess(z: FloatArray, lower: FloatArray, upper: FloatArray) -> float:
+    """How far ``z`` lies outside the box (0 inside it), in units of ``max(1, ||z||_inf)``."""
+    excess = float(np.max(np.maximum(lower - z, z - upper), initial=0.0))
+    return excess / max(1.0, _norm(z))
+
+
+def _touches(z: FloatArray, lower: FloatArray, upper: FloatArray) -> bool:
+    """``z`` has a coordinate within :data:`BOX_BINDS_SHARE` of a face of the box."""
+    lo_gap = BOX_BINDS_SHARE * np.maximum(1.0, np.abs(lower))
+    hi_gap = BOX_BINDS_SHARE * np.maximum(1.0, np.abs(upper))
+    return bool(np.any(z <= lower + lo_gap) or np.any(z >= upper - hi_gap))
+
+
 def _check_radius(value: object) -> float | None:
     if value is None:
         return None
@@ -246,6 +351,7 @@ def invert(
     time_limit: float | None = 60.0,
     certify_unique: bool = False,
     latent_radius: float | None = None,
+    latent_box: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
     tau: float | None = None,
     residual_tol: float = RESIDUAL_TOLERANCE,
     noise_bound: float | None = None,
@@ -272,7 +378,14 @@ def invert(
     certify_unique:
         Certify a recovered ``z`` unique in the box, or find a second pre-image.
     latent_radius:
-        ``r`` of the box ``[-r, r]^k`` of stage 2; default in the module docstring.
+        ``r`` of the box ``[-r, r]^k`` of stage 2; default in the module docstring. With
+        ``latent_box``, it cuts that box to ``[-r, r]^k``.
+    latent_box:
+        ``(lower, upper)``, per-coordinate bounds of the latent code (arrays of shape
+        ``(k,)`` or numbers; infinite sides allowed): the box of the problem, such as an
+        :class:`~reluinv.InversionProblem`'s real domain. Stage 2 searches this box (its
+        infinite sides cut at the radius), and a stage-1 answer outside it is not taken.
+        ``None`` (default): the box ``[-r, r]^k``.
     tau:
         Stage 1's activity threshold (:func:`~reluinv.invert_layerwise`; ``None``: its
         default, which under noise follows the noise).
@@ -303,6 +416,9 @@ def invert(
     if noise_bound is not None:
         tolerances["noise_bound"] = noise_bound
     target, observed = check_inversion_arguments(network, x, noise, mask, tolerances)
+    box = _check_box(latent_box, network.latent_dim)
+    if box is not None:  # fail before any solving when the box and the radius exclude all
+        _search_box(box, radius_given, None, network.latent_dim)
     seconds = dict.fromkeys(("layerwise", "exact", "replay", "uniqueness"), 0.0)
 
     lw = invert_layerwise(network, target, noise=noise, mask=mask, tau=tau,
@@ -329,49 +445,58 @@ def invert(
     def result(status: LayerwiseStatus, z: FloatArray | None, path: Path,
                residuals: tuple[float, float], how: Replay | None, message: str, *,
                exact: ExactResult | None = None, uniqueness: UniquenessResult | None = None,
-               radius: float | None = None, binds: bool = False) -> InversionResult:
+               searched: tuple[FloatArray, FloatArray, float | None] | None = None,
+               binds: bool = False) -> InversionResult:
+        lower, upper, radius = searched if searched is not None else (None, None, None)
         return InversionResult(
             status=status, z=z, path=path, residual=residuals[0], residual_l1=residuals[1],
             residual_bound=bound, replay=how, stage_seconds=dict(seconds), layerwise=lw,
-            exact=exact, uniqueness=uniqueness, latent_radius=radius, box_binds=binds,
-            noise=noise, seconds=time.perf_counter() - started, message=message)
+            exact=exact, uniqueness=uniqueness, latent_radius=radius, latent_lower=lower,
+            latent_upper=upper, box_binds=binds, noise=noise,
+            seconds=time.perf_counter() - started, message=message)
 
     nan = (math.nan, math.nan)
     if lw.status is LayerwiseStatus.NO_PREIMAGE:
         return result(lw.status, None, "layerwise", nan, None,
                       f"layer-wise: {lw.message}")
     note = ""
-    if lw.status is LayerwiseStatus.RECOVERED and lw.z is not None:
+    k = network.latent_dim
+    outside = (0.0 if box is None or lw.z is None
+               else _excess(np.asarray(lw.z, dtype=np.float64), *box))
+    if lw.status is LayerwiseStatus.RECOVERED and lw.z is not None and \
+            outside > BOX_TOLERANCE:
+        note = (f"layer-wise answer lies outside the latent box by up to "
+                f"{outside * max(1.0, _norm(lw.z)):.3g}; ")
+    elif lw.status is LayerwiseStatus.RECOVERED and lw.z is not None:
         linf, l1, how, ok = replayed(lw.z)
         if ok:
             uniqueness = None
-            radius = None
+            searched = None
             binds = False
             if certify_unique:
-                radius = radius_given or max(DEFAULT_LATENT_RADIUS,
-                                             LATENT_RADIUS_MARGIN * _norm(lw.z))
-                uniqueness, binds = _uniqueness(network, target, mask, lw.z, radius, left(),
-                                                threads, seconds)
+                searched = _search_box(box, radius_given, lw.z, k)
+                uniqueness, binds = _uniqueness(network, target, mask, lw.z, searched[:2],
+                                                left(), threads, seconds)
             return result(LayerwiseStatus.RECOVERED, lw.z, "layerwise", (linf, l1), how,
                           f"layer-wise answer replayed ({how}): residual {linf:.3g}"
                           f"{_unique_note(uniqueness)}", uniqueness=uniqueness,
-                          radius=radius, binds=binds)
+                          searched=searched, binds=binds)
         note = (f"layer-wise answer failed the {how} replay (residual {linf:.3g} > "
                 f"{bound:.3g}); ")
 
     # stage 2: the exact MIP over the box
     start_point = lw.z if lw.z is not None else None
-    radius = radius_given or max(DEFAULT_LATENT_RADIUS,
-                                 LATENT_RADIUS_MARGIN * _norm(start_point))
-    k = network.latent_dim
-    problem = InversionProblem(network, target, LatentDomain.box(k, -radius, radius),
+    searched = _search_box(box, radius_given, start_point, k)
+    lower, upper = searched[:2]
+    where = box_text(lower, upper)
+    problem = InversionProblem(network, target, LatentDomain("real", lower, upper),
                                mask=None if mask is None else np.asarray(mask))
-    hint = None if start_point is None else np.clip(start_point, -radius, radius)
+    hint = None if start_point is None else np.clip(start_point, lower, upper)
     remaining = left()
     if remaining is not None and remaining <= 0.0:
         return result(LayerwiseStatus.INCONCLUSIVE, None, "none", nan, None,
                       f"{note}layer-wise: {lw.message}; no time left for the exact stage",
-                      radius=radius)
+                      searched=searched)
     objective: Literal["feasible", "linf", "l1"] = (
         "feasible" if noise == "none" else "linf" if noise == "linf" else "l1")
     t0 = time.perf_counter()
@@ -381,14 +506,14 @@ def invert(
     if exact.status is Status.INFEASIBLE:
         return result(LayerwiseStatus.INCONCLUSIVE, None, "none", nan, None,
                       f"{note}layer-wise: {lw.message}; exact: no pre-image in the box "
-                      f"[-{radius:g}, {radius:g}]^{k} (none outside it is ruled out)",
-                      exact=exact, radius=radius, binds=True)
+                      f"{where} (none outside it is ruled out)",
+                      exact=exact, searched=searched, binds=True)
     if exact.z is None or not exact.verified:
         return result(LayerwiseStatus.INCONCLUSIVE, None, "none", nan, None,
                       f"{note}layer-wise: {lw.message}; exact: {exact.status.name} "
-                      f"({exact.message})", exact=exact, radius=radius)
+                      f"({exact.message})", exact=exact, searched=searched)
     z = np.asarray(exact.z, dtype=np.float64)
-    binds = bool(np.any(np.abs(z) >= radius * (1.0 - BOX_BINDS_SHARE)))
+    binds = _touches(z, lower, upper)
     if noise != "none":  # a proven minimiser of the misfit, within noise_bound if given
         bound = noise_bound if noise_bound is not None else math.inf
     linf, l1, how, within_bound = replayed(z)
@@ -396,12 +521,12 @@ def invert(
     if not accepted:
         return result(LayerwiseStatus.INCONCLUSIVE, z, "exact", (linf, l1), how,
                       f"{note}exact answer failed the {how} replay: residual {linf:.3g} "
-                      f"(bound {bound:.3g}); {exact.message}", exact=exact, radius=radius,
-                      binds=binds)
+                      f"(bound {bound:.3g}); {exact.message}", exact=exact,
+                      searched=searched, binds=binds)
     uniqueness = None
     if certify_unique:
-        uniqueness, touches = _uniqueness(network, target, mask, z, radius, left(), threads,
-                                          seconds)
+        uniqueness, touches = _uniqueness(network, target, mask, z, (lower, upper), left(),
+                                          threads, seconds)
         binds = binds or touches
     # Under noise without a stated bound the MIP's optimum is a proven best fit over the
     # box, but nothing says the observation's noise is that small: FIT, as in
@@ -409,9 +534,9 @@ def invert(
     status = (LayerwiseStatus.FIT if noise != "none" and noise_bound is None
               else LayerwiseStatus.RECOVERED)
     return result(status, z, "exact", (linf, l1), how,
-                  f"{note}exact MIP in [-{radius:g}, {radius:g}]^{k} answered, replayed "
+                  f"{note}exact MIP in {where} answered, replayed "
                   f"({how}): residual {linf:.3g}{_unique_note(uniqueness)}",
-                  exact=exact, uniqueness=uniqueness, radius=radius, binds=binds)
+                  exact=exact, uniqueness=uniqueness, searched=searched, binds=binds)
 
 
 def _norm(z: FloatArray | None) -> float:
@@ -425,19 +550,18 @@ def _unique_note(uniqueness: UniquenessResult | None) -> str:
 
 
 def _uniqueness(network: ReluNetwork, target: FloatArray, mask: npt.ArrayLike | None,
-                z: FloatArray, radius: float, time_limit: float | None, threads: int,
-                seconds: dict[str, float]) -> tuple[UniquenessResult, bool]:
-    """Certify ``z`` the only pre-image in ``[-radius, radius]^k`` (MIP); also whether a
-    second pre-image touches the box."""
-    k = network.latent_dim
-    problem = InversionProblem(network, target, LatentDomain.box(k, -radius, radius),
+                z: FloatArray, box: tuple[FloatArray, FloatArray], time_limit: float | None,
+                threads: int, seconds: dict[str, float]) -> tuple[UniquenessResult, bool]:
+    """Certify ``z`` the only pre-image in the box ``lower <= z <= upper`` (MIP); also
+    whether a second pre-image touches the box."""
+    lower, upper = box
+    problem = InversionProblem(network, target, LatentDomain("real", lower, upper),
                                mask=None if mask is None else np.asarray(mask))
     t0 = time.perf_counter()
-    answer = certify_unique_exact(problem, np.clip(z, -radius, radius), backend="mip",
+    answer = certify_unique_exact(problem, np.clip(z, lower, upper), backend="mip",
                                   time_limit=time_limit, threads=threads,
                                   bound_tightening="lp")
     seconds["uniqueness"] = time.perf_counter() - t0
     other = answer.other
-    touches = other is not None and bool(
-        np.any(np.abs(other) >= radius * (1.0 - BOX_BINDS_SHARE)))
+    touches = other is not None and _touches(np.asarray(other, dtype=np.float64), lower, upper)
     return answer, touches

@@ -196,8 +196,11 @@ def export_vnncomp(
     for index, formula in enumerate(formulas):
         check_export_size(encoding, formula.num_vars, formula.num_clauses, f"formula {index}")
     root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".partial",
-                                    dir=root.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".partial",
+                                        dir=root.parent))
+    except OSError as exc:
+        raise _about(exc, root) from None
     truth_path = ground_truth_path(root)
     staged_truth = staging.with_name(staging.name + ".jsonl")
     try:
@@ -205,10 +208,22 @@ def export_vnncomp(
                                 checked_timeout, argv)
         _move_into(staging, root)
         os.replace(staged_truth, truth_path)
+    except OSError as exc:
+        staged = os.fsdecode(exc.filename) if exc.filename is not None else ""
+        if staged.startswith(os.fspath(staging)):
+            raise _about(exc, root) from None
+        raise
     finally:  # an error or an interrupt leaves no half-written folder behind
         shutil.rmtree(staging, ignore_errors=True)
         staged_truth.unlink(missing_ok=True)
     return summary
+
+
+def _about(exc: OSError, root: Path) -> OSError:
+    """``exc`` about the caller's folder ``root`` rather than the staging path beside it
+    (an internal name), with the reason and where the export is staged."""
+    return OSError(exc.errno, f"{exc.strerror or exc} (the export is staged in "
+                   f"{root.parent} before it is moved into place)", os.fspath(root))
 
 
 def export_folder_problem(folder: str | os.PathLike[str], force: bool) -> str | None:
