@@ -127,33 +127,45 @@ def test_a_box_that_excludes_every_preimage_is_reported_not_a_proof() -> None:
 
 def test_the_exact_stage_searches_the_latent_box() -> None:
     """``y = |z|`` (a linear head over ``relu(z)`` and ``relu(-z)``) at ``y = 8``: the
-    pre-images -8 and 8; stage 1 finds -8. In the box ``[0, 10]`` the answer is 8 (stage
-    2's), in ``[-10, 0]`` it is -8 (stage 1's), and in ``[0, 5]`` (``[0, 10]`` cut by the
-    radius 5) there is none."""
+    pre-images -8 and 8; stage 1 finds one of them, ``s``. In the box on the side of
+    ``-s`` the answer is ``-s`` (stage 2's), in the box on the side of ``s`` it is ``s``
+    (stage 1's), and in ``[0, 5]`` (``[0, 10]`` cut by the radius 5) there is none."""
     net = ri.ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], output_activation="linear")
     x = np.array([8.0])
+    first = ri.invert_layerwise(net, x).z
+    assert first is not None
+    assert abs(first[0]) == pytest.approx(8.0)
     for lower, upper, expected in ((0.0, 10.0, 8.0), (-10.0, 0.0, -8.0)):
         result = ri.invert(net, x, latent_box=([lower], [upper]))
         assert result.status is ri.LayerwiseStatus.RECOVERED, result.message
         assert result.z is not None
         assert result.z[0] == pytest.approx(expected)
-        assert result.path == ("exact" if lower == 0.0 else "layerwise")
+        stage_one_inside = lower <= first[0] <= upper
+        assert result.path == ("layerwise" if stage_one_inside else "exact")
         if result.path == "exact":
             assert result.latent_lower is not None
             assert result.latent_upper is not None
             assert (result.latent_lower[0], result.latent_upper[0]) == (lower, upper)
             assert result.latent_radius is None
-    cut = ri.invert(net, x, latent_box=(0.0, 10.0), latent_radius=5.0)
+    # the box on the other side of stage 1's answer, cut by the radius to [0, 5] or
+    # [-5, 0]: no pre-image in it
+    other = -1.0 if first[0] > 0 else 1.0
+    box = (0.0, 10.0) if other > 0 else (-10.0, 0.0)
+    cut = ri.invert(net, x, latent_box=box, latent_radius=5.0)
     assert cut.status is ri.LayerwiseStatus.INCONCLUSIVE
-    assert "no pre-image in the box [0, 5]^1" in cut.message
+    assert ("no pre-image in the box [0, 5]^1" if other > 0
+            else "no pre-image in the box [-5, 0]^1") in cut.message
     assert cut.box_binds
     # an infinite side is cut at the default radius, max(5, 2 ||z_stage1||_inf) = 16
-    unbounded = ri.invert(net, x, latent_box=(0.0, np.inf))
+    half_line = (0.0, np.inf) if other > 0 else (-np.inf, 0.0)
+    unbounded = ri.invert(net, x, latent_box=half_line)
     assert unbounded.status is ri.LayerwiseStatus.RECOVERED, unbounded.message
     assert unbounded.z is not None
-    assert unbounded.z[0] == pytest.approx(8.0)
+    assert unbounded.z[0] == pytest.approx(8.0 * other)
     assert unbounded.latent_upper is not None
-    assert unbounded.latent_upper[0] == 16.0
+    assert unbounded.latent_lower is not None
+    assert max(abs(unbounded.latent_lower[0]),
+               abs(unbounded.latent_upper[0])) == pytest.approx(16.0)
 
 
 def test_a_layerwise_answer_outside_the_latent_box_goes_to_the_exact_stage() -> None:
