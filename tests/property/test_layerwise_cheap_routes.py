@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pytest
@@ -194,13 +195,15 @@ def test_a_wrong_point_from_the_pattern_lp_is_refused(monkeypatch: pytest.Monkey
     """The pattern's LP answer is checked against the layer like any other: with HiGHS's
     points shifted off the polyhedron, the route never answers, and no inversion claims
     a recovery its forward check does not back."""
+    import dataclasses
+
     from reluinv.layerwise import lp
 
-    def shifted(*args: object, **kwargs: object) -> object:
-        result = lp.linprog(*args, **kwargs)
-        if result.status == 0:
-            result.x = result.x + 1.0
-        return result
+    def shifted(*args: Any, **kwargs: Any) -> lp.RowsLPSolution:
+        result = lp.solve_rows_working_set(*args, **kwargs)
+        if result.x is None:
+            return result
+        return dataclasses.replace(result, x=result.x + 1.0)
 
     rng = np.random.default_rng(0)
     W1 = rng.normal(0.0, 1.0 / math.sqrt(60), (60, 20))
@@ -211,7 +214,7 @@ def test_a_wrong_point_from_the_pattern_lp_is_refused(monkeypatch: pytest.Monkey
     fired = sum("pattern fixed" in (invert_layerwise(net, x).layers[0].lp_status or "")
                 for x in observations)
     assert fired >= 1  # the route runs on these draws
-    monkeypatch.setattr(inverter, "linprog", shifted)
+    monkeypatch.setattr(inverter, "solve_rows_working_set", shifted)
     for x in observations:
         result = invert_layerwise(net, x)
         assert "pattern fixed" not in (result.layers[0].lp_status or "")
