@@ -181,6 +181,16 @@ MUTANTS = (
         ("        if not np.any(violated):\n            return RowsLPSolution(",
          "        if True:\n            return RowsLPSolution("),
     ), FAST_PATH_TESTS),
+    # a pattern LP's point after moving across activation regions taken unchecked
+    Mutant("moved-pattern-answer-unchecked", INVERTER, (
+        ("        if system.violation(h) <= limit:\n            moved = (",
+         "        if round_ > 1 or system.violation(h) <= limit:\n            moved = ("),
+    ), CHEAP_ROUTE_TESTS),
+    # the descent moving the units that did not hold the optimum
+    Mutant("descent-flips-the-free-units", INVERTER, (
+        ("        positive = np.where(holding, ~positive, positive)\n",
+         "        positive = np.where(holding, positive, ~positive)\n"),
+    ), CHEAP_ROUTE_TESTS),
     Mutant("layerwise-sound-always-passes", CHECK, (
         ('checks.add(name, "passed" if forward_ok and decodes_ok else "failed",',
          'checks.add(name, "passed",'),
