@@ -162,15 +162,15 @@ MUTANTS = (
          "        if True:\n            return h, f\"Gauss-Newton"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("pattern-lp-answer-unchecked", INVERTER, (
-        ("    if system.violation(h) > limit:\n        return None\n    return h, \"LP through",
-         "    if False:\n        return None\n    return h, \"LP through"),
+        ("        if system.violation(h) <= limit:\n            moved = (",
+         "        if True:\n            moved = ("),
     ), CHEAP_ROUTE_TESTS),
     Mutant("composed-pattern-ignored", INVERTER, (
         ("        slope = np.where(positive, 1.0, alpha)\n", "        slope = np.ones_like(pre)\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("pattern-lp-signs-flipped", INVERTER, (
-        ("    sign = np.where(positive, -1.0, 1.0)\n",
-         "    sign = np.where(positive, 1.0, -1.0)\n"),
+        ("        sign = np.where(positive, -1.0, 1.0)\n",
+         "        sign = np.where(positive, 1.0, -1.0)\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("inaccurate-point-kept-unjudged", INVERTER, (
         ("            if chosen[2] > accepted + tolerance:\n                chosen = None\n"
@@ -178,6 +178,21 @@ MUTANTS = (
          "            if False:\n                chosen = None\n"
          "                answer = _noisy_lp("),
     ), FAST_PATH_TESTS),
+    # the pattern LPs' working set answered without checking the rows left out
+    Mutant("rows-working-set-unchecked", LP, (
+        ("        if not np.any(violated):\n            return RowsLPSolution(",
+         "        if True:\n            return RowsLPSolution("),
+    ), FAST_PATH_TESTS),
+    # a pattern LP's point after moving across activation regions taken unchecked
+    Mutant("moved-pattern-answer-unchecked", INVERTER, (
+        ("        if system.violation(h) <= limit:\n            moved = (",
+         "        if round_ > 1 or system.violation(h) <= limit:\n            moved = ("),
+    ), CHEAP_ROUTE_TESTS),
+    # the descent moving the units that did not hold the optimum
+    Mutant("descent-flips-the-free-units", INVERTER, (
+        ("        positive = np.where(holding, ~positive, positive)\n",
+         "        positive = np.where(holding, positive, ~positive)\n"),
+    ), CHEAP_ROUTE_TESTS),
     Mutant("layerwise-sound-always-passes", CHECK, (
         ('checks.add(name, "passed" if forward_ok and decodes_ok else "failed",',
          'checks.add(name, "passed",'),

@@ -5,6 +5,8 @@
   the same LPs in primal form solved by HiGHS through SciPy (``solver="highs"``): the
   same verdict (optimal / infeasible budget) and the same optimum.
 * The l_inf band LP's dual (``solver="highs-dual"``) against its primal.
+* The null-space LP's and the pattern LPs' working sets against the same LPs over every
+  row (HiGHS through SciPy): the same verdict and optimum.
 * Whole noisy inversions with ``solver="auto"`` (the dual) against ``solver="cvxopt"``
   (the primal by an interior-point method): the same status.
 * Least squares by LAPACK's ``dgelsy`` on a Fortran-ordered block against NumPy's
@@ -271,6 +273,63 @@ def test_feasibility_working_set_matches_the_full_lp(seed: int, rows: int, k: in
     assert answer.status == "optimal", answer.message
     assert answer.x is not None
     assert np.all(A @ answer.x <= rhs + 1e-7)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), equalities=st.integers(0, 4), rows=st.integers(1, 60),
+       k=st.integers(1, 5), offset=st.sampled_from([-0.5, 0.0, 0.5]),
+       first_share=st.sampled_from([0.0, 0.2, 1.0]), highspy=st.booleans())
+def test_rows_working_set_matches_the_full_lp(seed: int, equalities: int, rows: int, k: int,
+                                              offset: float, first_share: float,
+                                              highspy: bool) -> None:
+    """The pattern LPs' working set (:func:`solve_rows_working_set`), through highspy and
+    through SciPy: the same verdict and optimum as HiGHS on every row, and a returned point
+    satisfies every row. ``k`` free columns plus one slack ``t >= 0`` per LP that every
+    one-sided row may use, of cost 1, so that some LPs are bounded with a positive
+    optimum and the inequality rows ``A x - t <= rhs`` alone are always feasible."""
+    from scipy.optimize import linprog
+
+    import reluinv.layerwise.lp as lp
+
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(rows, k))
+    rhs = rng.uniform(0.0, 1.0, size=rows) + offset
+    E = rng.normal(size=(equalities, k))
+    target = rng.normal(size=equalities)
+    slack = np.array([[-1.0]]) if offset < 0.0 else np.zeros((1, 1))
+    M = np.block([[E, np.zeros((equalities, 1))], [A, np.repeat(slack, rows, axis=0)]])
+    row_hi = np.concatenate([target, rhs])
+    row_lo = np.concatenate([target, np.full(rows, -np.inf)])
+    cost = np.concatenate([rng.uniform(-0.1, 0.1, size=k) * (offset < 0.0), [1.0]])
+    col_lo = np.concatenate([np.full(k, -np.inf), [0.0]])
+    first = np.concatenate([np.ones(equalities, dtype=bool), rng.random(rows) < first_share])
+    if not highspy:
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setattr(lp, "_highspy", lambda: None)
+    try:
+        answer = lp.solve_rows_working_set(cost, col_lo, M, row_lo, row_hi, first, rounds=3)
+    finally:
+        if not highspy:
+            monkeypatch.undo()
+    full = linprog(cost, A_ub=M[equalities:], b_ub=rhs,
+                   A_eq=M[:equalities] if equalities else None,
+                   b_eq=target if equalities else None,
+                   bounds=[(None, None)] * k + [(0.0, None)], method="highs")
+    if rounds(answer.message) > 1:
+        event("working set grew")
+    if full.status != 0:
+        event(f"full LP status {full.status}")
+        assert answer.status != "optimal", answer.message
+        return
+    event("optimal")
+    assert answer.status == "optimal", answer.message
+    assert answer.x is not None
+    assert answer.row_dual is not None
+    assert answer.row_dual.shape == (equalities + rows,)
+    assert np.all(M[equalities:] @ answer.x <= rhs + 1e-7)
+    np.testing.assert_allclose(M[:equalities] @ answer.x, target, atol=1e-7)
+    assert answer.x[k] >= -1e-9
+    assert answer.objective == pytest.approx(full.fun, abs=1e-7)
 
 
 @pytest.mark.parametrize("offset", [0.0, 5.0])
