@@ -809,7 +809,7 @@ def _pattern_preimage(
         M[r + units:, :m] = composed[ina]
         row_hi[r + units:] = -offset[ina]
         if start is None:  # then the last optimum, on the border of the new region
-            start = _rank_and_lstsq(M[:r, :m], row_hi[:r], m)[1]
+            start = rank_and_lstsq(M[:r, :m], row_hi[:r], m)[1]
         slack = row_hi[r + units:] - M[r + units:, :m] @ start
         working[r + units:] = False
         working[r + units + np.argsort(slack)[:PATTERN_LP_ROWS_PER_UNKNOWN * m]] = True
