@@ -722,26 +722,28 @@ def _composed_preimage(
     m = int(V.shape[1])
     u = rank_and_lstsq(V, pre_h0 - c, m)[1]
     seen: set[bytes] = set()
-    best: tuple[float, npt.NDArray[np.bool_] | None] = (math.inf, None)
+    rounds: list[tuple[FloatArray, npt.NDArray[np.bool_]]] = []
     for round_ in range(COMPOSED_ROUNDS):
         pre = V @ u + c
         positive = pre > 0.0
         slope = np.where(positive, 1.0, alpha)
         h = slope * pre
-        violation = system.violation(h)
-        if violation <= limit:
+        # The r equalities first; every row is checked only on a round that meets them.
+        gap = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0))
+        if gap <= limit and system.violation(h) <= limit:
             return h, f"Gauss-Newton through the layer below, {round_} rounds"
-        if violation < best[0]:
-            best = (violation, positive)
+        rounds.append((h, positive))
         key = positive.tobytes()
         if key in seen:
             break
         seen.add(key)
         scaled = A_eq * slope
         u = rank_and_lstsq(scaled @ V, b_eq - scaled @ c, m, overwrite=True)[1]
-    if best[1] is None or not COMPOSED_PATTERN_LP:
+    if not rounds or not COMPOSED_PATTERN_LP:
         return None
-    return _pattern_preimage(system, V, c, alpha, best[1], limit)
+    # The pattern LP starts from the round of least violation over every row.
+    best = min(rounds, key=lambda round_: system.violation(round_[0]))[1]
+    return _pattern_preimage(system, V, c, alpha, best, limit)
 
 
 def _pattern_preimage(
