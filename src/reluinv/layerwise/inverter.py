@@ -635,7 +635,7 @@ def _invert_realizable(
     if consistent and 0 < rank < n and below is not None:
         composed = _composed_preimage(system, A_eq, b_eq, h, below, limit)
         if composed is not None:
-            return found(composed[0], "composed", composed[1])
+            return found(composed[0], "composed", composed[2], composed[1])
     if consistent and 0 < rank < n:
         # h = h0 + N c with N a basis of the null space of A_eq: the equalities hold for
         # every c, and only n - rank coordinates remain for the LP.
@@ -698,7 +698,7 @@ PATTERN_LP_ROUNDS = 20
 def _composed_preimage(
     system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, h0: FloatArray,
     below: tuple[FloatArray, FloatArray, float], limit: float,
-) -> tuple[FloatArray, str] | None:
+) -> tuple[FloatArray, float, str] | None:
     """A pre-image ``h`` of an undetermined layer that the layer below can produce, found
     by Gauss-Newton on the two layers together, or ``None`` after ``COMPOSED_ROUNDS``.
 
@@ -729,9 +729,10 @@ def _composed_preimage(
         slope = np.where(positive, 1.0, alpha)
         h = slope * pre
         # The r equalities first; every row is checked only on a round that meets them.
-        gap = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0))
-        if gap <= limit and system.violation(h) <= limit:
-            return h, f"Gauss-Newton through the layer below, {round_} rounds"
+        if float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit:
+            violation = system.violation(h)
+            if violation <= limit:
+                return h, violation, f"Gauss-Newton through the layer below, {round_} rounds"
         rounds.append((h, positive))
         key = positive.tobytes()
         if key in seen:
@@ -749,7 +750,7 @@ def _composed_preimage(
 def _pattern_preimage(
     system: _LayerSystem, V: FloatArray, c: FloatArray, alpha: float,
     positive: npt.NDArray[np.bool_], limit: float,
-) -> tuple[FloatArray, str] | None:
+) -> tuple[FloatArray, float, str] | None:
     """A pre-image ``h = s(V u + c)`` of the layer found by LPs in ``u`` with the activation
     pattern of the layer below fixed (``positive``: the pattern of
     :func:`_composed_preimage`'s best round, then moved), or ``None``.
@@ -821,10 +822,12 @@ def _pattern_preimage(
             return None
         pre = V @ answer.x[:m] + c
         h = np.where(pre > 0.0, pre, alpha * pre)
-        if system.violation(h) <= limit:
+        violation = system.violation(h)
+        if violation <= limit:
             moved = ("" if round_ == 1 else
                      f", moved across activation regions in {round_ - 1} LP(s)")
-            return h, f"LP through the layer below with its activation pattern fixed{moved}"
+            return (h, violation,
+                    f"LP through the layer below with its activation pattern fixed{moved}")
         dual_scale = max(1.0, float(np.max(np.abs(answer.row_dual), initial=0.0)))
         holding = np.abs(answer.row_dual[r:r + units]) > 1e-9 * dual_scale
         if not np.any(holding) or answer.objective >= previous:
