@@ -373,6 +373,7 @@ class ReluNetwork:
         self._float_biases = tuple(np.asarray(b, dtype=np.float64) for b in bs)
         self._exact_layers: list[tuple[Any, list[Exact]]] | None = None
         self._int64_row_bounds: list[tuple[int, int]] | None = None
+        self._integral: bool | None = None  # is_integral, computed once (read-only arrays)
 
     # -- description -------------------------------------------------------------------
 
@@ -449,12 +450,12 @@ class ReluNetwork:
         """True when every weight and bias is an integer and the activation is ReLU, so
         that integer inputs give integer outputs and CP-SAT can model the network exactly
         (a linear head keeps that true)."""
-        if self.activation != "relu":
-            return False
-        return all(
-            np.issubdtype(a.dtype, np.integer) or bool(np.all(a == np.round(a)))
-            for a in (*(_values(w) for w in self.weights), *self.biases)
-        )
+        if self._integral is None:
+            self._integral = self.activation == "relu" and all(
+                np.issubdtype(a.dtype, np.integer) or bool(np.all(a == np.round(a)))
+                for a in (*(_values(w) for w in self.weights), *self.biases)
+            )
+        return self._integral
 
     def magnitude_bounds(self, radius: int) -> list[int]:
         """Upper bounds, in Python integers, on ``|W_i h_{i-1} + b_i|`` for every layer

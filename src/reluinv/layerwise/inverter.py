@@ -195,6 +195,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -225,7 +226,13 @@ from reluinv.layerwise.lp import (
     solve_linf_dual,
     solve_rows_working_set,
 )
-from reluinv.layerwise.lstsq import lstsq_rows, rank_and_lstsq, rows_fortran
+from reluinv.layerwise.lstsq import (
+    lstsq_rows,
+    newton_step,
+    qr_lstsq,
+    rank_and_lstsq,
+    rows_fortran,
+)
 from reluinv.results import ResultBase
 
 __all__ = [
@@ -522,16 +529,16 @@ class _LayerSystem:
     def unknowns(self) -> int:
         return int(self.W.shape[1])
 
-    @property
+    @functools.cached_property
     def scale(self) -> float:
-        return max(1.0, float(np.max(np.abs(self.y), initial=0.0)))
+        return max(1.0, float(np.abs(self.y).max(initial=0.0)))
 
     def violation(self, h: FloatArray) -> float:
         """Largest violation of the realizable constraints at ``h`` (module docstring)."""
         pre = self.W @ h + self.b
         gaps = np.where(self.active, np.abs(pre - self.y), pre - np.maximum(self.y, 0.0))
-        worst = max(0.0, float(np.max(gaps, initial=0.0)))
-        return max(worst, -float(np.min(h, initial=0.0))) if self.nonneg else worst
+        worst = max(0.0, float(gaps.max(initial=0.0)))
+        return max(worst, -float(h.min(initial=0.0))) if self.nonneg else worst
 
     def equality_rows(self) -> tuple[FloatArray, FloatArray]:
         """``(A_eq, b_eq)``: the active rows (the one copy of the active block)."""
@@ -555,13 +562,14 @@ class _LayerSystem:
 
 
 def _diag(system: _LayerSystem, **fields: object) -> LayerDiagnostic:
+    active = int(np.count_nonzero(system.active))
     base: dict[str, object] = {
         "layer": system.layer,
         "rows": int(system.W.shape[0]),
         "tau": system.tau,
-        "active": int(np.sum(system.active)),
+        "active": active,
         "unknowns": system.unknowns,
-        "equality_rows": int(np.sum(system.active)),
+        "equality_rows": active,
         "lp_status": None,
         "eps": None,
         "certificate": None,
@@ -726,10 +734,11 @@ def _composed_preimage(
     for round_ in range(COMPOSED_ROUNDS):
         pre = V @ u + c
         positive = pre > 0.0
-        slope = np.where(positive, 1.0, alpha)
+        slope = positive.astype(np.float64) if alpha == 0.0 else np.where(positive, 1.0, alpha)
         h = slope * pre
         # The r equalities first; every row is checked only on a round that meets them.
-        if float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit:
+        misfit = A_eq @ h - b_eq
+        if float(np.abs(misfit).max()) <= limit:  # r >= 1 rows: the rank is positive
             violation = system.violation(h)
             if violation <= limit:
                 return h, violation, f"Gauss-Newton through the layer below, {round_} rounds"
@@ -738,8 +747,13 @@ def _composed_preimage(
         if key in seen:
             break
         seen.add(key)
+        # With the pattern fixed, A_eq h = M u + A_eq D c: the least-squares u of the round
+        # is u - M^+ misfit when M has full column rank, else the minimum-norm one.
         scaled = A_eq * slope
-        u = rank_and_lstsq(scaled @ V, b_eq - scaled @ c, m, overwrite=True)[1]
+        M = scaled @ V
+        step = newton_step(M, misfit)
+        u = (u - step if step is not None
+             else qr_lstsq(M, b_eq - scaled @ c, m, overwrite=True)[1])
     if not rounds or not COMPOSED_PATTERN_LP:
         return None
     # The pattern LP starts from the round of least violation over every row.

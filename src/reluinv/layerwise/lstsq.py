@@ -47,6 +47,7 @@ __all__ = [
     "NORMAL_EQUATIONS_RCOND",
     "ROW_CHUNK",
     "lstsq_rows",
+    "newton_step",
     "normal_lstsq",
     "qr_lstsq",
     "rank_and_lstsq",
@@ -105,6 +106,22 @@ def normal_lstsq(
         h = _cholesky_solve(factor, adjoint(rhs))
         h += _cholesky_solve(factor, adjoint(rhs - times(h)))
     return h
+
+
+def newton_step(A: FloatArray, residual: FloatArray) -> FloatArray | None:
+    """``A^+ residual`` for a tall ``A`` safely of full column rank (the Cholesky factor of
+    ``A^T A`` passes the ``NORMAL_EQUATIONS_RCOND`` test), else ``None``; not refined.
+
+    The step of an iteration ``u <- u - A^+ (A u - rhs)``: its fixed point ``A^T (A u -
+    rhs) = 0`` does not depend on the step's accuracy, which only sets how fast it is
+    reached, so the refinement of :func:`normal_lstsq` would be wasted.
+    """
+    if A.shape[0] < A.shape[1]:
+        return None
+    factor = _well_conditioned_cholesky(A.T @ A)
+    if factor is None:
+        return None
+    return _cholesky_solve(factor, A.T @ residual)
 
 
 def qr_lstsq(A: FloatArray, rhs: FloatArray, n: int, *,
