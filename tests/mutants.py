@@ -158,15 +158,18 @@ MUTANTS = (
         ("lawson *= np.maximum(misfit, top * 1e-3)", "lawson /= np.maximum(misfit, top * 1e-3)"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("composed-answer-unchecked", INVERTER, (
-        ("        if violation <= limit:\n            return h, f\"Gauss-Newton",
-         "        if True:\n            return h, f\"Gauss-Newton"),
+        ("        if float(np.abs(misfit).max()) <= limit:  # r >= 1 rows: the rank is positive\n"
+         "            violation = system.violation(h)\n            if violation <= limit:\n",
+         "        if True:\n            violation = system.violation(h)\n            if True:\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("pattern-lp-answer-unchecked", INVERTER, (
-        ("        if system.violation(h) <= limit:\n            moved = (",
-         "        if True:\n            moved = ("),
+        ("        violation = system.violation(h)\n        if violation <= limit:\n"
+         "            moved = (",
+         "        violation = system.violation(h)\n        if True:\n            moved = ("),
     ), CHEAP_ROUTE_TESTS),
     Mutant("composed-pattern-ignored", INVERTER, (
-        ("        slope = np.where(positive, 1.0, alpha)\n", "        slope = np.ones_like(pre)\n"),
+        ("        slope = positive.astype(np.float64) if alpha == 0.0 else np.where(positive, 1.0, "
+         "alpha)\n", "        slope = np.ones_like(pre)\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("pattern-lp-signs-flipped", INVERTER, (
         ("        sign = np.where(positive, -1.0, 1.0)\n",
@@ -434,6 +437,10 @@ MUTANTS = (
         ("    if dtypes[elem] is np.float32 and _folds_rounding(visited):\n",
          "    if False:\n"),
     ), ("tests/unit/test_onnx_io.py",)),
+    # Gauss-Newton stepping away from the linearised equalities' solution
+    Mutant("gauss-newton-step-reversed", INVERTER, (
+        ("        u = (u - step if step is not None", "        u = (u + step if step is not None"),
+    ), CHEAP_ROUTE_TESTS),
     # the normal equations taken on an ill-conditioned block (squared condition number)
     Mutant("normal-equations-conditioning-unchecked", LSTSQ, (
         ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too\n",

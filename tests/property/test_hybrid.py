@@ -115,9 +115,10 @@ def test_the_exact_stage_answers_a_known_layerwise_failure() -> None:
 
 
 def test_a_box_that_excludes_every_preimage_is_reported_not_a_proof() -> None:
-    # z = 1 only (the clause twice: the layer-wise LP's vertex then has no pre-image)
+    # z = 1 only (the clause twice), the box [-0.5, 0.5]: a stage-1 answer lies outside
+    # it, and stage 2 finds none inside
     problem = ri.encode(ri.parse_dimacs("p cnf 1 2\n1 0\n1 0\n"), latent="real")
-    result = ri.invert(problem.network, problem.target, latent_radius=0.5)
+    result = ri.invert(problem.network, problem.target, latent_box=(-0.5, 0.5))
     assert result.status is ri.LayerwiseStatus.INCONCLUSIVE
     assert result.box_binds
     assert "no pre-image in the box" in result.message

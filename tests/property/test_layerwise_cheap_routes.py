@@ -165,16 +165,18 @@ def test_the_composed_route_recovers_trained_like_decoders() -> None:
     W1 = rng.normal(0.0, 1.0 / math.sqrt(60), (60, 20))
     W2 = rng.normal(0.0, 1.0 / math.sqrt(784), (784, 60))
     net = ReluNetwork([W1, W2], [np.zeros(60), np.full(784, -0.2)])
-    composed = pattern = recovered = plain_recovered = 0
+    composed = pattern = newton = recovered = plain_recovered = 0
     for seed in range(12):
         x = plant(net, rng=np.random.default_rng(seed)).observation
         result = invert_layerwise(net, x)
         composed += result.layers[0].method == "composed"
         pattern += "pattern fixed" in (result.layers[0].lp_status or "")
+        newton += "Gauss-Newton" in (result.layers[0].lp_status or "")
         recovered += result.status is RECOVERED
         with setting("COMPOSED_ROUNDS", 0):
             plain_recovered += invert_layerwise(net, x).status is RECOVERED
     assert composed >= 4, composed
+    assert newton >= 4, newton  # 6 of 12: Gauss-Newton itself converged
     assert pattern >= 1, pattern  # Gauss-Newton stalled, the pattern's LP finished it
     assert recovered >= plain_recovered + 4, (recovered, plain_recovered)  # 9 against 3
 

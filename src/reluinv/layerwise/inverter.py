@@ -728,7 +728,8 @@ def _composed_preimage(
     V, c, alpha = below
     pre_h0 = h0 if alpha == 0.0 else np.where(h0 >= 0.0, h0, h0 / alpha)
     m = int(V.shape[1])
-    u = rank_and_lstsq(V, pre_h0 - c, m)[1]
+    start = newton_step(V, pre_h0 - c)  # a starting point: unrefined is enough
+    u = start if start is not None else qr_lstsq(V, pre_h0 - c, m)[1]
     seen: set[bytes] = set()
     rounds: list[tuple[FloatArray, npt.NDArray[np.bool_]]] = []
     for round_ in range(COMPOSED_ROUNDS):
@@ -1470,10 +1471,9 @@ def invert_layerwise(
         nonneg = i >= 2 and not leaky
         linear = i == network.depth and network.output_linear
         kind = "linear" if linear else ("leaky" if leaky else "relu")
-        if noisy:
-            threshold = _thresholds(y, level, noise, tau_floor, int(W.shape[0]))
-        else:
-            threshold = np.full(y.shape, tau_floor)
+        # Realizable: one threshold for every row; noisy: one per row (module docstring).
+        threshold = (_thresholds(y, level, noise, tau_floor, int(W.shape[0])) if noisy
+                     else np.asarray(tau_floor))
         if linear:  # a linear head: every observed row is an equality, any sign
             y_layer = y
             active = np.ones(y.shape, dtype=bool)
@@ -1483,12 +1483,10 @@ def invert_layerwise(
         else:
             y_layer = y
             active = y > threshold
-        layer_tau = float(np.max(threshold, initial=0.0))
+        layer_tau = float(threshold.max(initial=0.0))
         system = _LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
-        negative = (np.flatnonzero(y < -tau_floor) if kind == "relu" and not noisy
-                    else np.zeros(0, dtype=np.intp))
-        if len(negative):
-            j = int(negative[0])
+        if kind == "relu" and not noisy and float(y.min(initial=0.0)) < -tau_floor:
+            j = int(np.flatnonzero(y < -tau_floor)[0])
             outcome = _infeasible(system, 0, "sign",
                                   f"a ReLU output is never negative, but y[{j}] = {y[j]:.3g}",
                                   None, layer_started)
