@@ -14,13 +14,14 @@ pre-activation::
     h >= 0                 (hidden layers, i >= 2: h is itself a ReLU output)
 
 When the active rows have full column rank (at least ``n_{i-1}`` of them, in general
-position) the equalities pin ``h`` down: a least-squares solve finds it (LAPACK's
-``dgelsy``, QR with column pivoting, on the active block copied once in Fortran order and
-factorised in place), and it is kept when every constraint of the layer holds within
-``feasibility_tol * max(1, ||y||_inf)``. Measured against the floor of one NumPy
-``lstsq`` per layer (``benchmarks/suite_layerwise.py``, medians of 30, same process):
-1.14x on the digits ReLU decoder, 0.96x on the LeakyReLU one, 0.76-0.77x on 20 x 60 x 784
-nets whose observation pins the hidden layer. Otherwise an LP
+position) the equalities pin ``h`` down: a least-squares solve finds it
+(:mod:`reluinv.layerwise.lstsq`: the corrected normal equations when the block is well
+conditioned, accumulated over chunks of rows without copying the block; LAPACK's
+rank-revealing ``dgelsy`` otherwise), and it is kept when every constraint of the layer
+holds within ``feasibility_tol * max(1, ||y||_inf)``. Measured against the floor of one
+NumPy ``lstsq`` per layer (``benchmarks/suite_layerwise.py``, medians of 30, same
+process): 0.93x on the digits ReLU decoder, 0.84-0.96x on the LeakyReLU one, 0.39-0.41x
+on 20 x 60 x 784 nets whose observation pins the hidden layer. Otherwise an LP
 (HiGHS through :func:`scipy.optimize.linprog`) finds a point of the polyhedron or proves it
 empty; an empty polyhedron comes with a Farkas ray that :mod:`reluinv.layerwise.farkas` re-derives
 and re-checks.
@@ -31,7 +32,8 @@ equalities but is rarely a pre-image (it breaks inactive rows or ``h >= 0``), an
 pre-image that the layer below cannot produce dooms the next step. So the layer below is
 brought in first (:func:`_composed_preimage`): the true ``h`` is ``s(V u + c)`` for the
 layer below's ``V``, ``c``, and with its activation pattern fixed the equalities are
-linear in ``u``; Gauss-Newton rounds (least squares in ``u``, pattern re-read) and, when
+linear in ``u``; Gauss-Newton rounds (least squares in ``u``, pattern re-read; a round
+checks the ``r`` equalities first and every row only once they hold) and, when
 they stall, LPs in ``u`` with the best round's pattern fixed look for a ``u`` whose
 ``h = s(V u + c)`` satisfies every constraint of the layer (checked, like any answer).
 Each pattern LP minimises the layer's misfit within the pattern's region; when it stays
@@ -45,7 +47,10 @@ units; ``benchmarks/suite_layerwise.py``, planted codes of seed 2026) this answe
 30 draws and recovered 28 of 30 inversions, against 11 of 30 with the null-space LP alone
 (whose vertex, below, mostly has no pre-image in the layer below) and 24 of 30 with one
 pattern LP through SciPy; the pattern-LP draws took 1.6-2.8 ms instead of 12-37 ms (best
-of 3, load 3-4 on 2 cores), and the median inversion 2.9x the least-squares floor's time.
+of 3, load 3-4 on 2 cores), and the median inversion 1.9x the least-squares floor's time
+(3.1x before the normal-equations solves and the gated checks of the Gauss-Newton
+rounds; the floor solves the few active rows and its ``z`` passes the forward check in 8
+of these 30 draws).
 On seed 7, 25 of 30 against 18 (12 ``INCONCLUSIVE`` draws down to 5). Inverting two
 layers is NP-hard, and the descent may stop at a local minimum: on the 7 draws it left
 (both seeds), neither up to 100 rounds nor restarting it from every Gauss-Newton round's
