@@ -37,6 +37,7 @@ CHEAP_ROUTE_TESTS = ("tests/property/test_layerwise_cheap_routes.py",
                      "tests/property/test_noisy_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
 LSTSQ = "reluinv/layerwise/lstsq.py"
+SCALE_TESTS = ("tests/property/test_layerwise_scale.py",)
 LSTSQ_TESTS = ("tests/property/test_lstsq.py", "tests/property/test_layerwise_fast_paths.py")
 LP = "reluinv/layerwise/lp.py"
 CHECK = "reluinv/validation/check.py"
@@ -441,6 +442,35 @@ MUTANTS = (
     Mutant("gauss-newton-step-reversed", INVERTER, (
         ("        u = (u - step if step is not None", "        u = (u + step if step is not None"),
     ), CHEAP_ROUTE_TESTS),
+    # the realizable threshold absolute again: zero units in the rounding of a large
+    # hidden layer read as active
+    Mutant("absolute-activity-threshold", INVERTER, (
+        ("                     else np.asarray(tau_floor if tau is not None else ACTIVE_THRESHOLD\n"
+         "                                     * max(1.0, float(np.abs(y).max(initial=0.0)))))",
+         "                     else np.asarray(tau_floor))"),
+    ), SCALE_TESTS),
+    # a hidden layer's refutation taken for its computed input, rounding ignored
+    Mutant("hidden-refutation-ignores-rounding", INVERTER, (
+        ("        if proved and input_forced and failed_layer < network.depth:\n",
+         "        if False:\n"),
+    ), SCALE_TESTS),
+    # the rounding bound on a computed input taken as zero
+    Mutant("rounding-bound-zero", "reluinv/layerwise/rounding.py", (
+        ("        error = np.abs(P) @ (target_error + residual + rounding)\n",
+         "        error = 0.0 * (np.abs(P) @ (target_error + residual + rounding))\n"),
+    ), SCALE_TESTS),
+    # the failing layer's system not widened by its input's rounding bound
+    Mutant("relaxed-system-not-widened", "reluinv/layerwise/rounding.py", (
+        ("    upper = np.where(sure, y, np.maximum(y, 0.0)) + error - b\n",
+         "    upper = np.where(sure, y, np.maximum(y, 0.0)) - b\n"),
+        ("            np.concatenate([upper, b[sure] - y[sure] + error[sure]]))",
+         "            np.concatenate([upper, b[sure] - y[sure]]))"),
+    ), SCALE_TESTS),
+    # Farkas rays accepted at an absolute radius, whatever the scale of the data
+    Mutant("certificate-radius-absolute", INVERTER, (
+        ("                                         radius=certificate_radius * system.scale,\n",
+         "                                         radius=certificate_radius,\n"),
+    ), SCALE_TESTS),
     # the normal equations taken on an ill-conditioned block (squared condition number)
     Mutant("normal-equations-conditioning-unchecked", LSTSQ, (
         ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too\n",

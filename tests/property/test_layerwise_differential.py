@@ -56,6 +56,7 @@ from reluinv import (
 from reluinv.data.problem import LatentDomain
 from reluinv.exact.result import UniquenessStatus
 from reluinv.layerwise.farkas import CERTIFICATE_MIN_RADIUS
+from reluinv.layerwise.rounding import LayerReading, input_error_bound, relaxed_system
 from reluinv.strategies import (
     LayerwiseCase,
     expanding_cases,
@@ -103,11 +104,33 @@ def assert_replays(network: ReluNetwork, x: np.ndarray, mask: np.ndarray | None,
     assert result.residual_bound <= 1e-6 * scale  # the stated realizable bound, no more
 
 
+def layer_readings(network: ReluNetwork, x: np.ndarray, mask: np.ndarray | None,
+                   result: LayerwiseResult) -> list[LayerReading]:
+    """The layers from the observation's down to the failed one, with the inputs the
+    inverter had: ``x`` (observed rows), then each pre-image found."""
+    readings = []
+    y = x[observed(x, mask)]
+    for d in result.layers:
+        W = np.asarray(network.weights[d.layer - 1], dtype=np.float64)
+        b = np.asarray(network.biases[d.layer - 1], dtype=np.float64)
+        top = d.layer == network.depth
+        if top:
+            W, b = W[observed(x, mask)], b[observed(x, mask)]
+        kind = ("linear" if top and network.output_linear
+                else "relu" if network.activation == "relu" else "leaky")
+        readings.append(LayerReading(W, b, y, d.tau, kind, network.slope))
+        if d.preimage is not None:
+            y = d.preimage
+    return readings
+
+
 def assert_certificate_rechecks(network: ReluNetwork, x: np.ndarray,
                                 mask: np.ndarray | None, result: LayerwiseResult) -> None:
     """NO_PREIMAGE => the failed layer's Farkas ray refutes that layer's system, rebuilt
     here from the weights and the layer's input (or, for the sign method, a ReLU output is
-    negative), and every layer above had a unique pre-image."""
+    negative), and every layer above had a unique pre-image. Below the observation the
+    input is computed, and the system refuted is the one widened by its rounding bound
+    (:mod:`reluinv.layerwise.rounding`)."""
     failed = result.layers[-1]
     assert all(diag.pinned for diag in result.layers[:-1])
     i = failed.layer
@@ -127,7 +150,13 @@ def assert_certificate_rechecks(network: ReluNetwork, x: np.ndarray,
     if i == network.depth:
         rows = observed(x, mask)
         W, b = W[rows], b[rows]
-    if leaky:
+    if i < network.depth:
+        readings = layer_readings(network, x, mask, result)
+        bound = input_error_bound(readings[:-1], [d.preimage for d in result.layers[:-1]])
+        assert not isinstance(bound, str)
+        A_ub, b_ub = relaxed_system(readings[-1], bound)
+        A_eq, b_eq = np.zeros((0, W.shape[1])), np.zeros(0)
+    elif leaky:
         t = np.where(y >= 0.0, y, y / network.slope)
         A_eq, b_eq = W, t - b
         A_ub, b_ub = np.zeros((0, W.shape[1])), np.zeros(0)
@@ -138,7 +167,8 @@ def assert_certificate_rechecks(network: ReluNetwork, x: np.ndarray,
     # a ray of the equalities alone (the least-squares residual) refutes the whole system
     ray_ub = certificate.ray_ub if certificate.ray_ub.size else np.zeros(len(b_ub))
     radius = farkas_radius(A_eq, b_eq, A_ub, b_ub, nonneg, certificate.ray_eq, ray_ub)
-    assert radius >= CERTIFICATE_MIN_RADIUS * (1 - 1e-9), (radius, certificate)
+    scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+    assert radius >= CERTIFICATE_MIN_RADIUS * scale * (1 - 1e-9), (radius, certificate)
 
 
 def exact_feasibility(case: LayerwiseCase, result: LayerwiseResult) -> Status:

@@ -93,7 +93,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--mask", metavar="M.npy", default=None,
                         help="boolean array: observed outputs (default: the problem's mask)")
     parser.add_argument("--tau", type=nonnegative_flag("--tau"), default=None,
-                        help=f"activity threshold (default {ACTIVE_THRESHOLD:g}; under noise "
+                        help=f"activity threshold (default {ACTIVE_THRESHOLD:g} times the layer's "
+                             "largest value, at least 1; under noise "
                              "the thresholds follow the noise and this is a floor)")
     parser.add_argument("--noise-bound", type=nonnegative_flag("--noise-bound"), default=None,
                         help="the bound B on the noise (linf: max |e|, l1: sum |e|). A "

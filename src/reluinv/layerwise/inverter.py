@@ -238,6 +238,7 @@ from reluinv.layerwise.lstsq import (
     rank_and_lstsq,
     rows_fortran,
 )
+from reluinv.layerwise.rounding import LayerReading, refute_within_rounding
 from reluinv.results import ResultBase
 
 __all__ = [
@@ -269,8 +270,11 @@ NoiseModel = Literal["none", "linf", "l1", "l1_total"]
 #: ``"l1_total"`` the summed misfit of every row, with no budget.
 NOISE_MODELS: tuple[NoiseModel, ...] = ("none", "linf", "l1", "l1_total")
 
-#: ``tau``: an output ``y_j > tau`` is read as active. Suits realizable float64 data;
-#: on noisy data pass the noise level.
+#: Realizable default of ``tau``: an output ``y_j > ACTIVE_THRESHOLD * max(1, ||y||_inf)``
+#: is read as active (relative, like ``FEASIBILITY_TOLERANCE``: a hidden layer recovered
+#: at scale ``1e8`` holds its zero units only to about ``1e-8``, and an absolute threshold
+#: read them as active equalities that no code satisfies). On noisy data pass the noise
+#: level.
 ACTIVE_THRESHOLD = 1e-9
 #: Least-squares answers are kept, and LP answers judged, when every constraint of the
 #: layer holds within ``FEASIBILITY_TOLERANCE * max(1, ||y||_inf)``.
@@ -1298,6 +1302,37 @@ def _exact_linf_residual(
 
 
 
+def _ruled_out(diag: LayerDiagnostic) -> str:
+    """What a layer's Farkas ray rules out, for a ``NO_PREIMAGE`` message."""
+    if diag.certificate is None:
+        return ""
+    return (f": a checked Farkas ray rules out every pre-image with ||h||_inf < "
+            f"{diag.certificate.radius:.3g}")
+
+
+def _layer_readings(
+    network: ReluNetwork, weights: Sequence[FloatArray], biases: Sequence[FloatArray],
+    observed: npt.NDArray[np.intp], x_observed: FloatArray,
+    diagnostics: Sequence[LayerDiagnostic],
+) -> list[LayerReading]:
+    """The layers from the observation's down to the last one inverted, as read
+    (:class:`~reluinv.layerwise.rounding.LayerReading`): the inputs are ``x`` and the
+    pre-images found, the thresholds those the diagnostics report."""
+    readings = []
+    y = x_observed
+    for d in diagnostics:
+        i = d.layer
+        W, b = weights[i - 1], biases[i - 1]
+        if i == network.depth:
+            W, b = W[observed], b[observed]
+        kind = ("linear" if i == network.depth and network.output_linear
+                else "leaky" if network.activation == "leaky_relu" else "relu")
+        readings.append(LayerReading(W, b, y, d.tau, kind, network.slope))
+        if d.preimage is not None:
+            y = d.preimage
+    return readings
+
+
 def check_inversion_arguments(
     network: object, x: npt.ArrayLike, noise: object, mask: npt.ArrayLike | None,
     tolerances: dict[str, object],
@@ -1399,9 +1434,10 @@ def invert_layerwise(
         constrain the last layer (inpainting). ``None``: all of them.
     tau:
         Activity threshold: ``y_j > tau`` is an active row. ``None`` (default):
-        ``ACTIVE_THRESHOLD`` when realizable; under noise the thresholds follow the noise
-        (module docstring) and a given ``tau`` is a floor under them (in the l_1 modes it
-        replaces the derived per-row threshold).
+        ``ACTIVE_THRESHOLD * max(1, ||y||_inf)`` on each layer when realizable (relative to
+        the layer's values; a given ``tau`` is absolute); under noise the thresholds
+        follow the noise (module docstring) and a given ``tau`` is a floor under them (in
+        the l_1 modes it replaces the derived per-row threshold).
     feasibility_tol:
         Relative tolerance (times ``max(1, ||y||_inf)``) of a layer's constraints when a
         least-squares answer is accepted or a leaky system is judged consistent.
@@ -1417,7 +1453,9 @@ def invert_layerwise(
         the status is ``FIT``. Ignored when ``noise="none"``.
     certificate_radius:
         A Farkas ray is accepted when it rules out every pre-image with
-        ``||h||_inf < certificate_radius`` (see :mod:`reluinv.layerwise.farkas`).
+        ``||h||_inf < certificate_radius * max(1, ||y||_inf)``, ``y`` the layer's input
+        (see :mod:`reluinv.layerwise.farkas`): relative, since ``G`` is positively
+        homogeneous without biases and ``t x`` has pre-images ``t`` times as large.
     solver:
         The noisy LPs' solver, one of :data:`~reluinv.layerwise.lp.DENSE_LP_SOLVERS`
         (``"auto"``: the l_1 LPs through their dual by HiGHS, the l_inf LPs by cvxopt when
@@ -1476,9 +1514,11 @@ def invert_layerwise(
         nonneg = i >= 2 and not leaky
         linear = i == network.depth and network.output_linear
         kind = "linear" if linear else ("leaky" if leaky else "relu")
-        # Realizable: one threshold for every row; noisy: one per row (module docstring).
+        # Realizable: one threshold for every row, relative to the layer's scale unless the
+        # caller gave one; noisy: one per row (module docstring).
         threshold = (_thresholds(y, level, noise, tau_floor, int(W.shape[0])) if noisy
-                     else np.asarray(tau_floor))
+                     else np.asarray(tau_floor if tau is not None else ACTIVE_THRESHOLD
+                                     * max(1.0, float(np.abs(y).max(initial=0.0)))))
         if linear:  # a linear head: every observed row is an equality, any sign
             y_layer = y
             active = np.ones(y.shape, dtype=bool)
@@ -1510,13 +1550,15 @@ def invert_layerwise(
             bounded = bounded and step.bounded
             level = step.next_noise
         elif leaky and not linear:
-            outcome = _invert_leaky(system, tol=feasibility_tol, radius=certificate_radius,
+            outcome = _invert_leaky(system, tol=feasibility_tol,
+                                    radius=certificate_radius * system.scale,
                                     started=layer_started)
         else:
             below = ((weights[i - 2], biases[i - 2], network.slope if leaky else 0.0)
                      if i >= 2 else None)
             outcome = _invert_realizable(system, tol=feasibility_tol,
-                                         radius=certificate_radius, started=layer_started,
+                                         radius=certificate_radius * system.scale,
+                                         started=layer_started,
                                          below=below)
         diag = outcome.diagnostic
         diagnostics.append(diag if diag.preimage is outcome.h
@@ -1552,12 +1594,30 @@ def invert_layerwise(
         nan = (math.nan, math.nan, math.nan)
         diag = diagnostics[-1]
         input_forced = all(d.pinned for d in diagnostics[:-1])
-        if proved and input_forced:
-            what = ("the observation" if failed_layer == network.depth
-                    else "forced by the pinned layers above")
+        if proved and input_forced and failed_layer < network.depth:
+            # The input is a computed pre-image: the infeasibility must hold for every
+            # input within its rounding bound (reluinv.layerwise.rounding).
+            readings = _layer_readings(network, weights, biases, observed, x_observed,
+                                       diagnostics)
+            certificate, why = refute_within_rounding(
+                readings[:-1], [d.preimage for d in diagnostics[:-1]
+                                if d.preimage is not None], readings[-1],
+                nonneg=failed_layer >= 2 and not leaky,
+                radius=certificate_radius * max(1.0, float(np.abs(readings[-1].y).max(
+                    initial=0.0))))
+            if certificate is None:
+                return finish(LayerwiseStatus.INCONCLUSIVE, None, nan, realizable_bound,
+                              f"layer {failed_layer} found no pre-image of its computed "
+                              f"input, but {why}")
+            diagnostics[-1] = diag = dataclasses.replace(diag, certificate=certificate)
             return finish(LayerwiseStatus.NO_PREIMAGE, None, nan, realizable_bound,
-                          f"layer {failed_layer} has no pre-image of its input ({what}); "
-                          f"method {diag.method}")
+                          f"layer {failed_layer} has no pre-image of its input (forced by "
+                          f"the pinned layers above; {why}){_ruled_out(diag)}; method "
+                          f"{diag.method}")
+        if proved and input_forced:
+            return finish(LayerwiseStatus.NO_PREIMAGE, None, nan, realizable_bound,
+                          f"layer {failed_layer} has no pre-image of its input (the "
+                          f"observation){_ruled_out(diag)}; method {diag.method}")
         reason = ("the infeasibility is not backed by a verified certificate" if not proved
                   else "a layer above had several pre-images, the chosen one has none below")
         return finish(LayerwiseStatus.INCONCLUSIVE, None, nan, realizable_bound,

@@ -1,0 +1,142 @@
+"""A hidden layer's infeasibility, re-proved against the rounding of its computed input.
+
+The layer-wise inverter reports ``NO_PREIMAGE`` when a layer's system has no solution
+(a checked Farkas ray) and the layer's input was *forced*: it is the observation, or every
+layer above was pinned (its active rows have full column rank, so its pre-image is
+unique). Below the observation, though, the input is a *computed* pre-image ``h``, exact
+only up to rounding, and a ray for the system read from ``h`` proves nothing about the
+system of the true ``h*``: at scale ``1e8`` a unit that is zero in ``h*`` comes out as
+``1e-8``, is read as an active equality, and the system turns infeasible although ``x``
+is realizable. This module proves the infeasibility again, for every input within a
+rigorous bound of ``h``.
+
+*The bound* (:func:`input_error_bound`). Suppose ``x`` has a pre-image. On the
+observation's layer ``d`` the true input is ``x`` itself (error ``E_d = 0``). On a pinned
+layer ``i`` whose input ``y`` is known within ``E_i`` (elementwise), take the rows read as
+equalities, ``A`` (``W_A`` of full column rank): for ReLU the rows with ``y_j > tau``,
+each required to be *surely* active, ``y_j > E_ij`` (else the reading itself is in doubt
+and nothing is claimed); for leaky ReLU every row, with targets ``t = s^{-1}(y)`` known
+within ``E_i / alpha``; for a linear head every row. The true ``h*`` solves ``W_A h* + b_A
+= t*`` and the computed ``h`` solves it up to its residual ``r``, so with ``P = W_A^+``
+(``P W_A = I``) ::
+
+    |h - h*| <= |P| (|t - t*| + |r| + rounding) = E_{i-1}
+
+elementwise, ``rounding = 4 (n + 1) eps (|W_A| |h| + |b_A| + |t|)`` covering the float
+evaluation of ``r``. (A hidden ``h`` clipped at zero only moves towards ``h* >= 0``.)
+
+*The relaxed system* (:func:`relaxed_system`) of the failing layer contains every system
+that an input within ``E`` of ``y`` can give: a ReLU row surely active (``y_j > E_j``)
+becomes the band ``t_j - E_j <= w_j h + b_j <= t_j + E_j``; any other row ``w_j h + b_j <=
+max(y_j, 0) + E_j`` (inactive, or active at a value below that); leaky rows the band of
+``s^{-1}`` with ``E / alpha``. A checked Farkas ray of the relaxed system
+(:func:`~reluinv.layerwise.farkas.find_farkas_ray`) proves that no input within the bound
+has a pre-image of norm below the ray's radius, hence ``NO_PREIMAGE``; without one the
+answer is ``INCONCLUSIVE``. Both run only when a hidden layer fails, never on the way to a
+recovered code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from reluinv.layerwise.farkas import FarkasCertificate, find_farkas_ray
+
+__all__ = ["LayerReading", "input_error_bound", "refute_within_rounding", "relaxed_system"]
+
+FloatArray = npt.NDArray[np.float64]
+_EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class LayerReading:
+    """One layer as the inverter read it: ``W``, ``b`` (observed rows only on the last
+    layer), its input ``y``, the activity threshold ``tau`` and the activation ``kind``
+    (``"relu"``, ``"leaky"`` with ``slope``, or ``"linear"`` for a linear head)."""
+
+    W: FloatArray
+    b: FloatArray
+    y: FloatArray
+    tau: float
+    kind: str
+    slope: float = 0.0
+
+
+def _targets(layer: LayerReading, error: FloatArray
+             ) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray] | None:
+    """The equality rows of ``layer``, their targets and the targets' error bound; ``None``
+    when a row read as active is not surely active within ``error``."""
+    y = layer.y
+    if layer.kind == "linear":
+        return np.ones(y.shape, dtype=bool), y, error
+    if layer.kind == "leaky":
+        return (np.ones(y.shape, dtype=bool), np.where(y >= 0.0, y, y / layer.slope),
+                error / layer.slope)
+    rows = y > layer.tau
+    if np.any(y[rows] <= error[rows]):
+        return None
+    return rows, y[rows], error[rows]
+
+
+def input_error_bound(above: Sequence[LayerReading], computed: Sequence[FloatArray]
+                      ) -> FloatArray | str:
+    """The bound ``E`` (module docstring) on the error of ``computed[-1]``, the input of
+    the layer below ``above[-1]``; ``above[0]`` is the observation's layer (its input
+    exact) and ``computed[k]`` the pre-image found for ``above[k]``. A string says why no
+    bound holds (a layer not pinned, or a reading in doubt)."""
+    error = np.zeros(above[0].y.shape)
+    for layer, h in zip(above, computed, strict=True):
+        read = _targets(layer, error)
+        if read is None:
+            return (f"a row of layer input read as active lies within its rounding bound "
+                    f"{float(error.max(initial=0.0)):.3g}")
+        rows, target, target_error = read
+        A, b = layer.W[rows], layer.b[rows]
+        n = int(A.shape[1])
+        U, sigma, Vt = np.linalg.svd(A, full_matrices=False)
+        cutoff = (float(sigma[0]) if sigma.size else 0.0) * max(A.shape) * _EPS
+        if int(np.sum(sigma > cutoff)) < n:
+            return "a layer above is not pinned by its active rows"
+        P = (Vt.T / sigma) @ U.T
+        residual = np.abs(A @ h + b - target)
+        rounding = 4.0 * (n + 1) * _EPS * (np.abs(A) @ np.abs(h) + np.abs(b) + np.abs(target))
+        error = np.abs(P) @ (target_error + residual + rounding)
+    return error
+
+
+def relaxed_system(layer: LayerReading, error: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``(A_ub, b_ub)``: every system an input within ``error`` of ``layer.y`` can give,
+    as inequalities ``A_ub h <= b_ub`` (module docstring)."""
+    W, b, y = layer.W, layer.b, layer.y
+    if layer.kind in ("linear", "leaky"):
+        centre = y if layer.kind == "linear" else np.where(y >= 0.0, y, y / layer.slope)
+        spread = error if layer.kind == "linear" else error / layer.slope
+        return np.vstack([W, -W]), np.concatenate([centre + spread - b, b - centre + spread])
+    sure = y > error
+    upper = np.where(sure, y, np.maximum(y, 0.0)) + error - b
+    return (np.vstack([W, -W[sure]]),
+            np.concatenate([upper, b[sure] - y[sure] + error[sure]]))
+
+
+def refute_within_rounding(
+    above: Sequence[LayerReading], computed: Sequence[FloatArray], failing: LayerReading,
+    *, nonneg: bool, radius: float,
+) -> tuple[FarkasCertificate | None, str]:
+    """A checked Farkas ray of the failing layer's relaxed system (module docstring), or
+    ``None`` and why not."""
+    bound = input_error_bound(above, computed)
+    if isinstance(bound, str):
+        return None, bound
+    A_ub, b_ub = relaxed_system(failing, bound)
+    n = int(failing.W.shape[1])
+    ray = find_farkas_ray(np.zeros((0, n)), np.zeros(0), A_ub, b_ub, np.full(n, nonneg),
+                          min_radius=radius)
+    if ray is None or not ray.verified:
+        return None, (f"no checked Farkas ray for the layer's system widened by the "
+                      f"rounding bound {float(bound.max(initial=0.0)):.3g} of its input")
+    return ray, f"it holds for every input within the rounding bound " \
+                f"{float(bound.max(initial=0.0)):.3g} of the computed one"
