@@ -140,6 +140,7 @@ def _write_arrays(folder: Path) -> None:
     np.save(folder / "strings.npy", np.array([str(v) for v in x]))
     np.save(folder / "short.npy", x[:3])
     np.save(folder / "nan.npy", np.where(np.arange(10) == 4, np.nan, x))
+    np.save(folder / "huge.npy", np.full(10, 1e308))
     np.save(folder / "mask-none.npy", np.zeros(10, dtype=bool))
     np.save(folder / "mask-float.npy", np.ones(10))
     np.save(folder / "mask-short.npy", np.ones(3, dtype=bool))
@@ -321,6 +322,12 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "npy-wrong-shape": (["invert", "{d}/net.npz", "{d}/short.npy"], BAD,
                         ["short.npy", "shape (n,) = (10,)"]),
     "npy-nan": (["invert", "{d}/net.npz", "{d}/nan.npy"], BAD, ["nan.npy", "x[4] is nan"]),
+    "npy-huge": (["invert", "{d}/net.npz", "{d}/huge.npy"], BAD,
+                 ["huge.npy", "x[0] = 1e+308", "beyond 1e+150"]),
+    "npy-huge-noisy": (["invert", "{d}/net.npz", "{d}/huge.npy", "--noise", "l1",
+                        "--noise-bound", "1"], BAD, ["huge.npy", "beyond 1e+150"]),
+    "noise-bound-huge": (["invert", "{d}/net.npz", "{d}/x.npy", "--noise", "linf",
+                          "--noise-bound", "1e300"], BAD, ["noise_bound = 1e+300"]),
     "npy-missing": (["invert", "{d}/net.npz", "{d}/missing.npy"], BAD,
                     ["missing.npy", "no such file"]),
     "mask-all-false-issue": (["invert", "{d}/net.npz", "{d}/x.npy", "--mask",

@@ -254,6 +254,7 @@ __all__ = [
     "NOISY_TAU_GROWTH",
     "RESIDUAL_TOLERANCE",
     "REWEIGHT_ROUNDS",
+    "VALUE_LIMIT",
     "LayerDiagnostic",
     "LayerwiseResult",
     "LayerwiseStatus",
@@ -276,6 +277,11 @@ NOISE_MODELS: tuple[NoiseModel, ...] = ("none", "linf", "l1", "l1_total")
 #: read them as active equalities that no code satisfies). On noisy data pass the noise
 #: level.
 ACTIVE_THRESHOLD = 1e-9
+#: Largest magnitude of an observation entry, ``tau`` or ``noise_bound`` accepted: about
+#: ``sqrt`` of float64's largest number, so that squares and the products with the weights
+#: of a realizable inversion stay finite (``1e308`` overflowed into warnings and a
+#: ``ValueError`` from the LP).
+VALUE_LIMIT = 1e150
 #: Least-squares answers are kept, and LP answers judged, when every constraint of the
 #: layer holds within ``FEASIBILITY_TOLERANCE * max(1, ||y||_inf)``.
 FEASIBILITY_TOLERANCE = 1e-7
@@ -1360,6 +1366,18 @@ def check_inversion_arguments(
     if not np.all(np.isfinite(target)):
         index = int(np.flatnonzero(~np.isfinite(target))[0])
         raise NonFiniteError(f"x[{index}] is {target[index]}; x must be finite")
+    if target.size and float(np.abs(target).max()) > VALUE_LIMIT:
+        index = int(np.argmax(np.abs(target)))
+        raise InvalidArgumentError(
+            f"x[{index}] = {target[index]:.3g}: entries beyond {VALUE_LIMIT:.0e} in magnitude "
+            "are refused (the inversion's products and squares of such values overflow "
+            "float64); rescale x and the last layer")
+    for name in ("noise_bound", "tau"):
+        value = tolerances.get(name)
+        if isinstance(value, int | float) and value > VALUE_LIMIT:
+            raise InvalidArgumentError(
+                f"{name} = {value:.3g}: beyond {VALUE_LIMIT:.0e} it overflows float64 in the "
+                "inversion; rescale the data")
     if mask is None:
         return target, np.arange(n)
     observed = np.asarray(mask)
