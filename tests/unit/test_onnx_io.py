@@ -91,6 +91,24 @@ def test_onnxruntime_agrees_with_forward(tmp_path_factory: pytest.TempPathFactor
         np.testing.assert_allclose(out, back.forward(Z32), rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("opset", [13, 15, 16])
+def test_a_double_leaky_model_is_written_only_where_onnxruntime_runs_it(
+    tmp_path: Path, opset: int
+) -> None:
+    """onnxruntime has a double LeakyRelu kernel from opset 16 on; below that the file
+    would be one it refuses to run, so write_onnx refuses it (float32 is fine)."""
+    net = ri.ReluNetwork([[[1.0, -2.0], [0.5, 1.0]]], activation=("leaky_relu", 0.1))
+    z = np.array([[1.0, 2.0]])
+    if opset < 16:
+        with pytest.raises(ri.errors.InvalidArgumentError, match=r"opset 1[35].*opset >= 16"):
+            ri.write_onnx(net, tmp_path / "d.onnx", opset=opset)
+        ri.write_onnx(net, tmp_path / "f.onnx", opset=opset, dtype="float32")
+        assert _run(tmp_path / "f.onnx", z).shape == (1, 2)
+        return
+    ri.write_onnx(net, tmp_path / "d.onnx", opset=opset)
+    np.testing.assert_allclose(_run(tmp_path / "d.onnx", z), net.forward(z), atol=1e-6)
+
+
 def test_metadata_carries_the_provenance(tmp_path: Path) -> None:
     net = ri.ReluNetwork([[[1.0, 2.0]]])
     ri.write_onnx(net, tmp_path / "m.onnx", script="train.py", seed=7, epochs=[1, 2])

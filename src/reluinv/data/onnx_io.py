@@ -910,6 +910,10 @@ def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
     check_choice(dtype, "dtype", ("float64", "float32"))
     if isinstance(opset, bool) or not isinstance(opset, int) or opset < 13:
         raise InvalidTypeError(f"opset must be an int >= 13, got {opset!r}")
+    if dtype == "float64" and network.activation == "leaky_relu" and opset < 16:
+        raise InvalidArgumentError(
+            f"opset {opset}: onnxruntime runs a double LeakyRelu only from opset 16 (its "
+            "kernel before that is float only); pass opset >= 16 or dtype='float32'")
     try:
         network = network.to_dense()
     except InvalidArgumentError as exc:
