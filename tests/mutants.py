@@ -456,7 +456,7 @@ MUTANTS = (
     ), SCALE_TESTS),
     # the rounding bound on a computed input taken as zero
     Mutant("rounding-bound-zero", "reluinv/layerwise/rounding.py", (
-        ("        error = np.abs(P) @ (target_error + residual + rounding)\n",
+        ("        error = 2.0 * (np.abs(P) @ (target_error + residual + rounding))\n",
          "        error = 0.0 * (np.abs(P) @ (target_error + residual + rounding))\n"),
     ), SCALE_TESTS),
     # the failing layer's system not widened by its input's rounding bound

@@ -20,10 +20,13 @@ within ``E_i / alpha``; for a linear head every row. The true ``h*`` solves ``W_
 = t*`` and the computed ``h`` solves it up to its residual ``r``, so with ``P = W_A^+``
 (``P W_A = I``) ::
 
-    |h - h*| <= |P| (|t - t*| + |r| + rounding) = E_{i-1}
+    |h - h*| <= |P| (|t - t*| + |r| + rounding) <= E_{i-1} = 2 |P~| (...)
 
 elementwise, ``rounding = 4 (n + 1) eps (|W_A| |h| + |b_A| + |t|)`` covering the float
-evaluation of ``r``. (A hidden ``h`` clipped at zero only moves towards ``h* >= 0``.)
+evaluation of ``r``, and ``P~`` the pseudo-inverse as computed (from an SVD): its relative
+error is about ``cond(W_A) eps``, below ``1 / max(m, n)`` wherever the rank cutoff calls
+``W_A`` of full rank, and the factor 2 covers it. (A hidden ``h`` clipped at zero only
+moves towards ``h* >= 0``.)
 
 *The relaxed system* (:func:`relaxed_system`) of the failing layer contains every system
 that an input within ``E`` of ``y`` can give: a ReLU row surely active (``y_j > E_j``)
@@ -104,7 +107,7 @@ def input_error_bound(above: Sequence[LayerReading], computed: Sequence[FloatArr
         P = (Vt.T / sigma) @ U.T
         residual = np.abs(A @ h + b - target)
         rounding = 4.0 * (n + 1) * _EPS * (np.abs(A) @ np.abs(h) + np.abs(b) + np.abs(target))
-        error = np.abs(P) @ (target_error + residual + rounding)
+        error = 2.0 * (np.abs(P) @ (target_error + residual + rounding))
     return error
 
 
