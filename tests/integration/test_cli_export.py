@@ -47,7 +47,7 @@ def test_a_formula_file_too_large_to_export_is_refused(tmp_path: Path) -> None:
     write_dimacs(pigeonhole(40), path)  # 1640 variables, 32841 clauses
     code, _, err = export(tmp_path / "bench", str(path))
     assert code == 2
-    assert err == (f"reluinv: error: {path}: formula 0 (1640 variables, 32841 clauses): its "
+    assert err == (f"reluinv: error: {path} (1640 variables, 32841 clauses): its "
                    "cnf_embedding network would have 59274561 weight entries > "
                    "EXPORT_MAX_ENTRIES = 8388608 (ONNX stores them dense)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["php.cnf"]

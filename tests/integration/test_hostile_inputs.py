@@ -50,6 +50,7 @@ from reluinv.errors import (
     ShapeError,
 )
 from reluinv.oracles.proofcheck import check_drup_proof
+from reluinv.validation.vnncomp import export_vnncomp
 
 OK, BAD = int(ExitCode.OK), int(ExitCode.BAD_INPUT)
 
@@ -85,6 +86,8 @@ FORMULAS: dict[str, str | bytes] = {
     "top-zero.wcnf": "p wcnf 2 1 0\n1 1 2 0\n",
     "new-format-big.wcnf": "h 1 2000000 0\n",
     "latin1.cnf": b"c caf\xe9\np cnf 1 1\n1 0\n",
+    "no-vars.cnf": "p cnf 0 0\n",
+    "no-vars-empty-clause.cnf": "p cnf 0 1\n0\n",
     "long-last-line.cnf": "p cnf 1 1\n1 0\nc a comment with no newline after it",
 }
 
@@ -287,6 +290,14 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "info-huge-header": (["info", "{d}/huge-header.cnf"], BAD, ["huge-header.cnf:1", "max_vars"]),
     "export-huge-header": (["export", "{d}/huge-header.cnf", "--format", "vnncomp", "--out",
                             "{d}/bench"], BAD, ["huge-header.cnf:1", "max_vars"]),
+    "export-no-variables-issue": (["export", "{d}/good.cnf", "{d}/no-vars.cnf", "--format",
+                                   "vnncomp", "--out", "{d}/bench"], BAD,
+                                  ["no-vars.cnf: 0 variables", "at least one latent variable"]),
+    "export-no-variables-real-latent": (["export", "{d}/no-vars-empty-clause.cnf", "--format",
+                                         "vnncomp", "--encoding", "real_latent", "--out",
+                                         "{d}/bench"], BAD,
+                                        ["no-vars-empty-clause.cnf: 0 variables",
+                                         "at least one latent variable"]),
     # saved problems and networks
     "npz-empty-issue": (["solve", "{d}/empty.npz"], BAD, ["empty.npz", "not a NumPy .npz"]),
     "npz-truncated-issue": (["solve", "{d}/truncated.npz"], BAD, ["truncated.npz", ".npz"]),
@@ -695,6 +706,13 @@ API_ROWS: dict[str, tuple[Callable[[], Any], type[Exception], list[str]]] = {
     "write_onnx-csr-too-large-issue": (
         lambda: ri.write_onnx(ri.ReluNetwork([sp.csr_array((10**5, 10**4))]), "never.onnx"),
         InvalidArgumentError, ["write_onnx", "needs 1000000000 weights", "max_entries"]),
+    "write_onnx-no-input": (
+        lambda: ri.write_onnx(ri.encode(ri.parse_dimacs("p cnf 0 1\n0\n")).network,
+                              "never.onnx"),
+        InvalidArgumentError, ["write_onnx", "0 x 0 x 1 network", "W1", "no entries"]),
+    "export_vnncomp-no-variables": (
+        lambda: export_vnncomp([ri.parse_dimacs("p cnf 0 0\n")], "never-written"),
+        InvalidArgumentError, ["formula 0: 0 variables", "at least one latent variable"]),
     "verify-None": (lambda: ri.verify(NET, None), InvalidTypeError,
                     ["prop", "NoneType"]),
 }

@@ -98,7 +98,12 @@ def _formulas(args: argparse.Namespace) -> list[Formula]:
         if not args.formulas:
             raise ValueError("give FORMULA files or --family")
         limits = dimacs_limits(args)
-        return [read_dimacs(path, limits=limits) for path in args.formulas]
+        formulas = []
+        for path in args.formulas:  # each file's error names that file
+            formula = read_dimacs(path, limits=limits)
+            check_export_size(args.encoding, formula.num_vars, formula.num_clauses, path)
+            formulas.append(formula)
+        return formulas
     if args.formulas:
         raise ValueError("give FORMULA files or --family, not both")
     if args.family in DETERMINISTIC_FAMILIES and args.count > 1:

@@ -897,8 +897,9 @@ def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
     **metadata:
         JSON-serialisable provenance, stored in ``metadata_props`` (key -> JSON text).
 
-    The model's input is ``z`` of shape ``(N, k)``, its output ``x`` of shape ``(N, n)``.
-    ONNX initializers are dense: a network stored sparse (CSR) is written through
+    The model's input is ``z`` of shape ``(N, k)``, its output ``x`` of shape ``(N, n)``;
+    a network with a size 0 (``k = 0``: no input) is refused, as :func:`read_onnx` would
+    refuse the file. ONNX initializers are dense: a network stored sparse (CSR) is written through
     :meth:`~reluinv.ReluNetwork.to_dense`, refused in one line when that copy would exceed
     :data:`~reluinv.data.network.DENSE_ENTRY_LIMIT` entries; it reads back dense, equal to
     the network written.
@@ -910,6 +911,12 @@ def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
     check_choice(dtype, "dtype", ("float64", "float32"))
     if isinstance(opset, bool) or not isinstance(opset, int) or opset < 13:
         raise InvalidTypeError(f"opset must be an int >= 13, got {opset!r}")
+    for i, w in enumerate(network.weights, start=1):  # read_onnx refuses an empty weight
+        if 0 in w.shape:
+            sizes = " x ".join(str(s) for s in network.sizes)
+            raise InvalidArgumentError(
+                f"write_onnx: the {sizes} network's W{i} has shape {tuple(w.shape)}, no "
+                "entries; an ONNX network needs at least one input and one unit per layer")
     try:
         network = network.to_dense()
     except InvalidArgumentError as exc:

@@ -122,9 +122,15 @@ sys.exit(subprocess.call([sys.executable, "-m", "reluinv", *args, "--force"]))
 
 def check_export_size(encoding: EncodingName, num_vars: int, num_clauses: int,
                       what: str) -> None:
-    """Raise :class:`~reluinv.errors.InvalidArgumentError` naming ``what`` when the
-    ``encoding`` network of a formula of ``num_vars`` variables and ``num_clauses``
-    clauses has more than :data:`EXPORT_MAX_ENTRIES` weight entries."""
+    """Raise :class:`~reluinv.errors.InvalidArgumentError` naming ``what`` when a formula
+    of ``num_vars`` variables and ``num_clauses`` clauses cannot be exported: it has no
+    variable (the network's input ``X`` would have no entry, and the weights of its first
+    layer none, which no ONNX reader accepts; :func:`~reluinv.read_onnx` refuses them), or
+    its ``encoding`` network has more than :data:`EXPORT_MAX_ENTRIES` weight entries."""
+    if num_vars == 0:
+        raise InvalidArgumentError(
+            f"{what}: 0 variables; an exported network needs at least one latent variable "
+            "(the ONNX input and the property's X_0)")
     entries = encoded_entries(encoding, num_vars, num_clauses)
     if entries > EXPORT_MAX_ENTRIES:
         raise InvalidArgumentError(
@@ -178,8 +184,8 @@ def export_vnncomp(
     ------
     InvalidArgumentError
         A non-empty folder without ``force``, a folder that is a file, no formulas, an
-        unknown encoding, or a formula whose network would exceed
-        :data:`EXPORT_MAX_ENTRIES`.
+        unknown encoding, a formula without variables, or a formula whose network would
+        exceed :data:`EXPORT_MAX_ENTRIES`.
     SolverError
         A formula whose verdict could not be certified (an unchecked refutation).
     """
