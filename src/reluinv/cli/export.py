@@ -3,7 +3,8 @@
 ``reluinv export FORMULA... --format vnncomp --out DIR`` encodes DIMACS files; with
 ``--family NAME --count N --size S`` it generates the formulas itself
 (:mod:`reluinv.validation.families`, seeded by ``--seed``), so the folder can be made
-again from its ``generate_properties.py``. The ground truth goes to
+again from its ``generate_properties.py``; FORMULA files are copied into ``DIR/formulas``
+for it, so it runs from any working directory. The ground truth goes to
 ``DIR_ground_truth.jsonl`` beside the folder (:mod:`reluinv.validation.vnncomp`).
 """
 
@@ -54,7 +55,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Encode each formula as an ONNX network and a VNN-LIB property that is sat "
             "exactly when the formula is satisfiable, and write DIR/onnx, DIR/vnnlib, "
-            "DIR/instances.csv, DIR/README.md and DIR/generate_properties.py; the verdicts "
+            "DIR/instances.csv, DIR/README.md and DIR/generate_properties.py (with copies "
+            "of the FORMULA files in DIR/formulas, so it runs from any folder); the verdicts "
             "(with a counterexample for sat and the checked proof's hash for unsat) go to "
             "DIR_ground_truth.jsonl beside DIR. Exit 4 when a verdict could not be "
             "certified."
@@ -138,7 +140,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         formulas = _formulas(args)
         summary = export_vnncomp(formulas, args.out, encoding=args.encoding, seed=args.seed,
                                  gzip=args.gzip, timeout=args.timeout, argv=argv,
-                                 force=args.force)
+                                 force=args.force,
+                                 sources=args.formulas if args.family is None else None)
     except OSError as exc:  # the file it is about: a formula, or the output folder
         return report_failure(os.fsdecode(exc.filename) if exc.filename else place, exc, err)
     except (ReluinvError, ValueError) as exc:  # SolverError: unknown
