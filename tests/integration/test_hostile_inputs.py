@@ -127,6 +127,8 @@ def _write_arrays(folder: Path) -> None:
     np.savez(folder / "no-target.npz",
              **{key: value for key, value in entries.items() if key != "target"})
     np.savez(folder / "metadata-only.npz", metadata=entries["metadata"])
+    np.savez(folder / "nan-target.npz",
+             **{**entries, "target": np.full(entries["target"].shape, np.nan)})
     net = ri.random_network([2, 6, 10], rng=np.random.default_rng(0))
     net.save(folder / "net.npz")
     nan_weights = dict(np.load(folder / "net.npz"))
@@ -317,8 +319,10 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
                           ["zip.npz", "no 'network' entry"]),
     "npz-network-to-solve": (["solve", "{d}/net.npz"], BAD, ["net.npz", "not a problem"]),
     "npz-nan-weight": (["invert", "{d}/nan-weights.npz", "{d}/x.npy"], BAD,
-                       ["nan-weights.npz", "nan"]),
+                       ["nan-weights.npz", "weights[0][0, 0] is nan; weights[0] must be finite"]),
     "npz-missing": (["solve", "{d}/missing.npz"], BAD, ["missing.npz", "no such file"]),
+    "npz-nan-target-issue": (["solve", "{d}/nan-target.npz"], BAD,
+                             ["nan-target.npz: target[0] is nan; target must be finite"]),
     # observations and masks
     "npy-empty": (["invert", "{d}/net.npz", "{d}/empty.npy"], BAD, ["empty.npy", ".npy"]),
     "npy-text-issue": (["invert", "{d}/net.npz", "{d}/text.npy"], BAD, ["text.npy", ".npy"]),
