@@ -287,3 +287,20 @@ def test_workers_do_not_outlive_a_killed_run(corpus: Path, tmp_path: Path) -> No
     while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
         time.sleep(0.05)
     assert not any(Path(f"/proc/{w}").exists() for w in workers)
+
+
+def test_a_malformed_file_is_one_clean_line_in_its_record_and_the_summary(
+        tmp_path: Path) -> None:
+    """The record held ``DimacsError: FILE:2: ...`` and the summary printed the path again
+    before it: both are now the one ``FILE:LINE: rule`` line."""
+    bad = tmp_path / "over.cnf"
+    bad.write_text("p cnf 2 1\n1 3 0\n")
+    results = tmp_path / "r.jsonl"
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["validate", str(bad), "--out", str(results), "--quiet"], stdout=out,
+               stderr=err)
+    assert code == 2
+    rule = f"{bad}:2: literal 3 exceeds the declared number of variables 2"
+    [record] = [json.loads(line) for line in results.read_text().splitlines()]
+    assert record["error"] == rule
+    assert f"error: {rule}" in out.getvalue().splitlines()

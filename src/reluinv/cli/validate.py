@@ -381,9 +381,9 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for record in records:
         if record.get("verdict") in ("disagree", "error"):
             reason = str(record.get("error") or record.get("reason") or "see its record")
-            where = f"{record.get('path')}: "
-            print(f"{record['verdict']}: {'' if reason.startswith(where) else where}{reason}",
-                  file=out)
+            path = str(record.get("path"))  # a reason naming the file is printed as it is
+            where = "" if reason.startswith(f"{path}:") else f"{path}: "
+            print(f"{record['verdict']}: {where}{reason}", file=out)
     final = heartbeat.progress
     duplicates = final.duplicates if final is not None else {}
     for path in final.superseded if final is not None else ():
