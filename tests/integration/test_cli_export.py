@@ -134,8 +134,9 @@ def test_an_unwritable_place_names_the_users_folder(tmp_path: Path, stage: str,
         monkeypatch.setattr(vnncomp, "write_vnnlib", full)
     code, out, err = call("export", str(source), "--format", "vnncomp", "--out", str(out_dir))
     assert (code, out) == (2, "")
-    expected = "permission denied" if stage == "staging folder" else "No space left on device"
-    assert err.startswith(f"reluinv: error: {out_dir}: {expected}"), err
+    expected = "Permission denied" if stage == "staging folder" else "No space left on device"
+    assert err.startswith(f"reluinv: error: {out_dir}: cannot be created there ({expected}; "
+                          "the export is staged in"), err
     assert err.count("\n") == 1
     assert ".partial" not in err
     assert list(tmp_path.iterdir()) == [source]

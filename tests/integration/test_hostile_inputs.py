@@ -465,6 +465,21 @@ if Path("/dev/full").is_char_device():  # never a regular file: it would be writ
     CLI_ROWS["merge-out-dev-full"] = (["merge", "{d}/good.jsonl", "--out", "/dev/full"], BAD,
                                       ["--out", "/dev/full", "not a regular file"])
 
+if Path("/proc/self").is_dir():  # a folder that takes no new file, whoever runs the tests
+    for _id, _argv in {
+        "invert-output-in-proc-issue": ["invert", "{d}/net.npz", "{d}/x.npy", "-o",
+                                        "/proc/z.npy"],
+        "reduce-output-in-proc": ["reduce", "{d}/good.cnf", "-o", "/proc/z.npy"],
+        "verify-out-in-proc": ["verify", "{d}/net.onnx", "{d}/padded.vnnlib", "--out",
+                               "/proc/z.npy"],
+        "merge-out-in-proc": ["merge", "{d}/good.jsonl", "--out", "/proc/z.npy"],
+        "export-out-in-proc": ["export", "{d}/good.cnf", "--format", "vnncomp", "--out",
+                               "/proc/z.npy"],
+        "generate-instances-out-in-proc": ["generate-instances", "--out", "/proc/z.npy",
+                                           "--family", "pigeonhole"],
+    }.items():
+        CLI_ROWS[_id] = (_argv, BAD, ["/proc/z.npy", "cannot be created there ("])
+
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """``reluinv.cli.main(argv)`` in this process: (exit code, stdout, stderr)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import Any, TextIO
 
 from reluinv.cli.common import (
@@ -19,6 +20,7 @@ from reluinv.cli.common import (
     add_subcommand,
     count_flag,
     dimacs_limits,
+    output_error_line,
     report_failure,
     time_limit_flag,
 )
@@ -143,7 +145,11 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                  force=args.force,
                                  sources=args.formulas if args.family is None else None)
     except OSError as exc:  # the file it is about: a formula, or the output folder
-        return report_failure(os.fsdecode(exc.filename) if exc.filename else place, exc, err)
+        name = os.fsdecode(exc.filename) if exc.filename else place
+        if Path(name).resolve().is_relative_to(Path(args.out).resolve()):
+            print(output_error_line(name, exc), file=err)
+            return ExitCode.BAD_INPUT
+        return report_failure(name, exc, err)
     except (ReluinvError, ValueError) as exc:  # SolverError: unknown
         return report_failure(place, exc, err)
     print(f"{summary.instances} instances ({summary.satisfiable} sat, "

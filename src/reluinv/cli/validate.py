@@ -24,6 +24,7 @@ from reluinv.cli.common import (
     add_subcommand,
     count_flag,
     nonnegative_flag,
+    output_failure,
     output_file_problem,
     shard_flag,
     time_limit_flag,
@@ -373,8 +374,8 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"reluinv: error: {exc}", file=err)
         return ExitCode.BAD_INPUT
     except OSError as exc:  # the results file could not be written (disk full, removed)
-        print(f"reluinv validate: error: --out {args.out}: cannot write "
-              f"({exc.strerror or exc})", file=err)
+        print(f"reluinv validate: error: --out {args.out}: {output_failure(args.out, exc)}",
+              file=err)
         return ExitCode.BAD_INPUT
     if live:
         err.write("\n")

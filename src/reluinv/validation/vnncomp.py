@@ -263,8 +263,8 @@ def export_vnncomp(
 def _about(exc: OSError, root: Path) -> OSError:
     """``exc`` about the caller's folder ``root`` rather than the staging path beside it
     (an internal name), with the reason and where the export is staged."""
-    return OSError(exc.errno, f"{exc.strerror or exc} (the export is staged in "
-                   f"{root.parent} before it is moved into place)", os.fspath(root))
+    return OSError(exc.errno, f"{exc.strerror or exc}; the export is staged in "
+                   f"{root.parent} before it is moved into place", os.fspath(root))
 
 
 def export_folder_problem(folder: str | os.PathLike[str], force: bool) -> str | None:
