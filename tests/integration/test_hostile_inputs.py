@@ -156,8 +156,13 @@ def _write_models(folder: Path) -> None:
     net = ri.random_network([2, 3], rng=np.random.default_rng(0))
     ri.write_onnx(net, folder / "net.onnx")
     ri.write_onnx(net, folder / "NET.ONNX")
+    np.save(folder / "x3.npy", net.forward(np.array([0.5, -0.25])))
     whole = (folder / "net.onnx").read_bytes()
     (folder / "truncated.onnx").write_bytes(whole[: len(whole) // 2])
+    (folder / "net.onnx.gz").write_bytes(gzip.compress(whole))  # as VNN-COMP ships them
+    (folder / "not-gzip.onnx.gz").write_bytes(whole)
+    packed = gzip.compress(whole)
+    (folder / "truncated.onnx.gz").write_bytes(packed[: len(packed) // 2])
     (folder / "text.onnx").write_text("p cnf 1 1\n1 0\n")
     (folder / "empty.onnx").write_bytes(b"")
     graph = helper.make_graph(
@@ -348,6 +353,10 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "onnx-text": (["info", "{d}/text.onnx"], BAD, ["text.onnx", "not an ONNX model"]),
     "onnx-empty": (["invert", "{d}/empty.onnx", "{d}/x.npy"], BAD, ["empty.onnx", "ONNX"]),
     "onnx-truncated": (["info", "{d}/truncated.onnx"], BAD, ["truncated.onnx", "ONNX"]),
+    "onnx-gz-not-gzip": (["info", "{d}/not-gzip.onnx.gz"], BAD,
+                         ["not-gzip.onnx.gz", "cannot be decompressed as gzip"]),
+    "onnx-gz-truncated": (["verify", "{d}/truncated.onnx.gz", "{d}/padded.vnnlib"], BAD,
+                          ["truncated.onnx.gz", "cannot be decompressed as gzip"]),
     "onnx-unsupported-op": (["info", "{d}/sigmoid.onnx"], BAD, ["sigmoid.onnx", "Sigmoid"]),
     "onnx-missing": (["verify", "{d}/missing.onnx", "{d}/garbage.vnnlib"], BAD,
                      ["missing.onnx", "no such file"]),
@@ -516,6 +525,9 @@ ACCEPTED = {
                          "2000000000000000000000000"],
     "vnnlib-padded-within-limits": ["verify", "{d}/net.onnx", "{d}/padded.vnnlib"],
     "verify-onnx-suffix-any-case": ["verify", "{d}/NET.ONNX", "{d}/padded.vnnlib"],
+    "verify-onnx-gz-issue": ["verify", "{d}/net.onnx.gz", "{d}/padded.vnnlib"],
+    "info-onnx-gz": ["info", "{d}/net.onnx.gz"],
+    "invert-onnx-gz": ["invert", "{d}/net.onnx.gz", "{d}/x3.npy"],
 }
 
 
