@@ -304,3 +304,20 @@ def test_a_malformed_file_is_one_clean_line_in_its_record_and_the_summary(
     [record] = [json.loads(line) for line in results.read_text().splitlines()]
     assert record["error"] == rule
     assert f"error: {rule}" in out.getvalue().splitlines()
+
+
+def test_a_refused_resume_prints_no_banner(tmp_path: Path) -> None:
+    """The banner ``... results in OUT (resuming); executor ...`` came before the refusal,
+    as if the run had started."""
+    formula = tmp_path / "f.cnf"
+    formula.write_text("p cnf 1 1\n1 0\n")
+    results = tmp_path / "r.jsonl"
+    results.write_text(json.dumps({"path": str(formula), "verdict": "agree", "key": "k",
+                                   "family": None, "options": {"time_limit": 1}}) + "\n")
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["validate", str(formula), "--out", str(results), "--resume", "--quiet"],
+               stdout=out, stderr=err)
+    assert code == 2
+    assert out.getvalue() == ""
+    assert len(err.getvalue().splitlines()) == 1
+    assert "cannot resume" in err.getvalue()

@@ -344,7 +344,14 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     heartbeat = _Heartbeat(0 if args.quiet else args.heartbeat, write_line)
 
+    shard = f", shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""
+    banner = [f"reluinv validate: {len(paths)} path(s), results in {args.out}"
+              + (" (resuming)" if args.resume else "") + f"; executor {executor!r}{shard}"]
+
     def show(progress: Progress) -> None:
+        # the first report comes once the run is under way (a resume accepted)
+        if banner:
+            print(banner.pop(), file=out, flush=True)
         heartbeat.progress = progress
         if live:
             with lock:
@@ -354,10 +361,6 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             write_line(record_line(progress))
             progress.last_record = None
 
-    shard = f", shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""
-    print(f"reluinv validate: {len(paths)} path(s), results in {args.out}"
-          + (" (resuming)" if args.resume else "") + f"; executor {executor!r}{shard}",
-          file=out)
     try:
         with heartbeat:
             records = run_validation(
