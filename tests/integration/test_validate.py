@@ -321,3 +321,31 @@ def test_a_refused_resume_prints_no_banner(tmp_path: Path) -> None:
     assert out.getvalue() == ""
     assert len(err.getvalue().splitlines()) == 1
     assert "cannot resume" in err.getvalue()
+
+
+@pytest.mark.slow  # a fresh interpreter and a few slow checks: about 2 s
+def test_sigterm_stops_a_run_as_ctrl_c_does(corpus: Path, tmp_path: Path) -> None:
+    """SIGTERM ended the run at once, exit 143 and not a word; it now stops as Ctrl-C does:
+    the workers stopped, the records intact, the hint to resume (exit 143 still)."""
+    for i in range(8):  # distinct bytes: files with identical bytes are one instance
+        (corpus / "sat" / f"extra{i}.cnf").write_text(f"c extra {i}\np cnf 2 1\n{1 + i % 2} 0\n")
+    out = tmp_path / "r.jsonl"
+    script = (
+        "import sys; import reluinv.validation.check as c; "
+        "from tests.integration.validation_checks import slow_check; "
+        "c.check_instance = slow_check; from reluinv.cli import main; main(sys.argv[1:])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "validate", str(corpus), "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(ResultsFile(out).read()) < 1:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert err.splitlines()[-1] == (f"reluinv: terminated (SIGTERM); the records so far are "
+                                    f"in {out}; rerun with --resume to continue")
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert 1 <= len(records) < len(FILES) + 8

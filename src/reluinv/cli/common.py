@@ -81,8 +81,8 @@ def add_subcommand(
     subparsers: Any, name: str, *, help: str, description: str, codes: Iterable[ExitCode]
 ) -> argparse.ArgumentParser:
     """Register subcommand ``name`` with the rows of the exit-code table it can return
-    (plus 130, interrupted) as its ``--help`` epilog."""
-    rows = {*codes, ExitCode.BAD_INPUT, ExitCode.INTERRUPTED}
+    (plus 130, interrupted, and 143, terminated) as its ``--help`` epilog."""
+    rows = {*codes, ExitCode.BAD_INPUT, ExitCode.INTERRUPTED, ExitCode.TERMINATED}
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name, help=help, description=description, epilog=epilog(rows),
         formatter_class=HelpFormatter,

@@ -31,6 +31,7 @@ from reluinv.cli.common import (
 )
 from reluinv.cli.exit_codes import ExitCode, validation_exit_code
 from reluinv.errors import ReluinvError
+from reluinv.interrupts import Terminated, terminate_as_interrupt
 from reluinv.validation.bundled import bundled_instances
 from reluinv.validation.executors import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -362,17 +363,18 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress.last_record = None
 
     try:
-        with heartbeat:
+        with heartbeat, terminate_as_interrupt():  # SIGTERM stops the run as Ctrl-C does
             records = run_validation(
                 paths, out=args.out, options=options, executor=executor,
                 resume=args.resume, on_progress=show, shard=args.shard,
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if live:
             err.write("\n")
-        print(f"reluinv: interrupted; the records so far are in {args.out}; "
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"reluinv: {how}; the records so far are in {args.out}; "
               "rerun with --resume to continue", file=err)
-        return ExitCode.INTERRUPTED
+        return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     except ReluinvError as exc:
         print(f"reluinv: error: {exc}", file=err)
         return ExitCode.BAD_INPUT

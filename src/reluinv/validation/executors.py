@@ -208,6 +208,7 @@ def _detach() -> None:  # pragma: no cover - runs in a child process
     # early and the worker would report a cut-short answer as if it were the instance's.
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the run's handler, if it has one
     _die_with_parent()
 
 
