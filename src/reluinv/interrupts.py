@@ -66,7 +66,8 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-__all__ = ["INTERRUPTED_MESSAGE", "is_library_interrupt", "stop_on_interrupt"]
+__all__ = ["INTERRUPTED_MESSAGE", "Terminated", "is_library_interrupt", "stop_on_interrupt",
+           "terminate_as_interrupt"]
 
 #: The text python-sat's compiled solvers raise when their own SIGINT handler fired.
 INTERRUPTED_MESSAGE = "Caught keyboard interrupt"
@@ -228,3 +229,44 @@ def stop_on_interrupt(*stops: Stop) -> Iterator[None]:
         raise KeyboardInterrupt from failure
     if failure is not None:
         raise failure
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread inside :func:`terminate_as_interrupt`.
+
+    A :class:`KeyboardInterrupt`, so the clean stop written for Ctrl-C runs for it too;
+    its own type lets the caller tell the two apart (exit 143 rather than 130)."""
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` in the main thread instead of
+    ending the process at once, so a long run (``reluinv validate``) stops as on Ctrl-C:
+    its workers stopped, its message printed. The previous SIGTERM action is restored on
+    leaving the block.
+
+    Meant for a main thread that waits on workers, not one inside a solver call: a Python
+    handler runs only between bytecodes, so a SIGTERM during a compiled solve would wait
+    for the solve to end, where the default action ends the process at once. Outside the
+    main thread, and where SIGTERM is ignored, the block changes nothing.
+
+    >>> with terminate_as_interrupt():
+    ...     signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    True
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_IGN:
+        yield
+        return
+
+    def terminated(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:  # an action installed outside Python reads as None: the default stands in
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)

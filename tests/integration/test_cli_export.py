@@ -3,11 +3,16 @@ interrupts."""
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import reluinv as ri
 import reluinv.validation.vnncomp as vnncomp
 from reluinv.cli import run
 from reluinv.data.formula import write_dimacs
@@ -47,7 +52,7 @@ def test_a_formula_file_too_large_to_export_is_refused(tmp_path: Path) -> None:
     write_dimacs(pigeonhole(40), path)  # 1640 variables, 32841 clauses
     code, _, err = export(tmp_path / "bench", str(path))
     assert code == 2
-    assert err == (f"reluinv: error: {path}: formula 0 (1640 variables, 32841 clauses): its "
+    assert err == (f"reluinv: error: {path} (1640 variables, 32841 clauses): its "
                    "cnf_embedding network would have 59274561 weight entries > "
                    "EXPORT_MAX_ENTRIES = 8388608 (ONNX stores them dense)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["php.cnf"]
@@ -129,8 +134,47 @@ def test_an_unwritable_place_names_the_users_folder(tmp_path: Path, stage: str,
         monkeypatch.setattr(vnncomp, "write_vnnlib", full)
     code, out, err = call("export", str(source), "--format", "vnncomp", "--out", str(out_dir))
     assert (code, out) == (2, "")
-    expected = "permission denied" if stage == "staging folder" else "No space left on device"
-    assert err.startswith(f"reluinv: error: {out_dir}: {expected}"), err
+    expected = "Permission denied" if stage == "staging folder" else "No space left on device"
+    assert err.startswith(f"reluinv: error: {out_dir}: cannot be created there ({expected}; "
+                          "the export is staged in"), err
     assert err.count("\n") == 1
     assert ".partial" not in err
     assert list(tmp_path.iterdir()) == [source]
+
+
+def test_generate_properties_runs_from_inside_the_folder(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The script stored the formula paths as typed (relative to where the export ran), so
+    ``cd DIR && python generate_properties.py SEED``, as VNN-COMP runs it, found no file;
+    it now reads copies in ``DIR/formulas`` under neutral names, relative to itself."""
+    monkeypatch.chdir(tmp_path)
+    Path("uf3-sat.cnf").write_text("p cnf 3 2\n1 2 0\n-3 0\n")
+    Path("uuf2-unsat.cnf.gz").write_bytes(gzip.compress(
+        b"p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n"))
+    code, _, err = call("export", "uf3-sat.cnf", "uuf2-unsat.cnf.gz", "--format", "vnncomp",
+                        "--out", "bench", "--seed", "1")
+    assert code == 0, err
+    folder = tmp_path / "bench"
+    assert sorted(p.name for p in (folder / "formulas").iterdir()) == [
+        "formula_0000.cnf", "formula_0001.cnf.gz"]
+    truth = tmp_path / "bench_ground_truth.jsonl"
+
+    def hashes() -> list[tuple[str, str]]:
+        return sorted((r["formula_sha256"], r["verdict"])
+                      for r in map(json.loads, truth.read_text().splitlines()))
+
+    first = hashes()
+    moved = tmp_path / "elsewhere" / "bench"  # another place, the sources gone
+    moved.parent.mkdir()
+    folder.rename(moved)
+    for name in ("uf3-sat.cnf", "uuf2-unsat.cnf.gz", "bench_ground_truth.jsonl"):
+        (tmp_path / name).unlink()
+    src = str(Path(ri.__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "generate_properties.py", "5"], cwd=moved,
+                          env={"PYTHONPATH": src}, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    truth = moved.parent / "bench_ground_truth.jsonl"
+    assert hashes() == first
+    assert len((moved / "instances.csv").read_text().splitlines()) == 2
+    assert "seed 5" in (moved / "README.md").read_text()

@@ -92,7 +92,8 @@ def test_reduce_bad_formula_and_bad_output(tmp_path: Path) -> None:
     nowhere = tmp_path / "missing-dir" / "x.npz"
     code, _, err = call("reduce", str(EXAMPLES / "uf5-satlib.cnf"), "-o", str(nowhere))
     assert code == 2
-    assert err == f"reluinv: error: {nowhere}: no such file\n"
+    assert err == (f"reluinv: error: {nowhere}: cannot be created: the folder "
+                   f"{nowhere.parent} does not exist\n")
 
 
 def test_reduce_requires_an_output() -> None:

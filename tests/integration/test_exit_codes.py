@@ -271,7 +271,7 @@ def test_help_lists_the_exit_code_table(command: str | None) -> None:
     table = out[out.index("\nexit codes:\n"):]
     rows = {int(line.split()[0]): line.split(None, 1)[1]
             for line in table.splitlines()[2:] if line.strip()}
-    expected = set(ExitCode) if command is None else {*codes_of(command), 130}
+    expected = set(ExitCode) if command is None else {*codes_of(command), 130, 143}
     assert set(rows) == expected
     for value, meaning in rows.items():
         assert meaning == ExitCode(value).meaning

@@ -50,6 +50,7 @@ from reluinv.errors import (
     ShapeError,
 )
 from reluinv.oracles.proofcheck import check_drup_proof
+from reluinv.validation.vnncomp import export_vnncomp
 
 OK, BAD = int(ExitCode.OK), int(ExitCode.BAD_INPUT)
 
@@ -85,6 +86,8 @@ FORMULAS: dict[str, str | bytes] = {
     "top-zero.wcnf": "p wcnf 2 1 0\n1 1 2 0\n",
     "new-format-big.wcnf": "h 1 2000000 0\n",
     "latin1.cnf": b"c caf\xe9\np cnf 1 1\n1 0\n",
+    "no-vars.cnf": "p cnf 0 0\n",
+    "no-vars-empty-clause.cnf": "p cnf 0 1\n0\n",
     "long-last-line.cnf": "p cnf 1 1\n1 0\nc a comment with no newline after it",
 }
 
@@ -124,6 +127,8 @@ def _write_arrays(folder: Path) -> None:
     np.savez(folder / "no-target.npz",
              **{key: value for key, value in entries.items() if key != "target"})
     np.savez(folder / "metadata-only.npz", metadata=entries["metadata"])
+    np.savez(folder / "nan-target.npz",
+             **{**entries, "target": np.full(entries["target"].shape, np.nan)})
     net = ri.random_network([2, 6, 10], rng=np.random.default_rng(0))
     net.save(folder / "net.npz")
     nan_weights = dict(np.load(folder / "net.npz"))
@@ -152,8 +157,13 @@ def _write_models(folder: Path) -> None:
     net = ri.random_network([2, 3], rng=np.random.default_rng(0))
     ri.write_onnx(net, folder / "net.onnx")
     ri.write_onnx(net, folder / "NET.ONNX")
+    np.save(folder / "x3.npy", net.forward(np.array([0.5, -0.25])))
     whole = (folder / "net.onnx").read_bytes()
     (folder / "truncated.onnx").write_bytes(whole[: len(whole) // 2])
+    (folder / "net.onnx.gz").write_bytes(gzip.compress(whole))  # as VNN-COMP ships them
+    (folder / "not-gzip.onnx.gz").write_bytes(whole)
+    packed = gzip.compress(whole)
+    (folder / "truncated.onnx.gz").write_bytes(packed[: len(packed) // 2])
     (folder / "text.onnx").write_text("p cnf 1 1\n1 0\n")
     (folder / "empty.onnx").write_bytes(b"")
     graph = helper.make_graph(
@@ -288,6 +298,14 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "info-huge-header": (["info", "{d}/huge-header.cnf"], BAD, ["huge-header.cnf:1", "max_vars"]),
     "export-huge-header": (["export", "{d}/huge-header.cnf", "--format", "vnncomp", "--out",
                             "{d}/bench"], BAD, ["huge-header.cnf:1", "max_vars"]),
+    "export-no-variables-issue": (["export", "{d}/good.cnf", "{d}/no-vars.cnf", "--format",
+                                   "vnncomp", "--out", "{d}/bench"], BAD,
+                                  ["no-vars.cnf: 0 variables", "at least one latent variable"]),
+    "export-no-variables-real-latent": (["export", "{d}/no-vars-empty-clause.cnf", "--format",
+                                         "vnncomp", "--encoding", "real_latent", "--out",
+                                         "{d}/bench"], BAD,
+                                        ["no-vars-empty-clause.cnf: 0 variables",
+                                         "at least one latent variable"]),
     # saved problems and networks
     "npz-empty-issue": (["solve", "{d}/empty.npz"], BAD, ["empty.npz", "not a NumPy .npz"]),
     "npz-truncated-issue": (["solve", "{d}/truncated.npz"], BAD, ["truncated.npz", ".npz"]),
@@ -307,8 +325,10 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
                           ["zip.npz", "no 'network' entry"]),
     "npz-network-to-solve": (["solve", "{d}/net.npz"], BAD, ["net.npz", "not a problem"]),
     "npz-nan-weight": (["invert", "{d}/nan-weights.npz", "{d}/x.npy"], BAD,
-                       ["nan-weights.npz", "nan"]),
+                       ["nan-weights.npz", "weights[0][0, 0] is nan; weights[0] must be finite"]),
     "npz-missing": (["solve", "{d}/missing.npz"], BAD, ["missing.npz", "no such file"]),
+    "npz-nan-target-issue": (["solve", "{d}/nan-target.npz"], BAD,
+                             ["nan-target.npz: target[0] is nan; target must be finite"]),
     # observations and masks
     "npy-empty": (["invert", "{d}/net.npz", "{d}/empty.npy"], BAD, ["empty.npy", ".npy"]),
     "npy-text-issue": (["invert", "{d}/net.npz", "{d}/text.npy"], BAD, ["text.npy", ".npy"]),
@@ -340,6 +360,10 @@ CLI_ROWS: dict[str, tuple[list[str], int, list[str]]] = {
     "onnx-text": (["info", "{d}/text.onnx"], BAD, ["text.onnx", "not an ONNX model"]),
     "onnx-empty": (["invert", "{d}/empty.onnx", "{d}/x.npy"], BAD, ["empty.onnx", "ONNX"]),
     "onnx-truncated": (["info", "{d}/truncated.onnx"], BAD, ["truncated.onnx", "ONNX"]),
+    "onnx-gz-not-gzip": (["info", "{d}/not-gzip.onnx.gz"], BAD,
+                         ["not-gzip.onnx.gz", "cannot be decompressed as gzip"]),
+    "onnx-gz-truncated": (["verify", "{d}/truncated.onnx.gz", "{d}/padded.vnnlib"], BAD,
+                          ["truncated.onnx.gz", "cannot be decompressed as gzip"]),
     "onnx-unsupported-op": (["info", "{d}/sigmoid.onnx"], BAD, ["sigmoid.onnx", "Sigmoid"]),
     "onnx-missing": (["verify", "{d}/missing.onnx", "{d}/garbage.vnnlib"], BAD,
                      ["missing.onnx", "no such file"]),
@@ -457,6 +481,21 @@ if Path("/dev/full").is_char_device():  # never a regular file: it would be writ
     CLI_ROWS["merge-out-dev-full"] = (["merge", "{d}/good.jsonl", "--out", "/dev/full"], BAD,
                                       ["--out", "/dev/full", "not a regular file"])
 
+if Path("/proc/self").is_dir():  # a folder that takes no new file, whoever runs the tests
+    for _id, _argv in {
+        "invert-output-in-proc-issue": ["invert", "{d}/net.npz", "{d}/x.npy", "-o",
+                                        "/proc/z.npy"],
+        "reduce-output-in-proc": ["reduce", "{d}/good.cnf", "-o", "/proc/z.npy"],
+        "verify-out-in-proc": ["verify", "{d}/net.onnx", "{d}/padded.vnnlib", "--out",
+                               "/proc/z.npy"],
+        "merge-out-in-proc": ["merge", "{d}/good.jsonl", "--out", "/proc/z.npy"],
+        "export-out-in-proc": ["export", "{d}/good.cnf", "--format", "vnncomp", "--out",
+                               "/proc/z.npy"],
+        "generate-instances-out-in-proc": ["generate-instances", "--out", "/proc/z.npy",
+                                           "--family", "pigeonhole"],
+    }.items():
+        CLI_ROWS[_id] = (_argv, BAD, ["/proc/z.npy", "cannot be created there ("])
+
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """``reluinv.cli.main(argv)`` in this process: (exit code, stdout, stderr)."""
@@ -493,6 +532,9 @@ ACCEPTED = {
                          "2000000000000000000000000"],
     "vnnlib-padded-within-limits": ["verify", "{d}/net.onnx", "{d}/padded.vnnlib"],
     "verify-onnx-suffix-any-case": ["verify", "{d}/NET.ONNX", "{d}/padded.vnnlib"],
+    "verify-onnx-gz-issue": ["verify", "{d}/net.onnx.gz", "{d}/padded.vnnlib"],
+    "info-onnx-gz": ["info", "{d}/net.onnx.gz"],
+    "invert-onnx-gz": ["invert", "{d}/net.onnx.gz", "{d}/x3.npy"],
 }
 
 
@@ -702,6 +744,13 @@ API_ROWS: dict[str, tuple[Callable[[], Any], type[Exception], list[str]]] = {
     "write_onnx-csr-too-large-issue": (
         lambda: ri.write_onnx(ri.ReluNetwork([sp.csr_array((10**5, 10**4))]), "never.onnx"),
         InvalidArgumentError, ["write_onnx", "needs 1000000000 weights", "max_entries"]),
+    "write_onnx-no-input": (
+        lambda: ri.write_onnx(ri.encode(ri.parse_dimacs("p cnf 0 1\n0\n")).network,
+                              "never.onnx"),
+        InvalidArgumentError, ["write_onnx", "0 x 0 x 1 network", "W1", "no entries"]),
+    "export_vnncomp-no-variables": (
+        lambda: export_vnncomp([ri.parse_dimacs("p cnf 0 0\n")], "never-written"),
+        InvalidArgumentError, ["formula 0: 0 variables", "at least one latent variable"]),
     "verify-None": (lambda: ri.verify(NET, None), InvalidTypeError,
                     ["prop", "NoneType"]),
 }

@@ -287,3 +287,65 @@ def test_workers_do_not_outlive_a_killed_run(corpus: Path, tmp_path: Path) -> No
     while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
         time.sleep(0.05)
     assert not any(Path(f"/proc/{w}").exists() for w in workers)
+
+
+def test_a_malformed_file_is_one_clean_line_in_its_record_and_the_summary(
+        tmp_path: Path) -> None:
+    """The record held ``DimacsError: FILE:2: ...`` and the summary printed the path again
+    before it: both are now the one ``FILE:LINE: rule`` line."""
+    bad = tmp_path / "over.cnf"
+    bad.write_text("p cnf 2 1\n1 3 0\n")
+    results = tmp_path / "r.jsonl"
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["validate", str(bad), "--out", str(results), "--quiet"], stdout=out,
+               stderr=err)
+    assert code == 2
+    rule = f"{bad}:2: literal 3 exceeds the declared number of variables 2"
+    [record] = [json.loads(line) for line in results.read_text().splitlines()]
+    assert record["error"] == rule
+    assert f"error: {rule}" in out.getvalue().splitlines()
+
+
+def test_a_refused_resume_prints_no_banner(tmp_path: Path) -> None:
+    """The banner ``... results in OUT (resuming); executor ...`` came before the refusal,
+    as if the run had started."""
+    formula = tmp_path / "f.cnf"
+    formula.write_text("p cnf 1 1\n1 0\n")
+    results = tmp_path / "r.jsonl"
+    results.write_text(json.dumps({"path": str(formula), "verdict": "agree", "key": "k",
+                                   "family": None, "options": {"time_limit": 1}}) + "\n")
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["validate", str(formula), "--out", str(results), "--resume", "--quiet"],
+               stdout=out, stderr=err)
+    assert code == 2
+    assert out.getvalue() == ""
+    assert len(err.getvalue().splitlines()) == 1
+    assert "cannot resume" in err.getvalue()
+
+
+@pytest.mark.slow  # a fresh interpreter and a few slow checks: about 2 s
+def test_sigterm_stops_a_run_as_ctrl_c_does(corpus: Path, tmp_path: Path) -> None:
+    """SIGTERM ended the run at once, exit 143 and not a word; it now stops as Ctrl-C does:
+    the workers stopped, the records intact, the hint to resume (exit 143 still)."""
+    for i in range(8):  # distinct bytes: files with identical bytes are one instance
+        (corpus / "sat" / f"extra{i}.cnf").write_text(f"c extra {i}\np cnf 2 1\n{1 + i % 2} 0\n")
+    out = tmp_path / "r.jsonl"
+    script = (
+        "import sys; import reluinv.validation.check as c; "
+        "from tests.integration.validation_checks import slow_check; "
+        "c.check_instance = slow_check; from reluinv.cli import main; main(sys.argv[1:])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "validate", str(corpus), "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(ResultsFile(out).read()) < 1:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert err.splitlines()[-1] == (f"reluinv: terminated (SIGTERM); the records so far are "
+                                    f"in {out}; rerun with --resume to continue")
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert 1 <= len(records) < len(FILES) + 8

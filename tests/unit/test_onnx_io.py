@@ -981,3 +981,21 @@ def test_a_float32_fold_within_rounding_is_read(tmp_path: Path) -> None:
     net = ri.read_onnx(path)
     z = np.random.default_rng(1).normal(size=(1, K)).astype(np.float32).astype(np.float64)
     np.testing.assert_allclose(net.forward(z)[0], _run(path, z)[0], rtol=1e-6)
+
+
+def test_a_gzip_compressed_model_reads_as_the_model(tmp_path: Path) -> None:
+    """VNN-COMP folders ship ``.onnx.gz``: it was read as a NumPy archive and refused."""
+    import gzip
+
+    from reluinv.data.onnx_io import read_model_bytes
+
+    net = ri.random_network([3, 5, 4], rng=np.random.default_rng(2))
+    ri.write_onnx(net, tmp_path / "n.onnx")
+    whole = (tmp_path / "n.onnx").read_bytes()
+    (tmp_path / "n.onnx.gz").write_bytes(gzip.compress(whole))
+    assert ri.read_onnx(tmp_path / "n.onnx.gz") == ri.read_onnx(tmp_path / "n.onnx") == net
+    assert read_model_bytes(tmp_path / "n.onnx.gz") == whole
+    # a decompression bomb stops at the cap, in one line naming the file
+    with pytest.raises(ri.ProblemFileError, match=r"n\.onnx\.gz: decompresses to more than "
+                                                  r"100 bytes"):
+        read_model_bytes(tmp_path / "n.onnx.gz", max_bytes=100)

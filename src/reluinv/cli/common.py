@@ -34,6 +34,8 @@ __all__ = [
     "error_line",
     "format_histogram",
     "nonnegative_flag",
+    "output_error_line",
+    "output_failure",
     "output_file_problem",
     "same_file_as_an_input",
     "shard_flag",
@@ -79,8 +81,8 @@ def add_subcommand(
     subparsers: Any, name: str, *, help: str, description: str, codes: Iterable[ExitCode]
 ) -> argparse.ArgumentParser:
     """Register subcommand ``name`` with the rows of the exit-code table it can return
-    (plus 130, interrupted) as its ``--help`` epilog."""
-    rows = {*codes, ExitCode.BAD_INPUT, ExitCode.INTERRUPTED}
+    (plus 130, interrupted, and 143, terminated) as its ``--help`` epilog."""
+    rows = {*codes, ExitCode.BAD_INPUT, ExitCode.INTERRUPTED, ExitCode.TERMINATED}
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name, help=help, description=description, epilog=epilog(rows),
         formatter_class=HelpFormatter,
@@ -233,15 +235,35 @@ def same_file_as_an_input(path: str, inputs: Iterable[str | None]) -> str | None
     return None
 
 
+def output_failure(path: str, exc: OSError) -> str:
+    """Why the output file ``path`` was not written, from the ``OSError`` writing it
+    raised: it cannot be created there (or, when it exists, written), and the system's
+    reason. Not :func:`error_line`'s reading of an input: a folder that takes no new files
+    (``/proc``) answers ``ENOENT``, which said of an output is not "no such file"."""
+    parent = os.path.dirname(path) or "."
+    if isinstance(exc, FileNotFoundError) and not os.path.isdir(parent):
+        return f"cannot be created: the folder {parent} does not exist"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    what = "cannot be written" if os.path.isfile(path) else "cannot be created there"
+    return f"{what} ({reason})"
+
+
+def output_error_line(path: str, exc: OSError) -> str:
+    """``reluinv: error: PATH: cannot be created there (REASON)``
+    (:func:`output_failure`)."""
+    return f"reluinv: error: {path}: {output_failure(path, exc)}"
+
+
 def write_output(path: str, write: Callable[[str], object], err: Any) -> bool:
     """Call ``write(path)`` (its missing parent folders created first, as
     :func:`output_file_problem` promised); on an ``OSError`` print its one
-    :func:`error_line` and return False (the caller exits with BAD_INPUT), else True."""
+    :func:`output_error_line` and return False (the caller exits with BAD_INPUT), else
+    True."""
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         write(path)
     except OSError as exc:
-        print(error_line(path, exc), file=err)
+        print(output_error_line(path, exc), file=err)
         return False
     return True
 

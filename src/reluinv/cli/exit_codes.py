@@ -9,7 +9,9 @@ A script can branch on the code without parsing the output:
   file, a bad flag value);
 * **3** ``NO_SOLUTION``: no solution exists, certified (INFEASIBLE, UNSAT, no pre-image);
 * **4** ``UNKNOWN``: a time limit, an inconclusive answer, a solution not proven optimal;
-* **130** ``INTERRUPTED``: interrupted (Ctrl-C).
+* **130** ``INTERRUPTED``: interrupted (Ctrl-C);
+* **143** ``TERMINATED``: terminated (SIGTERM; ``validate`` stops as on Ctrl-C, the other
+  subcommands end at once: 128 + 15 is the shell's status of a process the signal ended).
 
 The order of precedence when one run covers several answers (``validate``, ``report``):
 a disagreement (1) outweighs a bad input file (2), which outweighs an unknown answer (4);
@@ -36,6 +38,7 @@ class ExitCode(enum.IntEnum):
     NO_SOLUTION = 3
     UNKNOWN = 4
     INTERRUPTED = 130
+    TERMINATED = 143
 
     @property
     def meaning(self) -> str:
@@ -50,6 +53,7 @@ _MEANINGS = {
     ExitCode.NO_SOLUTION: "no solution exists, certified (INFEASIBLE, UNSAT, no pre-image)",
     ExitCode.UNKNOWN: "unknown (time limit, inconclusive, feasible but not proven optimal)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.TERMINATED: "terminated (SIGTERM); validate stops as on Ctrl-C, its records kept",
 }
 
 

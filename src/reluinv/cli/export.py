@@ -3,7 +3,8 @@
 ``reluinv export FORMULA... --format vnncomp --out DIR`` encodes DIMACS files; with
 ``--family NAME --count N --size S`` it generates the formulas itself
 (:mod:`reluinv.validation.families`, seeded by ``--seed``), so the folder can be made
-again from its ``generate_properties.py``. The ground truth goes to
+again from its ``generate_properties.py``; FORMULA files are copied into ``DIR/formulas``
+for it, so it runs from any working directory. The ground truth goes to
 ``DIR_ground_truth.jsonl`` beside the folder (:mod:`reluinv.validation.vnncomp`).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import Any, TextIO
 
 from reluinv.cli.common import (
@@ -18,6 +20,7 @@ from reluinv.cli.common import (
     add_subcommand,
     count_flag,
     dimacs_limits,
+    output_error_line,
     report_failure,
     time_limit_flag,
 )
@@ -54,7 +57,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Encode each formula as an ONNX network and a VNN-LIB property that is sat "
             "exactly when the formula is satisfiable, and write DIR/onnx, DIR/vnnlib, "
-            "DIR/instances.csv, DIR/README.md and DIR/generate_properties.py; the verdicts "
+            "DIR/instances.csv, DIR/README.md and DIR/generate_properties.py (with copies "
+            "of the FORMULA files in DIR/formulas, so it runs from any folder); the verdicts "
             "(with a counterexample for sat and the checked proof's hash for unsat) go to "
             "DIR_ground_truth.jsonl beside DIR. Exit 4 when a verdict could not be "
             "certified."
@@ -98,7 +102,12 @@ def _formulas(args: argparse.Namespace) -> list[Formula]:
         if not args.formulas:
             raise ValueError("give FORMULA files or --family")
         limits = dimacs_limits(args)
-        return [read_dimacs(path, limits=limits) for path in args.formulas]
+        formulas = []
+        for path in args.formulas:  # each file's error names that file
+            formula = read_dimacs(path, limits=limits)
+            check_export_size(args.encoding, formula.num_vars, formula.num_clauses, path)
+            formulas.append(formula)
+        return formulas
     if args.formulas:
         raise ValueError("give FORMULA files or --family, not both")
     if args.family in DETERMINISTIC_FAMILIES and args.count > 1:
@@ -133,9 +142,14 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         formulas = _formulas(args)
         summary = export_vnncomp(formulas, args.out, encoding=args.encoding, seed=args.seed,
                                  gzip=args.gzip, timeout=args.timeout, argv=argv,
-                                 force=args.force)
+                                 force=args.force,
+                                 sources=args.formulas if args.family is None else None)
     except OSError as exc:  # the file it is about: a formula, or the output folder
-        return report_failure(os.fsdecode(exc.filename) if exc.filename else place, exc, err)
+        name = os.fsdecode(exc.filename) if exc.filename else place
+        if Path(name).resolve().is_relative_to(Path(args.out).resolve()):
+            print(output_error_line(name, exc), file=err)
+            return ExitCode.BAD_INPUT
+        return report_failure(name, exc, err)
     except (ReluinvError, ValueError) as exc:  # SolverError: unknown
         return report_failure(place, exc, err)
     print(f"{summary.instances} instances ({summary.satisfiable} sat, "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, error_line
+from reluinv.cli.common import add_subcommand, error_line, output_error_line
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.errors import ReluinvError
 from reluinv.validation.bundled import FAMILIES, MANIFEST_NAME, BuiltInstance, build_instance_set
@@ -43,7 +44,11 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         built = build_instance_set(args.out, families=families, progress=report)
-    except (OSError, ReluinvError, ValueError) as exc:
+    except OSError as exc:  # everything it writes is under --out
+        name = os.fsdecode(exc.filename) if exc.filename is not None else args.out
+        print(output_error_line(name, exc), file=err)
+        return ExitCode.BAD_INPUT
+    except (ReluinvError, ValueError) as exc:
         print(error_line(args.out, exc), file=err)
         return ExitCode.BAD_INPUT
     satisfiable = sum(item.entry["satisfiable"] for item in built)

@@ -13,7 +13,7 @@ from reluinv.cli.common import (
     format_histogram,
 )
 from reluinv.cli.exit_codes import ExitCode
-from reluinv.data.files import load_npz
+from reluinv.data.files import is_onnx_path, load_npz
 from reluinv.data.formula import Formula, read_dimacs
 from reluinv.data.network import ReluNetwork
 from reluinv.data.problem import InversionProblem
@@ -26,8 +26,8 @@ def register(subparsers: Any) -> None:
         help="describe DIMACS formulas, saved .npz problems or networks, ONNX models",
         description=(
             "Per file: variables, clauses, clause-length histogram, weights and hard clauses "
-            "(formulas), or sizes, activation and metadata (saved .npz files and .onnx "
-            "models). A bad file "
+            "(formulas), or sizes, activation and metadata (saved .npz files, .onnx and "
+            ".onnx.gz models). A bad file "
             "gets one error line; the other files are still reported (exit 2)."
         ),
         codes=(ExitCode.OK,),
@@ -120,7 +120,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             if path.endswith(".npz"):
                 lines = describe_npz(path)
-            elif path.lower().endswith(".onnx"):
+            elif is_onnx_path(path):
                 lines = describe_onnx(path)
             else:
                 lines = describe_formula(path, read_dimacs(path, limits=dimacs_limits(args)))

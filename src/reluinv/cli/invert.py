@@ -72,7 +72,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Recover z with G(z) = x by inverting the last layer, then the one before, down "
             "to z (Lei, Jalal, Dhillon, Dimakis 2019). NET is a saved network or problem "
-            "(.npz) or an ONNX model (.onnx, by its suffix); X.npy is the observation "
+            "(.npz) or an ONNX model (.onnx or gzip-compressed .onnx.gz, by its suffix); "
+            "X.npy is the observation "
             "(default: the problem's target). z is searched among real vectors: a problem "
             "whose latent is binary or integer is refused (reluinv solve inverts it "
             "exactly). Prints "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from reluinv.cli.common import add_subcommand, output_file_problem
+from reluinv.cli.common import add_subcommand, output_error_line, output_file_problem
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.cli.validate import (
     CODES,
@@ -58,7 +58,7 @@ def handle_merge(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         ResultsFile(args.out).replace(merged.records)
     except OSError as exc:
-        print(f"reluinv: error: {args.out}: {exc.strerror or exc}", file=err)
+        print(output_error_line(args.out, exc), file=err)
         return ExitCode.BAD_INPUT
     summaries = summarize(merged.records)
     print(render_summary(summaries), file=out, end="")

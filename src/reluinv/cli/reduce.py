@@ -14,6 +14,7 @@ from reluinv.cli.common import (
     count_flag,
     dimacs_limits,
     error_line,
+    output_error_line,
 )
 from reluinv.cli.exit_codes import ExitCode
 from reluinv.data.formula import read_dimacs
@@ -64,7 +65,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         problem.save(target)
     except OSError as exc:
-        print(error_line(target, exc), file=err)
+        print(output_error_line(target, exc), file=err)
         return ExitCode.BAD_INPUT
     sizes = " x ".join(map(str, problem.network.sizes))
     lam = f", lam {problem.lam}" if problem.lam is not None else ""

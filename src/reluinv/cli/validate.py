@@ -24,12 +24,14 @@ from reluinv.cli.common import (
     add_subcommand,
     count_flag,
     nonnegative_flag,
+    output_failure,
     output_file_problem,
     shard_flag,
     time_limit_flag,
 )
 from reluinv.cli.exit_codes import ExitCode, validation_exit_code
 from reluinv.errors import ReluinvError
+from reluinv.interrupts import Terminated, terminate_as_interrupt
 from reluinv.validation.bundled import bundled_instances
 from reluinv.validation.executors import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -343,7 +345,14 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     heartbeat = _Heartbeat(0 if args.quiet else args.heartbeat, write_line)
 
+    shard = f", shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""
+    banner = [f"reluinv validate: {len(paths)} path(s), results in {args.out}"
+              + (" (resuming)" if args.resume else "") + f"; executor {executor!r}{shard}"]
+
     def show(progress: Progress) -> None:
+        # the first report comes once the run is under way (a resume accepted)
+        if banner:
+            print(banner.pop(), file=out, flush=True)
         heartbeat.progress = progress
         if live:
             with lock:
@@ -353,37 +362,34 @@ def handle_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             write_line(record_line(progress))
             progress.last_record = None
 
-    shard = f", shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""
-    print(f"reluinv validate: {len(paths)} path(s), results in {args.out}"
-          + (" (resuming)" if args.resume else "") + f"; executor {executor!r}{shard}",
-          file=out)
     try:
-        with heartbeat:
+        with heartbeat, terminate_as_interrupt():  # SIGTERM stops the run as Ctrl-C does
             records = run_validation(
                 paths, out=args.out, options=options, executor=executor,
                 resume=args.resume, on_progress=show, shard=args.shard,
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if live:
             err.write("\n")
-        print(f"reluinv: interrupted; the records so far are in {args.out}; "
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"reluinv: {how}; the records so far are in {args.out}; "
               "rerun with --resume to continue", file=err)
-        return ExitCode.INTERRUPTED
+        return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     except ReluinvError as exc:
         print(f"reluinv: error: {exc}", file=err)
         return ExitCode.BAD_INPUT
     except OSError as exc:  # the results file could not be written (disk full, removed)
-        print(f"reluinv validate: error: --out {args.out}: cannot write "
-              f"({exc.strerror or exc})", file=err)
+        print(f"reluinv validate: error: --out {args.out}: {output_failure(args.out, exc)}",
+              file=err)
         return ExitCode.BAD_INPUT
     if live:
         err.write("\n")
     for record in records:
         if record.get("verdict") in ("disagree", "error"):
             reason = str(record.get("error") or record.get("reason") or "see its record")
-            where = f"{record.get('path')}: "
-            print(f"{record['verdict']}: {'' if reason.startswith(where) else where}{reason}",
-                  file=out)
+            path = str(record.get("path"))  # a reason naming the file is printed as it is
+            where = "" if reason.startswith(f"{path}:") else f"{path}: "
+            print(f"{record['verdict']}: {where}{reason}", file=out)
     final = heartbeat.progress
     duplicates = final.duplicates if final is not None else {}
     for path in final.superseded if final is not None else ():

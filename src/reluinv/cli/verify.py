@@ -27,7 +27,7 @@ from reluinv.cli.common import (
     write_output,
 )
 from reluinv.cli.exit_codes import ExitCode
-from reluinv.data.files import load_network
+from reluinv.data.files import is_onnx_path, load_network
 from reluinv.data.vnnlib import read_vnnlib
 from reluinv.errors import ReluinvError
 from reluinv.exact.verify_property import VerificationStatus, verify
@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
         ),
         codes=CODES,
     )
-    parser.add_argument("network", metavar="NET.onnx", help="the network (.onnx or .npz)")
+    parser.add_argument("network", metavar="NET.onnx", help="the network (.onnx, .onnx.gz or .npz)")
     parser.add_argument("property", metavar="PROP.vnnlib",
                         help="the property (.vnnlib or .vnnlib.gz)")
     parser.add_argument("--timeout", type=time_limit_flag("--timeout"), default=None,
@@ -86,7 +86,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         current = args.property
         prop = read_vnnlib(current, network.latent_dim, network.output_dim,
                            limits=text_limits(args), network_name=args.network)
-        onnx_model = args.network if args.network.lower().endswith(".onnx") else None
+        onnx_model = args.network if is_onnx_path(args.network) else None
         current = args.network  # onnxruntime runs the network's file
         result = verify(network, prop, time_limit=args.timeout, structural=args.structural,
                         onnx_model=onnx_model)

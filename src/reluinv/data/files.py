@@ -32,7 +32,7 @@ from reluinv.data.network import ReluNetwork, open_npz, read_metadata
 from reluinv.data.problem import PROBLEM_FORMAT, InversionProblem
 from reluinv.errors import ProblemFileError, ReluinvError
 
-__all__ = ["load_array", "load_network", "load_network_or_problem", "load_npz",
+__all__ = ["is_onnx_path", "load_array", "load_network", "load_network_or_problem", "load_npz",
            "missing_parents_problem"]
 
 
@@ -91,9 +91,16 @@ def _damaged(source: str, exc: BaseException) -> str:
     return f"{source}: damaged archive entry ({type(exc).__name__}: {text})"
 
 
+def is_onnx_path(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an ONNX model by its suffix (any case): ``.onnx``, or
+    ``.onnx.gz`` (gzip-compressed, as VNN-COMP benchmarks often ship them)."""
+    return os.fspath(path).lower().endswith((".onnx", ".onnx.gz"))
+
+
 def load_network_or_problem(path: str | os.PathLike[str]) -> ReluNetwork | InversionProblem:
-    """The network of an ``.onnx`` file (by its suffix, any case), else :func:`load_npz`."""
-    if os.fspath(path).lower().endswith(".onnx"):
+    """The network of an ``.onnx`` or ``.onnx.gz`` file (:func:`is_onnx_path`), else
+    :func:`load_npz`."""
+    if is_onnx_path(path):
         from reluinv.data.onnx_io import read_onnx
 
         return read_onnx(path)

@@ -161,7 +161,7 @@ def _exact_dtype(array: npt.NDArray[Any], name: str) -> npt.NDArray[Any]:
     if kind == "f":
         if not np.all(np.isfinite(array)):
             bad = _first_index(~np.isfinite(array))
-            raise NonFiniteError(f"{name}{bad} is {array[tuple(bad)]}; weights must be finite")
+            raise NonFiniteError(f"{name}{bad} is {array[tuple(bad)]}; {name} must be finite")
         converted = np.array(array, dtype=np.float64)
         if array.dtype.itemsize > 8 and not np.all(converted == array):
             bad = _first_index(converted != array)

@@ -98,8 +98,10 @@ on first use (``pip install 'reluinv[onnx]'``); without them the call raises
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,15 +117,25 @@ from reluinv.errors import InvalidArgumentError, InvalidTypeError, ProblemFileEr
 __all__ = [
     "FOLD_CHECK_POINTS",
     "FOLD_TOLERANCE",
+    "ONNX_GZ_MAX_BYTES",
     "ONNX_OPSET",
     "MissingDependencyError",
     "onnx_metadata",
     "onnxruntime_session",
     "output_magnitude",
+    "read_model_bytes",
     "read_onnx",
     "runtime_mismatch",
     "write_onnx",
 ]
+
+#: The most bytes a gzip-compressed model (``.onnx.gz``) is decompressed to: 2 GiB, the
+#: largest message protobuf parses, so no ONNX model is larger (weights stored as external
+#: data aside). A file that decompresses to more (a decompression bomb) is refused once that
+#: much is read, before memory fills.
+ONNX_GZ_MAX_BYTES = 2**31
+#: Decompression proceeds in chunks of this many bytes (never one allocation of the cap).
+_GZ_CHUNK = 2**20
 
 #: The default ONNX operator set of written models (Gemm 13, Relu 14, LeakyRelu 16).
 ONNX_OPSET = 17
@@ -188,10 +200,41 @@ def _attributes(onnx: Any, node: Any) -> dict[str, Any]:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
+def read_model_bytes(path: str | os.PathLike[str], *,
+                     max_bytes: int = ONNX_GZ_MAX_BYTES) -> bytes:
+    """The bytes of the model file ``path``; a ``.gz`` file is decompressed in memory, at
+    most ``max_bytes`` (:data:`ONNX_GZ_MAX_BYTES`) of it.
+
+    Raises :class:`~reluinv.errors.ProblemFileError` naming the file for a ``.gz`` file
+    that is not gzip data, is truncated, or decompresses to more than ``max_bytes``;
+    ``OSError`` when it is missing or cannot be read.
+    """
+    source = os.fspath(path)
+    if not source.lower().endswith(".gz"):
+        with open(source, "rb") as handle:
+            return handle.read()
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with gzip.open(source, "rb") as stream:
+            while chunk := stream.read(_GZ_CHUNK):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise ProblemFileError(
+                        f"{source}: decompresses to more than {max_bytes} bytes "
+                        f"(ONNX_GZ_MAX_BYTES = {ONNX_GZ_MAX_BYTES}, the largest protobuf "
+                        "message), so it is not an ONNX model")
+                chunks.append(chunk)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ProblemFileError(f"{source}: cannot be decompressed as gzip: {exc}") from None
+    return b"".join(chunks)
+
+
 def read_onnx(path: str | os.PathLike[str]) -> ReluNetwork:
     """The :class:`~reluinv.data.network.ReluNetwork` of a feed-forward ONNX graph.
 
-    See the module docstring for the ops read and the refusals.
+    See the module docstring for the ops read and the refusals. A ``.gz`` file (``.onnx.gz``)
+    is decompressed in memory first (:func:`read_model_bytes`).
 
     Raises
     ------
@@ -207,8 +250,7 @@ def read_onnx(path: str | os.PathLike[str]) -> ReluNetwork:
     if not isinstance(path, str | os.PathLike):
         raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     source = os.fspath(path)
-    with open(source, "rb") as handle:
-        data = handle.read()
+    data = read_model_bytes(source)
     try:
         model = onnx.load_model_from_string(data)
     except Exception as exc:  # protobuf raises its own DecodeError
@@ -404,9 +446,9 @@ def output_magnitude(network: ReluNetwork, x: npt.NDArray[np.float64]) -> float:
     return float(np.max(m, initial=0.0))
 
 
-def onnxruntime_session(source: str) -> Any:
-    """A single-threaded CPU onnxruntime session of the model file ``source`` (raises
-    onnxruntime's own errors)."""
+def onnxruntime_session(source: str | bytes) -> Any:
+    """A single-threaded CPU onnxruntime session of the model file ``source`` (or of a
+    model's bytes; raises onnxruntime's own errors)."""
     import onnxruntime  # type: ignore[import-untyped]
 
     options = onnxruntime.SessionOptions()
@@ -863,10 +905,9 @@ def onnx_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     plus ``producer_name`` and ``producer_version``."""
     onnx = _onnx()
     source = os.fspath(path)
+    data = read_model_bytes(source)
     try:
-        model = onnx.load(source, load_external_data=False)
-    except OSError:
-        raise
+        model = onnx.load_model_from_string(data)
     except Exception as exc:
         raise ProblemFileError(f"{source}: not an ONNX model: {exc}") from exc
     out: dict[str, Any] = {"producer_name": model.producer_name,
@@ -897,8 +938,9 @@ def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
     **metadata:
         JSON-serialisable provenance, stored in ``metadata_props`` (key -> JSON text).
 
-    The model's input is ``z`` of shape ``(N, k)``, its output ``x`` of shape ``(N, n)``.
-    ONNX initializers are dense: a network stored sparse (CSR) is written through
+    The model's input is ``z`` of shape ``(N, k)``, its output ``x`` of shape ``(N, n)``;
+    a network with a size 0 (``k = 0``: no input) is refused, as :func:`read_onnx` would
+    refuse the file. ONNX initializers are dense: a network stored sparse (CSR) is written through
     :meth:`~reluinv.ReluNetwork.to_dense`, refused in one line when that copy would exceed
     :data:`~reluinv.data.network.DENSE_ENTRY_LIMIT` entries; it reads back dense, equal to
     the network written.
@@ -914,6 +956,12 @@ def write_onnx(network: ReluNetwork, path: str | os.PathLike[str], *,
         raise InvalidArgumentError(
             f"opset {opset}: onnxruntime runs a double LeakyRelu only from opset 16 (its "
             "kernel before that is float only); pass opset >= 16 or dtype='float32'")
+    for i, w in enumerate(network.weights, start=1):  # read_onnx refuses an empty weight
+        if 0 in w.shape:
+            sizes = " x ".join(str(s) for s in network.sizes)
+            raise InvalidArgumentError(
+                f"write_onnx: the {sizes} network's W{i} has shape {tuple(w.shape)}, no "
+                "entries; an ONNX network needs at least one input and one unit per layer")
     try:
         network = network.to_dense()
     except InvalidArgumentError as exc:

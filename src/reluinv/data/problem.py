@@ -184,7 +184,7 @@ class InversionProblem:
         try:
             target = exact_array(self.target, "target")
         except NonFiniteError as exc:
-            raise InvalidArgumentError(f"target holds NaN or infinity: {exc}") from exc
+            raise InvalidArgumentError(str(exc)) from exc  # "target[j] is nan; target ..."
         if target.shape != (n,):
             raise ShapeError(f"target must have shape (n,) = ({n},), got {target.shape}")
         if target.dtype.kind == "i":

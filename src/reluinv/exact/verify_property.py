@@ -277,11 +277,13 @@ class _OnnxRuntime:
         self.skipped: str | None = None
 
     def _open(self) -> None:
-        from reluinv.data.onnx_io import onnxruntime_session, write_onnx
+        from reluinv.data.onnx_io import onnxruntime_session, read_model_bytes, write_onnx
 
         if self.onnx_model is not None:
+            model = (read_model_bytes(self.source) if self.source.lower().endswith(".gz")
+                     else self.source)  # an .onnx.gz runs from its decompressed bytes
             try:
-                self.session = onnxruntime_session(self.source)
+                self.session = onnxruntime_session(model)
             except Exception as exc:  # onnxruntime raises its own pybind11 classes
                 if "NOT_IMPLEMENTED" not in str(exc):
                     raise ProblemFileError(f"{self.source}: onnxruntime cannot load the "

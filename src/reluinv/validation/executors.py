@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from reluinv.arguments import check_count, check_time_limit
-from reluinv.errors import ClusterError, InvalidArgumentError
+from reluinv.errors import ClusterError, InvalidArgumentError, ReluinvError
 from reluinv.threads import one_blas_thread
 
 __all__ = [
@@ -160,14 +160,31 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _error_text(exc: BaseException, path: str) -> str:
+    """The one line an error record holds for ``exc``, raised checking ``path``.
+
+    The package's own errors (bad input: a malformed or oversized formula) are their
+    message, which names the file, the place and the rule (``FILE:LINE: rule``), the path
+    put first when the message does not start with it; an ``OSError`` is the file and the
+    system's reason. Anything else was not expected of a check: its exception type is kept,
+    the first thing a report of it needs."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, ReluinvError) and text:
+        return text if text.startswith(f"{path}:") else f"{path}: {text}"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = os.fsdecode(exc.filename) if exc.filename is not None else path
+        return f"{where}: {exc.strerror}"
+    return _first_line(exc)
+
+
 def _call_check(check: CheckFunction, task: Task) -> tuple[Mapping[str, Any] | None, str | None]:
-    """``(record, None)``, or ``(None, error)`` when the check raised or returned no
-    mapping."""
+    """``(record, None)``, or ``(None, error)`` when the check raised (the error's line
+    by :func:`_error_text`) or returned no mapping."""
     try:
         record = check(task.path, time_limit=task.time_limit, family=task.family,
                        **dict(task.check_options))
     except Exception as exc:  # any failure of one instance becomes its error record
-        return None, _first_line(exc)
+        return None, _error_text(exc, os.fspath(task.path))
     if not isinstance(record, Mapping):
         return None, f"the check returned a {type(record).__name__}, not a record"
     return dict(record), None
@@ -191,6 +208,7 @@ def _detach() -> None:  # pragma: no cover - runs in a child process
     # early and the worker would report a cut-short answer as if it were the instance's.
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the run's handler, if it has one
     _die_with_parent()
 
 

@@ -8,6 +8,7 @@
       vnnlib/inst_0000.vnnlib ...    the properties (``.vnnlib.gz`` with ``gzip``)
       instances.csv                  one row per instance: onnx,vnnlib,timeout
       generate_properties.py         regenerates the folder: python generate_properties.py SEED
+      formulas/formula_0000.cnf ...  the formula files it reads (when the export read files)
       README.md                      what the instances are and how they were made
     DIR_ground_truth.jsonl           beside the folder, never inside it
 
@@ -80,7 +81,10 @@ def ground_truth_path(folder: str | os.PathLike[str]) -> Path:
     return path.parent / f"{path.name}_ground_truth.jsonl"
 
 
-def _readme(encoding: str, count: int, seed: int, timeout: float, command: str) -> str:
+def _readme(encoding: str, count: int, seed: int, timeout: float, command: str,
+            copied: int) -> str:
+    copies = ("\nIt reads the formula files from `formulas/` beside it: copies of those the "
+              "command\nread, in its order, under neutral names." if copied else "")
     lemma = ("lemma E1: Y_0 = sum of the unsatisfied clause units plus 2 dist(x, {0,1}^k); "
              "its minimum over [0,1]^k is 0 on a satisfiable formula and at least 1 on an "
              "unsatisfiable one, and the property asks Y_0 <= 0.5"
@@ -100,20 +104,38 @@ Made by reluinv {__version__} with seed {seed}:
 
     {command}
 
-`python generate_properties.py SEED` runs the same command with another seed.
+`python generate_properties.py SEED` runs the same command with another seed, from any
+folder (and on another machine with reluinv installed).{copies}
 """
 
 
-def _generator_script(argv: Sequence[str]) -> str:
-    return f'''"""Regenerate this benchmark: python generate_properties.py SEED (needs reluinv)."""
+def _copy_name(index: int, source: str | os.PathLike[str]) -> str:
+    """The neutral name of the ``index``-th formula file in ``formulas/``: the suffixes the
+    reader goes by (``.wcnf``, and ``.gz`` / ``.xz`` / ``.bz2``) kept, the rest of the
+    name (which may say whether the formula is satisfiable) dropped."""
+    name = os.path.basename(os.fspath(source)).lower()
+    compression = next((s for s in (".gz", ".xz", ".bz2") if name.endswith(s)), "")
+    kind = ".wcnf" if name[: len(name) - len(compression)].endswith(".wcnf") else ".cnf"
+    return f"formula_{index:04d}{kind}{compression}"
+
+
+def _generator_script(argv: Sequence[str], copies: Sequence[str]) -> str:
+    """The script that reruns the export ``argv`` with another seed; the formula files
+    (``argv[1 : 1 + len(copies)]``) are replaced by ``copies``, paths relative to the
+    script's own folder, so it runs from any working directory."""
+    options = [argv[0], *argv[1 + len(copies):]]
+    return f'''"""Regenerate this benchmark: python generate_properties.py SEED (needs reluinv).
+
+Runs from any working directory: the formulas are read beside this script."""
 import os
 import subprocess
 import sys
 
-ARGV = {list(argv)!r}
+ARGV = {options!r}
+FORMULAS = {list(copies)!r}
 seed = sys.argv[1] if len(sys.argv) > 1 else "0"
 here = os.path.dirname(os.path.abspath(__file__))
-args = [a for a in ARGV]
+args = [ARGV[0], *(os.path.join(here, *name.split("/")) for name in FORMULAS), *ARGV[1:]]
 args[args.index("--seed") + 1] = seed
 args[args.index("--out") + 1] = here
 sys.exit(subprocess.call([sys.executable, "-m", "reluinv", *args, "--force"]))
@@ -122,9 +144,15 @@ sys.exit(subprocess.call([sys.executable, "-m", "reluinv", *args, "--force"]))
 
 def check_export_size(encoding: EncodingName, num_vars: int, num_clauses: int,
                       what: str) -> None:
-    """Raise :class:`~reluinv.errors.InvalidArgumentError` naming ``what`` when the
-    ``encoding`` network of a formula of ``num_vars`` variables and ``num_clauses``
-    clauses has more than :data:`EXPORT_MAX_ENTRIES` weight entries."""
+    """Raise :class:`~reluinv.errors.InvalidArgumentError` naming ``what`` when a formula
+    of ``num_vars`` variables and ``num_clauses`` clauses cannot be exported: it has no
+    variable (the network's input ``X`` would have no entry, and the weights of its first
+    layer none, which no ONNX reader accepts; :func:`~reluinv.read_onnx` refuses them), or
+    its ``encoding`` network has more than :data:`EXPORT_MAX_ENTRIES` weight entries."""
+    if num_vars == 0:
+        raise InvalidArgumentError(
+            f"{what}: 0 variables; an exported network needs at least one latent variable "
+            "(the ONNX input and the property's X_0)")
     entries = encoded_entries(encoding, num_vars, num_clauses)
     if entries > EXPORT_MAX_ENTRIES:
         raise InvalidArgumentError(
@@ -143,6 +171,7 @@ def export_vnncomp(
     timeout: float = DEFAULT_TIMEOUT,
     argv: Sequence[str] | None = None,
     force: bool = False,
+    sources: Sequence[str | os.PathLike[str]] | None = None,
 ) -> ExportSummary:
     """Write ``formulas`` as a VNN-COMP benchmark folder and its ground truth beside it
     (module docstring).
@@ -167,19 +196,24 @@ def export_vnncomp(
         Seconds per instance written into ``instances.csv``.
     argv:
         The ``reluinv`` command line that made the folder, recorded in the README and in
-        ``generate_properties.py`` (must hold ``--seed`` and ``--out``); default: the
-        equivalent ``export`` call is not recorded as a script.
+        ``generate_properties.py`` (must hold ``--seed`` and ``--out``, and list the
+        ``sources`` right after its first word); default: the equivalent ``export`` call
+        is not recorded as a script.
     force:
         Write into a non-empty folder: its ``onnx`` and ``vnnlib`` folders and the files
         of the export are replaced, other files stay.
-
+    sources:
+        The files ``formulas`` were read from, one each: copied byte for byte into
+        ``formulas/`` (``formula_0000.cnf``, ... in this order; the suffixes ``.wcnf``,
+        ``.gz``, ``.xz``, ``.bz2`` kept), where ``generate_properties.py`` reads them, so
+        the folder regenerates from any working directory and on another machine.
 
     Raises
     ------
     InvalidArgumentError
         A non-empty folder without ``force``, a folder that is a file, no formulas, an
-        unknown encoding, or a formula whose network would exceed
-        :data:`EXPORT_MAX_ENTRIES`.
+        unknown encoding, a formula without variables, or a formula whose network would
+        exceed :data:`EXPORT_MAX_ENTRIES`.
     SolverError
         A formula whose verdict could not be certified (an unchecked refutation).
     """
@@ -189,6 +223,13 @@ def export_vnncomp(
         raise InvalidArgumentError("timeout must be finite: instances.csv needs a number")
     if not formulas:
         raise InvalidArgumentError("formulas is empty: nothing to export")
+    files = [os.fspath(path) for path in sources] if sources is not None else []
+    if sources is not None and len(files) != len(formulas):
+        raise InvalidArgumentError(f"sources has {len(files)} paths for {len(formulas)} "
+                                   "formulas; give one file per formula")
+    if sources is not None and argv is not None and list(argv[1:1 + len(files)]) != files:
+        raise InvalidArgumentError("argv must list the sources right after its first word, "
+                                   "as the export command line does")
     root = Path(folder)
     problem = export_folder_problem(root, force)
     if problem is not None:
@@ -205,7 +246,7 @@ def export_vnncomp(
     staged_truth = staging.with_name(staging.name + ".jsonl")
     try:
         summary = _write_folder(formulas, root, staging, staged_truth, encoding, seed, gzip,
-                                checked_timeout, argv)
+                                checked_timeout, argv, files)
         _move_into(staging, root)
         os.replace(staged_truth, truth_path)
     except OSError as exc:
@@ -222,8 +263,8 @@ def export_vnncomp(
 def _about(exc: OSError, root: Path) -> OSError:
     """``exc`` about the caller's folder ``root`` rather than the staging path beside it
     (an internal name), with the reason and where the export is staged."""
-    return OSError(exc.errno, f"{exc.strerror or exc} (the export is staged in "
-                   f"{root.parent} before it is moved into place)", os.fspath(root))
+    return OSError(exc.errno, f"{exc.strerror or exc}; the export is staged in "
+                   f"{root.parent} before it is moved into place", os.fspath(root))
 
 
 def export_folder_problem(folder: str | os.PathLike[str], force: bool) -> str | None:
@@ -256,11 +297,17 @@ def _move_into(staging: Path, root: Path) -> None:
 
 def _write_folder(formulas: Sequence[Formula], root: Path, staging: Path, truth_path: Path,
                   encoding: EncodingName, seed: int, gzip: bool, checked_timeout: float,
-                  argv: Sequence[str] | None) -> ExportSummary:
+                  argv: Sequence[str] | None, sources: Sequence[str]) -> ExportSummary:
     """Write the benchmark of ``formulas`` into ``staging`` and its ground truth to
-    ``truth_path``; names and the summary refer to ``root``, where it will live."""
+    ``truth_path``; names and the summary refer to ``root``, where it will live. The
+    ``sources`` files (one per formula, or none) are copied into ``formulas/``."""
     (staging / "onnx").mkdir()
     (staging / "vnnlib").mkdir()
+    copies = [f"formulas/{_copy_name(i, path)}" for i, path in enumerate(sources)]
+    if copies:
+        (staging / "formulas").mkdir()
+    for path, copy in zip(sources, copies, strict=True):
+        shutil.copyfile(path, staging / copy)
     order = np.random.default_rng(seed).permutation(len(formulas))
     rows: list[tuple[str, str, str]] = []
     truth: list[str] = []
@@ -304,9 +351,10 @@ def _write_folder(formulas: Sequence[Formula], root: Path, staging: Path, truth_
         "--seed", str(seed), "--out", str(root), *(["--gzip"] if gzip else [])]
     command = "reluinv " + " ".join(shlex.quote(w) for w in words)
     (staging / "README.md").write_text(
-        _readme(encoding, len(rows), seed, checked_timeout, command), encoding="utf-8")
+        _readme(encoding, len(rows), seed, checked_timeout, command, len(copies)),
+        encoding="utf-8")
     if argv is not None:
-        (staging / "generate_properties.py").write_text(_generator_script(argv),
+        (staging / "generate_properties.py").write_text(_generator_script(argv, copies),
                                                         encoding="utf-8")
     truth_path.write_text("\n".join(truth) + "\n", encoding="utf-8")
     return ExportSummary(root, ground_truth_path(root), len(rows), counts["sat"],
