@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime
 import pytest
 
@@ -109,7 +110,10 @@ def test_a_double_leaky_model_onnxruntime_does_not_implement_is_verified(
     net = ri.ReluNetwork([[[1.0, -2.0], [0.5, 1.0], [1.0, 1.0]], [[1.0, -1.0, 0.5]]],
                          [[0.1, -0.2, 0.0], [0.3]], ("leaky_relu", 0.1))
     onnx_path, vnnlib_path = tmp_path / "leaky.onnx", tmp_path / "p.vnnlib"
-    ri.write_onnx(net, onnx_path, dtype="float64", opset=13)
+    ri.write_onnx(net, onnx_path, dtype="float64", opset=16)  # write_onnx refuses 13
+    model = onnx.load(onnx_path)
+    model.opset_import[0].version = 13  # valid ONNX, which onnxruntime does not run
+    onnx.save(model, onnx_path)
     ri.write_vnnlib(ri.Property([-1.0, -1.0], [1.0, 1.0], (OutputPolytope([[-1.0]], [-0.5]),),
                                 1), vnnlib_path)
     code, out, err = call("verify", str(onnx_path), str(vnnlib_path))
