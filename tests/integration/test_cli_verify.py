@@ -16,6 +16,7 @@ import reluinv as ri
 from reluinv.cli import run
 from reluinv.data.vnnlib import OutputPolytope
 from reluinv.reduction.export import cnf_embedding, real_latent
+from tests.onnx_files import write_at_opset
 
 SAT = ri.parse_dimacs("p cnf 3 3\n1 2 0\n-1 3 0\n-3 0\n")
 UNSAT = ri.parse_dimacs("p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n")
@@ -90,7 +91,6 @@ def test_a_bad_property_is_one_line_naming_file_and_line(tmp_path: Path) -> None
 
 
 def test_a_model_onnxruntime_refuses_is_one_line_naming_the_file(tmp_path: Path) -> None:
-    import onnx
 
     onnx_path, vnnlib_path = files(tmp_path, cnf_embedding, SAT, gz=False)
     model = onnx.load(onnx_path)
@@ -110,10 +110,7 @@ def test_a_double_leaky_model_onnxruntime_does_not_implement_is_verified(
     net = ri.ReluNetwork([[[1.0, -2.0], [0.5, 1.0], [1.0, 1.0]], [[1.0, -1.0, 0.5]]],
                          [[0.1, -0.2, 0.0], [0.3]], ("leaky_relu", 0.1))
     onnx_path, vnnlib_path = tmp_path / "leaky.onnx", tmp_path / "p.vnnlib"
-    ri.write_onnx(net, onnx_path, dtype="float64", opset=16)  # write_onnx refuses 13
-    model = onnx.load(onnx_path)
-    model.opset_import[0].version = 13  # valid ONNX, which onnxruntime does not run
-    onnx.save(model, onnx_path)
+    write_at_opset(net, onnx_path, 13)
     ri.write_vnnlib(ri.Property([-1.0, -1.0], [1.0, 1.0], (OutputPolytope([[-1.0]], [-0.5]),),
                                 1), vnnlib_path)
     code, out, err = call("verify", str(onnx_path), str(vnnlib_path))
@@ -167,7 +164,6 @@ def _acasxu_files(tmp_path: Path) -> tuple[str, np.ndarray, np.ndarray, np.ndarr
     """An ACAS-Xu-shaped model (``tests.unit.test_onnx_io.acasxu_shaped``), a narrow box,
     onnxruntime's outputs at its centre, and an upper bound on ``Y_0`` over the box by
     interval arithmetic on the file's own initializers (no reluinv code)."""
-    import onnx
 
     from tests.unit.test_onnx_io import acasxu_shaped
 
@@ -229,7 +225,6 @@ def test_an_input_of_symbolic_length_is_fed_as_read_onnx_reads_it(
         tmp_path: Path, shape: list[object]) -> None:
     """``y = x . (1, 2, -1)`` with the input's length symbolic: ``read_onnx`` reads three
     inputs, and onnxruntime must be fed three too (it was fed one, and the file refused)."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     graph = helper.make_graph(

@@ -19,6 +19,7 @@ from reluinv.exact import verify_property
 from reluinv.exact.backend import MipOptions
 from reluinv.reduction.export import cnf_embedding, real_latent
 from reluinv.validation.generators import pigeonhole
+from tests.onnx_files import write_at_opset
 
 V = ri.VerificationStatus
 #: The oracle calls a property decided only when its optimum is this far from 0.
@@ -260,7 +261,7 @@ def test_a_file_onnxruntime_does_not_implement_is_not_run(tmp_path: Any) -> None
     net = ri.ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], activation=("leaky_relu", 0.25),
                          output_activation="linear")
     path = tmp_path / "leaky.onnx"
-    ri.write_onnx(net, path, dtype="float64", opset=13)
+    write_at_opset(net, path, 13)
     prop = ri.Property([-1.0], [1.0], (OutputPolytope([[-1.0]], [-0.5]),), 1)  # y >= 0.5
     result = ri.verify(net, prop, onnx_model=path)
     assert result.status is V.SAT
