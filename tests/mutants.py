@@ -189,8 +189,8 @@ MUTANTS = (
     ), FAST_PATH_TESTS),
     # a pattern LP's point after moving across activation regions taken unchecked
     Mutant("moved-pattern-answer-unchecked", INVERTER, (
-        ("        if system.violation(h) <= limit:\n            moved = (",
-         "        if round_ > 1 or system.violation(h) <= limit:\n            moved = ("),
+        ("        if violation <= limit:\n            moved = (",
+         "        if round_ > 1 or violation <= limit:\n            moved = ("),
     ), CHEAP_ROUTE_TESTS),
     # the descent moving the units that did not hold the optimum
     Mutant("descent-flips-the-free-units", INVERTER, (
