@@ -226,6 +226,7 @@ from reluinv.layerwise.lp import (
     cvxopt_available,
     linprog,
     solve_band_dual,
+    solve_band_lp_cvxopt,
     solve_dense_lp,
     solve_feasibility,
     solve_linf_dual,
@@ -988,32 +989,26 @@ def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
                                  budget if budget_row else None, nonneg, start=start)
         if answer.status != "failed" or solver == "highs-dual":
             return answer
-    slacks = 1 if noise == "linf" else m
-    rows = m + two.size + int(budget_row)
-    A = np.zeros((rows, n + slacks))
+    if noise != "linf":  # the slacks eliminated row by row in cvxopt's Newton systems
+        row_cost = np.where(bands.two_sided, 1.0, 0.0 if noise == "l1" else 1.0)
+        return solve_band_lp_cvxopt(W, b, bands.upper, bands.upper_scale * weight,
+                                    bands.lower, bands.lower_scale * weight,
+                                    bands.two_sided, row_cost,
+                                    budget if budget_row else None, nonneg, solver=solver)
+    rows = m + two.size
+    A = np.zeros((rows, n + 1))
     rhs = np.empty(rows)
     A[:m, :n] = W
-    np.negative(W[two], out=A[m:m + two.size, :n])
+    np.negative(W[two], out=A[m:, :n])
     rhs[:m] = bands.upper - b
-    rhs[m:m + two.size] = b[two] - bands.lower[two]
-    up = bands.upper_scale * weight
-    lo = (bands.lower_scale * weight)[two]
-    if noise == "linf":
-        A[:m, n] = -up
-        A[m:m + two.size, n] = -lo
-        cost = np.zeros(n + 1)
-        cost[n] = 1.0
-    else:
-        A[np.arange(m), n + np.arange(m)] = -up
-        A[m + np.arange(two.size), n + two] = -lo
-        cost = np.concatenate([np.zeros(n), np.ones(m)])
-        if budget_row:  # LP (6): the one-sided rows' slacks share the noise budget
-            cost[n + one] = 0.0
-            A[rows - 1, n + one] = 1.0
-            rhs[rows - 1] = budget
-    nonneg_columns = np.concatenate([np.full(n, nonneg), np.ones(slacks, dtype=bool)])
+    rhs[m:] = b[two] - bands.lower[two]
+    A[:m, n] = -bands.upper_scale * weight
+    A[m:, n] = -(bands.lower_scale * weight)[two]
+    cost = np.zeros(n + 1)
+    cost[n] = 1.0
+    nonneg_columns = np.concatenate([np.full(n, nonneg), [True]])
     return solve_dense_lp(cost, A, rhs, nonneg_columns, solver=solver,
-                          accept_inaccurate=noise == "linf" and solver == "auto")
+                          accept_inaccurate=solver == "auto")
 
 
 def _row_misfits(pre: FloatArray, bands: _Bands) -> FloatArray:
