@@ -298,9 +298,9 @@ EXACT_CHECK_MAX_WEIGHTS = 100_000
 #: leaky top layer, Gaussian 1e-4): 2.75 s against 2.99 s, but at 1e-2, with many leaky
 #: rows near zero, 14.8 s (3605 iterations) against 5.1 s. Those cvxopt times are with its
 #: own KKT solver; with the slacks eliminated (``lp.solve_band_lp_cvxopt``) cvxopt took,
-#: at load average 2.5-2.9 on 2 cores: n = 60, 0.11 s
-#: against the dual's 0.03 s; n = 200 (500 x 200 leaky layer), 0.04-0.08 s against
-#: 0.18-0.78 s; n = 500, 0.30-0.37 s against 1.7-12 s.
+#: at load average 2.5-2.9 on 2 cores: n = 60, 0.11 s against the dual's 0.03 s; n = 200
+#: (500 x 200 leaky layer, Gaussian 1e-4 and 1e-2), 0.04-0.08 s against 0.18-0.78 s;
+#: n = 500, 0.30-0.37 s against 1.7-12 s.
 DUAL_BASIS_LIMIT = 250
 #: Noisy modes (l_inf, and l_1 layers not pinned by their two-sided rows; the l_1 modes
 #: otherwise use the typical size of the propagated error, module docstring,
