@@ -150,8 +150,9 @@ def test_structured_band_lp_matches_the_dense_solvers(
     (``solve_band_lp_cvxopt``, what ``_noisy_lp`` runs for ``solver="cvxopt"``) against the
     same LP's dense primal by cvxopt's own KKT solver and by HiGHS: the same status, the same
     optimum. cvxopt stops without a verdict (``unknown``, a singular KKT system) on a few
-    of these tiny LPs, with either KKT solver or with one of them: a verdict it gives is
-    HiGHS's, and where the structured solve stops ``solver="auto"`` returns HiGHS's answer.
+    of these tiny LPs, with both KKT solvers or with the dense one alone: a verdict it gives
+    is HiGHS's, and where the structured solve stops ``solver="auto"`` returns HiGHS's
+    answer.
     The budget is placed against the least total misfit ``b*`` of the one-sided
     rows (itself an LP): ``b* + 0.5`` (ample), ``b* + 0.01`` (tight) or ``b*/2 - 0.05``
     (too small: infeasible, negative when ``b* = 0``), away from the boundary where an
@@ -201,6 +202,9 @@ def test_structured_band_lp_matches_the_dense_solvers(
         if answer.status != "failed":
             assert answer.status == simplex.status, (answer.message, simplex.message)
     if structured.status == "failed":  # no verdict: solver="auto" asks HiGHS
+        # never seen alone in 4000 examples (the dense solver stopped alone in 3, with it
+        # in 2): an exact Newton step does not stall where the dense one goes on
+        assert dense.status == "failed", (structured.message, dense.message)
         auto = solve_band_lp_cvxopt(*full)
         assert (auto.status, auto.solver) == (simplex.status, "highs"), auto.message
         return
