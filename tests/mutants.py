@@ -493,6 +493,14 @@ MUTANTS = (
     Mutant("hybrid-takes-a-code-outside-the-box", "reluinv/layerwise/hybrid.py", (
         ("            outside > BOX_TOLERANCE:", "            outside > math.inf:"),
     ), ("tests/property/test_hybrid.py",)),
+    # the l_1 band LP's structured KKT solve: the budget row's rank-one term left out of the
+    # Schur complement, or a two-sided row's lower slack scaled by its upper scale
+    Mutant("band-kkt-budget-term-dropped", LP, (
+        ("            S += gamma * np.outer(v, v)\n", "            pass\n"),
+    ), ("tests/property/test_layerwise_fast_paths.py",)),
+    Mutant("band-kkt-lower-scale-wrong", LP, (
+        ("    lo[two] = lower_scale[two]\n", "    lo[two] = upper_scale[two]\n"),
+    ), ("tests/property/test_layerwise_fast_paths.py",)),
 )
 
 

@@ -226,6 +226,7 @@ from reluinv.layerwise.lp import (
     cvxopt_available,
     linprog,
     solve_band_dual,
+    solve_band_lp_cvxopt,
     solve_dense_lp,
     solve_feasibility,
     solve_linf_dual,
@@ -295,7 +296,11 @@ EXACT_CHECK_MAX_WEIGHTS = 100_000
 #: this many rows, else to cvxopt. Measured: n = 40 and 60 (digits, 784 x 60 top layer)
 #: 0.01-0.06 s against 0.003-1.2 s; n = 200: 0.76 s against 0.94 s; n = 500 (784 x 500
 #: leaky top layer, Gaussian 1e-4): 2.75 s against 2.99 s, but at 1e-2, with many leaky
-#: rows near zero, 14.8 s (3605 iterations) against 5.1 s.
+#: rows near zero, 14.8 s (3605 iterations) against 5.1 s. Those cvxopt times are with its
+#: own KKT solver; with the slacks eliminated (``lp.solve_band_lp_cvxopt``) cvxopt took,
+#: at load average 2.5-2.9 on 2 cores: n = 60, 0.11 s against the dual's 0.03 s; n = 200
+#: (500 x 200 leaky layer, Gaussian 1e-4 and 1e-2), 0.04-0.08 s against 0.18-0.78 s;
+#: n = 500, 0.30-0.37 s against 1.7-12 s.
 DUAL_BASIS_LIMIT = 250
 #: Noisy modes (l_inf, and l_1 layers not pinned by their two-sided rows; the l_1 modes
 #: otherwise use the typical size of the propagated error, module docstring,
@@ -969,7 +974,10 @@ def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
               solver: DenseSolver, start: FloatArray | None = None) -> DenseLPSolution:
     """Build and solve the layer's LP (module docstring): the l_1 LPs through their dual
     (:func:`~reluinv.layerwise.lp.solve_band_dual`, ``start`` seeding its working set)
-    unless another solver is named, else in one preallocated matrix."""
+    while its basis is small (``DUAL_BASIS_LIMIT``) unless another solver is named, else
+    by :func:`~reluinv.layerwise.lp.solve_band_lp_cvxopt` (cvxopt with the slacks
+    eliminated from its Newton systems; HiGHS on the dense primal for ``"highs"``); the
+    l_inf LP in one preallocated matrix."""
     m, n = W.shape
     two = np.flatnonzero(bands.two_sided)
     one = np.flatnonzero(~bands.two_sided)
@@ -988,32 +996,26 @@ def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
                                  budget if budget_row else None, nonneg, start=start)
         if answer.status != "failed" or solver == "highs-dual":
             return answer
-    slacks = 1 if noise == "linf" else m
-    rows = m + two.size + int(budget_row)
-    A = np.zeros((rows, n + slacks))
+    if noise != "linf":  # the slacks eliminated row by row in cvxopt's Newton systems
+        row_cost = np.where(bands.two_sided, 1.0, 0.0 if noise == "l1" else 1.0)
+        return solve_band_lp_cvxopt(W, b, bands.upper, bands.upper_scale * weight,
+                                    bands.lower, bands.lower_scale * weight,
+                                    bands.two_sided, row_cost,
+                                    budget if budget_row else None, nonneg, solver=solver)
+    rows = m + two.size
+    A = np.zeros((rows, n + 1))
     rhs = np.empty(rows)
     A[:m, :n] = W
-    np.negative(W[two], out=A[m:m + two.size, :n])
+    np.negative(W[two], out=A[m:, :n])
     rhs[:m] = bands.upper - b
-    rhs[m:m + two.size] = b[two] - bands.lower[two]
-    up = bands.upper_scale * weight
-    lo = (bands.lower_scale * weight)[two]
-    if noise == "linf":
-        A[:m, n] = -up
-        A[m:m + two.size, n] = -lo
-        cost = np.zeros(n + 1)
-        cost[n] = 1.0
-    else:
-        A[np.arange(m), n + np.arange(m)] = -up
-        A[m + np.arange(two.size), n + two] = -lo
-        cost = np.concatenate([np.zeros(n), np.ones(m)])
-        if budget_row:  # LP (6): the one-sided rows' slacks share the noise budget
-            cost[n + one] = 0.0
-            A[rows - 1, n + one] = 1.0
-            rhs[rows - 1] = budget
-    nonneg_columns = np.concatenate([np.full(n, nonneg), np.ones(slacks, dtype=bool)])
+    rhs[m:] = b[two] - bands.lower[two]
+    A[:m, n] = -bands.upper_scale * weight
+    A[m:, n] = -(bands.lower_scale * weight)[two]
+    cost = np.zeros(n + 1)
+    cost[n] = 1.0
+    nonneg_columns = np.concatenate([np.full(n, nonneg), [True]])
     return solve_dense_lp(cost, A, rhs, nonneg_columns, solver=solver,
-                          accept_inaccurate=noise == "linf" and solver == "auto")
+                          accept_inaccurate=solver == "auto")
 
 
 def _row_misfits(pre: FloatArray, bands: _Bands) -> FloatArray:
@@ -1476,8 +1478,10 @@ def invert_layerwise(
         homogeneous without biases and ``t x`` has pre-images ``t`` times as large.
     solver:
         The noisy LPs' solver, one of :data:`~reluinv.layerwise.lp.DENSE_LP_SOLVERS`
-        (``"auto"``: the l_1 LPs through their dual by HiGHS, the l_inf LPs by cvxopt when
-        installed, else HiGHS; ``"highs-dual"``: every noisy LP through its dual).
+        (``"auto"``: the l_1 LPs through their dual by HiGHS while its basis is small, else
+        by cvxopt with the slacks eliminated from its Newton systems, the l_inf LPs by
+        cvxopt when installed, else HiGHS; ``"highs-dual"``: every noisy LP through its
+        dual).
 
     Returns
     -------
