@@ -47,7 +47,7 @@ units; ``benchmarks/suite_layerwise.py``, planted codes of seed 2026) this answe
 30 draws and recovered 28 of 30 inversions, against 11 of 30 with the null-space LP alone
 (whose vertex, below, mostly has no pre-image in the layer below) and 24 of 30 with one
 pattern LP through SciPy; the pattern-LP draws took 1.6-2.8 ms instead of 12-37 ms (best
-of 3, load 3-4 on 2 cores), and the median inversion 1.9x the least-squares floor's time
+of 3, load 3-4 on 2 cores), and the median inversion 1.7-1.9x the least-squares floor's time
 (3.1x before the normal-equations solves and the gated checks of the Gauss-Newton
 rounds; the floor solves the few active rows and its ``z`` passes the forward check in 8
 of these 30 draws).
