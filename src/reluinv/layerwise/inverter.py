@@ -185,7 +185,11 @@ against bounds ``0.035`` to ``0.16``). ``within_noise`` says which holds, and
 ends ``FIT`` (above).
 ``NO_PREIMAGE`` when a layer is infeasible with a verified certificate *and* the layer's
 input was forced: it is the observation, or every layer above had a unique pre-image (its
-equality rows had full column rank; the count is reported). ``INCONCLUSIVE`` otherwise:
+equality rows had full column rank; the count is reported). The certificate, a checked
+Farkas ray, rules out every pre-image of norm below ``certificate_radius`` times the
+layer's scale ``max(1, ||y||_inf)``; below the observation the layer's input is a computed
+pre-image, and the ray must refute the layer's system widened by a rigorous bound on that
+input's rounding error (:mod:`reluinv.layerwise.rounding`). ``INCONCLUSIVE`` otherwise:
 for instance a hidden layer with many pre-images whose chosen one has none below (the
 fate of the MAX-3SAT reduction's networks), a ``z`` whose residual exceeds the bound, a
 layer whose misfit contradicts the stated noise, or a solver failure. Uniqueness of a
