@@ -168,8 +168,8 @@ def format_result(result: LayerwiseResult) -> list[str]:
         f"status      {result.status.value}",
         *_noisy_verdict(result, result.within_noise),
         f"message     {result.message}",
-        f"noise       {result.noise} (tau {result.tau:g}, feasibility tol "
-        f"{result.feasibility_tol:g})",
+        f"noise       {result.noise} (tau {result.tau:g}; each layer's in the table below; "
+        f"feasibility tol {result.feasibility_tol:g})",
         f"residual    linf {result.residual:.3g}  l1 {result.residual_l1:.3g}  "
         f"l2 {result.residual_l2:.3g}  (bound {result.residual_bound:.3g})",
         *([f"exact       linf {result.exact_residual:.3g} (rational arithmetic at z)"]

@@ -463,7 +463,9 @@ class LayerwiseResult(ResultBase):
     noise:
         The noise model used.
     tau, feasibility_tol:
-        The thresholds used.
+        The thresholds asked for: the caller's ``tau``, else ``ACTIVE_THRESHOLD`` (a factor
+        of each layer's scale when realizable, 0 under noise); the threshold each layer
+        used is its diagnostic's ``tau``.
     failed_layer:
         The layer ``i`` whose step found no pre-image, or ``None``.
     message:
