@@ -449,10 +449,12 @@ MUTANTS = (
          "                                     * max(1.0, float(np.abs(y).max(initial=0.0)))))",
          "                     else np.asarray(tau_floor))"),
     ), SCALE_TESTS),
-    # a hidden layer's refutation taken for its computed input, rounding ignored
-    Mutant("hidden-refutation-ignores-rounding", INVERTER, (
-        ("        if proved and input_forced and failed_layer < network.depth:\n",
-         "        if False:\n"),
+    # a layer's refutation taken as found: not re-proved for every input within the
+    # observation's tolerance and the computed input's rounding bound
+    Mutant("refutation-not-re-proved", INVERTER, (
+        ("            if certificate is None:\n"
+         "                return finish(LayerwiseStatus.INCONCLUSIVE",
+         "            if False:\n                return finish(LayerwiseStatus.INCONCLUSIVE"),
     ), SCALE_TESTS),
     # the rounding bound on a computed input taken as zero
     Mutant("rounding-bound-zero", "reluinv/layerwise/rounding.py", (
@@ -466,10 +468,24 @@ MUTANTS = (
         ("            np.concatenate([upper, b[sure] - y[sure] + error[sure]]))",
          "            np.concatenate([upper, b[sure] - y[sure]]))"),
     ), SCALE_TESTS),
+    # a subnormal Gram matrix taken by the normal equations (its rounding hides a rank loss)
+    Mutant("subnormal-gram-on-normal-route", LSTSQ, (
+        ("    if not float(np.max(np.diagonal(gram), initial=0.0)) > _SUBNORMAL_GRAM:\n"
+         "        return None\n", ""),
+    ), SCALE_TESTS),
+    # a ray accepted though the layer's equations allow pre-images beyond its radius
+    Mutant("refutation-reach-ignored", "reluinv/layerwise/rounding.py", (
+        ("    if reach is not None and not ray.radius > reach:\n", "    if False:\n"),
+    ), SCALE_TESTS),
+    # the observation refuted as read, not within the realizable tolerance
+    Mutant("observation-tolerance-dropped", INVERTER, (
+        ("nonneg=failed_layer >= 2 and not leaky, observation_error=realizable_bound,",
+         "nonneg=failed_layer >= 2 and not leaky, observation_error=0.0,"),
+    ), SCALE_TESTS),
     # Farkas rays accepted at an absolute radius, whatever the scale of the data
     Mutant("certificate-radius-absolute", INVERTER, (
-        ("                                         radius=certificate_radius * system.scale,\n",
-         "                                         radius=certificate_radius,\n"),
+        ("                radius=certificate_radius * _certificate_scale(failing.y, failing.b))",
+         "                radius=certificate_radius)"),
     ), SCALE_TESTS),
     # the normal equations taken on an ill-conditioned block (squared condition number)
     Mutant("normal-equations-conditioning-unchecked", LSTSQ, (

@@ -128,9 +128,9 @@ def assert_certificate_rechecks(network: ReluNetwork, x: np.ndarray,
                                 mask: np.ndarray | None, result: LayerwiseResult) -> None:
     """NO_PREIMAGE => the failed layer's Farkas ray refutes that layer's system, rebuilt
     here from the weights and the layer's input (or, for the sign method, a ReLU output is
-    negative), and every layer above had a unique pre-image. Below the observation the
-    input is computed, and the system refuted is the one widened by its rounding bound
-    (:mod:`reluinv.layerwise.rounding`)."""
+    negative), and every layer above had a unique pre-image. The system refuted is the
+    one widened by the realizable tolerance and, below the observation, by the rounding
+    bound of the computed input (:mod:`reluinv.layerwise.rounding`)."""
     failed = result.layers[-1]
     assert all(diag.pinned for diag in result.layers[:-1])
     i = failed.layer
@@ -150,24 +150,22 @@ def assert_certificate_rechecks(network: ReluNetwork, x: np.ndarray,
     if i == network.depth:
         rows = observed(x, mask)
         W, b = W[rows], b[rows]
-    if i < network.depth:
-        readings = layer_readings(network, x, mask, result)
-        bound = input_error_bound(readings[:-1], [d.preimage for d in result.layers[:-1]])
-        assert not isinstance(bound, str)
-        A_ub, b_ub = relaxed_system(readings[-1], bound)
-        A_eq, b_eq = np.zeros((0, W.shape[1])), np.zeros(0)
-    elif leaky:
-        t = np.where(y >= 0.0, y, y / network.slope)
-        A_eq, b_eq = W, t - b
-        A_ub, b_ub = np.zeros((0, W.shape[1])), np.zeros(0)
-    else:
-        active = y > failed.tau
-        A_eq, b_eq, A_ub, b_ub = W[active], y[active] - b[active], W[~active], -b[~active]
+    # the system refuted: every row widened by the realizable tolerance at the observation
+    # and, below it, by the rounding bound of the computed input
+    readings = layer_readings(network, x, mask, result)
+    tolerance = result.residual_bound
+    bound = (input_error_bound(readings[:-1], [d.preimage for d in result.layers[:-1]],
+                               tolerance) if i < network.depth
+             else np.full(len(y), tolerance))
+    assert not isinstance(bound, str)
+    assert float(np.min(bound)) >= tolerance
+    A_ub, b_ub = relaxed_system(readings[-1], bound)
+    A_eq, b_eq = np.zeros((0, W.shape[1])), np.zeros(0)
     nonneg = i >= 2 and not leaky
     # a ray of the equalities alone (the least-squares residual) refutes the whole system
     ray_ub = certificate.ray_ub if certificate.ray_ub.size else np.zeros(len(b_ub))
     radius = farkas_radius(A_eq, b_eq, A_ub, b_ub, nonneg, certificate.ray_eq, ray_ub)
-    scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+    scale = max(1.0, float(np.max(np.abs(y), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
     assert radius >= CERTIFICATE_MIN_RADIUS * scale * (1 - 1e-9), (radius, certificate)
 
 

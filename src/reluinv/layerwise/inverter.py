@@ -1316,6 +1316,13 @@ def _exact_linf_residual(
 
 
 
+def _certificate_scale(y: FloatArray, b: FloatArray) -> float:
+    """``max(1, ||y||_inf, ||b||_inf)``: the size of a layer's values, by which the radius a
+    Farkas ray must reach is multiplied (``G`` without biases is positively homogeneous,
+    and large biases make pre-images large where ``y`` is small)."""
+    return max(1.0, float(np.abs(y).max(initial=0.0)), float(np.abs(b).max(initial=0.0)))
+
+
 def _ruled_out(diag: LayerDiagnostic) -> str:
     """What a layer's Farkas ray rules out, for a ``NO_PREIMAGE`` message."""
     if diag.certificate is None:
@@ -1579,13 +1586,13 @@ def invert_layerwise(
             level = step.next_noise
         elif leaky and not linear:
             outcome = _invert_leaky(system, tol=feasibility_tol,
-                                    radius=certificate_radius * system.scale,
+                                    radius=certificate_radius * _certificate_scale(y, b),
                                     started=layer_started)
         else:
             below = ((weights[i - 2], biases[i - 2], network.slope if leaky else 0.0)
                      if i >= 2 else None)
             outcome = _invert_realizable(system, tol=feasibility_tol,
-                                         radius=certificate_radius * system.scale,
+                                         radius=certificate_radius * _certificate_scale(y, b),
                                          started=layer_started,
                                          below=below)
         diag = outcome.diagnostic
@@ -1622,30 +1629,32 @@ def invert_layerwise(
         nan = (math.nan, math.nan, math.nan)
         diag = diagnostics[-1]
         input_forced = all(d.pinned for d in diagnostics[:-1])
-        if proved and input_forced and failed_layer < network.depth:
-            # The input is a computed pre-image: the infeasibility must hold for every
-            # input within its rounding bound (reluinv.layerwise.rounding).
-            readings = _layer_readings(network, weights, biases, observed, x_observed,
-                                       diagnostics)
-            certificate, why = refute_within_rounding(
-                readings[:-1], [d.preimage for d in diagnostics[:-1]
-                                if d.preimage is not None], readings[-1],
-                nonneg=failed_layer >= 2 and not leaky,
-                radius=certificate_radius * max(1.0, float(np.abs(readings[-1].y).max(
-                    initial=0.0))))
-            if certificate is None:
-                return finish(LayerwiseStatus.INCONCLUSIVE, None, nan, realizable_bound,
-                              f"layer {failed_layer} found no pre-image of its computed "
-                              f"input, but {why}")
-            diagnostics[-1] = diag = dataclasses.replace(diag, certificate=certificate)
-            return finish(LayerwiseStatus.NO_PREIMAGE, None, nan, realizable_bound,
-                          f"layer {failed_layer} has no pre-image of its input (forced by "
-                          f"the pinned layers above; {why}){_ruled_out(diag)}; method "
-                          f"{diag.method}")
-        if proved and input_forced:
+        if proved and input_forced and diag.method == "sign":  # a negative ReLU output
             return finish(LayerwiseStatus.NO_PREIMAGE, None, nan, realizable_bound,
                           f"layer {failed_layer} has no pre-image of its input (the "
-                          f"observation){_ruled_out(diag)}; method {diag.method}")
+                          f"observation); method {diag.method}")
+        if proved and input_forced and not noisy:
+            # Re-proved for every input the claim must cover (reluinv.layerwise.rounding):
+            # the observation within the realizable tolerance (a code that close would be
+            # RECOVERED), a computed input within its rounding bound as well.
+            readings = _layer_readings(network, weights, biases, observed, x_observed,
+                                       diagnostics)
+            failing = readings[-1]
+            certificate, why = refute_within_rounding(
+                readings[:-1], [d.preimage for d in diagnostics[:-1]
+                                if d.preimage is not None], failing,
+                nonneg=failed_layer >= 2 and not leaky, observation_error=realizable_bound,
+                radius=certificate_radius * _certificate_scale(failing.y, failing.b))
+            what = ("the observation" if failed_layer == network.depth
+                    else "forced by the pinned layers above")
+            if certificate is None:
+                return finish(LayerwiseStatus.INCONCLUSIVE, None, nan, realizable_bound,
+                              f"layer {failed_layer} found no pre-image of its input "
+                              f"({what}), but {why}")
+            diagnostics[-1] = diag = dataclasses.replace(diag, certificate=certificate)
+            return finish(LayerwiseStatus.NO_PREIMAGE, None, nan, realizable_bound,
+                          f"layer {failed_layer} has no pre-image of its input ({what}; "
+                          f"{why}){_ruled_out(diag)}; method {diag.method}")
         reason = ("the infeasibility is not backed by a verified certificate" if not proved
                   else "a layer above had several pre-images, the chosen one has none below")
         return finish(LayerwiseStatus.INCONCLUSIVE, None, nan, realizable_bound,

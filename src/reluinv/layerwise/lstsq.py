@@ -61,13 +61,20 @@ FloatArray = npt.NDArray[np.float64]
 #: first solve's relative error is about ``eps cond^2 = 2e-6`` and the refinement step
 #: multiplies it by about the same factor.
 NORMAL_EQUATIONS_RCOND = 1e-5
+#: Below this largest diagonal entry a Gram matrix goes to the QR route: ``tiny / eps``.
+_SUBNORMAL_GRAM = float(np.finfo(np.float64).tiny / np.finfo(np.float64).eps)
 #: Rows per chunk when a Gram matrix or a block copy is built from chosen rows of ``W``.
 ROW_CHUNK = 256
 
 
 def _well_conditioned_cholesky(gram: FloatArray) -> FloatArray | None:
     """The upper Cholesky factor ``R`` of ``gram`` (overwritten), or ``None`` when it has
-    none or ``1 / cond(R)`` is below ``NORMAL_EQUATIONS_RCOND``."""
+    none, ``1 / cond(R)`` is below ``NORMAL_EQUATIONS_RCOND``, or ``gram`` lies where
+    float64 loses relative precision (its diagonal below ``tiny / eps``: entries of ``A``
+    about ``1e-154`` and smaller, whose products are subnormal and whose rounding can make
+    a rank-deficient block look well conditioned)."""
+    if not float(np.max(np.diagonal(gram), initial=0.0)) > _SUBNORMAL_GRAM:
+        return None
     factor, info = lapack.dpotrf(gram, lower=0, clean=1, overwrite_a=1)
     if info != 0:
         return None

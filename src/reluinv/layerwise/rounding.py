@@ -85,13 +85,15 @@ def _targets(layer: LayerReading, error: FloatArray
     return rows, y[rows], error[rows]
 
 
-def input_error_bound(above: Sequence[LayerReading], computed: Sequence[FloatArray]
-                      ) -> FloatArray | str:
+def input_error_bound(above: Sequence[LayerReading], computed: Sequence[FloatArray],
+                      observation_error: float = 0.0) -> FloatArray | str:
     """The bound ``E`` (module docstring) on the error of ``computed[-1]``, the input of
-    the layer below ``above[-1]``; ``above[0]`` is the observation's layer (its input
-    exact) and ``computed[k]`` the pre-image found for ``above[k]``. A string says why no
-    bound holds (a layer not pinned, or a reading in doubt)."""
-    error = np.zeros(above[0].y.shape)
+    the layer below ``above[-1]``; ``above[0]`` is the observation's layer, its input known
+    within ``observation_error`` (the realizable tolerance: a code whose output is that
+    close to ``x`` counts as a pre-image), and ``computed[k]`` the pre-image found for
+    ``above[k]``. A string says why no bound holds (a layer not pinned, or a reading in
+    doubt)."""
+    error = np.full(above[0].y.shape, observation_error)
     for layer, h in zip(above, computed, strict=True):
         read = _targets(layer, error)
         if read is None:
@@ -127,19 +129,54 @@ def relaxed_system(layer: LayerReading, error: FloatArray) -> tuple[FloatArray, 
 
 def refute_within_rounding(
     above: Sequence[LayerReading], computed: Sequence[FloatArray], failing: LayerReading,
-    *, nonneg: bool, radius: float,
+    *, nonneg: bool, radius: float, observation_error: float = 0.0,
 ) -> tuple[FarkasCertificate | None, str]:
     """A checked Farkas ray of the failing layer's relaxed system (module docstring), or
-    ``None`` and why not."""
-    bound = input_error_bound(above, computed)
+    ``None`` and why not. With ``above`` empty the failing layer is the observation's,
+    widened by ``observation_error`` alone."""
+    bound = (input_error_bound(above, computed, observation_error) if above
+             else np.full(failing.y.shape, observation_error))
     if isinstance(bound, str):
         return None, bound
     A_ub, b_ub = relaxed_system(failing, bound)
     n = int(failing.W.shape[1])
     ray = find_farkas_ray(np.zeros((0, n)), np.zeros(0), A_ub, b_ub, np.full(n, nonneg),
                           min_radius=radius)
+    widest = float(bound.max(initial=0.0))
     if ray is None or not ray.verified:
-        return None, (f"no checked Farkas ray for the layer's system widened by the "
-                      f"rounding bound {float(bound.max(initial=0.0)):.3g} of its input")
-    return ray, f"it holds for every input within the rounding bound " \
-                f"{float(bound.max(initial=0.0)):.3g} of the computed one"
+        return None, (f"no checked Farkas ray for the layer's system widened by {widest:.3g}, "
+                      "the tolerance and rounding bound of its input")
+    reach = pre_image_reach(failing, bound)
+    if reach is not None and not ray.radius > reach:
+        return None, (f"the checked Farkas ray rules out pre-images below {ray.radius:.3g} "
+                      f"only, while the layer's equations allow some up to {reach:.3g}")
+    return ray, f"it holds for every input within {widest:.3g} of it"
+
+
+def pre_image_reach(layer: LayerReading, error: FloatArray) -> float | None:
+    """A bound on ``||h||_inf`` over every ``h`` of the relaxed system when its surely
+    active rows ``A`` (every row for leaky and linear layers) have full column rank: such
+    an ``h`` is ``A^+ c`` with ``|c - (t - b)| <= E`` on those rows, so ``||h||_inf <=
+    ||A^+||_inf (||t - b||_inf + ||E||_inf)``; ``None`` when they do not pin ``h``. A ray
+    whose radius exceeds it refutes every pre-image, not only the small ones (on ``x =
+    W z`` with ``cond(W) = 1e12`` the only pre-image has norm ``1e9``, and a ray of radius
+    ``1e9`` refuted the small ones alone)."""
+    y = layer.y
+    if layer.kind == "relu":
+        rows = y > error
+        target = y
+    else:
+        rows = np.ones(y.shape, dtype=bool)
+        target = y if layer.kind == "linear" else np.where(y >= 0.0, y, y / layer.slope)
+        error = error if layer.kind == "linear" else error / layer.slope
+    A = layer.W[rows]
+    n = int(A.shape[1])
+    if A.shape[0] < n or n == 0:
+        return None
+    U, sigma, Vt = np.linalg.svd(A, full_matrices=False)
+    if not float(sigma[-1]) > float(sigma[0]) * max(A.shape) * _EPS:
+        return None
+    pinv = (Vt.T / sigma) @ U.T
+    centre = target[rows] - layer.b[rows]
+    return 2.0 * float(np.abs(pinv).sum(axis=1).max()) * (
+        float(np.abs(centre).max(initial=0.0)) + float(error[rows].max(initial=0.0)))
