@@ -482,11 +482,6 @@ MUTANTS = (
         ("nonneg=failed_layer >= 2 and not leaky, observation_error=realizable_bound,",
          "nonneg=failed_layer >= 2 and not leaky, observation_error=0.0,"),
     ), SCALE_TESTS),
-    # Farkas rays accepted at an absolute radius, whatever the scale of the data
-    Mutant("certificate-radius-absolute", INVERTER, (
-        ("                radius=certificate_radius * _certificate_scale(failing.y, failing.b))",
-         "                radius=certificate_radius)"),
-    ), SCALE_TESTS),
     # the normal equations taken on an ill-conditioned block (squared condition number)
     Mutant("normal-equations-conditioning-unchecked", LSTSQ, (
         ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too\n",
