@@ -463,10 +463,10 @@ MUTANTS = (
     ), SCALE_TESTS),
     # the failing layer's system not widened by its input's rounding bound
     Mutant("relaxed-system-not-widened", "reluinv/layerwise/rounding.py", (
-        ("    upper = np.where(sure, y, np.maximum(y, 0.0)) + error - b\n",
-         "    upper = np.where(sure, y, np.maximum(y, 0.0)) - b\n"),
-        ("            np.concatenate([upper, b[sure] - y[sure] + error[sure]]))",
-         "            np.concatenate([upper, b[sure] - y[sure]]))"),
+        ("    upper = np.where(sure, centre, np.maximum(layer.y, 0.0)) + spread - b\n",
+         "    upper = np.where(sure, centre, np.maximum(layer.y, 0.0)) - b\n"),
+        ("            np.concatenate([upper, b[sure] - centre[sure] + spread[sure]]))",
+         "            np.concatenate([upper, b[sure] - centre[sure]]))"),
     ), SCALE_TESTS),
     # a subnormal Gram matrix taken by the normal equations (its rounding hides a rank loss)
     Mutant("subnormal-gram-on-normal-route", LSTSQ, (

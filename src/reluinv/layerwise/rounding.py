@@ -69,20 +69,44 @@ class LayerReading:
     slope: float = 0.0
 
 
+def _bands_of(layer: LayerReading, error: FloatArray
+              ) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray]:
+    """Per row of ``layer`` with its input known within ``error``: whether the row is
+    surely active (``y_j > E_j`` for ReLU, every row of a leaky or linear layer), the centre
+    of its band (``s^{-1}(y)``) and its half-width (``E``, ``E / alpha`` for leaky)."""
+    y = layer.y
+    if layer.kind == "relu":
+        return y > error, y, error
+    every = np.ones(y.shape, dtype=bool)
+    if layer.kind == "leaky":
+        return every, np.where(y >= 0.0, y, y / layer.slope), error / layer.slope
+    return every, y, error
+
+
+def _left_inverse(A: FloatArray) -> FloatArray | None:
+    """``A^+`` (``A^+ A = I``) when ``A`` has full column rank by NumPy's ``lstsq`` cutoff
+    on its singular values, else ``None``."""
+    m, n = A.shape
+    if n == 0:
+        return np.zeros((0, m))
+    if m < n:
+        return None
+    U, sigma, Vt = np.linalg.svd(A, full_matrices=False)
+    if not float(sigma[-1]) > float(sigma[0]) * max(m, n) * _EPS:
+        return None
+    return np.asarray((Vt.T / sigma) @ U.T, dtype=np.float64)
+
+
 def _targets(layer: LayerReading, error: FloatArray
              ) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray] | None:
-    """The equality rows of ``layer``, their targets and the targets' error bound; ``None``
-    when a row read as active is not surely active within ``error``."""
-    y = layer.y
-    if layer.kind == "linear":
-        return np.ones(y.shape, dtype=bool), y, error
-    if layer.kind == "leaky":
-        return (np.ones(y.shape, dtype=bool), np.where(y >= 0.0, y, y / layer.slope),
-                error / layer.slope)
-    rows = y > layer.tau
-    if np.any(y[rows] <= error[rows]):
+    """The equality rows of ``layer`` (ReLU: those read as active, ``y_j > tau``), their
+    targets and the targets' error bound; ``None`` when a row read as active is not surely
+    active within ``error``."""
+    sure, centre, spread = _bands_of(layer, error)
+    rows = layer.y > layer.tau if layer.kind == "relu" else sure
+    if np.any(rows & ~sure):
         return None
-    return rows, y[rows], error[rows]
+    return rows, centre[rows], spread[rows]
 
 
 def input_error_bound(above: Sequence[LayerReading], computed: Sequence[FloatArray],
@@ -102,11 +126,9 @@ def input_error_bound(above: Sequence[LayerReading], computed: Sequence[FloatArr
         rows, target, target_error = read
         A, b = layer.W[rows], layer.b[rows]
         n = int(A.shape[1])
-        U, sigma, Vt = np.linalg.svd(A, full_matrices=False)
-        cutoff = (float(sigma[0]) if sigma.size else 0.0) * max(A.shape) * _EPS
-        if int(np.sum(sigma > cutoff)) < n:
+        P = _left_inverse(A)
+        if P is None:
             return "a layer above is not pinned by its active rows"
-        P = (Vt.T / sigma) @ U.T
         residual = np.abs(A @ h + b - target)
         rounding = 4.0 * (n + 1) * _EPS * (np.abs(A) @ np.abs(h) + np.abs(b) + np.abs(target))
         error = 2.0 * (np.abs(P) @ (target_error + residual + rounding))
@@ -116,15 +138,11 @@ def input_error_bound(above: Sequence[LayerReading], computed: Sequence[FloatArr
 def relaxed_system(layer: LayerReading, error: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``(A_ub, b_ub)``: every system an input within ``error`` of ``layer.y`` can give,
     as inequalities ``A_ub h <= b_ub`` (module docstring)."""
-    W, b, y = layer.W, layer.b, layer.y
-    if layer.kind in ("linear", "leaky"):
-        centre = y if layer.kind == "linear" else np.where(y >= 0.0, y, y / layer.slope)
-        spread = error if layer.kind == "linear" else error / layer.slope
-        return np.vstack([W, -W]), np.concatenate([centre + spread - b, b - centre + spread])
-    sure = y > error
-    upper = np.where(sure, y, np.maximum(y, 0.0)) + error - b
+    W, b = layer.W, layer.b
+    sure, centre, spread = _bands_of(layer, error)
+    upper = np.where(sure, centre, np.maximum(layer.y, 0.0)) + spread - b
     return (np.vstack([W, -W[sure]]),
-            np.concatenate([upper, b[sure] - y[sure] + error[sure]]))
+            np.concatenate([upper, b[sure] - centre[sure] + spread[sure]]))
 
 
 def refute_within_rounding(
@@ -161,22 +179,10 @@ def pre_image_reach(layer: LayerReading, error: FloatArray) -> float | None:
     whose radius exceeds it refutes every pre-image, not only the small ones (on ``x =
     W z`` with ``cond(W) = 1e12`` the only pre-image has norm ``1e9``, and a ray of radius
     ``1e9`` refuted the small ones alone)."""
-    y = layer.y
-    if layer.kind == "relu":
-        rows = y > error
-        target = y
-    else:
-        rows = np.ones(y.shape, dtype=bool)
-        target = y if layer.kind == "linear" else np.where(y >= 0.0, y, y / layer.slope)
-        error = error if layer.kind == "linear" else error / layer.slope
-    A = layer.W[rows]
-    n = int(A.shape[1])
-    if A.shape[0] < n or n == 0:
+    sure, centre, spread = _bands_of(layer, error)
+    pinv = _left_inverse(layer.W[sure]) if layer.W.shape[1] else None
+    if pinv is None:
         return None
-    U, sigma, Vt = np.linalg.svd(A, full_matrices=False)
-    if not float(sigma[-1]) > float(sigma[0]) * max(A.shape) * _EPS:
-        return None
-    pinv = (Vt.T / sigma) @ U.T
-    centre = target[rows] - layer.b[rows]
+    offset = centre[sure] - layer.b[sure]
     return 2.0 * float(np.abs(pinv).sum(axis=1).max()) * (
-        float(np.abs(centre).max(initial=0.0)) + float(error[rows].max(initial=0.0)))
+        float(np.abs(offset).max(initial=0.0)) + float(spread[sure].max(initial=0.0)))
