@@ -30,7 +30,14 @@ from hypothesis import strategies as st
 
 import reluinv as ri
 import reluinv.layerwise.inverter as inverter
-from reluinv import LayerwiseStatus, ReluNetwork, invert_layerwise, plant, random_network
+from reluinv import (
+    LayerwiseResult,
+    LayerwiseStatus,
+    ReluNetwork,
+    invert_layerwise,
+    plant,
+    random_network,
+)
 
 RECOVERED = LayerwiseStatus.RECOVERED
 
@@ -128,17 +135,25 @@ def unpinned_decoder(seed: int, hidden: int, latent: int, bias: float) -> ReluNe
     return ReluNetwork([W1, W2], [np.zeros(hidden), np.full(4 * hidden, bias)])
 
 
+def with_and_without(seed: int, hidden: int, latent: int, bias: float, name: str,
+                     value: int) -> tuple[ReluNetwork, LayerwiseResult, LayerwiseResult]:
+    """An unpinned decoder, and the inversion of a planted code's observation by the
+    inverter as it is and with the module constant ``name`` set to ``value``."""
+    net = unpinned_decoder(seed, hidden, latent, bias)
+    x = plant(net, rng=np.random.default_rng(seed + 1)).observation
+    result = invert_layerwise(net, x)
+    with setting(name, value):
+        other = invert_layerwise(net, x)
+    return net, result, other
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**16), hidden=st.integers(8, 30), latent=st.integers(2, 6),
        bias=st.sampled_from([-0.05, -0.1, -0.2]))
 def test_the_composed_route_never_loses_a_recovery_on_two_layer_nets(
     seed: int, hidden: int, latent: int, bias: float
 ) -> None:
-    net = unpinned_decoder(seed, hidden, latent, bias)
-    x = plant(net, rng=np.random.default_rng(seed + 1)).observation
-    result = invert_layerwise(net, x)
-    with setting("COMPOSED_ROUNDS", 0):
-        plain = invert_layerwise(net, x)
+    net, result, plain = with_and_without(seed, hidden, latent, bias, "COMPOSED_ROUNDS", 0)
     top = result.layers[0]
     event(f"top layer: {top.method}, pinned={top.pinned}")
     if top.method == "composed":
@@ -227,11 +242,8 @@ def test_the_descent_never_loses_a_recovery_on_two_layer_nets(
 ) -> None:
     """Against one pattern LP: every recovery stays; an answer found after moving across
     regions is an output of the layer below, so on two layers always ``RECOVERED``."""
-    net = unpinned_decoder(seed, hidden, latent, bias)
-    x = plant(net, rng=np.random.default_rng(seed + 1)).observation
-    result = invert_layerwise(net, x)
-    with setting("PATTERN_DESCENT_ROUNDS", 1):
-        single = invert_layerwise(net, x)
+    _, result, single = with_and_without(seed, hidden, latent, bias,
+                                         "PATTERN_DESCENT_ROUNDS", 1)
     top = result.layers[0]
     status = top.lp_status or ""
     route = ("moved across regions" if "moved across activation regions" in status
