@@ -171,11 +171,17 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(corpus: Path, tmp_pa
     assert out.read_text().endswith("\n")
 
 
+def add_distinct_formulas(corpus: Path, count: int) -> None:
+    """``count`` more satisfiable formulas in ``corpus/sat``, each of distinct bytes (files
+    with identical bytes are one instance)."""
+    for i in range(count):
+        (corpus / "sat" / f"extra{i}.cnf").write_text(f"c extra {i}\np cnf 2 1\n{1 + i % 2} 0\n")
+
+
 @pytest.mark.slow  # measured 1.5-8 s on two cores
 def test_killed_process_leaves_a_valid_file_and_resume_completes(corpus: Path, tmp_path: Path
                                                                  ) -> None:
-    for i in range(6):  # distinct bytes: files with identical bytes are one instance
-        (corpus / "sat" / f"extra{i}.cnf").write_text(f"c extra {i}\np cnf 2 1\n{1 + i % 2} 0\n")
+    add_distinct_formulas(corpus, 6)
     out = tmp_path / "r.jsonl"
     script = (
         "import sys; from reluinv.validation.runner import run_validation; "
@@ -327,8 +333,7 @@ def test_a_refused_resume_prints_no_banner(tmp_path: Path) -> None:
 def test_sigterm_stops_a_run_as_ctrl_c_does(corpus: Path, tmp_path: Path) -> None:
     """SIGTERM ended the run at once, exit 143 and not a word; it now stops as Ctrl-C does:
     the workers stopped, the records intact, the hint to resume (exit 143 still)."""
-    for i in range(8):  # distinct bytes: files with identical bytes are one instance
-        (corpus / "sat" / f"extra{i}.cnf").write_text(f"c extra {i}\np cnf 2 1\n{1 + i % 2} 0\n")
+    add_distinct_formulas(corpus, 8)
     out = tmp_path / "r.jsonl"
     script = (
         "import sys; import reluinv.validation.check as c; "
