@@ -473,6 +473,11 @@ MUTANTS = (
         ("    if not float(np.max(np.diagonal(gram), initial=0.0)) > _SUBNORMAL_GRAM:\n"
          "        return None\n", ""),
     ), SCALE_TESTS),
+    # a layer's misfit judged against the heuristic accepted misfit below an unpinned layer
+    Mutant("consistency-judged-below-an-unpinned-layer", INVERTER, (
+        ("misfit <= accepted + tolerance if certain and rigorous",
+         "misfit <= accepted + tolerance if certain"),
+    ), NOISY_TESTS),
     # a ray accepted though the layer's equations allow pre-images beyond its radius
     Mutant("refutation-reach-ignored", "reluinv/layerwise/rounding.py", (
         ("    if reach is not None and not ray.radius > reach:\n", "    if False:\n"),

@@ -294,3 +294,18 @@ def test_the_spread_is_what_the_top_layer_bound_can_move_the_output(seed: int) -
     spread = result.residual_bound - 1e-4 - rounding
     row_sums = float(np.max(np.sum(np.abs(net.weights[-1]), axis=1)))
     assert 0.0 < spread <= row_sums * top.error_bound * (1 + 1e-9)
+
+
+def test_a_layer_below_an_unpinned_one_is_not_judged_inconsistent() -> None:
+    """3 x 12 x 30 x 90 ReLU, seed 719, uniform noise 1e-6 within the stated bound: layer 2
+    is not pinned, so layer 1's accepted misfit is the heuristic growth, not a bound; its
+    misfit 0.39 above it contradicts nothing (it was reported ``consistent=False``, a
+    claim that the truth lies outside the stated noise)."""
+    rng = np.random.default_rng(719)
+    net = random_network([3, 12, 30, 90], rng=rng)
+    inst = plant(net, rng=rng, noise_kind="uniform", level=1e-6)
+    bound = float(np.max(np.abs(inst.observation - inst.clean)))
+    result = invert_layerwise(net, inst.observation, noise="linf", noise_bound=bound)
+    assert not result.layers[1].pinned
+    assert all(d.consistent is not False for d in result.layers), [
+        (d.layer, d.eps, d.accepted_misfit, d.consistent) for d in result.layers]

@@ -1108,8 +1108,10 @@ def _invert_noisy(
             chosen = judge(answer.x[:n])
     h, pre, misfit = chosen
     # Only a certain reading makes the truth feasible within the accepted misfit; an l_1
-    # layer read below its budget may have misread rows, so its misfit proves nothing.
-    consistent: bool | None = misfit <= accepted + tolerance if certain else None
+    # layer read below its budget may have misread rows, so its misfit proves nothing; nor
+    # does it below a layer not pinned, whose accepted misfit is a heuristic's, not a bound.
+    consistent: bool | None = (misfit <= accepted + tolerance if certain and rigorous
+                               else None)
     # What the truth may differ from h by (module docstring): rows of the two-sided block
     # satisfy |pre_j - pre*_j| <= d_j, and h - h* = P (pre_A - pre*_A).
     if linf:
