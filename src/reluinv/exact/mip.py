@@ -454,9 +454,10 @@ def _solve_model(problem: InversionProblem, objective: Objective,
                     max(MIN_CONFIRM_SECONDS, time_limit - (time.perf_counter() - started)))
             status, name, refuted = _confirmed_infeasible(form, left)
     message = f"{engine} {name}; bounds by {bounds.method}"
-    if refuted is not None:
-        return SolverAnswer(status=Status.FEASIBLE, z=refuted,
-                            solver_objective=0.0 if realizable else None, bound=None,
+    if refuted is not None:  # a point of a feasibility model answers it (verified later)
+        return SolverAnswer(status=Status.OPTIMAL if realizable else Status.FEASIBLE,
+                            z=refuted, solver_objective=0.0 if realizable else None,
+                            bound=0.0 if realizable else None,
                             message=message, solver=engine, model=size)
     has_solution = status in (Status.OPTIMAL, Status.FEASIBLE)
     bound: float | None
