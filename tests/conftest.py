@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -26,3 +27,15 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )
+
+
+@pytest.fixture
+def layerwise_plain_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layer-wise inverter with the null-space LP alone on undetermined layers (no
+    Gauss-Newton through the layer below, no restarts): for tests whose instance must be
+    one the layer-wise stage leaves ``INCONCLUSIVE`` (the exact stage's answers, the
+    checks' ``not_applicable``), which the composed route now recovers."""
+    from reluinv.layerwise import inverter
+
+    monkeypatch.setattr(inverter, "COMPOSED_ROUNDS", 0)
+    monkeypatch.setattr(inverter, "COMPOSED_RESTARTS", 0)

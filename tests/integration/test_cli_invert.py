@@ -230,10 +230,12 @@ def test_a_code_outside_the_problems_box_is_not_an_answer(tmp_path: Path,
     assert "domain" not in out
 
 
+@pytest.mark.usefixtures("layerwise_plain_lp")
 def test_the_hybrid_searches_the_problems_own_box(tmp_path: Path) -> None:
     """The real-latent reduction of a satisfiable formula with its latent shifted by 10
     (``z' = z + 10``, box ``[9, 12]^2``): every pre-image lies in ``{10, 11}^2``, outside
-    the default box ``[-5, 5]^2``, and the layer-wise stage cannot find one. The exact
+    the default box ``[-5, 5]^2``, and the layer-wise stage (null-space LP alone) cannot
+    find one. The exact
     stage must search the problem's box and recover a model."""
     from reluinv import InversionProblem, LatentDomain
 

@@ -93,6 +93,7 @@ def test_the_exact_stage_inverts_the_reduction_where_layerwise_cannot(formula: A
     assert formula.satisfies(ri.decode(problem, result.z))  # lemma L3: z is a model
 
 
+@pytest.mark.usefixtures("layerwise_plain_lp")
 def test_the_exact_stage_answers_a_known_layerwise_failure() -> None:
     # (x1 or x2) and (not x1 or not x2), with a tautology: two models, the real-latent
     # network's pre-image set is {(1, 0), (0, 1)}; the layer-wise LP's vertex is neither
@@ -244,6 +245,7 @@ def test_under_noise_the_exact_stage_returns_the_proven_best_fit() -> None:
     assert unstated.path == "exact"
 
 
+@pytest.mark.usefixtures("layerwise_plain_lp")
 def test_an_exact_answer_that_fails_the_replay_is_not_recovered() -> None:
     """A contracting net (4 x 6 x 3) where layer-wise is inconclusive; the MIP's float
     answer has an exact residual of about 1e-16, above a tolerance of 1e-18."""

@@ -208,6 +208,43 @@ def trained_like_decoder() -> ReluNetwork:
     return ReluNetwork([W1, W2], [np.zeros(60), np.full(784, -0.2)])
 
 
+def test_restarts_recover_draws_the_first_start_leaves() -> None:
+    """Planted codes of seeds 24-63 on the trained-like decoder: Gauss-Newton restarted
+    from moved starts answers 7 draws that the first start does not, each an output of
+    the layer below at the ``z`` found; without the restarts 2 of them end
+    ``INCONCLUSIVE`` (the others reach the pattern LP, which recovers them)."""
+    net = trained_like_decoder()
+    W1 = np.asarray(net.weights[0])
+    restarted = lost = 0
+    for seed in range(24, 64):
+        x = plant(net, rng=np.random.default_rng(seed)).observation
+        result = invert_layerwise(net, x)
+        top = result.layers[0]
+        if "restart" not in (top.lp_status or ""):
+            continue
+        restarted += 1
+        assert result.status is RECOVERED, result.message
+        assert result.z is not None
+        assert top.preimage is not None
+        np.testing.assert_allclose(np.maximum(W1 @ result.z, 0.0), top.preimage, atol=1e-6)
+        with setting("COMPOSED_RESTARTS", 0):
+            lost += invert_layerwise(net, x).status is not RECOVERED
+    assert restarted >= 5, restarted  # 7
+    assert lost >= 2, lost  # 2
+
+
+def test_a_layer_with_no_active_row_takes_the_composed_route() -> None:
+    """An observation with every pixel off (rank 0: only inactive rows) is answered by
+    Gauss-Newton through the layer below, whose second phase runs from the first round,
+    not by the full LP."""
+    net = trained_like_decoder()
+    result = invert_layerwise(net, np.zeros(784))
+    assert result.status is RECOVERED, result.message
+    top = result.layers[0]
+    assert (top.rank, top.method) == (0, "composed")
+    assert "Gauss-Newton" in (top.lp_status or "")
+
+
 def test_the_descent_across_activation_regions_recovers_more_trained_like_draws() -> None:
     """When the LP with Gauss-Newton's best pattern has no point, the pattern moves across
     the units whose signs held its optimum and the next LP runs there: on these 12 draws,

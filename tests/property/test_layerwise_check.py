@@ -30,7 +30,8 @@ from reluinv import (
 from reluinv.strategies import make_pinned_formula
 
 #: A satisfiable formula whose binary reduction the layer-wise inverter recovers (every
-#: variable pinned by a unit clause), and a 3-SAT formula where it is inconclusive.
+#: variable pinned by a unit clause), and a 3-SAT formula where it is inconclusive with
+#: the null-space LP alone (the ``layerwise_plain_lp`` fixture).
 PINNED = make_pinned_formula(5, 0, satisfiable=True, extra=6)[0]
 THREE_SAT = parse_dimacs("p cnf 4 5\n1 2 3 0\n-1 2 4 0\n1 -3 -4 0\n-2 3 4 0\n-1 -2 -4 0\n")
 
@@ -59,6 +60,7 @@ def test_recovered_layerwise_answer_passes() -> None:
     assert checks["layerwise_sound[binary]"]["status"] == "passed"
 
 
+@pytest.mark.usefixtures("layerwise_plain_lp")
 @pytest.mark.parametrize("latent", ["binary", "real"])
 def test_inconclusive_layerwise_answer_is_not_applicable_never_passed(latent: Any) -> None:
     checks = run_checks(THREE_SAT, latent)
@@ -101,6 +103,7 @@ def test_a_wrong_realizability_answer_fails(formula: Formula, change: Any, laten
     assert checks[f"realizable_iff_satisfiable[{latent}]"]["status"] == "failed"
 
 
+@pytest.mark.usefixtures("layerwise_plain_lp")
 def test_the_record_counts_not_applicable_apart_and_agrees() -> None:
     record = check_instance(THREE_SAT)
     statuses = {c["name"]: c["status"] for c in record["checks"]}

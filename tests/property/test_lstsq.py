@@ -168,14 +168,17 @@ def test_rows_of_a_weight_matrix_are_not_copied_on_the_normal_route(
 
 
 def test_the_newton_step_is_the_pseudo_inverse_on_safe_blocks_only() -> None:
-    """``newton_step(A, r) = A^+ r`` on a tall, well-conditioned block (to the accuracy of
-    the unrefined normal equations, ``eps cond^2``); ``None`` on a wide block and on a
-    block of condition number 1e9, whose caller then takes the QR route."""
+    """``newton_step(A, r) = A^+ r`` on a well-conditioned block, tall (the least-squares
+    step) or wide (the step of least norm), to the accuracy of the unrefined normal
+    equations, ``eps cond^2``; ``None`` on a block of condition number 1e9, tall or wide,
+    whose caller then takes the QR route."""
     rng = np.random.default_rng(3)
     A = conditioned(rng, 30, 12, 100.0)
     r = rng.normal(size=30)
-    step = newton_step(A, r)
-    assert step is not None
-    assert np.allclose(step, np.linalg.lstsq(A, r, rcond=None)[0], rtol=0, atol=1e-10)
-    assert newton_step(A.T, r[:12]) is None
+    for block, rhs in ((A, r), (A.T, r[:12])):
+        step = newton_step(block, rhs)
+        assert step is not None
+        assert np.allclose(step, np.linalg.lstsq(block, rhs, rcond=None)[0], rtol=0,
+                           atol=1e-10)
     assert newton_step(conditioned(rng, 30, 12, 1e9), r) is None
+    assert newton_step(conditioned(rng, 30, 12, 1e9).T, r[:12]) is None

@@ -534,15 +534,18 @@ class ReluNetwork:
             raise NonFiniteError("z holds NaN or infinity")
         return array
 
-    def pre_activations(self, z: npt.ArrayLike) -> list[FloatArray]:
+    def pre_activations(self, z: npt.ArrayLike, *,
+                        activate_last: bool = False) -> list[FloatArray]:
         """The pre-activations ``W_i h_{i-1} + b_i`` of every layer, ``i = 1..d``
-        (``h_0 = z``), for one vector ``z`` of shape ``(k,)`` or a batch ``(B, k)``."""
+        (``h_0 = z``), for one vector ``z`` of shape ``(k,)`` or a batch ``(B, k)``; with
+        ``activate_last``, the last entry is the output ``G(z)`` instead."""
         h = self._check_input(z)
         out = []
+        last = self.depth - 1
         for i, (w, b) in enumerate(zip(self._float_weights, self._float_biases, strict=True)):
             pre = np.asarray(w @ h.T).T + b if _is_sparse(w) else h @ w.T + b
-            out.append(pre)
             h = self.activate_layer(i, pre)
+            out.append(h if activate_last and i == last else pre)
         return out
 
     def layer_outputs(self, z: npt.ArrayLike) -> list[FloatArray]:
@@ -552,7 +555,7 @@ class ReluNetwork:
 
     def forward(self, z: npt.ArrayLike) -> FloatArray:
         """``G(z)`` in float64, for one vector ``(k,)`` or a batch ``(B, k)``."""
-        return self.layer_outputs(z)[-1]
+        return self.pre_activations(z, activate_last=True)[-1]
 
     # -- exact forward pass ------------------------------------------------------------
 

@@ -73,7 +73,7 @@ def _well_conditioned_cholesky(gram: FloatArray) -> FloatArray | None:
     float64 loses relative precision (its diagonal below ``tiny / eps``: entries of ``A``
     about ``1e-154`` and smaller, whose products are subnormal and whose rounding can make
     a rank-deficient block look well conditioned)."""
-    if not float(np.max(np.diagonal(gram), initial=0.0)) > _SUBNORMAL_GRAM:
+    if not (gram.size and gram.diagonal().max() > _SUBNORMAL_GRAM):  # NaN refuses too
         return None
     factor, info = lapack.dpotrf(gram, lower=0, clean=1, overwrite_a=1)
     if info != 0:
@@ -116,15 +116,18 @@ def normal_lstsq(
 
 
 def newton_step(A: FloatArray, residual: FloatArray) -> FloatArray | None:
-    """``A^+ residual`` for a tall ``A`` safely of full column rank (the Cholesky factor of
-    ``A^T A`` passes the ``NORMAL_EQUATIONS_RCOND`` test), else ``None``; not refined.
+    """``A^+ residual`` when ``A`` is safely of full rank (the Cholesky factor of ``A^T A``,
+    or of ``A A^T`` for a wide ``A``, passes the ``NORMAL_EQUATIONS_RCOND`` test), else
+    ``None``; not refined. A tall ``A`` gives the least-squares step, a wide one the step
+    of least norm, ``A^T (A A^T)^{-1} residual``.
 
     The step of an iteration ``u <- u - A^+ (A u - rhs)``: its fixed point ``A^T (A u -
     rhs) = 0`` does not depend on the step's accuracy, which only sets how fast it is
     reached, so the refinement of :func:`normal_lstsq` would be wasted.
     """
     if A.shape[0] < A.shape[1]:
-        return None
+        factor = _well_conditioned_cholesky(A @ A.T)
+        return None if factor is None else A.T @ _cholesky_solve(factor, residual)
     factor = _well_conditioned_cholesky(A.T @ A)
     if factor is None:
         return None
