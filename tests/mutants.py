@@ -538,6 +538,16 @@ MUTANTS = (
         ("        return None if factor is None else A.T @ _cholesky_solve(factor, residual)\n",
          "        return None if factor is None else A.T @ residual\n"),
     ), LSTSQ_TESTS),
+    # u, a ReLU output when the layer below is hidden, left free in the composed route
+    Mutant("composed-u-sign-ignored", INVERTER, (
+        ("                      i >= 3 and not leaky) if i >= 2 else None)",
+         "                      False) if i >= 2 else None)"),
+    ), CHEAP_ROUTE_TESTS),
+    # a zero first start restarted from itself
+    Mutant("restart-spread-without-zero-fallback", INVERTER, (
+        ("    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0\n",
+         "    return 0.0\n"),
+    ), CHEAP_ROUTE_TESTS),
 )
 
 

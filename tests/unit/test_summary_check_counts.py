@@ -56,9 +56,11 @@ def test_rendered_summary_shows_the_check_counts(fmt: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("layerwise_plain_lp")
 def test_a_real_record_counts_its_not_applicable_checks() -> None:
-    """Random 3-SAT at ratio 4.26, k = 6: the layer-wise inverter is inconclusive on the
-    reduction, so layer-wise soundness is not applicable, and the summary says so."""
+    """Random 3-SAT at ratio 4.26, k = 6: the layer-wise inverter (null-space LP alone) is
+    inconclusive on the reduction, so layer-wise soundness is not applicable, and the
+    summary says so."""
     clauses = ((1, -2, 3), (-1, 4, 5), (2, -5, 6), (-3, -4, -6), (1, 5, -6), (-2, 3, 4),
                (2, 4, -5), (-1, -3, 6), (3, -5, -6), (1, -4, 5), (-2, -3, -6), (4, 5, 6),
                (-1, 2, -4), (1, 3, -5), (-2, 5, 6), (-3, 4, -6), (1, -2, -5), (2, 3, 6),

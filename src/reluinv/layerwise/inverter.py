@@ -27,44 +27,40 @@ empty; an empty polyhedron comes with a Farkas ray that :mod:`reluinv.layerwise.
 and re-checks.
 
 **Undetermined layers.** When the active rows have rank ``r < n_{i-1}`` (a trained
-decoder's output with few active pixels), the least-squares point ``h0`` satisfies the
-equalities but is rarely a pre-image (it breaks inactive rows or ``h >= 0``), and a
-pre-image that the layer below cannot produce dooms the next step. So the layer below is
-brought in first (:func:`_composed_preimage`): the true ``h`` is ``s(V u + c)`` for the
-layer below's ``V``, ``c``, and with its activation pattern fixed the equalities are
-linear in ``u``; Gauss-Newton rounds (least squares in ``u``, pattern re-read; a round
-checks the ``r`` equalities first and every row only once they hold) and, when
-they stall, LPs in ``u`` with the best round's pattern fixed look for a ``u`` whose
-``h = s(V u + c)`` satisfies every constraint of the layer (checked, like any answer).
-Each pattern LP minimises the layer's misfit within the pattern's region; when it stays
-positive the pattern moves across the units whose sign constraints hold the optimum and
-the next LP runs there (:func:`_pattern_preimage`: a descent of the continuous
-piecewise-linear misfit through adjacent activation regions, at most
-``PATTERN_DESCENT_ROUNDS`` LPs, stopping where the misfit stops falling). Each LP is one
-HiGHS dual simplex over a working set of rows, about 1 ms on the decoders below. On
-20 x 60 x 784 decoders with output bias -0.2 (median 23 active pixels for 60 hidden
-units; ``benchmarks/suite_layerwise.py``, planted codes of seed 2026) this answered 20 of
-30 draws and recovered 28 of 30 inversions, against 11 of 30 with the null-space LP alone
-(whose vertex, below, mostly has no pre-image in the layer below) and 24 of 30 with one
-pattern LP through SciPy; the pattern-LP draws took 1.6-2.8 ms instead of 12-37 ms (best
-of 3, load 3-4 on 2 cores), and the median inversion 1.7-1.9x the least-squares floor's time
-(3.1x before the normal-equations solves and the gated checks of the Gauss-Newton
-rounds; the floor solves the few active rows and its ``z`` passes the forward check in 8
-of these 30 draws).
-On seed 7, 25 of 30 against 18 (12 ``INCONCLUSIVE`` draws down to 5). Inverting two
-layers is NP-hard, and the descent may stop at a local minimum: on the 7 draws it left
-(both seeds), neither up to 100 rounds nor restarting it from every Gauss-Newton round's
-pattern, from the null-space vertex's pattern or from ``u = 0`` found a pre-image, nor
-did trying both sides of the 3-6 units nearest zero (8-64 LPs, seed 2026's two).
-Otherwise ``h = h0 + N c``, ``N`` a basis of the equalities' null space (from one SVD of
-the active block), satisfies them for every ``c``: the LP is solved over the ``n_{i-1} - r``
-coordinates of ``c`` alone, with the inactive rows ``(W N)_j c <= -b_j - (W h0)_j`` (the
-product ``W N`` is formed, never a copy of the inactive block) and ``h0 + N c >= 0`` on
-hidden layers. The map ``c -> h`` is affine and one-to-one, so the simplex's vertex is a
-vertex of the layer's pre-images, as the full LP's would be (an interior point such as
-``h0`` itself is rarely a ReLU output, which has zeros). When the equalities are
-inconsistent or the reduced LP does not end optimal, the full LP runs and its
-infeasibility is backed by a Farkas ray as above.
+decoder's output with few active pixels; ``r = 0`` when no row is active), the
+least-squares point ``h0`` satisfies the equalities but is rarely a pre-image (it breaks
+inactive rows or ``h >= 0``), and a pre-image that the layer below cannot produce dooms
+the next step. So the layer below is brought in first (:func:`_composed_preimage`): the
+true ``h`` is ``s(V u + c)`` for the layer below's ``V``, ``c``, and with its activation
+pattern fixed every constraint is linear in ``u``. Gauss-Newton rounds (least squares in
+``u``, pattern re-read) first fit the ``r`` equalities, then the equalities together with
+every inequality that fails (inactive rows; ``u >= 0`` when ``u`` is itself a ReLU
+output), pushed back to its bound (Han's method); a run that stalls is restarted from
+seeded moves of its start, and when every run stalls, LPs in ``u`` with the best round's
+pattern fixed take over. Each pattern LP minimises the layer's misfit within the
+pattern's region; when it stays positive the pattern moves across the units whose sign
+constraints hold the optimum and the next LP runs there (:func:`_pattern_preimage`: a
+descent of the continuous piecewise-linear misfit through adjacent activation regions, at
+most ``PATTERN_DESCENT_ROUNDS`` LPs, stopping where the misfit stops falling), each one
+HiGHS dual simplex over a working set of rows, about 1 ms on the decoders below. Every
+answer is checked against the layer like any other. On 20 x 60 x 784 decoders with output
+bias -0.2 (median 23 active pixels for 60 hidden units; ``benchmarks/suite_layerwise.py``,
+30 planted codes of each of the seeds 2026, 7, 11, 12, 13 and 14) 169 of 180 inversions
+are recovered (147 with the equalities' phase alone and no restarts, fewer still with the
+null-space LP alone, whose vertex mostly has no pre-image in the layer below). Inverting
+two layers is NP-hard, and every one of these searches may miss a pre-image that exists:
+the 11 draws left end ``INCONCLUSIVE``, never ``NO_PREIMAGE`` (an unpinned layer proves
+nothing about the layers above it).
+When the composed route finds nothing and ``r > 0``, ``h = h0 + N c``, ``N`` a basis of
+the equalities' null space (from one SVD of the active block), satisfies them for every
+``c``: the LP is solved over the ``n_{i-1} - r`` coordinates of ``c`` alone, with the
+inactive rows ``(W N)_j c <= -b_j - (W h0)_j`` (the product ``W N`` is formed, never a
+copy of the inactive block) and ``h0 + N c >= 0`` on hidden layers. The map ``c -> h``
+is affine and one-to-one, so the simplex's vertex is a vertex of the layer's pre-images,
+as the full LP's would be (an interior point such as ``h0`` itself is rarely a ReLU
+output, which has zeros). When the equalities are inconsistent or the reduced LP does
+not end optimal, the full LP runs and its infeasibility is backed by a Farkas ray as
+above.
 
 An observed ReLU output below ``-tau`` has no pre-image at all (``method="sign"``). With
 a ``mask`` only the observed rows of the last layer enter its system (inpainting).
@@ -576,7 +572,8 @@ class _LayerSystem:
         gaps = self.gaps(h)
         worst = float(np.abs(gaps).max()) if gaps.size else 0.0
         if self.nonneg and h.size:
-            return max(worst, -float(h.min()))
+            below = -float(h.min())
+            return worst if below <= worst else below  # NaN in h: NaN, never accepted
         return worst
 
     def equality_rows(self) -> tuple[FloatArray, FloatArray]:
@@ -646,14 +643,14 @@ def _infeasible(
 
 def _invert_realizable(
     system: _LayerSystem, *, tol: float, certificate_radius: float, started: float,
-    below: tuple[FloatArray, FloatArray, float] | None = None,
+    below: Below | None = None,
 ) -> _LayerOutcome:
     """Least squares on the active rows; when they do not pin ``h``, a pre-image in the
-    range of the layer ``below`` (its ``(W, b, slope)``; :func:`_composed_preimage`), then
-    an LP over the undetermined coordinates only (module docstring, *Undetermined layers*);
-    the full LP and its Farkas ray when the equalities are inconsistent or the reduced LP
-    fails. A Farkas ray must reach ``certificate_radius`` times the layer's scale
-    (:func:`_certificate_scale`)."""
+    range of the layer ``below`` (:data:`Below`; :func:`_composed_preimage`), then an LP
+    over the undetermined coordinates only when ``0 < rank`` (module docstring,
+    *Undetermined layers*); the full LP and its Farkas ray when the equalities are
+    inconsistent, no row is active, or the reduced LP fails. A Farkas ray must reach
+    ``certificate_radius`` times the layer's scale (:func:`_certificate_scale`)."""
     n = system.unknowns
     act = system.active
     r = int(np.count_nonzero(act))
@@ -730,8 +727,9 @@ def _invert_realizable(
 #: Undetermined layers: Gauss-Newton rounds of :func:`_composed_preimage` from each start.
 COMPOSED_ROUNDS = 20
 #: ... and this many restarts after the first start, each from that start ``u0`` moved by
-#: ``COMPOSED_RESTART_SCALE * ||u0|| / sqrt(n_{i-2})`` times a standard normal vector
-#: (seeded with ``COMPOSED_RESTART_SEED``: the same input gives the same answer). Measured
+#: ``COMPOSED_RESTART_SCALE * ||u0|| / sqrt(n_{i-2})`` (``/ max|V|`` when ``u0 = 0``;
+#: :func:`_restart_spread`) times a standard normal vector (seeded with
+#: ``COMPOSED_RESTART_SEED``: the same input gives the same answer). Measured
 #: on 20 x 60 x 784 decoders with output bias -0.2, 30 planted codes of each of 6 seeds
 #: (Gauss-Newton alone, no LP after it): 150 of 180 recovered with 5 restarts at scale
 #: 0.5, 158 with 8 at 0.5, 162 with 8 at 0.2, 152 with 8 at 0.05, 167 with 12 at 0.2;
@@ -762,57 +760,73 @@ PATTERN_LP_ROWS_PER_UNKNOWN = 4
 PATTERN_LP_ROUNDS = 20
 
 
+#: The layer below a layer, for :func:`_composed_preimage`: its ``(V, c, alpha,
+#: nonneg)``, ``alpha`` the slope (``0`` for ReLU) and ``nonneg`` whether its own input
+#: ``u`` is a ReLU output (``u >= 0``).
+Below = tuple[FloatArray, FloatArray, float, bool]
+#: One Gauss-Newton round: ``h``, the pattern of the layer below, the violation over every
+#: row (``None`` when only the equalities were evaluated).
+_Round = tuple[FloatArray, npt.NDArray[np.bool_], float | None]
+
+
 def _composed_preimage(
     system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, h0: FloatArray,
-    below: tuple[FloatArray, FloatArray, float], limit: float,
+    below: Below, limit: float,
 ) -> tuple[FloatArray, float, str] | None:
     """A pre-image ``h`` of an undetermined layer that the layer below can produce, found
-    by Gauss-Newton on the two layers together, or ``None`` after ``COMPOSED_ROUNDS``.
+    by Gauss-Newton on the two layers together (restarted when it stalls), then by LPs
+    with the best round's activation pattern fixed; ``None`` when neither finds one.
 
-    The layer's equalities ``A_eq h = b_eq`` have rank ``r < n``; the true ``h`` is also an
-    output ``s(V u + c)`` of the layer below (``V``, ``c``, slope ``alpha``: ``0`` for
-    ReLU). With the activation pattern ``D = diag(1 if V u + c > 0 else alpha)`` fixed,
-    ``h = D (V u + c)`` is affine in ``u`` and the equalities become ``A_eq D V u = b_eq -
-    A_eq D c``: ``r`` equations in the ``n_{i-2}`` unknowns of ``u``. Each round solves a
-    system of that kind by least squares and re-reads ``D`` at the new ``u`` (Gauss-Newton
-    on a piecewise-linear map), started from the least-squares ``u`` of ``s^{-1}(h0)``,
-    ``h0`` the minimum-norm point, in two phases:
+    The layer's equalities ``A_eq h = b_eq`` have rank ``r < n`` (``r = 0`` too: no
+    active row); the true ``h`` is also an output ``s(V u + c)`` of the layer below
+    (``V``, ``c``, slope ``alpha``: ``0`` for ReLU). With the activation pattern ``D =
+    diag(1 if V u + c > 0 else alpha)`` fixed, ``h = D (V u + c)`` is affine in ``u`` and
+    the equalities become ``A_eq D V u = b_eq - A_eq D c``: ``r`` equations in the
+    ``n_{i-2}`` unknowns of ``u``. Each round solves a system of that kind by least squares
+    and re-reads ``D`` at the new ``u`` (Gauss-Newton on a piecewise-linear map), from
+    the least-squares ``u`` of ``s^{-1}(h0)``, ``h0`` the minimum-norm point, in two
+    phases (:func:`_gauss_newton`):
 
-    1. *The equalities alone*, while they do not hold within ``limit``: the cheap rounds,
-       ``r`` rows each.
-    2. *The equalities and the violated inactive rows*, from the first round at which the
-       equalities hold but some inactive row ``w_j h + b_j <= max(y_j, 0)`` does not: each
-       violated row joins the least-squares system with its bound as the target, and
-       leaves it once it holds (Han's method for systems of linear inequalities, *Least-
-       squares solution of linear inequalities*, 1980, which ends in finitely many steps
-       on a consistent system with the pattern fixed). With fewer active pixels than
-       unknowns of ``u`` the equalities hold at once and leave ``n_{i-2} - r`` directions
-       free; this is what steers them away from the inactive rows.
+    1. *The equalities alone*, until they hold within ``limit``: the cheap rounds, ``r``
+       rows each (none when ``r = 0``).
+    2. *The equalities and every violated inequality*: each inactive row ``w_j h + b_j <=
+       max(y_j, 0)`` that fails, and, when ``u`` is itself a ReLU output (a hidden layer
+       below), each ``u_k >= 0`` that fails, joins the least-squares system with its bound
+       as the target, and leaves it once it holds (Han's method for systems of linear
+       inequalities, *Least-squares solution of linear inequalities*, 1980, which ends in
+       finitely many steps on a consistent system with the pattern fixed). With fewer
+       active pixels than unknowns of ``u`` the equalities leave ``n_{i-2} - r``
+       directions free, and this phase steers them away from the inactive rows.
 
-    It stops when ``h = s(V u + c)`` satisfies every constraint of the layer within
-    ``limit`` (:meth:`_LayerSystem.violation`), or when a round's pattern and rows repeat
-    (the least-squares ``u`` would repeat too). On 20 x 60 x 784 decoders with output
-    bias -0.2 (``benchmarks/suite_layerwise.py``, 30 planted codes of each of the seeds
-    2026, 7, 11 and 12) the second phase raised the draws answered here from 41 to 70 of
-    the 101 that reach this route, median 6 rounds. The answer is a pre-image of the layer
-    like any other (it is checked as one), and one the layer below is sure to invert,
-    where the LP's vertex, with zeros where ``s(V u + c)`` has none, often has none there.
+    A run ends at ``h = s(V u + c)`` satisfying every constraint of the layer (and ``u >=
+    0`` where it must be) within ``limit``, after ``COMPOSED_ROUNDS`` rounds, or when a
+    round whose step is fixed by its pattern and rows alone (a tall ``M`` of full rank)
+    repeats them. A run that ends without a pre-image is restarted ``COMPOSED_RESTARTS``
+    times from the first start moved at random (seeded: the same input gives the same
+    answer), then the LPs of :func:`_pattern_preimage` start from the pattern of the
+    round of least violation. On 20 x 60 x 784 decoders with output bias -0.2
+    (``benchmarks/suite_layerwise.py``, 30 planted codes of each of the seeds 2026, 7,
+    11, 12, 13 and 14) this route answered 147 of the 158 draws it was given (108 by the
+    first start, 33 after restarts, 6 by the pattern LPs) and 169 of 180 inversions were
+    recovered, against 147 with the equalities' phase alone and no restarts. The answer
+    is a pre-image of the layer like any other (it is checked as one), and one the layer
+    below can invert: ``h = s(V u + c)`` with ``u`` admissible there.
     """
-    V, c, alpha = below
+    V, c, alpha, u_nonneg = below
     pre_h0 = h0 if alpha == 0.0 else np.where(h0 >= 0.0, h0, h0 / alpha)
     m = int(V.shape[1])
     step = newton_step(V, pre_h0 - c)  # a starting point: unrefined is enough
     first = step if step is not None else qr_lstsq(V, pre_h0 - c, m)[1]
-    rounds: list[tuple[FloatArray, npt.NDArray[np.bool_], float | None]] = []
-    spread = COMPOSED_RESTART_SCALE * float(np.linalg.norm(first)) / math.sqrt(m)
+    rounds: list[_Round] = []
+    spread = _restart_spread(first, V)
     rng: np.random.Generator | None = None
-    for restart in range(COMPOSED_RESTARTS + 1):
+    for restart in range(COMPOSED_RESTARTS + 1 if spread > 0.0 else 1):
         if restart == 0:
             u = first
         else:
             rng = rng if rng is not None else np.random.default_rng(COMPOSED_RESTART_SEED)
             u = first + spread * rng.standard_normal(m)
-        answer = _gauss_newton(system, A_eq, b_eq, V, c, alpha, u, limit, rounds)
+        answer = _gauss_newton(system, A_eq, b_eq, below, u, limit, rounds)
         if answer is not None:
             h, violation, count = answer
             restarted = f", restart {restart}" if restart else ""
@@ -823,17 +837,31 @@ def _composed_preimage(
     # The pattern LP starts from the round of least violation over every row.
     best = min(rounds, key=lambda round_: (system.violation(round_[0]) if round_[2] is None
                                            else round_[2]))[1]
-    return _pattern_preimage(system, V, c, alpha, best, limit)
+    return _pattern_preimage(system, V, c, alpha, best, limit, u_nonneg)
+
+
+def _restart_spread(first: FloatArray, V: FloatArray) -> float:
+    """The size of a restart's move: ``COMPOSED_RESTART_SCALE`` times the root mean square
+    of the first start ``u0`` (computed from ``u0 / max|u0|``, which cannot overflow), or
+    times ``1 / max|V|`` when ``u0 = 0``; ``0`` (no restart) when there is nothing to
+    move (no unknown, or ``V = 0``) or the start is not finite."""
+    if first.size == 0 or not np.all(np.isfinite(first)):
+        return 0.0
+    peak = float(np.abs(first).max())
+    if peak > 0.0:
+        return COMPOSED_RESTART_SCALE * peak * math.sqrt(float(np.mean((first / peak) ** 2)))
+    weight = float(np.abs(V).max()) if V.size else 0.0
+    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0
 
 
 def _gauss_newton(
-    system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, V: FloatArray, c: FloatArray,
-    alpha: float, u: FloatArray, limit: float,
-    rounds: list[tuple[FloatArray, npt.NDArray[np.bool_], float | None]],
+    system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, below: Below,
+    u: FloatArray, limit: float, rounds: list[_Round],
 ) -> tuple[FloatArray, float, int] | None:
     """One run of :func:`_composed_preimage`'s two phases from ``u``: ``(h, violation,
-    rounds)`` at a pre-image, else ``None`` after ``COMPOSED_ROUNDS`` rounds or a cycle;
-    each round's ``(h, pattern, violation or None)`` is appended to ``rounds``."""
+    rounds)`` at a pre-image, else ``None``; each round's ``(h, pattern, violation or
+    None)`` is appended to ``rounds``."""
+    V, c, alpha, u_nonneg = below
     m = int(V.shape[1])
     act = system.active
     seen: set[bytes] = set()
@@ -849,23 +877,30 @@ def _gauss_newton(
         if inequalities:
             gaps = system.gaps(h)
             violation = float(np.abs(gaps).max()) if gaps.size else 0.0
+            negative = u < 0.0 if u_nonneg else np.zeros(m, dtype=bool)
+            if u_nonneg and m:
+                violation = max(violation, -float(u.min()))
             if violation <= limit:  # h = s(...) >= 0 when the layer's h must be
                 return h, violation, round_
             rows = act | (gaps > 0.0)
             rounds.append((h, positive, violation))
-            key = positive.tobytes() + rows.tobytes()
+            key = positive.tobytes() + rows.tobytes() + negative.tobytes()
             scaled = system.W[rows] * slope
             misfit = gaps[rows]
+            if negative.any():  # u_k >= 0 violated: the row e_k u = 0 joins
+                M = np.vstack([scaled @ V, np.eye(m)[negative]])
+                misfit = np.concatenate([misfit, u[negative]])
+            else:
+                M = scaled @ V
         else:
             rounds.append((h, positive, None))
             key = positive.tobytes()
-            scaled = A_eq * slope
-        # With the pattern fixed, the rows' values are M u + (rows) D c, and the round's
-        # step is M^+ misfit, the least-squares step when M has full column rank (the new
-        # u then depends on the pattern and the rows alone, so their repeat is a cycle),
-        # else the step of least norm (u stays near what held): by the normal equations
-        # when M is safely of full rank, else by QR.
-        M = scaled @ V
+            M = (A_eq * slope) @ V
+        # With the pattern fixed, the rows' values are affine in u with matrix M, and the
+        # round's step is M^+ misfit: the least-squares step when M has full column rank
+        # (the new u then depends on the pattern and the rows alone, so their repeat is a
+        # cycle), else the step of least norm (u stays near what held); by the normal
+        # equations when M is safely of full rank, else by QR.
         step = newton_step(M, misfit)
         if step is None:
             step = qr_lstsq(M, misfit, m, overwrite=True)[1]
@@ -879,7 +914,7 @@ def _gauss_newton(
 
 def _pattern_preimage(
     system: _LayerSystem, V: FloatArray, c: FloatArray, alpha: float,
-    positive: npt.NDArray[np.bool_], limit: float,
+    positive: npt.NDArray[np.bool_], limit: float, u_nonneg: bool = False,
 ) -> tuple[FloatArray, float, str] | None:
     """A pre-image ``h = s(V u + c)`` of the layer found by LPs in ``u`` with the activation
     pattern of the layer below fixed (``positive``: the pattern of
@@ -888,7 +923,8 @@ def _pattern_preimage(
     With the pattern ``D = diag(1 if positive else alpha)`` fixed every constraint is
     linear in ``u``: the layer's rows ``W D V u`` (equalities on the active rows, ``<= -b_j
     - (W D c)_j`` on the others) and the pattern itself (``V_k u + c_k >= 0`` where
-    ``positive``, ``<= 0`` elsewhere). When fewer active rows than ``n_{i-2}`` remain,
+    ``positive``, ``<= 0`` elsewhere), with ``u >= 0`` when ``u_nonneg`` (``u`` is itself
+    a ReLU output). When fewer active rows than ``n_{i-2}`` remain,
     Gauss-Newton's least-squares steps ignore the inactive rows and stall; an LP does not.
     Each LP minimises the layer's misfit within the pattern's region: the summed
     ``|residual|`` of the equalities (slacks ``s+ - s-``) plus the largest excess ``t`` of
@@ -916,7 +952,7 @@ def _pattern_preimage(
     cost = np.zeros(columns)
     cost[m:] = 1.0
     col_lo = np.zeros(columns)
-    col_lo[:m] = -np.inf
+    col_lo[:m] = 0.0 if u_nonneg else -np.inf  # u >= 0 when it is a ReLU output
     rows = r + units + q  # the equalities, the pattern's signs, the inactive rows
     M = np.zeros((rows, columns))
     M[np.arange(r), m + np.arange(r)] = -1.0
@@ -1681,8 +1717,9 @@ def invert_layerwise(
                                     radius=certificate_radius * _certificate_scale(y, b),
                                     started=layer_started)
         else:
-            below = ((weights[i - 2], biases[i - 2], network.slope if leaky else 0.0)
-                     if i >= 2 else None)
+            # the layer below, and whether its own input is a ReLU output (>= 0)
+            below = ((weights[i - 2], biases[i - 2], network.slope if leaky else 0.0,
+                      i >= 3 and not leaky) if i >= 2 else None)
             outcome = _invert_realizable(system, tol=feasibility_tol,
                                          certificate_radius=certificate_radius,
                                          started=layer_started, below=below)

@@ -771,8 +771,14 @@ def solve_rows_working_set(cost: FloatArray, col_lo: FloatArray, M: FloatArray,
             if optimal:
                 solution = solver.getSolution()
                 x = np.asarray(solution.col_value, dtype=np.float64)
+                row_dual = np.asarray(solution.row_dual, dtype=np.float64)
+                if x.shape != (int(M.shape[1]),) or row_dual.shape != order.shape:
+                    # HiGHS says optimal without the solution's values (seen at extreme
+                    # scales, entries near 1e30): no answer
+                    return RowsLPSolution("failed", None, None, math.nan,
+                                          f"{message}; no primal or dual values returned")
                 duals = np.zeros(rows)
-                duals[order] = np.asarray(solution.row_dual, dtype=np.float64)
+                duals[order] = row_dual
         else:
             equal = working & (row_lo == row_hi)
             upper = working & ~equal
