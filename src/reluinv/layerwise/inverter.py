@@ -807,7 +807,7 @@ def _composed_preimage(
     round of least violation. On 20 x 60 x 784 decoders with output bias -0.2
     (``benchmarks/suite_layerwise.py``, 30 planted codes of each of the seeds 2026, 7,
     11, 12, 13 and 14) this route answered 147 of the 158 draws it was given (108 by the
-    first start, 33 after restarts, 6 by the pattern LPs) and 169 of 180 inversions were
+    first start, 34 after restarts, 5 by the pattern LPs) and 169 of 180 inversions were
     recovered, against 147 with the equalities' phase alone and no restarts. The answer
     is a pre-image of the layer like any other (it is checked as one), and one the layer
     below can invert: ``h = s(V u + c)`` with ``u`` admissible there.
