@@ -472,8 +472,8 @@ MUTANTS = (
     ), SCALE_TESTS),
     # a subnormal Gram matrix taken by the normal equations (its rounding hides a rank loss)
     Mutant("subnormal-gram-on-normal-route", LSTSQ, (
-        ("    if not (gram.size and gram.diagonal().max() > _SUBNORMAL_GRAM):  # NaN refuses too\n"
-         "        return None\n", ""),
+        ("    return bool(gram.size and gram.diagonal().max() > _SUBNORMAL_GRAM)\n",
+         "    return bool(gram.size)\n"),
     ), SCALE_TESTS),
     # a layer's misfit judged against the heuristic accepted misfit below an unpinned layer
     Mutant("consistency-judged-below-an-unpinned-layer", INVERTER, (
@@ -535,8 +535,8 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # the wide block's Newton step without the solve: A^T r for A^T (A A^T)^{-1} r
     Mutant("wide-newton-step-unsolved", LSTSQ, (
-        ("        return None if factor is None else A.T @ _cholesky_solve(factor, residual)\n",
-         "        return None if factor is None else A.T @ residual\n"),
+        ("        return None if multipliers is None else A.T @ multipliers\n",
+         "        return None if multipliers is None else A.T @ residual\n"),
     ), LSTSQ_TESTS),
     # u, a ReLU output when the layer below is hidden, left free in the composed route
     Mutant("composed-u-sign-ignored", INVERTER, (

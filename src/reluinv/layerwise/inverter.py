@@ -557,15 +557,20 @@ class _LayerSystem:
         return max(1.0, float(np.abs(self.y).max(initial=0.0)))
 
     @functools.cached_property
-    def ceiling(self) -> FloatArray:
-        """``max(y, 0)``: an inactive row's bound ``w_j h + b_j <= max(y_j, 0)``."""
-        return np.maximum(self.y, 0.0)
+    def _offset(self) -> FloatArray:
+        """``b - target``, the target ``y_j`` on an active row and an inactive row's bound
+        ``max(y_j, 0)`` (``w_j h + b_j <= max(y_j, 0)``)."""
+        return self.b - np.where(self.active, self.y, np.maximum(self.y, 0.0))
+
+    @functools.cached_property
+    def _inactive(self) -> npt.NDArray[np.bool_]:
+        return ~self.active
 
     def gaps(self, h: FloatArray) -> FloatArray:
         """Each row's misfit at ``h``: ``w_j h + b_j - y_j`` on an active row (either sign),
         the excess ``max(w_j h + b_j - max(y_j, 0), 0)`` on an inactive one."""
-        pre = self.W @ h + self.b
-        return np.where(self.active, pre - self.y, np.maximum(pre - self.ceiling, 0.0))
+        gaps = self.W @ h + self._offset
+        return np.maximum(gaps, 0.0, out=gaps, where=self._inactive)
 
     def violation(self, h: FloatArray) -> float:
         """Largest violation of the realizable constraints at ``h`` (module docstring)."""
@@ -818,13 +823,17 @@ def _composed_preimage(
     step = newton_step(V, pre_h0 - c)  # a starting point: unrefined is enough
     first = step if step is not None else qr_lstsq(V, pre_h0 - c, m)[1]
     rounds: list[_Round] = []
-    spread = _restart_spread(first, V)
     rng: np.random.Generator | None = None
-    for restart in range(COMPOSED_RESTARTS + 1 if spread > 0.0 else 1):
+    spread = 0.0
+    for restart in range(COMPOSED_RESTARTS + 1):
         if restart == 0:
             u = first
         else:
-            rng = rng if rng is not None else np.random.default_rng(COMPOSED_RESTART_SEED)
+            if rng is None:  # the first restart: nothing of this is needed before
+                spread = _restart_spread(first, V)
+                if spread == 0.0:
+                    break
+                rng = np.random.default_rng(COMPOSED_RESTART_SEED)
             u = first + spread * rng.standard_normal(m)
         answer = _gauss_newton(system, A_eq, b_eq, below, u, limit, rounds)
         if answer is not None:
@@ -1691,9 +1700,9 @@ def invert_layerwise(
         else:
             y_layer = y
             active = y > threshold
-        layer_tau = float(threshold.max(initial=0.0))
+        layer_tau = float(threshold.max()) if threshold.size else 0.0
         system = _LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
-        if kind == "relu" and not noisy and float(y.min(initial=0.0)) < -tau_floor:
+        if kind == "relu" and not noisy and y.size and float(y.min()) < -tau_floor:
             j = int(np.flatnonzero(y < -tau_floor)[0])
             outcome = _infeasible(system, 0, "sign",
                                   f"a ReLU output is never negative, but y[{j}] = {y[j]:.3g}",
@@ -1790,7 +1799,8 @@ def invert_layerwise(
 
     z = y
     r = network.forward(z)[observed] - x_observed
-    residuals = (float(np.max(np.abs(r), initial=0.0)), float(np.sum(np.abs(r))),
+    magnitudes = np.abs(r)
+    residuals = (float(magnitudes.max()) if r.size else 0.0, float(magnitudes.sum()),
                  float(np.linalg.norm(r)))
     exact = _exact_linf_residual(network, z, x_observed, observed)
     norm = "linf" if noise in ("none", "linf") else "l1"

@@ -67,13 +67,19 @@ _SUBNORMAL_GRAM = float(np.finfo(np.float64).tiny / np.finfo(np.float64).eps)
 ROW_CHUNK = 256
 
 
+def _representable(gram: FloatArray) -> bool:
+    """Whether ``gram`` is non-empty and its largest diagonal entry above ``tiny / eps``
+    (:func:`_well_conditioned_cholesky`); NaN is not."""
+    return bool(gram.size and gram.diagonal().max() > _SUBNORMAL_GRAM)
+
+
 def _well_conditioned_cholesky(gram: FloatArray) -> FloatArray | None:
     """The upper Cholesky factor ``R`` of ``gram`` (overwritten), or ``None`` when it has
     none, ``1 / cond(R)`` is below ``NORMAL_EQUATIONS_RCOND``, or ``gram`` lies where
     float64 loses relative precision (its diagonal below ``tiny / eps``: entries of ``A``
     about ``1e-154`` and smaller, whose products are subnormal and whose rounding can make
     a rank-deficient block look well conditioned)."""
-    if not (gram.size and gram.diagonal().max() > _SUBNORMAL_GRAM):  # NaN refuses too
+    if not _representable(gram):
         return None
     factor, info = lapack.dpotrf(gram, lower=0, clean=1, overwrite_a=1)
     if info != 0:
@@ -86,6 +92,21 @@ def _well_conditioned_cholesky(gram: FloatArray) -> FloatArray | None:
 
 def _cholesky_solve(factor: FloatArray, rhs: FloatArray) -> FloatArray:
     return np.asarray(lapack.dpotrs(factor, rhs)[0], dtype=np.float64)
+
+
+def _well_conditioned_solve(gram: FloatArray, rhs: FloatArray) -> FloatArray | None:
+    """``gram^{-1} rhs`` when :func:`_well_conditioned_cholesky` would accept ``gram``
+    (overwritten), else ``None``: the same tests, with the factorisation and the solve in
+    one LAPACK call (``dposv``)."""
+    if not _representable(gram):
+        return None
+    factor, solution, info = lapack.dposv(gram, rhs, lower=0, overwrite_a=1)
+    if info != 0:
+        return None
+    rcond, info = lapack.dtrcon(factor)
+    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:
+        return None
+    return np.asarray(solution, dtype=np.float64)
 
 
 def normal_lstsq(
@@ -126,12 +147,9 @@ def newton_step(A: FloatArray, residual: FloatArray) -> FloatArray | None:
     reached, so the refinement of :func:`normal_lstsq` would be wasted.
     """
     if A.shape[0] < A.shape[1]:
-        factor = _well_conditioned_cholesky(A @ A.T)
-        return None if factor is None else A.T @ _cholesky_solve(factor, residual)
-    factor = _well_conditioned_cholesky(A.T @ A)
-    if factor is None:
-        return None
-    return _cholesky_solve(factor, A.T @ residual)
+        multipliers = _well_conditioned_solve(A @ A.T, residual)
+        return None if multipliers is None else A.T @ multipliers
+    return _well_conditioned_solve(A.T @ A, A.T @ residual)
 
 
 def qr_lstsq(A: FloatArray, rhs: FloatArray, n: int, *,
