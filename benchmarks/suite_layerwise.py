@@ -93,7 +93,7 @@ def trained_like_decoder(bias: float, seed: int = 0) -> ReluNetwork:
     """20 x 60 x 784 ReLU shaped like a trained MNIST decoder: ``N(0, 1/n_i)`` weights and
     an output bias ``bias`` that leaves a minority of pixels active (about 330 of 784 at
     -0.02; 7-56, median 23, at -0.2, where the observation no longer pins the hidden
-    layer and the null-space LP runs)."""
+    layer and the composed route runs, see ``reluinv.layerwise.inverter``)."""
     rng = np.random.default_rng(seed)
     W1 = rng.normal(0.0, 1.0 / np.sqrt(60), (60, 20))
     W2 = rng.normal(0.0, 1.0 / np.sqrt(784), (784, 60))
