@@ -563,14 +563,15 @@ class _LayerSystem:
         return self.b - np.where(self.active, self.y, np.maximum(self.y, 0.0))
 
     @functools.cached_property
-    def _inactive(self) -> npt.NDArray[np.bool_]:
-        return ~self.active
+    def _least_gap(self) -> FloatArray:
+        """``-inf`` on an active row (a misfit of either sign), ``0`` on an inactive one."""
+        return np.where(self.active, -np.inf, 0.0)
 
     def gaps(self, h: FloatArray) -> FloatArray:
         """Each row's misfit at ``h``: ``w_j h + b_j - y_j`` on an active row (either sign),
         the excess ``max(w_j h + b_j - max(y_j, 0), 0)`` on an inactive one."""
         gaps = self.W @ h + self._offset
-        return np.maximum(gaps, 0.0, out=gaps, where=self._inactive)
+        return np.maximum(gaps, self._least_gap, out=gaps)
 
     def violation(self, h: FloatArray) -> float:
         """Largest violation of the realizable constraints at ``h`` (module docstring)."""
