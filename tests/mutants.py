@@ -548,6 +548,11 @@ MUTANTS = (
         ("    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0\n",
          "    return 0.0\n"),
     ), CHEAP_ROUTE_TESTS),
+    # the composed route's u taken by the layer below without the test that pins it
+    Mutant("handed-down-point-trusted", INVERTER, (
+        ("                and safely_full_column_rank(equalities[0])):",
+         "                and True):"),
+    ), CHEAP_ROUTE_TESTS),
 )
 
 

@@ -239,6 +239,7 @@ from reluinv.layerwise.lstsq import (
     qr_lstsq,
     rank_and_lstsq,
     rows_fortran,
+    safely_full_column_rank,
 )
 from reluinv.layerwise.rounding import LayerReading, refute_within_rounding
 from reluinv.results import ResultBase
@@ -534,6 +535,9 @@ class _LayerOutcome:
     h: FloatArray | None
     diagnostic: LayerDiagnostic
     proved_infeasible: bool
+    #: A pre-image of ``h`` in the layer below (``h = s(V u + c)``), when the composed
+    #: route found ``h``: the next layer checks it before solving (:func:`_invert_realizable`).
+    below_point: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -649,36 +653,51 @@ def _infeasible(
 
 def _invert_realizable(
     system: _LayerSystem, *, tol: float, certificate_radius: float, started: float,
-    below: Below | None = None,
+    below: Below | None = None, hint: FloatArray | None = None,
 ) -> _LayerOutcome:
     """Least squares on the active rows; when they do not pin ``h``, a pre-image in the
     range of the layer ``below`` (:data:`Below`; :func:`_composed_preimage`), then an LP
     over the undetermined coordinates only when ``0 < rank`` (module docstring,
     *Undetermined layers*); the full LP and its Farkas ray when the equalities are
     inconsistent, no row is active, or the reduced LP fails. A Farkas ray must reach
-    ``certificate_radius`` times the layer's scale (:func:`_certificate_scale`)."""
+    ``certificate_radius`` times the layer's scale (:func:`_certificate_scale`).
+
+    ``hint``: the layer above's composed route found its answer as ``s(W hint + b)`` of
+    this layer. When the active rows pin this layer (they pass the normal equations' test,
+    rank ``n``), its pre-image is unique up to rounding, and ``hint`` is checked against
+    the layer's constraints instead of solving for it again (``method="lstsq"``, as the
+    solve would report)."""
     n = system.unknowns
     act = system.active
     r = int(np.count_nonzero(act))
-    equalities: tuple[FloatArray, FloatArray] | None = None
-    if r <= ROW_CHUNK or r < n:  # the block is copied anyway: once, here
-        equalities = system.equality_rows()
-        rank, h = rank_and_lstsq(*equalities, n)
-    else:  # never copied on the normal equations' route
-        rank, h = lstsq_rows(system.W, act, system.y[act] - system.b[act])
     limit = tol * system.scale
+    rank = 0
 
     def ray_radius() -> float:
         return certificate_radius * _certificate_scale(system.y, system.b)
 
     def found(h: FloatArray, method: str, message: str | None,
-              residual: float | None = None) -> _LayerOutcome:
+              residual: float | None = None,
+              below_point: FloatArray | None = None) -> _LayerOutcome:
         if system.nonneg and h.size and float(h.min()) < 0.0:
             h, residual = np.maximum(h, 0.0), None
         diag = _diag(system, rank=rank, pinned=rank == n, method=method, lp_status=message,
                      residual=system.violation(h) if residual is None else residual,
                      feasible=True, seconds=time.perf_counter() - started, preimage=h)
-        return _LayerOutcome(h, diag, False)
+        return _LayerOutcome(h, diag, False, below_point)
+
+    equalities: tuple[FloatArray, FloatArray] | None = None
+    if r <= ROW_CHUNK or r < n:  # the block is copied anyway: once, here
+        equalities = system.equality_rows()
+        if (hint is not None and hint.shape == (n,) and n > 0
+                and safely_full_column_rank(equalities[0])):
+            rank = n
+            residual = system.violation(hint)
+            if residual <= limit:
+                return found(hint, "lstsq", None, residual)
+        rank, h = rank_and_lstsq(*equalities, n)
+    else:  # never copied on the normal equations' route
+        rank, h = lstsq_rows(system.W, act, system.y[act] - system.b[act])
 
     if rank == n:  # the violation covers the equalities too
         residual = system.violation(h)
@@ -695,7 +714,7 @@ def _invert_realizable(
     if consistent and rank < n and below is not None:  # rank 0 too: inactive rows only
         composed = _composed_preimage(system, A_eq, b_eq, h, below, limit)
         if composed is not None:
-            return found(composed[0], "composed", composed[2], composed[1])
+            return found(composed[0], "composed", composed[2], composed[1], composed[3])
     if consistent and 0 < rank < n:
         # h = h0 + N c with N a basis of the null space of A_eq: the equalities hold for
         # every c, and only n - rank coordinates remain for the LP.
@@ -778,7 +797,7 @@ _Round = tuple[FloatArray, npt.NDArray[np.bool_], float | None]
 def _composed_preimage(
     system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, h0: FloatArray,
     below: Below, limit: float,
-) -> tuple[FloatArray, float, str] | None:
+) -> tuple[FloatArray, float, str, FloatArray] | None:
     """A pre-image ``h`` of an undetermined layer that the layer below can produce, found
     by Gauss-Newton on the two layers together (restarted when it stalls), then by LPs
     with the best round's activation pattern fixed; ``None`` when neither finds one.
@@ -838,10 +857,10 @@ def _composed_preimage(
             u = first + spread * rng.standard_normal(m)
         answer = _gauss_newton(system, A_eq, b_eq, below, u, limit, rounds)
         if answer is not None:
-            h, violation, count = answer
+            h, violation, count, point = answer
             restarted = f", restart {restart}" if restart else ""
             return (h, violation,
-                    f"Gauss-Newton through the layer below, {count} rounds{restarted}")
+                    f"Gauss-Newton through the layer below, {count} rounds{restarted}", point)
     if not rounds or not COMPOSED_PATTERN_LP:
         return None
     # The pattern LP starts from the round of least violation over every row.
@@ -867,9 +886,9 @@ def _restart_spread(first: FloatArray, V: FloatArray) -> float:
 def _gauss_newton(
     system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, below: Below,
     u: FloatArray, limit: float, rounds: list[_Round],
-) -> tuple[FloatArray, float, int] | None:
+) -> tuple[FloatArray, float, int, FloatArray] | None:
     """One run of :func:`_composed_preimage`'s two phases from ``u``: ``(h, violation,
-    rounds)`` at a pre-image, else ``None``; each round's ``(h, pattern, violation or
+    rounds, u)`` at a pre-image, else ``None``; each round's ``(h, pattern, violation or
     None)`` is appended to ``rounds``."""
     V, c, alpha, u_nonneg = below
     m = int(V.shape[1])
@@ -891,7 +910,7 @@ def _gauss_newton(
             if u_nonneg and m:
                 violation = max(violation, -float(u.min()))
             if violation <= limit:  # h = s(...) >= 0 when the layer's h must be
-                return h, violation, round_
+                return h, violation, round_, u
             rows = act | (gaps > 0.0)
             rounds.append((h, positive, violation))
             key = positive.tobytes() + rows.tobytes() + negative.tobytes()
@@ -925,7 +944,7 @@ def _gauss_newton(
 def _pattern_preimage(
     system: _LayerSystem, V: FloatArray, c: FloatArray, alpha: float,
     positive: npt.NDArray[np.bool_], limit: float, u_nonneg: bool = False,
-) -> tuple[FloatArray, float, str] | None:
+) -> tuple[FloatArray, float, str, FloatArray] | None:
     """A pre-image ``h = s(V u + c)`` of the layer found by LPs in ``u`` with the activation
     pattern of the layer below fixed (``positive``: the pattern of
     :func:`_composed_preimage`'s best round, then moved), or ``None``.
@@ -1003,7 +1022,8 @@ def _pattern_preimage(
             moved = ("" if round_ == 1 else
                      f", moved across activation regions in {round_ - 1} LP(s)")
             return (h, violation,
-                    f"LP through the layer below with its activation pattern fixed{moved}")
+                    f"LP through the layer below with its activation pattern fixed{moved}",
+                    np.asarray(answer.x[:m], dtype=np.float64))
         dual_scale = max(1.0, float(np.max(np.abs(answer.row_dual), initial=0.0)))
         holding = np.abs(answer.row_dual[r:r + units]) > 1e-9 * dual_scale
         if not np.any(holding) or answer.objective >= previous:
@@ -1679,6 +1699,7 @@ def invert_layerwise(
     top_spread = 0.0
     inconsistent: list[int] = []
     y = x_observed
+    hint: FloatArray | None = None  # the layer below's pre-image, from the composed route
     for i in range(network.depth, 0, -1):
         layer_started = time.perf_counter()
         W, b = weights[i - 1], biases[i - 1]
@@ -1732,14 +1753,14 @@ def invert_layerwise(
                       i >= 3 and not leaky) if i >= 2 else None)
             outcome = _invert_realizable(system, tol=feasibility_tol,
                                          certificate_radius=certificate_radius,
-                                         started=layer_started, below=below)
+                                         started=layer_started, below=below, hint=hint)
         diag = outcome.diagnostic
         diagnostics.append(diag if diag.preimage is outcome.h
                            else dataclasses.replace(diag, preimage=outcome.h))
         if outcome.h is None:
             failed_layer, proved = i, outcome.proved_infeasible
             break
-        y = outcome.h
+        y, hint = outcome.h, outcome.below_point
 
     exact: float | None = None
     latent_bound = (float(np.max(level, initial=0.0)) if noisy and bounded and failed_layer

@@ -52,6 +52,7 @@ __all__ = [
     "qr_lstsq",
     "rank_and_lstsq",
     "rows_fortran",
+    "safely_full_column_rank",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -134,6 +135,13 @@ def normal_lstsq(
         h = _cholesky_solve(factor, adjoint(rhs))
         h += _cholesky_solve(factor, adjoint(rhs - times(h)))
     return h
+
+
+def safely_full_column_rank(A: FloatArray) -> bool:
+    """Whether ``A`` (``m x n``, ``m >= n``) passes the normal equations' test of
+    :func:`rank_and_lstsq` (the Cholesky factor of ``A^T A`` exists and is well
+    conditioned), which then reports the rank ``n`` without the QR route."""
+    return A.shape[0] >= A.shape[1] and _well_conditioned_cholesky(A.T @ A) is not None
 
 
 def newton_step(A: FloatArray, residual: FloatArray) -> FloatArray | None:
