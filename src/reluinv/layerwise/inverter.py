@@ -1675,7 +1675,8 @@ def invert_layerwise(
         tolerances["noise_bound"] = noise_bound
     target, observed = check_inversion_arguments(network, x, noise, mask, tolerances)
     check_choice(solver, "solver", DENSE_LP_SOLVERS)
-    x_observed = target[observed]
+    every_output = observed.size == target.size  # no mask, or one that observes all
+    x_observed = target if every_output else target[observed]
     network = network.to_dense()  # the LPs are dense; a CSR network too large is refused
     weights = [np.asarray(w, dtype=np.float64) for w in network.weights]
     biases = [np.asarray(b, dtype=np.float64) for b in network.biases]
@@ -1783,7 +1784,8 @@ def invert_layerwise(
             output_spread=spread, within_noise=within,
         )
 
-    realizable_bound = residual_tol * max(1.0, float(np.max(np.abs(x_observed), initial=0.0)))
+    realizable_bound = residual_tol * max(
+        1.0, float(np.abs(x_observed).max()) if x_observed.size else 0.0)
     if failed_layer is not None:
         nan = (math.nan, math.nan, math.nan)
         diag = diagnostics[-1]
@@ -1820,7 +1822,7 @@ def invert_layerwise(
                       f"layer {failed_layer} found no pre-image; {reason}")
 
     z = y
-    r = network.forward(z)[observed] - x_observed
+    r = (network.forward(z) if every_output else network.forward(z)[observed]) - x_observed
     magnitudes = np.abs(r)
     residuals = (float(magnitudes.max()) if r.size else 0.0, float(magnitudes.sum()),
                  float(np.linalg.norm(r)))
