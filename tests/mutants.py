@@ -136,9 +136,9 @@ MUTANTS = (
          "        duals = np.asarray(solver.getSolution().row_dual, dtype=np.float64)\n"
          "        return DenseLPSolution(\"optimal\", duals[:n],"),
     ), FAST_PATH_TESTS),
-    Mutant("dual-budget-dropped", INVERTER, (
-        ("budget if budget_row else None, nonneg, start=start)",
-         "None, nonneg, start=start)"),
+    Mutant("dual-budget-dropped", LP, (
+        ("                                                  lp.row_cost, lp.budget)",
+         "                                                  lp.row_cost, None)"),
     ), FAST_PATH_TESTS),
     Mutant("l1-threshold-tenfold-growth-restored", INVERTER, (
         ("    elif not linf and pinv is not None:", "    elif False:"),

@@ -221,6 +221,7 @@ from reluinv.layerwise.farkas import (
 )
 from reluinv.layerwise.lp import (
     DENSE_LP_SOLVERS,
+    BandLP,
     DenseLPSolution,
     DenseSolver,
     cvxopt_available,
@@ -1150,19 +1151,19 @@ def _noisy_lp(W: FloatArray, b: FloatArray, bands: _Bands, weight: FloatArray,
     general = bands.two_sided & ((bands.upper_scale != bands.lower_scale)
                                  | (bands.upper != bands.lower))
     small_basis = n + int(np.sum(general)) <= DUAL_BASIS_LIMIT or not cvxopt_available()
-    if noise != "linf" and (solver == "highs-dual" or (solver == "auto" and small_basis)):
-        row_cost = np.where(bands.two_sided, 1.0, 0.0 if noise == "l1" else 1.0)
-        answer = solve_band_dual(W, b, bands.upper, bands.upper_scale, bands.lower,
-                                 bands.lower_scale, bands.two_sided, row_cost,
-                                 budget if budget_row else None, nonneg, start=start)
-        if answer.status != "failed" or solver == "highs-dual":
-            return answer
-    if noise != "linf":  # the slacks eliminated row by row in cvxopt's Newton systems
-        row_cost = np.where(bands.two_sided, 1.0, 0.0 if noise == "l1" else 1.0)
-        return solve_band_lp_cvxopt(W, b, bands.upper, bands.upper_scale * weight,
-                                    bands.lower, bands.lower_scale * weight,
-                                    bands.two_sided, row_cost,
-                                    budget if budget_row else None, nonneg, solver=solver)
+    if noise != "linf":
+        band = BandLP(W, b, bands.upper, bands.upper_scale, bands.lower, bands.lower_scale,
+                      bands.two_sided,
+                      np.where(bands.two_sided, 1.0, 0.0 if noise == "l1" else 1.0),
+                      budget if budget_row else None, nonneg)
+        if solver == "highs-dual" or (solver == "auto" and small_basis):
+            answer = solve_band_dual(band, start=start)
+            if answer.status != "failed" or solver == "highs-dual":
+                return answer
+        # the slacks eliminated row by row in cvxopt's Newton systems
+        return solve_band_lp_cvxopt(
+            dataclasses.replace(band, upper_scale=bands.upper_scale * weight,
+                                lower_scale=bands.lower_scale * weight), solver=solver)
     rows = m + two.size
     A = np.zeros((rows, n + 1))
     rhs = np.empty(rows)

@@ -80,7 +80,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DENSE_LP_SOLVERS", "DenseLPSolution", "RowsLPSolution", "band_lp",
+__all__ = ["DENSE_LP_SOLVERS", "BandLP", "DenseLPSolution", "RowsLPSolution", "band_lp",
            "cvxopt_available", "linprog", "solve_band_dual", "solve_band_lp_cvxopt",
            "solve_dense_lp", "solve_feasibility", "solve_linf_dual", "solve_rows_working_set"]
 
@@ -236,20 +236,35 @@ def _settle(answer: DenseLPSolution, cost: FloatArray, A_ub: FloatArray, b_ub: F
                            f"{answer.message}; then {fallback.message}")
 
 
-def band_lp(
-    W: FloatArray,
-    b: FloatArray,
-    upper: FloatArray,
-    upper_scale: FloatArray,
-    lower: FloatArray,
-    lower_scale: FloatArray,
-    two_sided: npt.NDArray[np.bool_],
-    row_cost: FloatArray,
-    budget: float | None,
-    nonneg: bool,
-) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """The l_1 band LP of a noisy layer (:func:`solve_band_dual`) in the dense primal form
-    of :func:`solve_dense_lp`: ``(cost, A_ub, b_ub, nonneg_columns)`` over ``x = (h, s)``.
+@dataclass(frozen=True)
+class BandLP:
+    """The l_1 band LP of a noisy layer, in ``h`` (``n`` unknowns, ``h >= 0`` when
+    ``nonneg``) and one slack ``s_j >= 0`` per row ``j`` of ``W`` (``m x n``)::
+
+        minimise   sum_j row_cost_j s_j
+        subject to w_j h + b_j - upper_scale_j s_j <= upper_j        (every row)
+                   w_j h + b_j + lower_scale_j s_j >= lower_j        (two-sided rows)
+                   sum of s_j over the one-sided rows with row_cost_j = 0 <= budget
+
+    (the budget row only when ``budget`` is given). Solved by :func:`solve_band_dual`,
+    :func:`solve_band_lp_cvxopt`, or :func:`solve_dense_lp` on :func:`band_lp`'s arrays.
+    """
+
+    W: FloatArray
+    b: FloatArray
+    upper: FloatArray
+    upper_scale: FloatArray
+    lower: FloatArray
+    lower_scale: FloatArray
+    two_sided: npt.NDArray[np.bool_]
+    row_cost: FloatArray
+    budget: float | None
+    nonneg: bool
+
+
+def band_lp(lp: BandLP) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """The band LP ``lp`` in the dense primal form of :func:`solve_dense_lp`: ``(cost,
+    A_ub, b_ub, nonneg_columns)`` over ``x = (h, s)``.
 
     The rows of ``A_ub``, in this order: ``w_j h - upper_scale_j s_j <= upper_j - b_j`` for
     every row ``j``; ``-w_j h - lower_scale_j s_j <= b_j - lower_j`` for the two-sided
@@ -257,23 +272,24 @@ def band_lp(
     row ``sum of those s_j <= budget``. Every slack is non-negative, ``h`` too when
     ``nonneg``.
     """
+    W, b, budget = lp.W, lp.b, lp.budget
     m, n = W.shape
-    two = np.flatnonzero(two_sided)
-    budgeted = _budgeted_rows(two_sided, row_cost, budget)
+    two = np.flatnonzero(lp.two_sided)
+    budgeted = _budgeted_rows(lp.two_sided, lp.row_cost, budget)
     rows = m + two.size + int(budgeted.size > 0)
     A = np.zeros((rows, n + m))
     rhs = np.empty(rows)
     A[:m, :n] = W
     np.negative(W[two], out=A[m:m + two.size, :n])
-    rhs[:m] = upper - b
-    rhs[m:m + two.size] = b[two] - lower[two]
-    A[np.arange(m), n + np.arange(m)] = -upper_scale
-    A[m + np.arange(two.size), n + two] = -lower_scale[two]
+    rhs[:m] = lp.upper - b
+    rhs[m:m + two.size] = b[two] - lp.lower[two]
+    A[np.arange(m), n + np.arange(m)] = -lp.upper_scale
+    A[m + np.arange(two.size), n + two] = -lp.lower_scale[two]
     if budgeted.size:  # LP (6): the one-sided rows' slacks share the noise budget
         A[rows - 1, n + budgeted] = 1.0
         rhs[rows - 1] = float(budget)  # type: ignore[arg-type]
-    cost = np.concatenate([np.zeros(n), row_cost])
-    nonneg_columns = np.concatenate([np.full(n, nonneg), np.ones(m, dtype=bool)])
+    cost = np.concatenate([np.zeros(n), lp.row_cost])
+    nonneg_columns = np.concatenate([np.full(n, lp.nonneg), np.ones(m, dtype=bool)])
     return cost, A, rhs, nonneg_columns
 
 
@@ -286,21 +302,12 @@ def _budgeted_rows(two_sided: npt.NDArray[np.bool_], row_cost: FloatArray,
 
 
 def solve_band_lp_cvxopt(
-    W: FloatArray,
-    b: FloatArray,
-    upper: FloatArray,
-    upper_scale: FloatArray,
-    lower: FloatArray,
-    lower_scale: FloatArray,
-    two_sided: npt.NDArray[np.bool_],
-    row_cost: FloatArray,
-    budget: float | None,
-    nonneg: bool,
+    lp: BandLP,
     *,
     solver: DenseSolver = "auto",
     accept_inaccurate: bool = False,
 ) -> DenseLPSolution:
-    """The l_1 band LP of a noisy layer (:func:`band_lp`) by cvxopt, whose Newton systems
+    """The band LP ``lp`` by cvxopt, whose Newton systems
     are solved through the ``n x n`` matrix the slacks leave once eliminated row by row.
 
     The answer is that of :func:`solve_dense_lp` on :func:`band_lp`'s arrays (the same
@@ -332,16 +339,15 @@ def solve_band_lp_cvxopt(
     Cholesky, and solves in ``O(m n)``. A Cholesky failure is reported to cvxopt as the
     singular KKT system it is (``ArithmeticError``), which cvxopt turns into ``unknown``.
     """
-    cost, A, rhs, nonneg_columns = band_lp(W, b, upper, upper_scale, lower, lower_scale,
-                                           two_sided, row_cost, budget, nonneg)
+    cost, A, rhs, nonneg_columns = band_lp(lp)
     if solver in ("highs", "highs-dual") or (solver == "auto" and not cvxopt_available()):
         return _solve_highs(cost, A, rhs, nonneg_columns)
     if solver == "cvxopt" and not cvxopt_available():
         from reluinv.errors import SolverError
 
         raise SolverError("solver='cvxopt' needs cvxopt: pip install 'reluinv[lp]'")
-    kkt = _band_kkt(W, upper_scale, lower_scale, two_sided,
-                    _budgeted_rows(two_sided, row_cost, budget), nonneg)
+    kkt = _band_kkt(lp.W, lp.upper_scale, lp.lower_scale, lp.two_sided,
+                    _budgeted_rows(lp.two_sided, lp.row_cost, lp.budget), lp.nonneg)
     answer = _solve_cvxopt(cost, A, rhs, nonneg_columns, kktsolver=kkt)
     return _settle(answer, cost, A, rhs, nonneg_columns, solver=solver,
                    accept_inaccurate=accept_inaccurate)
@@ -442,30 +448,14 @@ def _band_kkt(W: FloatArray, upper_scale: FloatArray, lower_scale: FloatArray,
 
 
 def solve_band_dual(
-    W: FloatArray,
-    b: FloatArray,
-    upper: FloatArray,
-    upper_scale: FloatArray,
-    lower: FloatArray,
-    lower_scale: FloatArray,
-    two_sided: npt.NDArray[np.bool_],
-    row_cost: FloatArray,
-    budget: float | None,
-    nonneg: bool,
+    lp: BandLP,
     *,
     start: FloatArray | None = None,
 ) -> DenseLPSolution:
-    """The l_1 band LP of a noisy layer, solved through its dual by HiGHS's simplex.
+    """The band LP ``lp`` solved through its dual by HiGHS's simplex.
 
-    The primal, in ``h`` (``n`` unknowns, ``h >= 0`` when ``nonneg``) and one slack
-    ``s_j >= 0`` per row ``j`` (``U = upper - b``, ``L = lower - b``)::
-
-        minimise   sum_j row_cost_j s_j
-        subject to w_j h - upper_scale_j s_j <= U_j                  (every row)
-                   w_j h + lower_scale_j s_j >= L_j                  (two-sided rows)
-                   sum of s_j over the one-sided rows with row_cost_j = 0 <= budget
-
-    has ``n + m`` columns and up to ``2m + 1`` rows, and its simplex basis is that large.
+    The primal (:class:`BandLP`; ``U = upper - b``, ``L = lower - b``) has ``n + m``
+    columns and up to ``2m + 1`` rows, and its simplex basis is that large.
     Its dual has one row per unknown of ``h`` and one column per primal row::
 
         maximise   sum_j (L_j v_j - U_j u_j) - budget t
@@ -496,6 +486,9 @@ def solve_band_dual(
     Returns a :class:`DenseLPSolution` whose ``x`` is ``h`` alone; ``"infeasible"`` when
     the dual is unbounded (the budget cannot be met).
     """
+    W, b, upper, lower, two_sided = lp.W, lp.b, lp.upper, lp.lower, lp.two_sided
+    upper_scale, lower_scale, row_cost, budget = (lp.upper_scale, lp.lower_scale,
+                                                  lp.row_cost, lp.budget)
     m = W.shape[0]
     U, L = upper - b, lower - b
     one = ~two_sided
@@ -512,7 +505,7 @@ def solve_band_dual(
     while True:
         rounds += 1
         answer = _band_dual_once(W, U, L, upper_scale, lower_scale, row_cost, simple,
-                                 general, costed_one, working, budget, nonneg, start,
+                                 general, costed_one, working, budget, lp.nonneg, start,
                                  b, upper)
         if answer.x is None:
             return answer
