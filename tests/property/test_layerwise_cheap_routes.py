@@ -236,13 +236,18 @@ def test_restarts_recover_draws_the_first_start_leaves() -> None:
 def test_a_layer_with_no_active_row_takes_the_composed_route() -> None:
     """An observation with every pixel off (rank 0: only inactive rows) is answered by the
     composed route (here at its first round: ``h = s(V u0 + c)`` with ``u0 = 0`` already
-    satisfies every row), not by the full LP."""
+    satisfies every row), not by the full LP; the first layer, with no active row either,
+    takes the ``u0`` handed down instead of an LP of its own."""
     net = trained_like_decoder()
     result = invert_layerwise(net, np.zeros(784))
     assert result.status is RECOVERED, result.message
-    top = result.layers[0]
+    top, bottom = result.layers
     assert (top.rank, top.method) == (0, "composed")
     assert "Gauss-Newton" in (top.lp_status or "")
+    assert (bottom.rank, bottom.method) == (0, "composed")
+    assert bottom.lp_status == inverter.HANDED_DOWN
+    assert bottom.preimage is not None
+    assert bottom.residual <= 1e-9
 
 
 def test_a_layer_below_without_inputs_is_inverted() -> None:

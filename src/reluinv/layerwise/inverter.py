@@ -667,7 +667,11 @@ def _invert_realizable(
     this layer. When the active rows pin this layer (they pass the normal equations' test,
     rank ``n``), its pre-image is unique up to rounding, and ``hint`` is checked against
     the layer's constraints instead of solving for it again (``method="lstsq"``, as the
-    solve would report)."""
+    solve would report). When they do not (rank ``< n``, found by the least-squares
+    solve) and this is the first layer (no layer ``below``: ``z`` is free), ``hint`` is one
+    of its many pre-images once it passes the same check, and it is taken before any LP
+    (``method="composed"``, ``lp_status=HANDED_DOWN``); a hidden layer runs its own
+    composed route instead, for its answer must also be an output of the layer below."""
     n = system.unknowns
     act = system.active
     r = int(np.count_nonzero(act))
@@ -704,6 +708,12 @@ def _invert_realizable(
         residual = system.violation(h)
         if residual <= limit:
             return found(h, "lstsq", None, residual)
+    elif below is None and hint is not None and hint.shape == (n,):
+        # Not pinned, the first layer: its input z is free, so the pre-image the layer
+        # above handed down is as good as any a solve would choose once it passes the rows.
+        residual = system.violation(hint)
+        if residual <= limit:
+            return found(hint, "composed", HANDED_DOWN, residual)
     A_eq, b_eq = equalities if equalities is not None else system.equality_rows()
     consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
     # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
@@ -750,6 +760,9 @@ def _invert_realizable(
     return _infeasible(system, rank, "lp", message, certificate, started)
 
 
+#: The ``lp_status`` of a layer that is not pinned and took the pre-image the layer
+#: above's composed route handed down (:func:`_invert_realizable`).
+HANDED_DOWN = "the pre-image handed down by the composed route of the layer above, checked"
 #: Undetermined layers: Gauss-Newton rounds of :func:`_composed_preimage` from each start.
 COMPOSED_ROUNDS = 20
 #: ... and this many restarts after the first start, each from that start ``u0`` moved by
