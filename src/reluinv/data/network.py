@@ -543,7 +543,10 @@ class ReluNetwork:
         out = []
         last = self.depth - 1
         for i, (w, b) in enumerate(zip(self._float_weights, self._float_biases, strict=True)):
-            pre = np.asarray(w @ h.T).T + b if _is_sparse(w) else h @ w.T + b
+            if _is_sparse(w):
+                pre = np.asarray(w @ h.T).T + b
+            else:  # one vector: a matrix-vector product over W's rows as stored
+                pre = w @ h + b if h.ndim == 1 else h @ w.T + b
             h = self.activate_layer(i, pre)
             out.append(h if activate_last and i == last else pre)
         return out
