@@ -553,6 +553,10 @@ MUTANTS = (
         ("                and safely_full_column_rank(equalities[0])):",
          "                and True):"),
     ), CHEAP_ROUTE_TESTS),
+    Mutant("linear-head-read-uncertain", INVERTER, (
+        ('    certain = linf or kind == "linear" or bool(np.all(threshold >= accepted))',
+         "    certain = linf or bool(np.all(threshold >= accepted))"),
+    ), NOISY_TESTS),
     Mutant("handed-down-point-ignored-when-unpinned", INVERTER, (
         ("    elif below is None and hint is not None and hint.shape == (n,):",
          "    elif False:"),

@@ -95,7 +95,8 @@ satisfies every band with ``s = delta_{i,j}``. In the l_1 modes one row may carr
 whole budget, which gives no useful per-row threshold; rows are read with the caller's
 ``tau`` or, without one, ``L1_THRESHOLD_FACTOR * delta_i / n_i`` (three times the mean
 noise per row), and the propagation below counts as rigorous only when that threshold is
-at least ``delta_i``.
+at least ``delta_i``, or when the layer is a linear head, whose rows are all two-sided and
+have no threshold to misread.
 
 *The LPs*, each named for what it minimises (``h >= 0`` on hidden ReLU layers):
 
@@ -107,9 +108,10 @@ at least ``delta_i``.
 
 Below a layer without a finite bound (see *Propagation*) the budget of ``l1`` would be a
 guess, and that layer's LP is ``l1_total``'s. Before any LP, when the rows are read with
-certainty (always in ``linf``), the two-sided rows are solved by least squares when they
-have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse and ``c`` the
-activation's inverse at ``y``); on the observation's layer in ``linf``, when that point's
+certainty (always in ``linf`` and on a linear head), the two-sided rows are solved by least
+squares when they have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse
+and ``c`` the activation's inverse at ``y``); on the observation's layer in ``linf``, when
+that point's
 misfit exceeds the stated noise, a few rounds of Lawson's reweighted least squares (non-
 negative below a ReLU layer) look for a point within it (:func:`_reweighted_fit`); the LP
 runs only when these miss what the noise allows. (Not below the observation: there the
@@ -1242,7 +1244,9 @@ def _invert_noisy(
                                         initial=0.0))
         return h, pre, float(np.sum(rows))  # l_1: every row's slack, budgeted or not
 
-    certain = linf or bool(np.all(threshold >= accepted))
+    # A linear head has no threshold to misread: its every row is two-sided whatever
+    # the noise, so its reading is certain in every mode.
+    certain = linf or kind == "linear" or bool(np.all(threshold >= accepted))
     method, message = "lstsq", None
     chosen: tuple[FloatArray, FloatArray, float] | None = None
     start = pinv @ (bands.centre[two] - b[two]) if pinv is not None else None
