@@ -1478,6 +1478,18 @@ def _output_spread(W: FloatArray, hidden: FloatArray | float, noise: NoiseModel)
 # -- the whole network -----------------------------------------------------------------
 
 
+def _forward(network: ReluNetwork, weights: Sequence[FloatArray],
+             biases: Sequence[FloatArray], z: FloatArray) -> FloatArray:
+    """``G(z)`` as :meth:`~reluinv.data.network.ReluNetwork.forward` computes it, from the
+    float weights at hand and without its checks of the input (``z`` is the inverter's own
+    float vector; a non-finite entry gives a non-finite residual, which is never
+    accepted)."""
+    h = z
+    for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        h = network.activate_layer(i, W @ h + b)
+    return h
+
+
 def _exact_linf_residual(
     network: ReluNetwork, z: FloatArray, x: FloatArray, observed: npt.NDArray[np.intp]
 ) -> float | None:
@@ -1840,7 +1852,8 @@ def invert_layerwise(
                       f"layer {failed_layer} found no pre-image; {reason}")
 
     z = y
-    r = (network.forward(z) if every_output else network.forward(z)[observed]) - x_observed
+    output = _forward(network, weights, biases, z)
+    r = (output if every_output else output[observed]) - x_observed
     magnitudes = np.abs(r)
     residuals = (float(magnitudes.max()) if r.size else 0.0, float(magnitudes.sum()),
                  float(np.linalg.norm(r)))
