@@ -111,13 +111,13 @@ guess, and that layer's LP is ``l1_total``'s. Before any LP, when the rows are r
 certainty (always in ``linf`` and on a linear head), the two-sided rows are solved by least
 squares when they have full column rank (``h = P (c - b)`` with ``P`` their pseudo-inverse
 and ``c`` the activation's inverse at ``y``); on the observation's layer in ``linf``, when
-that point's
-misfit exceeds the stated noise, a few rounds of Lawson's reweighted least squares (non-
-negative below a ReLU layer) look for a point within it (:func:`_reweighted_fit`); the LP
-runs only when these miss what the noise allows. (Not below the observation: there the
-accepted misfit is the propagated worst case, often far above the actual error, and a
-point merely within it is a worse estimate than the LP's minimax one: on 20 x 60 x 784
-at uniform noise 1e-2 it cut the successes from 29 to 21 of 30.)
+that point's misfit exceeds the stated noise, a few rounds of Lawson's reweighted least
+squares (non-negative below a ReLU layer) look for a point within it
+(:func:`_reweighted_fit`); the LP runs only when these miss what the noise allows. (Not
+below the observation: there the accepted misfit is the propagated worst case, often far
+above the actual error, and a point merely within it is a worse estimate than the LP's
+minimax one: on 20 x 60 x 784 at uniform noise 1e-2 it cut the successes from 29 to 21 of
+30.)
 
 The LP's answer is always re-judged from the data (its misfit recomputed at the point,
 never the solver's objective). An l_inf LP that cvxopt ends without certifying (status
@@ -1494,7 +1494,8 @@ def _exact_linf_residual(
     network: ReluNetwork, z: FloatArray, x: FloatArray, observed: npt.NDArray[np.intp]
 ) -> float | None:
     """``max_j |G(z)_j - x_j|`` over observed ``j`` in exact arithmetic (integer networks)."""
-    if not network.is_integral or network.num_nonzero_weights() > EXACT_CHECK_MAX_WEIGHTS:
+    if (not network.is_integral or network.num_nonzero_weights() > EXACT_CHECK_MAX_WEIGHTS
+            or not np.all(np.isfinite(z))):  # a non-finite z has failed the float check
         return None
     out = network.forward_exact(z)
     target = exact_vector(x, "x")
