@@ -96,12 +96,14 @@ def _cholesky_solve(factor: FloatArray, rhs: FloatArray) -> FloatArray:
 
 
 def _well_conditioned_solve(gram: FloatArray, rhs: FloatArray) -> FloatArray | None:
-    """``gram^{-1} rhs`` when :func:`_well_conditioned_cholesky` would accept ``gram``
-    (overwritten), else ``None``: the same tests, with the factorisation and the solve in
-    one LAPACK call (``dposv``)."""
-    if not _representable(gram):
+    """``gram^{-1} rhs`` when the Cholesky factor of ``gram`` (overwritten) exists and passes
+    the ``NORMAL_EQUATIONS_RCOND`` test, else ``None``: the factorisation and the solve in
+    one LAPACK call (``dposv``). Unlike :func:`_well_conditioned_cholesky` it does not test
+    that ``gram`` is representable: it serves :func:`newton_step`, whose step is only a
+    proposal that the next round checks, never an answer or a rank."""
+    if not gram.size:
         return None
-    factor, solution, info = lapack.dposv(gram, rhs, lower=0, overwrite_a=1)
+    factor, solution, info = lapack.dposv(gram, rhs, 0, 1)
     if info != 0:
         return None
     rcond, info = lapack.dtrcon(factor)
