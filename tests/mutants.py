@@ -554,8 +554,17 @@ MUTANTS = (
          "                and True):"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("linear-head-read-uncertain", INVERTER, (
-        ('    certain = linf or kind == "linear" or bool(np.all(threshold >= accepted))',
-         "    certain = linf or bool(np.all(threshold >= accepted))"),
+        ('    certain = worst_case_below or kind == "linear"',
+         "    certain = worst_case_below"),
+    ), NOISY_TESTS),
+    # a linear head handing its l_1 worst case down as the next layer's noise level
+    Mutant("linear-head-hands-down-worst-case", INVERTER, (
+        ("    if pinv is not None and worst_case_below:", "    if pinv is not None and certain:"),
+    ), NOISY_TESTS),
+    # the l_1 bound through P taken as its largest row sum (an l_inf operator norm)
+    Mutant("l1-bound-row-sums", INVERTER, (
+        ("float(np.max(np.sum(np.abs(pinv), axis=0), initial=0.0)) * gaps[0]",
+         "float(np.max(np.sum(np.abs(pinv), axis=1), initial=0.0)) * gaps[0]"),
     ), NOISY_TESTS),
     Mutant("handed-down-point-ignored-when-unpinned", INVERTER, (
         ("    elif below is None and hint is not None and hint.shape == (n,):",
