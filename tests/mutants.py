@@ -566,6 +566,11 @@ MUTANTS = (
         ("float(np.max(np.sum(np.abs(pinv), axis=0), initial=0.0)) * gaps[0]",
          "float(np.max(np.sum(np.abs(pinv), axis=1), initial=0.0)) * gaps[0]"),
     ), NOISY_TESTS),
+    # a code beyond float64's reach handed back and judged by a NaN forward check
+    Mutant("overflowing-code-returned", INVERTER, (
+        ("    if not peak <= VALUE_LIMIT:  # NaN too: no forward check can judge such a z",
+         "    if False:"),
+    ), NOISY_TESTS),
     Mutant("handed-down-point-ignored-when-unpinned", INVERTER, (
         ("    elif below is None and hint is not None and hint.shape == (n,):",
          "    elif False:"),

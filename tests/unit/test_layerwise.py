@@ -390,3 +390,19 @@ def test_peak_memory_stays_near_the_least_squares_floor() -> None:
         peaks[name] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert peaks["inverter"] <= 1.5 * peaks["floor"], peaks
+
+
+def test_a_code_beyond_float64s_reach_is_inconclusive_without_a_z() -> None:
+    """Weights of 1e-200 ask for a code of about 1e200 per unit of output: the l_inf LPs
+    overflow to infinity. No forward pass can judge such a code, so the answer is
+    INCONCLUSIVE without a ``z`` and with a message that names the scale (it used to return
+    ``z = [-inf, inf]`` with a NaN misfit)."""
+    W1 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]) * 1e-200
+    W2 = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 1.0, 1.0]]) * 1e-200
+    net = ReluNetwork([W1, W2])
+    with np.errstate(all="ignore"):
+        result = invert_layerwise(net, np.array([1.0, 2.0, 3.0, 6.0]), noise="linf",
+                                  noise_bound=0.1)
+    assert result.status is LayerwiseStatus.INCONCLUSIVE
+    assert result.z is None
+    assert "beyond 1e+150" in result.message

@@ -1493,8 +1493,7 @@ def _forward(network: ReluNetwork, weights: Sequence[FloatArray],
              biases: Sequence[FloatArray], z: FloatArray) -> FloatArray:
     """``G(z)`` as :meth:`~reluinv.data.network.ReluNetwork.forward` computes it, from the
     float weights at hand and without its checks of the input (``z`` is the inverter's own
-    float vector; a non-finite entry gives a non-finite residual, which is never
-    accepted)."""
+    float vector, finite and within ``VALUE_LIMIT``)."""
     h = z
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
         h = network.activate_layer(i, W @ h + b)
@@ -1505,8 +1504,7 @@ def _exact_linf_residual(
     network: ReluNetwork, z: FloatArray, x: FloatArray, observed: npt.NDArray[np.intp]
 ) -> float | None:
     """``max_j |G(z)_j - x_j|`` over observed ``j`` in exact arithmetic (integer networks)."""
-    if (not network.is_integral or network.num_nonzero_weights() > EXACT_CHECK_MAX_WEIGHTS
-            or not np.all(np.isfinite(z))):  # a non-finite z has failed the float check
+    if not network.is_integral or network.num_nonzero_weights() > EXACT_CHECK_MAX_WEIGHTS:
         return None
     out = network.forward_exact(z)
     target = exact_vector(x, "x")
@@ -1864,6 +1862,13 @@ def invert_layerwise(
                       f"layer {failed_layer} found no pre-image; {reason}")
 
     z = y
+    peak = float(np.max(np.abs(z), initial=0.0))
+    if not peak <= VALUE_LIMIT:  # NaN too: no forward check can judge such a z
+        nan = (math.nan, math.nan, math.nan)
+        return finish(LayerwiseStatus.INCONCLUSIVE, None, nan, realizable_bound,
+                      f"the code found has entries of magnitude {peak:.3g}, beyond "
+                      f"{VALUE_LIMIT:.0e}: float64 cannot check it by a forward pass; "
+                      "rescale the network's weights")
     output = _forward(network, weights, biases, z)
     r = (output if every_output else output[observed]) - x_observed
     magnitudes = np.abs(r)
