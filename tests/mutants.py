@@ -571,6 +571,10 @@ MUTANTS = (
         ("    if not peak <= VALUE_LIMIT:  # NaN too: no forward check can judge such a z",
          "    if False:"),
     ), NOISY_TESTS),
+    # the rounds judged in one product without the h >= 0 part of the violation
+    Mutant("batched-violations-ignore-the-sign", INVERTER, (
+        ("        if self.nonneg and H.shape[0]:\n", "        if False:\n"),
+    ), CHEAP_ROUTE_TESTS),
     Mutant("handed-down-point-ignored-when-unpinned", INVERTER, (
         ("    elif below is None and hint is not None and hint.shape == (n,):",
          "    elif False:"),
