@@ -894,7 +894,7 @@ def _composed_preimage(
         return None
     # The pattern LP starts from the round of least violation over every row. The rounds
     # of the equalities' phase were judged on the active rows only: judged here, in one
-    # product (one per round took 5 ms of a failing draw's 50).
+    # product (one call per round took a tenth of a failing draw's time under a profiler).
     pending = [k for k, round_ in enumerate(rounds) if round_[2] is None]
     found = (system.violations(np.stack([rounds[k][0] for k in pending], axis=1)).tolist()
              if pending else [])
