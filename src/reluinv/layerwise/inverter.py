@@ -895,11 +895,9 @@ def _composed_preimage(
     # The pattern LP starts from the round of least violation over every row. The rounds
     # of the equalities' phase were judged on the active rows only: judged here, in one
     # product (one call per round took a tenth of a failing draw's time under a profiler).
-    pending = [k for k, round_ in enumerate(rounds) if round_[2] is None]
-    found = (system.violations(np.stack([rounds[k][0] for k in pending], axis=1)).tolist()
-             if pending else [])
-    judged = dict(zip(pending, found, strict=True))
-    scores = [judged[k] if round_[2] is None else round_[2] for k, round_ in enumerate(rounds)]
+    pending = [round_[0] for round_ in rounds if round_[2] is None]
+    judged = iter(system.violations(np.stack(pending, axis=1)).tolist() if pending else [])
+    scores = [next(judged) if round_[2] is None else round_[2] for round_ in rounds]
     best = min(range(len(rounds)), key=scores.__getitem__)
     return _pattern_preimage(system, V, c, alpha, rounds[best][1], limit, u_nonneg)
 
@@ -1505,17 +1503,6 @@ def _output_spread(W: FloatArray, hidden: FloatArray | float, noise: NoiseModel)
 # -- the whole network -----------------------------------------------------------------
 
 
-def _forward(network: ReluNetwork, weights: Sequence[FloatArray],
-             biases: Sequence[FloatArray], z: FloatArray) -> FloatArray:
-    """``G(z)`` as :meth:`~reluinv.data.network.ReluNetwork.forward` computes it, from the
-    float weights at hand and without its checks of the input (``z`` is the inverter's own
-    float vector, finite and within ``VALUE_LIMIT``)."""
-    h = z
-    for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        h = network.activate_layer(i, W @ h + b)
-    return h
-
-
 def _exact_linf_residual(
     network: ReluNetwork, z: FloatArray, x: FloatArray, observed: npt.NDArray[np.intp]
 ) -> float | None:
@@ -1885,7 +1872,7 @@ def invert_layerwise(
                       f"the code found has entries of magnitude {peak:.3g}, beyond "
                       f"{VALUE_LIMIT:.0e}: float64 cannot check it by a forward pass; "
                       "rescale the network's weights")
-    output = _forward(network, weights, biases, z)
+    output = network.forward(z)
     r = (output if every_output else output[observed]) - x_observed
     magnitudes = np.abs(r)
     residuals = (float(magnitudes.max()) if r.size else 0.0, float(magnitudes.sum()),
