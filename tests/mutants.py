@@ -523,6 +523,15 @@ MUTANTS = (
     Mutant("gauss-newton-inactive-rows-ignored", INVERTER, (
         ("            rows = act | (gaps > 0.0)\n", "            rows = act\n"),
     ), CHEAP_ROUTE_TESTS),
+    # a cycling run of the equalities' phase stopped instead of smoothed
+    Mutant("cycling-run-not-smoothed", INVERTER, (
+        ("            if 0.0 < smoothing < math.inf:\n", "            if False:\n"),
+    ), CHEAP_ROUTE_TESTS),
+    # a blown-up misfit left to the equalities' phase
+    Mutant("blown-up-misfit-ignored", INVERTER, (
+        ("                    and size > BLOWUP_FACTOR * previous):\n",
+         "                    and size > math.inf):\n"),
+    ), CHEAP_ROUTE_TESTS),
     # every restart from the first start itself
     Mutant("composed-restarts-unmoved", INVERTER, (
         ("            u = first + spread * rng.standard_normal(m)\n",
