@@ -32,10 +32,10 @@ settings.load_profile(
 @pytest.fixture
 def layerwise_plain_lp(monkeypatch: pytest.MonkeyPatch) -> None:
     """The layer-wise inverter with the null-space LP alone on undetermined layers (no
-    Gauss-Newton through the layer below, no restarts): for tests whose instance must be
+    Gauss-Newton through the layers below, no restarts): for tests whose instance must be
     one the layer-wise stage leaves ``INCONCLUSIVE`` (the exact stage's answers, the
     checks' ``not_applicable``), which the composed route now recovers."""
-    from reluinv.layerwise import inverter
+    from reluinv.layerwise import composed
 
-    monkeypatch.setattr(inverter, "COMPOSED_ROUNDS", 0)
-    monkeypatch.setattr(inverter, "COMPOSED_RESTARTS", 0)
+    monkeypatch.setattr(composed, "COMPOSED_ROUNDS", 0)
+    monkeypatch.setattr(composed, "COMPOSED_RESTARTS", 0)

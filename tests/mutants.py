@@ -36,6 +36,8 @@ FAST_PATH_TESTS = ("tests/property/test_layerwise_fast_paths.py",
 CHEAP_ROUTE_TESTS = ("tests/property/test_layerwise_cheap_routes.py",
                      "tests/property/test_noisy_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
+COMPOSED = "reluinv/layerwise/composed.py"
+LAYER_SYSTEM = "reluinv/layerwise/layer_system.py"
 LSTSQ = "reluinv/layerwise/lstsq.py"
 SCALE_TESTS = ("tests/property/test_layerwise_scale.py",)
 LSTSQ_TESTS = ("tests/property/test_lstsq.py", "tests/property/test_layerwise_fast_paths.py")
@@ -62,10 +64,10 @@ class Mutant:
 
 
 MUTANTS = (
-    Mutant("inactive-rows-dropped", INVERTER, (
+    Mutant("inactive-rows-dropped", LAYER_SYSTEM, (
         ("        ina = ~self.active\n", "        ina = np.zeros_like(self.active)\n"),
     ), LAYERWISE_TESTS),
-    Mutant("inactive-row-flipped", INVERTER, (
+    Mutant("inactive-row-flipped", LAYER_SYSTEM, (
         ("return self.W[ina], -self.b[ina]", "return -self.W[ina], self.b[ina]"),
         ("return (self.W @ basis)[ina], -self.b[ina] - (self.W @ offset)[ina]",
          "return -(self.W @ basis)[ina], self.b[ina] + (self.W @ offset)[ina]"),
@@ -161,20 +163,20 @@ MUTANTS = (
     Mutant("irls-weights-inverted", INVERTER, (
         ("lawson *= np.maximum(misfit, top * 1e-3)", "lawson /= np.maximum(misfit, top * 1e-3)"),
     ), CHEAP_ROUTE_TESTS),
-    Mutant("composed-answer-unchecked", INVERTER, (
+    Mutant("composed-answer-unchecked", COMPOSED, (
         ("            if violation <= limit:  # h = s(...) >= 0 when the layer's h must be\n",
          "            if True:\n"),
     ), CHEAP_ROUTE_TESTS),
-    Mutant("pattern-lp-answer-unchecked", INVERTER, (
+    Mutant("pattern-lp-answer-unchecked", COMPOSED, (
         ("        violation = system.violation(h)\n        if violation <= limit:\n"
          "            moved = (",
          "        violation = system.violation(h)\n        if True:\n            moved = ("),
     ), CHEAP_ROUTE_TESTS),
-    Mutant("composed-pattern-ignored", INVERTER, (
+    Mutant("composed-pattern-ignored", COMPOSED, (
         ("        slope = positive.astype(np.float64) if alpha == 0.0 else np.where(positive, 1.0, "
          "alpha)\n", "        slope = np.ones_like(pre)\n"),
     ), CHEAP_ROUTE_TESTS),
-    Mutant("pattern-lp-signs-flipped", INVERTER, (
+    Mutant("pattern-lp-signs-flipped", COMPOSED, (
         ("        sign = np.where(positive, -1.0, 1.0)\n",
          "        sign = np.where(positive, 1.0, -1.0)\n"),
     ), CHEAP_ROUTE_TESTS),
@@ -190,12 +192,12 @@ MUTANTS = (
          "        if True:\n            return RowsLPSolution("),
     ), FAST_PATH_TESTS),
     # a pattern LP's point after moving across activation regions taken unchecked
-    Mutant("moved-pattern-answer-unchecked", INVERTER, (
+    Mutant("moved-pattern-answer-unchecked", COMPOSED, (
         ("        if violation <= limit:\n            moved = (",
          "        if round_ > 1 or violation <= limit:\n            moved = ("),
     ), CHEAP_ROUTE_TESTS),
     # the descent moving the units that did not hold the optimum
-    Mutant("descent-flips-the-free-units", INVERTER, (
+    Mutant("descent-flips-the-free-units", COMPOSED, (
         ("        positive = np.where(holding, ~positive, positive)\n",
          "        positive = np.where(holding, positive, ~positive)\n"),
     ), CHEAP_ROUTE_TESTS),
@@ -441,8 +443,8 @@ MUTANTS = (
          "    if False:\n"),
     ), ("tests/unit/test_onnx_io.py",)),
     # Gauss-Newton stepping away from the linearised equalities' solution
-    Mutant("gauss-newton-step-reversed", INVERTER, (
-        ("        u = u - step\n    return None\n", "        u = u + step\n    return None\n"),
+    Mutant("gauss-newton-step-reversed", COMPOSED, (
+        ("        z = z - step\n    return None\n", "        z = z + step\n    return None\n"),
     ), CHEAP_ROUTE_TESTS),
     # the realizable threshold absolute again: zero units in the rounding of a large
     # hidden layer read as active
@@ -520,22 +522,22 @@ MUTANTS = (
         ("    lo[two] = lower_scale[two]\n", "    lo[two] = upper_scale[two]\n"),
     ), ("tests/property/test_layerwise_fast_paths.py",)),
     # Gauss-Newton's second phase without the violated inactive rows (the equalities alone)
-    Mutant("gauss-newton-inactive-rows-ignored", INVERTER, (
+    Mutant("gauss-newton-inactive-rows-ignored", COMPOSED, (
         ("            rows = act | (gaps > 0.0)\n", "            rows = act\n"),
     ), CHEAP_ROUTE_TESTS),
     # a cycling run of the equalities' phase stopped instead of smoothed
-    Mutant("cycling-run-not-smoothed", INVERTER, (
+    Mutant("cycling-run-not-smoothed", COMPOSED, (
         ("            if 0.0 < smoothing < math.inf:\n", "            if False:\n"),
     ), CHEAP_ROUTE_TESTS),
     # a blown-up misfit left to the equalities' phase
-    Mutant("blown-up-misfit-ignored", INVERTER, (
-        ("                    and size > BLOWUP_FACTOR * previous):\n",
-         "                    and size > math.inf):\n"),
+    Mutant("blown-up-misfit-ignored", COMPOSED, (
+        ("                smoothing == math.inf and size > BLOWUP_FACTOR * previous)\n",
+         "                False)\n"),
     ), CHEAP_ROUTE_TESTS),
     # every restart from the first start itself
-    Mutant("composed-restarts-unmoved", INVERTER, (
-        ("            u = first + spread * rng.standard_normal(m)\n",
-         "            u = first + 0.0 * rng.standard_normal(m)\n"),
+    Mutant("composed-restarts-unmoved", COMPOSED, (
+        ("            z = first + spread * rng.standard_normal(k)\n",
+         "            z = first + 0.0 * rng.standard_normal(k)\n"),
     ), CHEAP_ROUTE_TESTS),
     # a layer whose every row is inactive (rank 0) sent past the composed route to the LP
     Mutant("rank-zero-layer-not-composed", INVERTER, (
@@ -547,13 +549,17 @@ MUTANTS = (
         ("        return None if multipliers is None else A.T @ multipliers\n",
          "        return None if multipliers is None else A.T @ residual\n"),
     ), LSTSQ_TESTS),
-    # u, a ReLU output when the layer below is hidden, left free in the composed route
-    Mutant("composed-u-sign-ignored", INVERTER, (
-        ("                      i >= 3 and not leaky) if i >= 2 else None)",
-         "                      False) if i >= 2 else None)"),
+    # the composed route through the layer below only, not down to z
+    Mutant("composed-through-one-layer", INVERTER, (
+        ("for j in range(i - 2, -1, -1)", "for j in range(i - 2, i - 3, -1)"),
+    ), CHEAP_ROUTE_TESTS),
+    # an unpinned layer that took its handed-down point keeps the rest of the chain
+    Mutant("chain-not-handed-on", INVERTER, (
+        ('            return found(hint, "composed", HANDED_DOWN, residual, handed_down[1:])',
+         '            return found(hint, "composed", HANDED_DOWN, residual, ())'),
     ), CHEAP_ROUTE_TESTS),
     # a zero first start restarted from itself
-    Mutant("restart-spread-without-zero-fallback", INVERTER, (
+    Mutant("restart-spread-without-zero-fallback", COMPOSED, (
         ("    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0\n",
          "    return 0.0\n"),
     ), CHEAP_ROUTE_TESTS),
@@ -581,12 +587,11 @@ MUTANTS = (
          "    if False:"),
     ), NOISY_TESTS),
     # the rounds judged in one product without the h >= 0 part of the violation
-    Mutant("batched-violations-ignore-the-sign", INVERTER, (
+    Mutant("batched-violations-ignore-the-sign", LAYER_SYSTEM, (
         ("        if self.nonneg and H.shape[0]:\n", "        if False:\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("handed-down-point-ignored-when-unpinned", INVERTER, (
-        ("    elif below is None and hint is not None and hint.shape == (n,):",
-         "    elif False:"),
+        ("    elif hint is not None and hint.shape == (n,):", "    elif False:"),
     ), CHEAP_ROUTE_TESTS),
 )
 

@@ -29,28 +29,28 @@ and re-checks.
 **Undetermined layers.** When the active rows have rank ``r < n_{i-1}`` (a trained
 decoder's output with few active pixels; ``r = 0`` when no row is active), the
 least-squares point ``h0`` satisfies the equalities but is rarely a pre-image (it breaks
-inactive rows or ``h >= 0``), and a pre-image that the layer below cannot produce dooms
-the next step. So the layer below is brought in first (:func:`_composed_preimage`): the
-true ``h`` is ``s(V u + c)`` for the layer below's ``V``, ``c``, and with its activation
-pattern fixed every constraint is linear in ``u``. Gauss-Newton rounds (least squares in
-``u``, pattern re-read) first fit the ``r`` equalities, then the equalities together with
-every inequality that fails (inactive rows; ``u >= 0`` when ``u`` is itself a ReLU
-output), pushed back to its bound (Han's method); a run that stalls is restarted from
-seeded moves of its start, and when every run stalls, LPs in ``u`` with the best round's
-pattern fixed take over. Each pattern LP minimises the layer's misfit within the
-pattern's region; when it stays positive the pattern moves across the units whose sign
-constraints hold the optimum and the next LP runs there (:func:`_pattern_preimage`: a
-descent of the continuous piecewise-linear misfit through adjacent activation regions, at
-most ``PATTERN_DESCENT_ROUNDS`` LPs, stopping where the misfit stops falling), each one
-HiGHS dual simplex over a working set of rows, about 1 ms on the decoders below. Every
-answer is checked against the layer like any other. On 20 x 60 x 784 decoders with output
-bias -0.2 (median 23 active pixels for 60 hidden units; ``benchmarks/suite_layerwise.py``,
-30 planted codes of each of the seeds 2026, 7, 11, 12, 13 and 14) 169 of 180 inversions
-are recovered (147 with the equalities' phase alone and no restarts, fewer still with the
-null-space LP alone, whose vertex mostly has no pre-image in the layer below). Inverting
-two layers is NP-hard, and every one of these searches may miss a pre-image that exists:
-the 11 draws left end ``INCONCLUSIVE``, never ``NO_PREIMAGE`` (an unpinned layer proves
-nothing about the layers above it).
+inactive rows or ``h >= 0``), and a pre-image that the layers below cannot produce dooms
+a later step. So the layers below are brought in first (the composed route,
+:mod:`reluinv.layerwise.composed`): the true ``h`` is their output at some code ``z``, and
+with every activation pattern fixed each constraint is linear in ``z``. Gauss-Newton
+rounds (least squares in ``z``, patterns re-read) first fit the ``r`` equalities, then
+the equalities together with every inactive row that fails, pushed back to its bound
+(Han's method); a run that stalls is restarted from seeded moves of its start, and when
+every run stalls, LPs in ``z`` with the best round's patterns fixed take over, moving
+across the units whose sign constraints hold their optimum (a descent of the continuous
+piecewise-linear misfit through adjacent activation regions), each one HiGHS dual simplex
+over a working set of rows, about 1 ms on the decoders below. The answer comes with its
+chain of points below (``h_{i-2}, ..., h_1, z``), each an output of the layer under it:
+every lower layer checks its point against its own rows and takes it (``method="lstsq"``
+when its rows pin it, else ``"composed"`` with ``lp_status = HANDED_DOWN``) instead of
+solving. On 20 x 60 x 784 decoders with output bias -0.2 (median 23 active pixels for 60
+hidden units; ``benchmarks/suite_layerwise.py``, 30 planted codes of each of the seeds
+2026, 7, 11, 12, 13 and 14) 174 of 180 inversions are recovered (147 with the
+equalities' phase alone and no restarts, fewer still with the null-space LP alone, whose
+vertex mostly has no pre-image in the layer below). Inverting two layers is NP-hard, and
+every one of these searches may miss a pre-image that exists: the draws left end
+``INCONCLUSIVE``, never ``NO_PREIMAGE`` (an unpinned layer proves nothing about the
+layers above it).
 When the composed route finds nothing and ``r > 0``, ``h = h0 + N c``, ``N`` a basis of
 the equalities' null space (from one SVD of the active block), satisfies them for every
 ``c``: the LP is solved over the ``n_{i-1} - r`` coordinates of ``c`` alone, with the
@@ -205,7 +205,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -218,12 +217,14 @@ import numpy.typing as npt
 from reluinv.arguments import check_choice, check_nonnegative
 from reluinv.data.network import ReluNetwork, exact_vector
 from reluinv.errors import InvalidArgumentError, InvalidTypeError, NonFiniteError, ShapeError
+from reluinv.layerwise.composed import Below, composed_preimage
 from reluinv.layerwise.farkas import (
     CERTIFICATE_MIN_RADIUS,
     FarkasCertificate,
     check_farkas_ray,
     find_farkas_ray,
 )
+from reluinv.layerwise.layer_system import LayerSystem
 from reluinv.layerwise.lp import (
     DENSE_LP_SOLVERS,
     BandLP,
@@ -236,13 +237,10 @@ from reluinv.layerwise.lp import (
     solve_dense_lp,
     solve_feasibility,
     solve_linf_dual,
-    solve_rows_working_set,
 )
 from reluinv.layerwise.lstsq import (
     ROW_CHUNK,
     lstsq_rows,
-    newton_step,
-    qr_lstsq,
     rank_and_lstsq,
     rows_fortran,
     safely_full_column_rank,
@@ -252,7 +250,6 @@ from reluinv.results import ResultBase
 
 __all__ = [
     "ACTIVE_THRESHOLD",
-    "COMPOSED_ROUNDS",
     "DUAL_BASIS_LIMIT",
     "EXACT_CHECK_MAX_WEIGHTS",
     "FEASIBILITY_TOLERANCE",
@@ -378,8 +375,8 @@ class LayerDiagnostic:
     method:
         ``"lstsq"``, ``"lp"``, ``"sign"`` (a negative ReLU output, no solve needed),
         ``"irls"`` (noisy: reweighted least squares, :func:`_reweighted_fit`) or
-        ``"composed"`` (realizable, not pinned: a pre-image found through the layer
-        below, :func:`_composed_preimage`).
+        ``"composed"`` (realizable, not pinned: a pre-image found through the layers
+        below, :mod:`reluinv.layerwise.composed`, or handed down by the layer above's).
     lp_status:
         The LP solver's message, ``None`` when no LP ran.
     eps:
@@ -541,89 +538,13 @@ class _LayerOutcome:
     h: FloatArray | None
     diagnostic: LayerDiagnostic
     proved_infeasible: bool
-    #: A pre-image of ``h`` in the layer below (``h = s(V u + c)``), when the composed
-    #: route found ``h``: the next layer checks it before solving (:func:`_invert_realizable`).
-    below_point: FloatArray | None = None
+    #: When ``h`` came from the composed route: the chain of points below it, ``(h_{i-2},
+    #: ..., h_1, z)``, each an output of the layer under it; the next layer checks the
+    #: first before solving and hands the rest on (:func:`_invert_realizable`).
+    handed_down: tuple[FloatArray, ...] = ()
 
 
-@dataclass(frozen=True)
-class _LayerSystem:
-    """``W h + b`` against ``y`` with the rows split into active and inactive."""
-
-    W: FloatArray
-    b: FloatArray
-    y: FloatArray
-    tau: float
-    active: npt.NDArray[np.bool_]
-    nonneg: bool
-    layer: int
-
-    @property
-    def unknowns(self) -> int:
-        return int(self.W.shape[1])
-
-    @functools.cached_property
-    def scale(self) -> float:
-        return max(1.0, float(np.abs(self.y).max(initial=0.0)))
-
-    @functools.cached_property
-    def _offset(self) -> FloatArray:
-        """``b - target``, the target ``y_j`` on an active row and an inactive row's bound
-        ``max(y_j, 0)`` (``w_j h + b_j <= max(y_j, 0)``)."""
-        return self.b - np.where(self.active, self.y, np.maximum(self.y, 0.0))
-
-    @functools.cached_property
-    def _least_gap(self) -> FloatArray:
-        """``-inf`` on an active row (a misfit of either sign), ``0`` on an inactive one."""
-        return np.where(self.active, -np.inf, 0.0)
-
-    def gaps(self, h: FloatArray) -> FloatArray:
-        """Each row's misfit at ``h``: ``w_j h + b_j - y_j`` on an active row (either sign),
-        the excess ``max(w_j h + b_j - max(y_j, 0), 0)`` on an inactive one."""
-        gaps = self.W @ h + self._offset
-        return np.maximum(gaps, self._least_gap, out=gaps)
-
-    def violation(self, h: FloatArray) -> float:
-        """Largest violation of the realizable constraints at ``h`` (module docstring)."""
-        gaps = self.gaps(h)
-        worst = float(np.abs(gaps).max()) if gaps.size else 0.0
-        if self.nonneg and h.size:
-            below = -float(h.min())
-            return worst if below <= worst else below  # NaN in h: NaN, never accepted
-        return worst
-
-    def violations(self, H: FloatArray) -> FloatArray:
-        """:meth:`violation` at each column of ``H`` (``n x k``), in one product."""
-        gaps = self.W @ H + self._offset[:, None]
-        np.maximum(gaps, self._least_gap[:, None], out=gaps)
-        worst = np.abs(gaps).max(axis=0) if gaps.shape[0] else np.zeros(H.shape[1])
-        if self.nonneg and H.shape[0]:
-            below = -H.min(axis=0)
-            return np.where(below <= worst, worst, below)
-        return worst
-
-    def equality_rows(self) -> tuple[FloatArray, FloatArray]:
-        """``(A_eq, b_eq)``: the active rows (the one copy of the active block)."""
-        act = self.active
-        return self.W[act], self.y[act] - self.b[act]
-
-    def inequality_rows(
-        self, basis: FloatArray | None = None, offset: FloatArray | None = None
-    ) -> tuple[FloatArray, FloatArray]:
-        """``(A_ub, b_ub)``: ``A_ub h <= b_ub`` on the inactive rows; given ``h = offset +
-        basis c``, the same rows in ``c``, computed from ``W basis`` without copying the
-        inactive block."""
-        ina = ~self.active
-        if basis is None or offset is None:
-            return self.W[ina], -self.b[ina]
-        return (self.W @ basis)[ina], -self.b[ina] - (self.W @ offset)[ina]
-
-    def equality_form(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """``(A_eq, b_eq, A_ub, b_ub)`` of the realizable system."""
-        return (*self.equality_rows(), *self.inequality_rows())
-
-
-def _diag(system: _LayerSystem, **fields: object) -> LayerDiagnostic:
+def _diag(system: LayerSystem, **fields: object) -> LayerDiagnostic:
     active = int(np.count_nonzero(system.active))
     base: dict[str, object] = {
         "layer": system.layer,
@@ -657,7 +578,7 @@ def _residual_certificate(
 
 
 def _infeasible(
-    system: _LayerSystem, rank: int, method: str, lp_status: str | None,
+    system: LayerSystem, rank: int, method: str, lp_status: str | None,
     certificate: FarkasCertificate | None, started: float,
 ) -> _LayerOutcome:
     diag = _diag(system, rank=rank, pinned=rank == system.unknowns, method=method,
@@ -668,43 +589,46 @@ def _infeasible(
 
 
 def _invert_realizable(
-    system: _LayerSystem, *, tol: float, certificate_radius: float, started: float,
-    below: Below | None = None, hint: FloatArray | None = None,
+    system: LayerSystem, *, tol: float, certificate_radius: float, started: float,
+    below: Below | None = None, handed_down: tuple[FloatArray, ...] = (),
 ) -> _LayerOutcome:
-    """Least squares on the active rows; when they do not pin ``h``, a pre-image in the
-    range of the layer ``below`` (:data:`Below`; :func:`_composed_preimage`), then an LP
-    over the undetermined coordinates only when ``0 < rank`` (module docstring,
+    """Least squares on the active rows; when they do not pin ``h``, a pre-image among
+    the outputs of the layers ``below``
+    (:func:`~reluinv.layerwise.composed.composed_preimage`), then an LP over the
+    undetermined coordinates only when ``0 < rank`` (module docstring,
     *Undetermined layers*); the full LP and its Farkas ray when the equalities are
     inconsistent, no row is active, or the reduced LP fails. A Farkas ray must reach
     ``certificate_radius`` times the layer's scale (:func:`_certificate_scale`).
 
-    ``hint``: the layer above's composed route found its answer as ``s(W hint + b)`` of
-    this layer. When the active rows pin this layer (they pass the normal equations' test,
-    rank ``n``), its pre-image is unique up to rounding, and ``hint`` is checked against
-    the layer's constraints instead of solving for it again (``method="lstsq"``, as the
-    solve would report). When they do not (rank ``< n``, found by the least-squares
-    solve) and this is the first layer (no layer ``below``: ``z`` is free), ``hint`` is one
-    of its many pre-images once it passes the same check, and it is taken before any LP
-    (``method="composed"``, ``lp_status=HANDED_DOWN``); a hidden layer runs its own
-    composed route instead, for its answer must also be an output of the layer below."""
+    ``handed_down``: the chain below a composed route's answer higher up (``(h_{i-1},
+    ..., h_1, z)`` for this layer ``i``), whose first point ``hint`` is an output of the
+    layers below at the rest of the chain. When the active rows pin this layer (they pass
+    the normal equations' test, rank ``n``), its pre-image is unique up to rounding, and
+    ``hint`` is checked against the layer's constraints instead of solving for it again
+    (``method="lstsq"``, as the solve would report). When they do not (rank ``< n``, found
+    by the least-squares solve), ``hint`` is one of its many pre-images once it passes
+    the same check, and one the layers below produce: it is taken before any LP
+    (``method="composed"``, ``lp_status=HANDED_DOWN``). Either way the rest of the chain
+    goes on down."""
     n = system.unknowns
     act = system.active
     r = int(np.count_nonzero(act))
     limit = tol * system.scale
     rank = 0
+    hint = handed_down[0] if handed_down else None
 
     def ray_radius() -> float:
         return certificate_radius * _certificate_scale(system.y, system.b)
 
     def found(h: FloatArray, method: str, message: str | None,
               residual: float | None = None,
-              below_point: FloatArray | None = None) -> _LayerOutcome:
+              chain: tuple[FloatArray, ...] = ()) -> _LayerOutcome:
         if system.nonneg and h.size and float(h.min()) < 0.0:
             h, residual = np.maximum(h, 0.0), None
         diag = _diag(system, rank=rank, pinned=rank == n, method=method, lp_status=message,
                      residual=system.violation(h) if residual is None else residual,
                      feasible=True, seconds=time.perf_counter() - started, preimage=h)
-        return _LayerOutcome(h, diag, False, below_point)
+        return _LayerOutcome(h, diag, False, chain)
 
     equalities: tuple[FloatArray, FloatArray] | None = None
     if r <= ROW_CHUNK or r < n:  # the block is copied anyway: once, here
@@ -714,7 +638,7 @@ def _invert_realizable(
             rank = n
             residual = system.violation(hint)
             if residual <= limit:
-                return found(hint, "lstsq", None, residual)
+                return found(hint, "lstsq", None, residual, handed_down[1:])
         rank, h = rank_and_lstsq(*equalities, n)
     else:  # never copied on the normal equations' route
         rank, h = lstsq_rows(system.W, act, system.y[act] - system.b[act])
@@ -723,12 +647,13 @@ def _invert_realizable(
         residual = system.violation(h)
         if residual <= limit:
             return found(h, "lstsq", None, residual)
-    elif below is None and hint is not None and hint.shape == (n,):
-        # Not pinned, the first layer: its input z is free, so the pre-image the layer
-        # above handed down is as good as any a solve would choose once it passes the rows.
+    elif hint is not None and hint.shape == (n,):
+        # Not pinned: the point handed down is an output of the layers below (of none on
+        # the first layer, whose input z is free), as good as any a solve would choose once
+        # it passes the rows.
         residual = system.violation(hint)
         if residual <= limit:
-            return found(hint, "composed", HANDED_DOWN, residual)
+            return found(hint, "composed", HANDED_DOWN, residual, handed_down[1:])
     A_eq, b_eq = equalities if equalities is not None else system.equality_rows()
     consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
     # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
@@ -738,7 +663,7 @@ def _invert_realizable(
         if residual_ray.verified:
             return _infeasible(system, rank, "lstsq", None, residual_ray, started)
     if consistent and rank < n and below is not None:  # rank 0 too: inactive rows only
-        composed = _composed_preimage(system, A_eq, b_eq, h, below, limit)
+        composed = composed_preimage(system, A_eq, b_eq, h, below, limit)
         if composed is not None:
             return found(composed[0], "composed", composed[2], composed[1], composed[3])
     if consistent and 0 < rank < n:
@@ -777,340 +702,7 @@ def _invert_realizable(
 
 #: The ``lp_status`` of a layer that is not pinned and took the pre-image the layer
 #: above's composed route handed down (:func:`_invert_realizable`).
-HANDED_DOWN = "the pre-image handed down by the composed route of the layer above, checked"
-#: Undetermined layers: Gauss-Newton rounds of :func:`_composed_preimage` from each start.
-COMPOSED_ROUNDS = 20
-#: ... and this many restarts after the first start, each from that start ``u0`` moved by
-#: ``COMPOSED_RESTART_SCALE * ||u0|| / sqrt(n_{i-2})`` (``/ max|V|`` when ``u0 = 0``;
-#: :func:`_restart_spread`) times a standard normal vector (seeded with
-#: ``COMPOSED_RESTART_SEED``: the same input gives the same answer). Measured
-#: on 20 x 60 x 784 decoders with output bias -0.2, 30 planted codes of each of 6 seeds
-#: (Gauss-Newton alone, no LP after it): 150 of 180 recovered with 5 restarts at scale
-#: 0.5, 158 with 8 at 0.5, 162 with 8 at 0.2, 152 with 8 at 0.05, 167 with 12 at 0.2;
-#: the first start alone answers 99 of the 153 draws that reach this route.
-COMPOSED_RESTARTS = 8
-COMPOSED_RESTART_SCALE = 0.2
-COMPOSED_RESTART_SEED = 0
-#: ... then LPs with the best round's activation pattern fixed
-#: (:func:`_pattern_preimage`).
-COMPOSED_PATTERN_LP = True
-#: A run of the equalities' phase (:func:`_gauss_newton`) whose activation pattern repeats
-#: (a cycle between patterns, where a full-rank step would repeat too) goes on with the
-#: kinks smoothed: ``max(p, 0)`` becomes ``(p + sqrt(p^2 + 4 mu^2)) / 2`` (the
-#: Chen-Harker-Kanzow-Smale function, within ``mu`` of the ReLU), with ``mu =
-#: SMOOTHING_FACTOR`` times the root mean square misfit over the root mean square row norm
-#: of ``A_eq``, never growing: a smoothing Newton method, whose steps are fixed by no
-#: pattern and so cannot cycle; the exact misfit still decides when the equalities hold.
-SMOOTHING_FACTOR = 2.0
-#: ... and a round of the equalities' phase whose squared misfit exceeds this many times
-#: the round before's starts the second phase at once: the violated inactive rows join the
-#: steps, which keeps them from running away along the directions the equalities leave
-#: free. Measured on trained-like 20 x 60 x 784 decoders (output bias -0.2 and -0.3,
-#: weight seeds 0-2; 180 planted codes each of seeds 100-105, codes not used to choose
-#: anything else here): 163, 157 and 175 recovered before, 175, 169 and 179 with both
-#: rules (factors 0.5-4 for the smoothing and 2-10 here recover within 2 of that); 15 x 50
-#: x 400 and a 3-layer net were unchanged.
-BLOWUP_FACTOR = 4.0
-#: At most this many pattern LPs per layer (:func:`_pattern_preimage`): the first with
-#: Gauss-Newton's best pattern, each next one with the pattern moved across the units whose
-#: sign constraints held the one before at its optimum. Measured on 20 x 60 x 784 decoders
-#: with output bias -0.2 (``benchmarks/suite_layerwise.py``, planted codes of seeds 2026
-#: and 7, 30 each): of the 18 draws that one pattern LP left ``INCONCLUSIVE``, 11 were
-#: recovered, each within 4 LPs; up to 100 recovered no more (the descent stops on a
-#: plateau or at a local minimum first), so each failing draw costs at most 3 LPs more.
-PATTERN_DESCENT_ROUNDS = 4
-#: The pattern LPs' first working set: the layer's inactive rows of least slack (the most
-#: violated first) at a start point, this many per unknown of ``u``
-#: (:func:`~reluinv.layerwise.lp.solve_rows_working_set`). The start is the least-squares
-#: ``u`` of the pattern's equalities, then the last LP's optimum; keeping every row the
-#: start violates grew the working set to 673 of 844 rows on a draw whose descent ran on,
-#: 7 ms per LP against 1.1 ms.
-PATTERN_LP_ROWS_PER_UNKNOWN = 4
-#: ... and at most this many rounds of adding the rows an answer violates before the LP is
-#: solved with every row.
-PATTERN_LP_ROUNDS = 20
-
-
-#: The layer below a layer, for :func:`_composed_preimage`: its ``(V, c, alpha,
-#: nonneg)``, ``alpha`` the slope (``0`` for ReLU) and ``nonneg`` whether its own input
-#: ``u`` is a ReLU output (``u >= 0``).
-Below = tuple[FloatArray, FloatArray, float, bool]
-#: One Gauss-Newton round: ``h``, the pattern of the layer below, the violation over every
-#: row (``None`` when only the equalities were evaluated).
-_Round = tuple[FloatArray, npt.NDArray[np.bool_], float | None]
-
-
-def _composed_preimage(
-    system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, h0: FloatArray,
-    below: Below, limit: float,
-) -> tuple[FloatArray, float, str, FloatArray] | None:
-    """A pre-image ``h`` of an undetermined layer that the layer below can produce, found
-    by Gauss-Newton on the two layers together (restarted when it stalls), then by LPs
-    with the best round's activation pattern fixed; ``None`` when neither finds one.
-
-    The layer's equalities ``A_eq h = b_eq`` have rank ``r < n`` (``r = 0`` too: no
-    active row); the true ``h`` is also an output ``s(V u + c)`` of the layer below
-    (``V``, ``c``, slope ``alpha``: ``0`` for ReLU). With the activation pattern ``D =
-    diag(1 if V u + c > 0 else alpha)`` fixed, ``h = D (V u + c)`` is affine in ``u`` and
-    the equalities become ``A_eq D V u = b_eq - A_eq D c``: ``r`` equations in the
-    ``n_{i-2}`` unknowns of ``u``. Each round solves a system of that kind by least squares
-    and re-reads ``D`` at the new ``u`` (Gauss-Newton on a piecewise-linear map), from
-    the least-squares ``u`` of ``s^{-1}(h0)``, ``h0`` the minimum-norm point, in two
-    phases (:func:`_gauss_newton`):
-
-    1. *The equalities alone*, until they hold within ``limit``: the cheap rounds, ``r``
-       rows each (none when ``r = 0``).
-    2. *The equalities and every violated inequality*: each inactive row ``w_j h + b_j <=
-       max(y_j, 0)`` that fails, and, when ``u`` is itself a ReLU output (a hidden layer
-       below), each ``u_k >= 0`` that fails, joins the least-squares system with its bound
-       as the target, and leaves it once it holds (Han's method for systems of linear
-       inequalities, *Least-squares solution of linear inequalities*, 1980, which ends in
-       finitely many steps on a consistent system with the pattern fixed). With fewer
-       active pixels than unknowns of ``u`` the equalities leave ``n_{i-2} - r``
-       directions free, and this phase steers them away from the inactive rows.
-
-    A run ends at ``h = s(V u + c)`` satisfying every constraint of the layer (and ``u >=
-    0`` where it must be) within ``limit``, after ``COMPOSED_ROUNDS`` rounds, or when a
-    round of the second phase whose step is fixed by its pattern and rows alone (a tall
-    ``M`` of full rank) repeats them. In the first phase such a repeat does not end the
-    run: its rounds go on with the kinks smoothed (``SMOOTHING_FACTOR``), and a misfit
-    that blows up starts the second phase at once (``BLOWUP_FACTOR``). A run that ends
-    without a pre-image is restarted ``COMPOSED_RESTARTS`` times from the first start
-    moved at random (seeded: the same input gives the same answer), then the LPs of
-    :func:`_pattern_preimage` start from the pattern of the round of least violation. On
-    20 x 60 x 784 decoders with output bias -0.2 (``benchmarks/suite_layerwise.py``, 30
-    planted codes of each of the seeds 2026, 7, 11, 12, 13 and 14) this route answered
-    152 of the 158 draws it was given (116 by the first start, 30 after restarts, 6 by the
-    pattern LPs) and 174 of 180 inversions were recovered (147 with the equalities'
-    phase alone and no restarts; 169 without the smoothing and the early second phase). The answer
-    is a pre-image of the layer like any other (it is checked as one), and one the layer
-    below can invert: ``h = s(V u + c)`` with ``u`` admissible there.
-    """
-    V, c, alpha, u_nonneg = below
-    pre_h0 = h0 if alpha == 0.0 else np.where(h0 >= 0.0, h0, h0 / alpha)
-    m = int(V.shape[1])
-    step = newton_step(V, pre_h0 - c)  # a starting point: unrefined is enough
-    first = step if step is not None else qr_lstsq(V, pre_h0 - c, m)[1]
-    rounds: list[_Round] = []
-    rng: np.random.Generator | None = None
-    spread = 0.0
-    for restart in range(COMPOSED_RESTARTS + 1):
-        if restart == 0:
-            u = first
-        else:
-            if rng is None:  # the first restart: nothing of this is needed before
-                spread = _restart_spread(first, V)
-                if spread == 0.0:
-                    break
-                rng = np.random.default_rng(COMPOSED_RESTART_SEED)
-            u = first + spread * rng.standard_normal(m)
-        answer = _gauss_newton(system, A_eq, b_eq, below, u, limit, rounds)
-        if answer is not None:
-            h, violation, count, point = answer
-            restarted = f", restart {restart}" if restart else ""
-            return (h, violation,
-                    f"Gauss-Newton through the layer below, {count} rounds{restarted}", point)
-    if not rounds or not COMPOSED_PATTERN_LP:
-        return None
-    # The pattern LP starts from the round of least violation over every row. The rounds
-    # of the equalities' phase were judged on the active rows only: judged here, in one
-    # product (one call per round took a tenth of a failing draw's time under a profiler).
-    pending = [round_[0] for round_ in rounds if round_[2] is None]
-    judged = iter(system.violations(np.stack(pending, axis=1)).tolist() if pending else [])
-    scores = [next(judged) if round_[2] is None else round_[2] for round_ in rounds]
-    best = min(range(len(rounds)), key=scores.__getitem__)
-    return _pattern_preimage(system, V, c, alpha, rounds[best][1], limit, u_nonneg)
-
-
-def _restart_spread(first: FloatArray, V: FloatArray) -> float:
-    """The size of a restart's move: ``COMPOSED_RESTART_SCALE`` times the root mean square
-    of the first start ``u0`` (computed from ``u0 / max|u0|``, which cannot overflow), or
-    times ``1 / max|V|`` when ``u0 = 0``; ``0`` (no restart) when there is nothing to
-    move (no unknown, or ``V = 0``) or the start is not finite."""
-    if first.size == 0 or not np.all(np.isfinite(first)):
-        return 0.0
-    peak = float(np.abs(first).max())
-    if peak > 0.0:
-        return COMPOSED_RESTART_SCALE * peak * math.sqrt(float(np.mean((first / peak) ** 2)))
-    weight = float(np.abs(V).max()) if V.size else 0.0
-    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0
-
-
-def _gauss_newton(
-    system: _LayerSystem, A_eq: FloatArray, b_eq: FloatArray, below: Below,
-    u: FloatArray, limit: float, rounds: list[_Round],
-) -> tuple[FloatArray, float, int, FloatArray] | None:
-    """One run of :func:`_composed_preimage`'s two phases from ``u``: ``(h, violation,
-    rounds, u)`` at a pre-image, else ``None``; each round's ``(h, pattern, violation or
-    None)`` is appended to ``rounds``."""
-    V, c, alpha, u_nonneg = below
-    m = int(V.shape[1])
-    act = system.active
-    seen: set[bytes] = set()
-    r = int(A_eq.shape[0])
-    inequalities = r == 0  # phase 2 (at once when no row is active)
-    smoothing = math.inf  # mu of the smoothed rounds; inf until a pattern repeats
-    previous = math.inf  # the squared misfit of the round before
-    row_size = 0.0
-    for round_ in range(COMPOSED_ROUNDS):
-        pre = V @ u + c
-        positive = pre > 0.0
-        slope = positive.astype(np.float64) if alpha == 0.0 else np.where(positive, 1.0, alpha)
-        h = slope * pre
-        if not inequalities:  # the r equalities first; every row once they hold
-            misfit = A_eq @ h - b_eq
-            # ||misfit||_2 <= limit: at least as strict as every row within limit, and one
-            # product instead of two passes (Gauss-Newton ends far below either)
-            size = float(misfit @ misfit)
-            inequalities = size <= limit * limit
-            if (not inequalities and smoothing == math.inf
-                    and size > BLOWUP_FACTOR * previous):
-                inequalities = True
-            previous = size
-        if inequalities:
-            gaps = system.gaps(h)
-            violation = float(np.abs(gaps).max()) if gaps.size else 0.0
-            negative = u < 0.0 if u_nonneg else np.zeros(m, dtype=bool)
-            if u_nonneg and m:
-                violation = max(violation, -float(u.min()))
-            if violation <= limit:  # h = s(...) >= 0 when the layer's h must be
-                return h, violation, round_, u
-            rows = act | (gaps > 0.0)
-            rounds.append((h, positive, violation))
-            key = positive.tobytes() + rows.tobytes() + negative.tobytes()
-            scaled = system.W[rows] * slope
-            misfit = gaps[rows]
-            if negative.any():  # u_k >= 0 violated: the row e_k u = 0 joins
-                M = np.vstack([scaled @ V, np.eye(m)[negative]])
-                misfit = np.concatenate([misfit, u[negative]])
-            else:
-                M = scaled @ V
-        else:
-            rounds.append((h, positive, None))
-            key = positive.tobytes()
-            if smoothing == math.inf and r >= m and key in seen:  # a cycle: smooth the kinks
-                row_size = math.sqrt(float(np.sum(A_eq * A_eq)) / r)
-                smoothing = (SMOOTHING_FACTOR * math.sqrt(size / r) / row_size
-                             if row_size > 0.0 else 0.0)
-            if 0.0 < smoothing < math.inf:
-                smoothing = min(smoothing, SMOOTHING_FACTOR * math.sqrt(size / r) / row_size)
-                root = np.hypot(pre, 2.0 * smoothing)
-                smooth_slope = 0.5 + 0.5 * pre / root
-                slope = alpha + (1.0 - alpha) * smooth_slope
-                misfit = A_eq @ (alpha * pre + (1.0 - alpha) * 0.5 * (pre + root)) - b_eq
-                key = b""
-            M = (A_eq * slope) @ V
-        # With the pattern fixed, the rows' values are affine in u with matrix M, and the
-        # round's step is M^+ misfit: the least-squares step when M has full column rank
-        # (the new u then depends on the pattern and the rows alone, so their repeat is a
-        # cycle), else the step of least norm (u stays near what held); by the normal
-        # equations when M is safely of full rank, else by QR.
-        step = newton_step(M, misfit)
-        if step is None:
-            step = qr_lstsq(M, misfit, m, overwrite=True)[1]
-        elif M.shape[0] >= m and key:
-            if key in seen:
-                break
-            seen.add(key)
-        u = u - step
-    return None
-
-
-def _pattern_preimage(
-    system: _LayerSystem, V: FloatArray, c: FloatArray, alpha: float,
-    positive: npt.NDArray[np.bool_], limit: float, u_nonneg: bool = False,
-) -> tuple[FloatArray, float, str, FloatArray] | None:
-    """A pre-image ``h = s(V u + c)`` of the layer found by LPs in ``u`` with the activation
-    pattern of the layer below fixed (``positive``: the pattern of
-    :func:`_composed_preimage`'s best round, then moved), or ``None``.
-
-    With the pattern ``D = diag(1 if positive else alpha)`` fixed every constraint is
-    linear in ``u``: the layer's rows ``W D V u`` (equalities on the active rows, ``<= -b_j
-    - (W D c)_j`` on the others) and the pattern itself (``V_k u + c_k >= 0`` where
-    ``positive``, ``<= 0`` elsewhere), with ``u >= 0`` when ``u_nonneg`` (``u`` is itself
-    a ReLU output). When fewer active rows than ``n_{i-2}`` remain,
-    Gauss-Newton's least-squares steps ignore the inactive rows and stall; an LP does not.
-    Each LP minimises the layer's misfit within the pattern's region: the summed
-    ``|residual|`` of the equalities (slacks ``s+ - s-``) plus the largest excess ``t`` of
-    the inactive rows, ``0`` exactly when the region holds a pre-image, which is then the
-    answer (checked like any other).
-
-    *Descent across regions.* Otherwise the optimum ``u*`` is held by some sign
-    constraints ``V_k u + c_k = 0`` (those with a non-zero dual). ``h = s(V u + c)`` is
-    continuous in ``u``, so ``u*`` has the same misfit in the region with those units'
-    sides flipped, and the next LP, over that region, can only lower it: a descent of the
-    piecewise-linear misfit of ``u -> s(V u + c)`` through adjacent activation regions,
-    one LP per region. It stops at a pre-image, at ``PATTERN_DESCENT_ROUNDS`` LPs, when the
-    misfit stops falling (a plateau, where flipping would cycle) or when no sign
-    constraint holds the optimum (a local minimum: the layer may still have pre-images in
-    the range of ``s(V u + c)``, for inverting two layers is NP-hard, and the null-space
-    LP runs next). Each LP is solved over a working set of the inactive rows
-    (:func:`~reluinv.layerwise.lp.solve_rows_working_set`).
-    """
-    act = system.active
-    ina = ~act
-    m, units = int(V.shape[1]), int(V.shape[0])
-    r = int(np.sum(act))
-    q = int(system.W.shape[0]) - r
-    columns = m + 2 * r + 1  # u, s+, s-, t
-    cost = np.zeros(columns)
-    cost[m:] = 1.0
-    col_lo = np.zeros(columns)
-    col_lo[:m] = 0.0 if u_nonneg else -np.inf  # u >= 0 when it is a ReLU output
-    rows = r + units + q  # the equalities, the pattern's signs, the inactive rows
-    M = np.zeros((rows, columns))
-    M[np.arange(r), m + np.arange(r)] = -1.0
-    M[np.arange(r), m + r + np.arange(r)] = 1.0
-    M[r + units:, columns - 1] = -1.0
-    row_lo = np.full(rows, -np.inf)
-    row_hi = np.empty(rows)
-    working = np.zeros(rows, dtype=bool)
-    working[:r + units] = True  # the equalities and the signs throughout
-    seen: set[bytes] = set()
-    previous = math.inf
-    start: FloatArray | None = None
-    for round_ in range(1, PATTERN_DESCENT_ROUNDS + 1):
-        seen.add(positive.tobytes())
-        diagonal = np.where(positive, 1.0, alpha)  # D
-        composed = (system.W * diagonal) @ V
-        offset = system.W @ (diagonal * c) + system.b
-        sign = np.where(positive, -1.0, 1.0)
-        M[:r, :m] = composed[act]
-        row_hi[:r] = row_lo[:r] = system.y[act] - offset[act]
-        M[r:r + units, :m] = sign[:, None] * V
-        row_hi[r:r + units] = -sign * c
-        M[r + units:, :m] = composed[ina]
-        row_hi[r + units:] = -offset[ina]
-        if start is None:  # then the last optimum, on the border of the new region
-            start = rank_and_lstsq(M[:r, :m], row_hi[:r], m)[1]
-        slack = row_hi[r + units:] - M[r + units:, :m] @ start
-        working[r + units:] = False
-        working[r + units + np.argsort(slack)[:PATTERN_LP_ROWS_PER_UNKNOWN * m]] = True
-        answer = solve_rows_working_set(cost, col_lo, M, row_lo, row_hi, working,
-                                        rounds=PATTERN_LP_ROUNDS)
-        if answer.x is None or answer.row_dual is None:
-            return None
-        pre = V @ answer.x[:m] + c
-        h = np.where(pre > 0.0, pre, alpha * pre)
-        violation = system.violation(h)
-        if violation <= limit:
-            moved = ("" if round_ == 1 else
-                     f", moved across activation regions in {round_ - 1} LP(s)")
-            return (h, violation,
-                    f"LP through the layer below with its activation pattern fixed{moved}",
-                    np.asarray(answer.x[:m], dtype=np.float64))
-        dual_scale = max(1.0, float(np.max(np.abs(answer.row_dual), initial=0.0)))
-        holding = np.abs(answer.row_dual[r:r + units]) > 1e-9 * dual_scale
-        if not np.any(holding) or answer.objective >= previous:
-            return None
-        previous = answer.objective
-        start = answer.x[:m]
-        positive = np.where(holding, ~positive, positive)
-        if positive.tobytes() in seen:
-            return None
-    return None
-
-
+HANDED_DOWN = "the pre-image handed down by the composed route of a layer above, checked"
 #: The null-space LP's first working set: the rows of least slack at ``h0``, this many per
 #: undetermined coordinate (plus every row ``h0`` violates).
 REDUCED_LP_ROWS_PER_COORDINATE = 4
@@ -1140,7 +732,7 @@ def _reduced_vertex(A: FloatArray, rhs: FloatArray, k: int) -> tuple[FloatArray 
 
 
 def _invert_leaky(
-    system: _LayerSystem, *, tol: float, radius: float, started: float
+    system: LayerSystem, *, tol: float, radius: float, started: float
 ) -> _LayerOutcome:
     n = system.unknowns
     A_eq, b_eq = system.W, system.y - system.b
@@ -1263,7 +855,7 @@ def _row_misfits(pre: FloatArray, bands: _Bands) -> FloatArray:
 
 
 def _invert_noisy(
-    system: _LayerSystem, *, y: FloatArray, kind: str, slope: float, noise: NoiseModel,
+    system: LayerSystem, *, y: FloatArray, kind: str, slope: float, noise: NoiseModel,
     level: FloatArray | float, threshold: FloatArray, solver: DenseSolver, started: float,
     rigorous: bool = True, top_layer: bool = False,
 ) -> _NoisyOutcome:
@@ -1783,7 +1375,7 @@ def invert_layerwise(
     top_spread = 0.0
     inconsistent: list[int] = []
     y = x_observed
-    hint: FloatArray | None = None  # the layer below's pre-image, from the composed route
+    handed_down: tuple[FloatArray, ...] = ()  # the points below a composed route's answer
     for i in range(network.depth, 0, -1):
         layer_started = time.perf_counter()
         W, b = weights[i - 1], biases[i - 1]
@@ -1807,7 +1399,7 @@ def invert_layerwise(
             y_layer = y
             active = y > threshold
         layer_tau = float(threshold.max()) if threshold.size else 0.0
-        system = _LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
+        system = LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
         if kind == "relu" and not noisy and y.size and float(y.min()) < -tau_floor:
             j = int(np.flatnonzero(y < -tau_floor)[0])
             outcome = _infeasible(system, 0, "sign",
@@ -1832,19 +1424,19 @@ def invert_layerwise(
                                     radius=certificate_radius * _certificate_scale(y, b),
                                     started=layer_started)
         else:
-            # the layer below, and whether its own input is a ReLU output (>= 0)
-            below = ((weights[i - 2], biases[i - 2], network.slope if leaky else 0.0,
-                      i >= 3 and not leaky) if i >= 2 else None)
+            below = (Below(tuple((weights[j], biases[j]) for j in range(i - 2, -1, -1)),
+                           network.slope if leaky else 0.0) if i >= 2 else None)
             outcome = _invert_realizable(system, tol=feasibility_tol,
                                          certificate_radius=certificate_radius,
-                                         started=layer_started, below=below, hint=hint)
+                                         started=layer_started, below=below,
+                                         handed_down=handed_down)
         diag = outcome.diagnostic
         diagnostics.append(diag if diag.preimage is outcome.h
                            else dataclasses.replace(diag, preimage=outcome.h))
         if outcome.h is None:
             failed_layer, proved = i, outcome.proved_infeasible
             break
-        y, hint = outcome.h, outcome.below_point
+        y, handed_down = outcome.h, outcome.handed_down
 
     exact: float | None = None
     latent_bound = (float(np.max(level, initial=0.0)) if noisy and bounded and failed_layer
