@@ -93,22 +93,37 @@ def trained_like_decoder(bias: float, seed: int = 0) -> ReluNetwork:
     """20 x 60 x 784 ReLU shaped like a trained MNIST decoder: ``N(0, 1/n_i)`` weights and
     an output bias ``bias`` that leaves a minority of pixels active (about 330 of 784 at
     -0.02; 7-56, median 23, at -0.2, where the observation no longer pins the hidden
-    layer and the composed route runs, see ``reluinv.layerwise.inverter``)."""
+    layer and the composed route runs, see ``reluinv.layerwise.composed``)."""
     rng = np.random.default_rng(seed)
     W1 = rng.normal(0.0, 1.0 / np.sqrt(60), (60, 20))
     W2 = rng.normal(0.0, 1.0 / np.sqrt(784), (784, 60))
     return ReluNetwork([W1, W2], [np.zeros(60), np.full(784, bias)])
 
 
+def deep_trained_like_decoder(bias: float, seed: int = 0) -> ReluNetwork:
+    """20 x 60 x 200 x 784 ReLU, ``N(0, 1/n_i)`` weights and output bias ``bias``: the
+    observation pins the top hidden layer in none of the draws at -0.2 (median 9 active
+    pixels for 200 units) nor at -0.1 (median 84), so the composed route runs through
+    both layers below (``reluinv.layerwise.composed``)."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, 1.0 / np.sqrt(60), (60, 20))
+    W2 = rng.normal(0.0, 1.0 / np.sqrt(200), (200, 60))
+    W3 = rng.normal(0.0, 1.0 / np.sqrt(784), (784, 200))
+    return ReluNetwork([W1, W2, W3], [np.zeros(60), np.zeros(200), np.full(784, bias)])
+
+
 def decoder_nets() -> list[tuple[str, ReluNetwork]]:
-    """The noise-free floor rows: the shipped digits decoders, a random net and two
-    trained-like decoders (pinned and not pinned by the observation)."""
+    """The noise-free floor rows: the shipped digits decoders, a random net, two
+    trained-like decoders (pinned and not pinned by the observation) and two of three
+    layers whose top hidden layer the observation does not pin."""
     return [("digits decoder relu 10x40x64", digits_decoder("relu")),
             ("digits decoder leaky 10x40x64", digits_decoder("leaky")),
             ("random 20 x 60 x 784 relu", make_network([20, 60, 784],
                                                        rng=np.random.default_rng(1))),
             ("trained-like 20x60x784, bias -0.02", trained_like_decoder(-0.02)),
-            ("trained-like 20x60x784, bias -0.2", trained_like_decoder(-0.2))]
+            ("trained-like 20x60x784, bias -0.2", trained_like_decoder(-0.2)),
+            ("trained-like 20x60x200x784, bias -0.1", deep_trained_like_decoder(-0.1)),
+            ("trained-like 20x60x200x784, bias -0.2", deep_trained_like_decoder(-0.2))]
 
 
 def forward_check(net: ReluNetwork, z: np.ndarray, x: np.ndarray) -> bool:
@@ -135,7 +150,7 @@ def floor_table(quick: bool, seed: int) -> Table:
     """Noise-free ``invert_layerwise`` against :func:`lstsq_floor` on the decoders, the
     two interleaved per planted code in this process (``FLOOR_REPEATS`` runs each, the
     code's time their median); medians over the codes and their ratio, how many
-    inversions took an LP or the Gauss-Newton route through the layer below
+    inversions took an LP or the Gauss-Newton route through the layers below
     (``composed``) on some layer, and how many answers of each pass the forward check
     (``recovered``: the inverter's status; ``floor recovered``: :func:`forward_check` on
     the floor's ``z``, which no step of the floor makes sure of when the observation does

