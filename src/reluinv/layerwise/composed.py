@@ -173,8 +173,10 @@ def _smoothed_through_the_layers(
 def _jacobian(rows: FloatArray, below: Below, slopes: list[FloatArray]) -> FloatArray:
     """``rows D_{i-1} W_{i-1} ... D_1 W_1``, from the top down (``slopes`` bottom first)."""
     M = rows
-    for (W, _), slope in zip(below.layers, reversed(slopes), strict=True):
-        M = (M * slope) @ W
+    j = len(slopes)
+    for W, _ in below.layers:
+        j -= 1
+        M = (M * slopes[j]) @ W
     return M
 
 
