@@ -563,6 +563,20 @@ MUTANTS = (
     Mutant("stacked-pieces-unpatterned", COMPOSED, (
         ("        P, q = P * diagonal[:, None], q * diagonal\n", "        pass\n"),
     ), CHEAP_ROUTE_TESTS),
+    # the route through the layer below alone never tried after the route down to z fails
+    Mutant("no-one-layer-fallback", COMPOSED, (
+        ("    if answer is None and len(below.layers) > 1:  # the layer below alone (docstring)",
+         "    if False:"),
+    ), CHEAP_ROUTE_TESTS),
+    # ... and tried without u >= 0 below ReLU
+    Mutant("one-layer-fallback-sign-free", COMPOSED, (
+        ("Below(below.layers[:1], below.alpha, below.alpha == 0.0)",
+         "Below(below.layers[:1], below.alpha, False)"),
+    ), CHEAP_ROUTE_TESTS),
+    # a hidden layer taking a point handed down without the chain to z
+    Mutant("partial-chain-trusted", INVERTER, (
+        (" and (below is None or len(handed_down) > 1):", ":"),
+    ), CHEAP_ROUTE_TESTS),
     # a zero first start restarted from itself
     Mutant("restart-spread-without-zero-fallback", COMPOSED, (
         ("    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0\n",

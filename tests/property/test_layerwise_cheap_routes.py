@@ -353,8 +353,8 @@ def test_the_pattern_lps_through_two_layers_answer_with_the_forward_chain() -> N
         for seed in range(100):
             net, x = three_layer_draw(seed)
             result = invert_layerwise(net, x)
-            if "pattern fixed" not in (result.layers[0].lp_status or ""):
-                continue
+            if "LP through the 2 layers below" not in (result.layers[0].lp_status or ""):
+                continue  # the route through the layer below alone hands down no chain to z
             answered += 1
             assert result.status is RECOVERED, result.message
             assert result.z is not None
@@ -392,6 +392,65 @@ def reported_ranks_hold(net: ReluNetwork, result: LayerwiseResult) -> int:
             below_composed += previous == "composed"
         previous, y = diag.method, diag.preimage
     return below_composed
+
+
+def test_when_the_route_through_every_layer_fails_the_layer_below_alone_answers() -> None:
+    """Two draws where the search with ``z`` as the unknown finds nothing and the search
+    through the layer below alone does (found by a differential run against the one-layer
+    route): on a 1 x 2 x 3 x 3 ReLU net the first start puts both units of layer 1 off,
+    where the composed map's Jacobian is zero; on a 3 x 6 x 10 x 11 LeakyReLU net with a
+    linear head and a mask every run stalls in a local minimum. Both are recovered, with
+    the top layer's point found through the layer below alone."""
+    cases = [
+        ([[[3], [-2]], [[-3, 2], [0, -1], [2, 3]], [[2, -1, -3], [-3, 0, 2], [-3, -3, -1]]],
+         [[1, -2], [-2, 2, -1], [0, 0, 1]], "relu", "hidden", [0.0], None),
+        ([[[2, -3, 1], [0, 3, 3], [0, 1, 1], [1, -3, 2], [-3, 3, 1], [-1, 3, 1]],
+          [[3, 0, -3, 2, 0, -3], [3, -3, -2, -1, 0, -2], [-2, -2, -1, 1, -1, -1],
+           [-1, -3, 2, 3, 0, -1], [-2, -3, 2, 3, -1, -2], [1, -1, 1, -2, -2, -2],
+           [-1, 1, 0, 2, 1, 3], [-3, 1, -3, 2, 1, -2], [-1, -3, 3, -2, -3, -3],
+           [2, -3, -1, -2, 1, -1]],
+          [[-1, 0, 0, 1, -3, 2, -2, -3, 3, 1], [-1, 2, 3, 2, 0, -2, -2, 1, -1, -2],
+           [-3, 0, -2, 0, 3, -3, -2, 2, -1, 3], [-3, 1, -1, 2, -3, 2, -1, -1, 1, -2],
+           [3, -3, 3, 3, -1, 3, 3, 0, -3, 0], [-3, -3, 1, 3, -2, 0, 3, -3, 0, -1],
+           [0, 1, -2, -3, 1, 1, -1, 2, -3, 0], [0, 2, -1, 3, 0, 0, -2, 3, 2, -3],
+           [-3, -3, 2, 1, -1, 3, 3, 2, -2, 0], [-3, 3, -1, -1, -2, 2, -3, 2, -3, -3],
+           [0, 0, -2, 1, 0, -3, 2, -2, -3, -3]]],
+         [[2, 2, 2, -1, 0, -1], [1, 1, -1, 2, -2, 2, -2, 0, 2, 1],
+          [1, 2, 2, 0, -2, 0, -2, 0, -1, -2, 1]], ("leaky_relu", 0.1), "linear",
+         [2.0, -1.0, 0.0], [True, True, True, False, True, False, True, True, True, True,
+                            True]),
+    ]
+    for weights, biases, activation, head, code, mask in cases:
+        net = ReluNetwork([np.array(w) for w in weights], [np.array(b) for b in biases],
+                          activation, output_activation=head)
+        x = net.forward(np.array(code))
+        result = invert_layerwise(net, x, mask=None if mask is None else np.array(mask))
+        assert result.status is RECOVERED, result.message
+        assert "through the layer below" in (result.layers[0].lp_status or "")
+
+
+def test_a_point_handed_down_without_its_chain_is_not_taken_by_a_hidden_layer() -> None:
+    """A hidden layer that its rows do not pin takes a handed-down point only when the
+    chain goes on down (the point is then an output of the layers below); a point handed
+    down alone, by the route through one layer, must be an output of the layer below too,
+    so the layer runs its own route. Here ``h = (1, 2)`` satisfies the layer's one row
+    ``h_1 + h_2 = 3`` but layer 1 (``h = relu((z, z))``) produces only equal entries: the
+    layer answers ``(1.5, 1.5)`` instead."""
+    system = LayerSystem(np.array([[1.0, 1.0]]), np.zeros(1), np.array([3.0]), 1e-9,
+                         np.array([True]), True, 2)
+    below = composed.Below(((np.array([[1.0], [1.0]]), np.zeros(2)),), 0.0)
+    alone = inverter._invert_realizable(system, tol=1e-7, certificate_radius=1.0,
+                                        started=0.0, below=below,
+                                        handed_down=(np.array([1.0, 2.0]),))
+    assert alone.h is not None
+    assert alone.diagnostic.lp_status != inverter.HANDED_DOWN
+    np.testing.assert_allclose(alone.h, [1.5, 1.5], atol=1e-9)
+    chained = inverter._invert_realizable(system, tol=1e-7, certificate_radius=1.0,
+                                          started=0.0, below=below,
+                                          handed_down=(np.array([1.5, 1.5]),
+                                                       np.array([1.5])))
+    assert chained.diagnostic.lp_status == inverter.HANDED_DOWN
+    assert len(chained.handed_down) == 1
 
 
 def test_a_pre_image_handed_down_by_the_composed_route_is_checked_not_trusted() -> None:

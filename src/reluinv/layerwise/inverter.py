@@ -601,15 +601,17 @@ def _invert_realizable(
     ``certificate_radius`` times the layer's scale (:func:`_certificate_scale`).
 
     ``handed_down``: the chain below a composed route's answer higher up (``(h_{i-1},
-    ..., h_1, z)`` for this layer ``i``), whose first point ``hint`` is an output of the
-    layers below at the rest of the chain. When the active rows pin this layer (they pass
+    ..., h_1, z)`` for this layer ``i``, or ``(h_{i-1},)`` alone when that route went
+    through one layer), whose first point ``hint`` is an output of the layers below at
+    the rest of the chain. When the active rows pin this layer (they pass
     the normal equations' test, rank ``n``), its pre-image is unique up to rounding, and
     ``hint`` is checked against the layer's constraints instead of solving for it again
     (``method="lstsq"``, as the solve would report). When they do not (rank ``< n``, found
     by the least-squares solve), ``hint`` is one of its many pre-images once it passes
-    the same check, and one the layers below produce: it is taken before any LP
-    (``method="composed"``, ``lp_status=HANDED_DOWN``). Either way the rest of the chain
-    goes on down."""
+    the same check, and one the layers below produce when the chain goes on down to
+    ``z``: it is taken before any LP (``method="composed"``, ``lp_status=HANDED_DOWN``),
+    on the first layer or when the chain has more points. Either way the rest of the
+    chain goes on down."""
     n = system.unknowns
     act = system.active
     r = int(np.count_nonzero(act))
@@ -647,10 +649,11 @@ def _invert_realizable(
         residual = system.violation(h)
         if residual <= limit:
             return found(h, "lstsq", None, residual)
-    elif hint is not None and hint.shape == (n,):
-        # Not pinned: the point handed down is an output of the layers below (of none on
-        # the first layer, whose input z is free), as good as any a solve would choose once
-        # it passes the rows.
+    elif hint is not None and hint.shape == (n,) and (below is None or len(handed_down) > 1):
+        # Not pinned: the point handed down is an output of the layers below at the rest of
+        # the chain (of none on the first layer, whose input z is free), as good as any a
+        # solve would choose once it passes the rows. A chain that stops above z (the
+        # composed route through the layer above's layer below alone) does not say that.
         residual = system.violation(hint)
         if residual <= limit:
             return found(hint, "composed", HANDED_DOWN, residual, handed_down[1:])
