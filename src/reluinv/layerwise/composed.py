@@ -22,7 +22,8 @@ layers under it. On a 10 x 40 x 80 x 300 ReLU net with output bias -0.3 (180 pla
 codes) that left 60 ``INCONCLUSIVE`` at the first layer with 117 recovered; through
 every layer, the route answers at the top and hands each layer below its point of the
 chain (:func:`reluinv.layerwise.inverter._invert_realizable` checks it there), and 178
-are recovered.
+are recovered. When that search finds nothing, the one through the layer below alone
+runs (:func:`composed_preimage`).
 """
 
 from __future__ import annotations
