@@ -555,8 +555,8 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # an unpinned layer that took its handed-down point keeps the rest of the chain
     Mutant("chain-not-handed-on", INVERTER, (
-        ('            return found(hint, "composed", HANDED_DOWN, residual, handed_down[1:])',
-         '            return found(hint, "composed", HANDED_DOWN, residual, ())'),
+        ('        return found(hint, "composed", HANDED_DOWN, hint_residual, handed_down[1:])',
+         '        return found(hint, "composed", HANDED_DOWN, hint_residual, ())'),
     ), CHEAP_ROUTE_TESTS),
     # the pattern LPs' lower layers' pieces without their patterns (affine in z as if
     # every unit below the top were active)
@@ -575,17 +575,28 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # a hidden layer taking a point handed down without the chain to z
     Mutant("partial-chain-trusted", INVERTER, (
-        (" and (below is None or len(handed_down) > 1):", ":"),
+        (" or below is None or len(handed_down) > 1):", " or True):"),
+    ), CHEAP_ROUTE_TESTS),
+    # a layer pinned by a block solved without the normal equations' test drops the chain
+    Mutant("pinned-layer-drops-the-chain", INVERTER, (
+        ("        if rank == n:\n            return found(hint, \"lstsq\", None, hint_residual, "
+         "handed_down[1:])",
+         "        if rank == n:\n            return found(hint, \"lstsq\", None, hint_residual, "
+         "())"),
+    ), CHEAP_ROUTE_TESTS),
+    # a hidden leaky layer solving for itself past the point handed down
+    Mutant("leaky-layer-ignores-the-chain", INVERTER, (
+        ("    if (hint is not None and hint.shape == (n,)\n", "    if (False\n"),
     ), CHEAP_ROUTE_TESTS),
     # a zero first start restarted from itself
     Mutant("restart-spread-without-zero-fallback", COMPOSED, (
         ("    return COMPOSED_RESTART_SCALE / weight if weight > 0.0 else 0.0\n",
          "    return 0.0\n"),
     ), CHEAP_ROUTE_TESTS),
-    # the composed route's u taken by the layer below without the test that pins it
+    # a handed-down point taken as pinned without the test that pins the layer
     Mutant("handed-down-point-trusted", INVERTER, (
-        ("                and safely_full_column_rank(equalities[0])):",
-         "                and True):"),
+        ("        if hint is not None and n > 0 and safely_full_column_rank(equalities[0]):",
+         "        if hint is not None and n > 0:"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("linear-head-read-uncertain", INVERTER, (
         ('    certain = worst_case_below or kind == "linear"',
@@ -610,7 +621,8 @@ MUTANTS = (
         ("        if self.nonneg and H.shape[0]:\n", "        if False:\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("handed-down-point-ignored-when-unpinned", INVERTER, (
-        ("    elif hint is not None and hint.shape == (n,):", "    elif False:"),
+        ("    if hint is not None and (rank == n or below is None or len(handed_down) > 1):",
+         "    if hint is not None and rank == n:"),
     ), CHEAP_ROUTE_TESTS),
 )
 

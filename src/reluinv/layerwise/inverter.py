@@ -632,31 +632,34 @@ def _invert_realizable(
                      feasible=True, seconds=time.perf_counter() - started, preimage=h)
         return _LayerOutcome(h, diag, False, chain)
 
+    # The point handed down is checked against the layer's rows first: once it fails, the
+    # layer is solved as if there were none.
+    hint_residual = system.violation(hint) if hint is not None and hint.shape == (n,) else None
+    if hint_residual is None or not hint_residual <= limit:
+        hint = None
     equalities: tuple[FloatArray, FloatArray] | None = None
     if r <= ROW_CHUNK or r < n:  # the block is copied anyway: once, here
         equalities = system.equality_rows()
-        if (hint is not None and hint.shape == (n,) and n > 0
-                and safely_full_column_rank(equalities[0])):
-            rank = n
-            residual = system.violation(hint)
-            if residual <= limit:
-                return found(hint, "lstsq", None, residual, handed_down[1:])
+        if hint is not None and n > 0 and safely_full_column_rank(equalities[0]):
+            rank = n  # pinned: the solve would find the same point up to rounding
+            return found(hint, "lstsq", None, hint_residual, handed_down[1:])
         rank, h = rank_and_lstsq(*equalities, n)
     else:  # never copied on the normal equations' route
         rank, h = lstsq_rows(system.W, act, system.y[act] - system.b[act])
 
+    if hint is not None and (rank == n or below is None or len(handed_down) > 1):
+        # Pinned, found by the solve; or not pinned, and the point handed down is an output
+        # of the layers below at the rest of the chain (of none on the first layer, whose
+        # input z is free), as good as any a solve would choose. A chain that stops above
+        # z (the composed route through the layer above's layer below alone) does not say
+        # that.
+        if rank == n:
+            return found(hint, "lstsq", None, hint_residual, handed_down[1:])
+        return found(hint, "composed", HANDED_DOWN, hint_residual, handed_down[1:])
     if rank == n:  # the violation covers the equalities too
         residual = system.violation(h)
         if residual <= limit:
             return found(h, "lstsq", None, residual)
-    elif hint is not None and hint.shape == (n,) and (below is None or len(handed_down) > 1):
-        # Not pinned: the point handed down is an output of the layers below at the rest of
-        # the chain (of none on the first layer, whose input z is free), as good as any a
-        # solve would choose once it passes the rows. A chain that stops above z (the
-        # composed route through the layer above's layer below alone) does not say that.
-        residual = system.violation(hint)
-        if residual <= limit:
-            return found(hint, "composed", HANDED_DOWN, residual, handed_down[1:])
     A_eq, b_eq = equalities if equalities is not None else system.equality_rows()
     consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
     # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
@@ -735,13 +738,29 @@ def _reduced_vertex(A: FloatArray, rhs: FloatArray, k: int) -> tuple[FloatArray 
 
 
 def _invert_leaky(
-    system: LayerSystem, *, tol: float, radius: float, started: float
+    system: LayerSystem, *, tol: float, radius: float, started: float,
+    handed_down: tuple[FloatArray, ...] = (),
 ) -> _LayerOutcome:
+    """A hidden leaky ReLU layer: every row an equality, ``W h + b = s^{-1}(y)``, solved by
+    least squares, or the point ``handed_down`` by a composed route above when it passes
+    the rows, under :func:`_invert_realizable`'s rules (pinned, or the first layer, or a
+    chain that goes on down to ``z``)."""
     n = system.unknowns
     A_eq, b_eq = system.W, system.y - system.b
+    limit = tol * system.scale
     rank, h = rank_and_lstsq(A_eq, b_eq, n)
+    hint = handed_down[0] if handed_down else None
+    if (hint is not None and hint.shape == (n,)
+            and (rank == n or system.layer == 1 or len(handed_down) > 1)):
+        misfit = float(np.max(np.abs(A_eq @ hint - b_eq), initial=0.0))
+        if misfit <= limit:
+            diag = _diag(system, rank=rank, pinned=rank == n,
+                         method="lstsq" if rank == n else "composed",
+                         lp_status=None if rank == n else HANDED_DOWN, residual=misfit,
+                         feasible=True, seconds=time.perf_counter() - started)
+            return _LayerOutcome(hint, diag, False, handed_down[1:])
     misfit = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0))
-    if misfit <= tol * system.scale:
+    if misfit <= limit:
         diag = _diag(system, rank=rank, pinned=rank == n, method="lstsq", residual=misfit,
                      feasible=True, seconds=time.perf_counter() - started)
         return _LayerOutcome(h, diag, False)
@@ -1425,7 +1444,7 @@ def invert_layerwise(
         elif leaky and not linear:
             outcome = _invert_leaky(system, tol=feasibility_tol,
                                     radius=certificate_radius * _certificate_scale(y, b),
-                                    started=layer_started)
+                                    started=layer_started, handed_down=handed_down)
         else:
             below = (Below(tuple((weights[j], biases[j]) for j in range(i - 2, -1, -1)),
                            network.slope if leaky else 0.0) if i >= 2 else None)

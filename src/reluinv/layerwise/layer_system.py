@@ -96,7 +96,3 @@ class LayerSystem:
         if basis is None or offset is None:
             return self.W[ina], -self.b[ina]
         return (self.W @ basis)[ina], -self.b[ina] - (self.W @ offset)[ina]
-
-    def equality_form(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """``(A_eq, b_eq, A_ub, b_ub)`` of the realizable system."""
-        return (*self.equality_rows(), *self.inequality_rows())
