@@ -575,7 +575,7 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # a hidden layer taking a point handed down without the chain to z
     Mutant("partial-chain-trusted", INVERTER, (
-        (" or below is None or len(handed_down) > 1):", " or True):"),
+        (" or system.layer == 1 or len(handed_down) > 1\n", " or True\n"),
     ), CHEAP_ROUTE_TESTS),
     # a layer pinned by a block solved without the normal equations' test drops the chain
     Mutant("pinned-layer-drops-the-chain", INVERTER, (
@@ -586,7 +586,8 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # a hidden leaky layer solving for itself past the point handed down
     Mutant("leaky-layer-ignores-the-chain", INVERTER, (
-        ("    if (hint is not None and hint.shape == (n,)\n", "    if (False\n"),
+        ("    if hint is not None and hint.shape == (n,) and _takes_handed_down(",
+         "    if False and _takes_handed_down("),
     ), CHEAP_ROUTE_TESTS),
     # a zero first start restarted from itself
     Mutant("restart-spread-without-zero-fallback", COMPOSED, (
@@ -621,8 +622,8 @@ MUTANTS = (
         ("        if self.nonneg and H.shape[0]:\n", "        if False:\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("handed-down-point-ignored-when-unpinned", INVERTER, (
-        ("    if hint is not None and (rank == n or below is None or len(handed_down) > 1):",
-         "    if hint is not None and rank == n:"),
+        ("    return rank == system.unknowns or system.layer == 1 or len(handed_down) > 1\n",
+         "    return rank == system.unknowns\n"),
     ), CHEAP_ROUTE_TESTS),
 )
 

@@ -647,12 +647,7 @@ def _invert_realizable(
     else:  # never copied on the normal equations' route
         rank, h = lstsq_rows(system.W, act, system.y[act] - system.b[act])
 
-    if hint is not None and (rank == n or below is None or len(handed_down) > 1):
-        # Pinned, found by the solve; or not pinned, and the point handed down is an output
-        # of the layers below at the rest of the chain (of none on the first layer, whose
-        # input z is free), as good as any a solve would choose. A chain that stops above
-        # z (the composed route through the layer above's layer below alone) does not say
-        # that.
+    if hint is not None and _takes_handed_down(system, rank, handed_down):
         if rank == n:
             return found(hint, "lstsq", None, hint_residual, handed_down[1:])
         return found(hint, "composed", HANDED_DOWN, hint_residual, handed_down[1:])
@@ -706,6 +701,17 @@ def _invert_realizable(
     return _infeasible(system, rank, "lp", message, certificate, started)
 
 
+def _takes_handed_down(system: LayerSystem, rank: int,
+                       handed_down: tuple[FloatArray, ...]) -> bool:
+    """Whether a layer takes the point handed down to it, once the point passes its rows:
+    when the rows pin the layer (``rank = n``: a solve would find the same point up to
+    rounding), on the first layer (its input ``z`` is free), or when the chain goes on
+    down to ``z`` (the point is then an output of the layers below). A point handed down
+    alone, by the route through one layer, must also be an output of the layer below,
+    which only the layer's own route makes sure of."""
+    return rank == system.unknowns or system.layer == 1 or len(handed_down) > 1
+
+
 #: The ``lp_status`` of a layer that is not pinned and took the pre-image the layer
 #: above's composed route handed down (:func:`_invert_realizable`).
 HANDED_DOWN = "the pre-image handed down by the composed route of a layer above, checked"
@@ -750,8 +756,7 @@ def _invert_leaky(
     limit = tol * system.scale
     rank, h = rank_and_lstsq(A_eq, b_eq, n)
     hint = handed_down[0] if handed_down else None
-    if (hint is not None and hint.shape == (n,)
-            and (rank == n or system.layer == 1 or len(handed_down) > 1)):
+    if hint is not None and hint.shape == (n,) and _takes_handed_down(system, rank, handed_down):
         misfit = float(np.max(np.abs(A_eq @ hint - b_eq), initial=0.0))
         if misfit <= limit:
             diag = _diag(system, rank=rank, pinned=rank == n,
