@@ -22,6 +22,7 @@ a child process.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -89,27 +90,24 @@ def lstsq_floor(net: ReluNetwork, x: np.ndarray) -> tuple[np.ndarray, float]:
     return y, time.perf_counter() - started
 
 
-def trained_like_decoder(bias: float, seed: int = 0) -> ReluNetwork:
-    """20 x 60 x 784 ReLU shaped like a trained MNIST decoder: ``N(0, 1/n_i)`` weights and
-    an output bias ``bias`` that leaves a minority of pixels active (about 330 of 784 at
-    -0.02; 7-56, median 23, at -0.2, where the observation no longer pins the hidden
-    layer and the composed route runs, see ``reluinv.layerwise.composed``)."""
+def trained_like_decoder(bias: float, seed: int = 0,
+                         sizes: tuple[int, ...] = (20, 60, 784)) -> ReluNetwork:
+    """A ReLU net of ``sizes`` shaped like a trained MNIST decoder: ``N(0, 1/n_i)`` weights,
+    no hidden bias and an output bias ``bias`` that leaves a minority of pixels active. On
+    20 x 60 x 784: about 330 of 784 at -0.02; 7-56, median 23, at -0.2, where the
+    observation no longer pins the hidden layer and the composed route runs (see
+    ``reluinv.layerwise.composed``). On 20 x 60 x 200 x 784 the observation pins the top
+    hidden layer in none of the draws at -0.2 (median 9 active pixels for 200 units) nor
+    at -0.1 (median 84), so the route runs through both layers below."""
     rng = np.random.default_rng(seed)
-    W1 = rng.normal(0.0, 1.0 / np.sqrt(60), (60, 20))
-    W2 = rng.normal(0.0, 1.0 / np.sqrt(784), (784, 60))
-    return ReluNetwork([W1, W2], [np.zeros(60), np.full(784, bias)])
+    weights = [rng.normal(0.0, 1.0 / np.sqrt(rows), (rows, columns))
+               for columns, rows in itertools.pairwise(sizes)]
+    biases = [np.zeros(rows) for rows in sizes[1:-1]] + [np.full(sizes[-1], bias)]
+    return ReluNetwork(weights, biases)
 
 
-def deep_trained_like_decoder(bias: float, seed: int = 0) -> ReluNetwork:
-    """20 x 60 x 200 x 784 ReLU, ``N(0, 1/n_i)`` weights and output bias ``bias``: the
-    observation pins the top hidden layer in none of the draws at -0.2 (median 9 active
-    pixels for 200 units) nor at -0.1 (median 84), so the composed route runs through
-    both layers below (``reluinv.layerwise.composed``)."""
-    rng = np.random.default_rng(seed)
-    W1 = rng.normal(0.0, 1.0 / np.sqrt(60), (60, 20))
-    W2 = rng.normal(0.0, 1.0 / np.sqrt(200), (200, 60))
-    W3 = rng.normal(0.0, 1.0 / np.sqrt(784), (784, 200))
-    return ReluNetwork([W1, W2, W3], [np.zeros(60), np.zeros(200), np.full(784, bias)])
+#: The three-layer trained-like decoders' sizes.
+DEEP = (20, 60, 200, 784)
 
 
 def decoder_nets() -> list[tuple[str, ReluNetwork]]:
@@ -122,8 +120,8 @@ def decoder_nets() -> list[tuple[str, ReluNetwork]]:
                                                        rng=np.random.default_rng(1))),
             ("trained-like 20x60x784, bias -0.02", trained_like_decoder(-0.02)),
             ("trained-like 20x60x784, bias -0.2", trained_like_decoder(-0.2)),
-            ("trained-like 20x60x200x784, bias -0.1", deep_trained_like_decoder(-0.1)),
-            ("trained-like 20x60x200x784, bias -0.2", deep_trained_like_decoder(-0.2))]
+            ("trained-like 20x60x200x784, bias -0.1", trained_like_decoder(-0.1, sizes=DEEP)),
+            ("trained-like 20x60x200x784, bias -0.2", trained_like_decoder(-0.2, sizes=DEEP))]
 
 
 def forward_check(net: ReluNetwork, z: np.ndarray, x: np.ndarray) -> bool:

@@ -755,16 +755,20 @@ def _invert_leaky(
     A_eq, b_eq = system.W, system.y - system.b
     limit = tol * system.scale
     rank, h = rank_and_lstsq(A_eq, b_eq, n)
+
+    def misfit_at(point: FloatArray) -> float:
+        return float(np.max(np.abs(A_eq @ point - b_eq), initial=0.0))
+
     hint = handed_down[0] if handed_down else None
     if hint is not None and hint.shape == (n,) and _takes_handed_down(system, rank, handed_down):
-        misfit = float(np.max(np.abs(A_eq @ hint - b_eq), initial=0.0))
+        misfit = misfit_at(hint)
         if misfit <= limit:
             diag = _diag(system, rank=rank, pinned=rank == n,
                          method="lstsq" if rank == n else "composed",
                          lp_status=None if rank == n else HANDED_DOWN, residual=misfit,
                          feasible=True, seconds=time.perf_counter() - started)
             return _LayerOutcome(hint, diag, False, handed_down[1:])
-    misfit = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0))
+    misfit = misfit_at(h)
     if misfit <= limit:
         diag = _diag(system, rank=rank, pinned=rank == n, method="lstsq", residual=misfit,
                      feasible=True, seconds=time.perf_counter() - started)
