@@ -80,9 +80,11 @@ def test_rank_and_lstsq_matches_numpy_and_the_planted_solution(
     if log_cond > -np.log10(NORMAL_EQUATIONS_RCOND) and taken == "normal equations":
         event("normal equations above the nominal condition number")
     assert rank == want_rank
-    if rank < min(m, n):  # rank-deficient: another least-squares point
-        assert np.linalg.norm(A @ h - rhs) == pytest.approx(np.linalg.norm(A @ want - rhs),
-                                                            rel=1e-6, abs=1e-9)
+    if rank < min(m, n):  # rank-deficient: another least-squares point, whose residual
+        # agrees to about eps * cond of the kept block (pivoted QR and the SVD keep slightly
+        # different subspaces): 4.6e-6 relative at cond 1e12 (seed 0, 21 x 20, rank 19)
+        assert np.linalg.norm(A @ h - rhs) == pytest.approx(
+            np.linalg.norm(A @ want - rhs), rel=max(1e-6, SLACK * EPS * cond), abs=1e-9)
         return
     if consistent:
         reference = truth if m >= n else want
