@@ -539,7 +539,11 @@ class ReluNetwork:
         """The pre-activations ``W_i h_{i-1} + b_i`` of every layer, ``i = 1..d``
         (``h_0 = z``), for one vector ``z`` of shape ``(k,)`` or a batch ``(B, k)``; with
         ``activate_last``, the last entry is the output ``G(z)`` instead."""
-        h = self._check_input(z)
+        return self._pass(self._check_input(z), activate_last)
+
+    def _pass(self, h: FloatArray, activate_last: bool) -> list[FloatArray]:
+        """:meth:`pre_activations` of a checked ``z`` (float64, finite, of the latent
+        size)."""
         out = []
         last = self.depth - 1
         for i, (w, b) in enumerate(zip(self._float_weights, self._float_biases, strict=True)):
@@ -558,7 +562,13 @@ class ReluNetwork:
 
     def forward(self, z: npt.ArrayLike) -> FloatArray:
         """``G(z)`` in float64, for one vector ``(k,)`` or a batch ``(B, k)``."""
-        return self.pre_activations(z, activate_last=True)[-1]
+        return self._pass(self._check_input(z), True)[-1]
+
+    def forward_float(self, z: FloatArray) -> FloatArray:
+        """:meth:`forward` of a ``z`` known to be float64, finite and of shape ``(k,)`` or
+        ``(B, k)``, without checking it: the forward check of a code that an inverter
+        computed itself, where the checks cost as much as the pass on a small network."""
+        return self._pass(z, True)[-1]
 
     # -- exact forward pass ------------------------------------------------------------
 

@@ -652,9 +652,13 @@ def _invert_realizable(
             return found(hint, "lstsq", None, hint_residual, handed_down[1:])
         return found(hint, "composed", HANDED_DOWN, hint_residual, handed_down[1:])
     if rank == n:  # the violation covers the equalities too
-        residual = system.violation(h)
+        # A ReLU output's zeros come out of the solve as rounding of either sign: the point
+        # judged is the one handed down, with those set to 0 (h stays the least-squares
+        # point, which the residual's Farkas ray below needs).
+        point = np.maximum(h, 0.0) if system.nonneg else h
+        residual = system.violation(point)
         if residual <= limit:
-            return found(h, "lstsq", None, residual)
+            return found(point, "lstsq", None, residual)
     A_eq, b_eq = equalities if equalities is not None else system.equality_rows()
     consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
     # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
@@ -1535,7 +1539,7 @@ def invert_layerwise(
                       f"the code found has entries of magnitude {peak:.3g}, beyond "
                       f"{VALUE_LIMIT:.0e}: float64 cannot check it by a forward pass; "
                       "rescale the network's weights")
-    output = network.forward(z)
+    output = network.forward_float(z)  # z: float64, (k,), finite (peak above)
     r = (output if every_output else output[observed]) - x_observed
     magnitudes = np.abs(r)
     residuals = (float(magnitudes.max()) if r.size else 0.0, float(magnitudes.sum()),

@@ -14,8 +14,7 @@ the composed route of :mod:`reluinv.layerwise.composed` judge every answer by it
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +26,13 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class LayerSystem:
-    """``W h + b`` against ``y`` with the rows split into active and inactive."""
+    """``W h + b`` against ``y`` with the rows split into active and inactive.
+
+    ``scale`` (``max(1, ||y||_inf)``, the unit of the layer's tolerances) and the two
+    per-row vectors that :meth:`gaps` uses are computed once, at construction: every
+    inversion of a layer asks for them, and a cached property paid more than their
+    computation on the small layers of a decoder (its lock and descriptor, per access).
+    """
 
     W: FloatArray
     b: FloatArray
@@ -36,25 +41,22 @@ class LayerSystem:
     active: npt.NDArray[np.bool_]
     nonneg: bool
     layer: int
+    scale: float = field(init=False)
+    #: ``b - target``, the target ``y_j`` on an active row and an inactive row's bound
+    #: ``max(y_j, 0)`` (``w_j h + b_j <= max(y_j, 0)``).
+    _offset: FloatArray = field(init=False, repr=False)
+    #: ``-inf`` on an active row (a misfit of either sign), ``0`` on an inactive one.
+    _least_gap: FloatArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        y, active = self.y, self.active
+        object.__setattr__(self, "scale", max(1.0, float(np.abs(y).max(initial=0.0))))
+        object.__setattr__(self, "_offset", self.b - np.where(active, y, np.maximum(y, 0.0)))
+        object.__setattr__(self, "_least_gap", np.where(active, -np.inf, 0.0))
 
     @property
     def unknowns(self) -> int:
         return int(self.W.shape[1])
-
-    @functools.cached_property
-    def scale(self) -> float:
-        return max(1.0, float(np.abs(self.y).max(initial=0.0)))
-
-    @functools.cached_property
-    def _offset(self) -> FloatArray:
-        """``b - target``, the target ``y_j`` on an active row and an inactive row's bound
-        ``max(y_j, 0)`` (``w_j h + b_j <= max(y_j, 0)``)."""
-        return self.b - np.where(self.active, self.y, np.maximum(self.y, 0.0))
-
-    @functools.cached_property
-    def _least_gap(self) -> FloatArray:
-        """``-inf`` on an active row (a misfit of either sign), ``0`` on an inactive one."""
-        return np.where(self.active, -np.inf, 0.0)
 
     def gaps(self, h: FloatArray) -> FloatArray:
         """Each row's misfit at ``h``: ``w_j h + b_j - y_j`` on an active row (either sign),
