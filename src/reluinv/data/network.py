@@ -547,7 +547,7 @@ class ReluNetwork:
         out = []
         last = self.depth - 1
         for i, (w, b) in enumerate(zip(self._float_weights, self._float_biases, strict=True)):
-            if _is_sparse(w):
+            if not isinstance(w, np.ndarray):  # a scipy.sparse array
                 pre = np.asarray(w @ h.T).T + b
             else:  # one vector: a matrix-vector product over W's rows as stored
                 pre = w @ h + b if h.ndim == 1 else h @ w.T + b

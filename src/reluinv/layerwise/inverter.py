@@ -660,7 +660,7 @@ def _invert_realizable(
         if residual <= limit:
             return found(point, "lstsq", None, residual)
     A_eq, b_eq = equalities if equalities is not None else system.equality_rows()
-    consistent = float(np.max(np.abs(A_eq @ h - b_eq), initial=0.0)) <= limit
+    consistent = float(np.abs(A_eq @ h - b_eq).max(initial=0.0)) <= limit
     # Not pinned: the least-norm point is interior to the pre-images and rarely a ReLU
     # output (those have zeros); the simplex's vertex is what the layer below can invert.
     if rank == n and not consistent:
@@ -1532,7 +1532,7 @@ def invert_layerwise(
                       f"layer {failed_layer} found no pre-image; {reason}")
 
     z = y
-    peak = float(np.max(np.abs(z), initial=0.0))
+    peak = float(np.abs(z).max(initial=0.0))
     if not peak <= VALUE_LIMIT:  # NaN too: no forward check can judge such a z
         nan = (math.nan, math.nan, math.nan)
         return finish(LayerwiseStatus.INCONCLUSIVE, None, nan, realizable_bound,

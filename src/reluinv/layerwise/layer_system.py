@@ -85,8 +85,8 @@ class LayerSystem:
 
     def equality_rows(self) -> tuple[FloatArray, FloatArray]:
         """``(A_eq, b_eq)``: the active rows (the one copy of the active block)."""
-        act = self.active
-        return self.W[act], self.y[act] - self.b[act]
+        rows = np.flatnonzero(self.active)  # one scan of the mask for the three takes
+        return self.W.take(rows, axis=0), self.y.take(rows) - self.b.take(rows)
 
     def inequality_rows(
         self, basis: FloatArray | None = None, offset: FloatArray | None = None
