@@ -191,6 +191,17 @@ MUTANTS = (
         ("        if not np.any(violated):\n            return RowsLPSolution(",
          "        if True:\n            return RowsLPSolution("),
     ), FAST_PATH_TESTS),
+    # HiGHS runs without an iteration cap: a stalled warm start runs on (22 s on the
+    # reproducer)
+    Mutant("no-simplex-iteration-cap", LP, (
+        ('    solver.setOptionValue("simplex_iteration_limit",\n',
+         '    solver.setOptionValue("simplex_iteration_limit", 2**31 - 1) or (\n'),
+    ), FAST_PATH_TESTS),
+    # a warm run that reached the cap taken as the verdict, not rerun from scratch
+    Mutant("stalled-warm-run-not-rerun", LP, (
+        ("    if warm and status == highspy.HighsModelStatus.kIterationLimit:",
+         "    if False:"),
+    ), FAST_PATH_TESTS),
     # a pattern LP's point after moving across activation regions taken unchecked
     Mutant("moved-pattern-answer-unchecked", COMPOSED, (
         ("        if violation <= limit:\n            moved = (",

@@ -493,6 +493,101 @@ def test_rows_working_set_matches_the_full_lp(seed: int, equalities: int, rows: 
     assert answer.objective == pytest.approx(full.fun, abs=1e-7)
 
 
+class _ScriptedSolver:
+    """A stand-in for a HiGHS solver whose runs end with the given model statuses."""
+
+    def __init__(self, statuses: list[object]) -> None:
+        self.statuses = statuses
+        self.options: dict[str, object] = {}
+        self.runs = self.cleared = 0
+
+    def setOptionValue(self, name: str, value: object) -> None:  # noqa: N802 (HiGHS's API)
+        self.options[name] = value
+
+    def run(self) -> None:
+        self.runs += 1
+
+    def getModelStatus(self) -> object:  # noqa: N802
+        return self.statuses[min(self.runs, len(self.statuses)) - 1]
+
+    def clearSolver(self) -> None:  # noqa: N802
+        self.cleared += 1
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_run_past_the_simplex_iteration_limit_is_rerun_from_scratch_only_when_warm(
+    warm: bool,
+) -> None:
+    """:func:`~reluinv.layerwise.lp._run_highs` caps every run at
+    ``SIMPLEX_ITERATIONS_PER_LINE`` iterations per row and column (and at least
+    ``SIMPLEX_ITERATION_FLOOR``); a warm start that reaches the cap forgets its basis and
+    runs once more, a run from scratch that reaches it is the verdict."""
+    highspy = pytest.importorskip("highspy")
+    import reluinv.layerwise.lp as lp
+
+    status = highspy.HighsModelStatus
+    solver = _ScriptedSolver([status.kIterationLimit, status.kOptimal])
+    verdict = lp._run_highs(highspy, solver, 500, warm=warm)
+    assert solver.options["simplex_iteration_limit"] == lp.SIMPLEX_ITERATIONS_PER_LINE * 500
+    assert (solver.runs, solver.cleared) == ((2, 1) if warm else (1, 0))
+    assert verdict == (status.kOptimal if warm else status.kIterationLimit)
+    small = _ScriptedSolver([status.kOptimal])
+    assert lp._run_highs(highspy, small, 3, warm=warm) == status.kOptimal
+    assert small.options["simplex_iteration_limit"] == lp.SIMPLEX_ITERATION_FLOOR
+    assert (small.runs, small.cleared) == (1, 0)
+
+
+class _CountingSolver:
+    """A HiGHS solver seen through a proxy that counts the times its basis is dropped."""
+
+    def __init__(self, solver: object) -> None:
+        self.solver = solver
+        self.cleared = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.solver, name)
+
+    def clearSolver(self) -> None:  # noqa: N802 (HiGHS's API)
+        self.cleared += 1
+        self.solver.clearSolver()  # type: ignore[attr-defined]
+
+
+def test_a_degenerate_pattern_lp_does_not_stall_the_inversion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reproducer: on the 20 x 60 x 200 x 784 trained-like decoder (output bias -0.2)
+    the 15th code planted from seed 2031 reaches the pattern LPs through the layer below,
+    where HiGHS's dual simplex, warm-started after a row joined the working set, ran
+    418,758 iterations (22 s) on an LP of 460 rows and 99 columns whose fresh solve takes
+    87. Every run now stays within its iteration cap, the stalled one is rerun from
+    scratch, and the verdict is the one the stalled run reached (no pre-image below)."""
+    pytest.importorskip("highspy")
+    from benchmarks.suite_layerwise import DEEP, trained_like_decoder
+
+    import reluinv.layerwise.lp as lp
+
+    runs: list[tuple[int, int, int]] = []  # (iterations, cap, times the basis was dropped)
+    real = lp._run_highs
+
+    def recorded(highspy: object, solver: object, lines: int, *, warm: bool) -> object:
+        counting = _CountingSolver(solver)
+        verdict = real(highspy, counting, lines, warm=warm)
+        cap = max(lp.SIMPLEX_ITERATION_FLOOR, lp.SIMPLEX_ITERATIONS_PER_LINE * lines)
+        iterations = int(solver.getInfo().simplex_iteration_count)  # type: ignore[attr-defined]
+        runs.append((iterations, cap, counting.cleared))
+        return verdict
+
+    monkeypatch.setattr(lp, "_run_highs", recorded)
+    net = trained_like_decoder(-0.2, sizes=DEEP)
+    rng = np.random.default_rng(2031)
+    codes = [plant(net, rng=rng).observation for _ in range(15)]
+    result = invert_layerwise(net, codes[14])
+    assert all(iterations <= cap for iterations, cap, _ in runs), runs
+    assert result.status is LayerwiseStatus.INCONCLUSIVE
+    if not any(cleared for _, _, cleared in runs):
+        pytest.skip("no warm run reached its cap on this HiGHS: the stall is not reproduced")
+
+
 @pytest.mark.parametrize("offset", [0.0, 5.0])
 def test_an_inaccurate_cvxopt_point_is_kept_only_within_the_accepted_misfit(
     offset: float, monkeypatch: pytest.MonkeyPatch

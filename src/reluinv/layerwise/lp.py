@@ -601,6 +601,32 @@ def _highspy() -> Any:
     return highspy
 
 
+#: Simplex iterations one HiGHS run may take, per row and column of the LP it holds (and
+#: at least ``SIMPLEX_ITERATION_FLOOR``). The dual simplex started from a basis can stall
+#: on a degenerate LP: on a pattern LP of a 20 x 60 x 200 x 784 decoder (460 rows, 99
+#: columns, optimum 0; one row had just joined the working set) the warm re-solve ran
+#: 418,758 iterations (22 s), where a solve from scratch took 87 (7 ms) and the rerun
+#: after the limit 92. A warm run that reaches the limit is run once more from scratch
+#: (:func:`_run_highs`); a run from scratch that reaches it ends ``"failed"``.
+SIMPLEX_ITERATIONS_PER_LINE = 10
+SIMPLEX_ITERATION_FLOOR = 1000
+
+
+def _run_highs(highspy: Any, solver: Any, lines: int, *, warm: bool) -> Any:
+    """Run ``solver`` (an LP of ``lines`` rows and columns) within the iteration limit
+    (``SIMPLEX_ITERATIONS_PER_LINE``); when a ``warm`` start (a basis from an earlier run
+    or a guess) reaches it, forget the basis and run once more. Returns the model status."""
+    solver.setOptionValue("simplex_iteration_limit",
+                          max(SIMPLEX_ITERATION_FLOOR, SIMPLEX_ITERATIONS_PER_LINE * lines))
+    solver.run()
+    status = solver.getModelStatus()
+    if warm and status == highspy.HighsModelStatus.kIterationLimit:
+        solver.clearSolver()
+        solver.run()
+        status = solver.getModelStatus()
+    return status
+
+
 def _solve_rows(cost: FloatArray, col_lo: FloatArray, col_hi: FloatArray, M: FloatArray,
                 row_lo: FloatArray, row_hi: FloatArray, n: int,
                 basis: tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]] | None = None
@@ -661,8 +687,7 @@ def _solve_rows(cost: FloatArray, col_lo: FloatArray, col_hi: FloatArray, M: Flo
         guess.row_status = [names[int(v)] for v in basis[1]]
         guess.valid = True
         solver.setBasis(guess)
-    solver.run()
-    status = solver.getModelStatus()
+    status = _run_highs(highspy, solver, lp.num_row_ + lp.num_col_, warm=basis is not None)
     message = (f"HiGHS dual simplex on the dual: {solver.modelStatusToString(status)}, "
                f"{solver.getInfo().simplex_iteration_count} iterations")
     if status == highspy.HighsModelStatus.kOptimal:
@@ -753,8 +778,7 @@ def solve_rows_working_set(cost: FloatArray, col_lo: FloatArray, M: FloatArray,
                            np.nonzero(nonzero)[1].astype(np.int32), block[nonzero])
             added[new] = True
             order = np.concatenate([order, new])
-            solver.run()
-            status = solver.getModelStatus()
+            status = _run_highs(highspy, solver, order.size + int(M.shape[1]), warm=round_ > 1)
             message = (f"HiGHS: {solver.modelStatusToString(status)} "
                        f"({int(added.sum())} of {rows} rows, {round_} round(s))")
             optimal = status == highspy.HighsModelStatus.kOptimal
