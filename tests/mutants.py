@@ -37,6 +37,7 @@ CHEAP_ROUTE_TESTS = ("tests/property/test_layerwise_cheap_routes.py",
                      "tests/property/test_noisy_layerwise.py")
 INVERTER = "reluinv/layerwise/inverter.py"
 COMPOSED = "reluinv/layerwise/composed.py"
+NOISY = "reluinv/layerwise/noisy.py"
 LAYER_SYSTEM = "reluinv/layerwise/layer_system.py"
 LSTSQ = "reluinv/layerwise/lstsq.py"
 SCALE_TESTS = ("tests/property/test_layerwise_scale.py",)
@@ -96,33 +97,33 @@ MUTANTS = (
         ("return finish(LayerwiseStatus.INCONCLUSIVE, z, residuals, bound,",
          "return finish(LayerwiseStatus.RECOVERED, z, residuals, bound,"),
     ), LAYERWISE_TESTS),
-    Mutant("noisy-threshold-ignores-the-noise", INVERTER, (
+    Mutant("noisy-threshold-ignores-the-noise", NOISY, (
         ("        return np.maximum(np.broadcast_to(np.asarray(level, dtype=np.float64), "
          "y.shape),\n                          tau_floor)",
          "        return np.full(y.shape, max(tau_floor, 1e-9))"),
     ), NOISY_TESTS),
-    Mutant("l1-budget-dropped", INVERTER, (
+    Mutant("l1-budget-dropped", NOISY, (
         ('budget_row = noise == "l1" and one.size > 0', "budget_row = False"),
     ), NOISY_TESTS),
-    Mutant("accepted-misfit-x10", INVERTER, (
+    Mutant("accepted-misfit-x10", NOISY, (
         ("misfit <= accepted + tolerance if certain and rigorous",
          "misfit <= 10 * accepted + tolerance if certain and rigorous"),
     ), NOISY_TESTS),
-    Mutant("output-spread-x1000", INVERTER, (
+    Mutant("output-spread-x1000", NOISY, (
         ("return float(np.max(np.abs(W) @ np.asarray(hidden), initial=0.0))",
          "return 1000 * float(np.max(np.abs(W) @ np.asarray(hidden), initial=0.0))"),
     ), NOISY_TESTS),
-    Mutant("leaky-near-zero-band-one-signed", INVERTER, (
+    Mutant("leaky-near-zero-band-one-signed", NOISY, (
         ("lower = np.where(positive, y, y * inverse)",
          "lower = np.where(negative, y * inverse, y)"),
         ("lower_scale = np.where(positive, 1.0, inverse)",
          "lower_scale = np.where(negative, inverse, 1.0)"),
     ), NOISY_TESTS),
-    Mutant("least-squares-kept-unjudged", INVERTER, (
+    Mutant("least-squares-kept-unjudged", NOISY, (
         ("        if chosen[2] > accepted + tolerance:\n            chosen = None",
          "        if False:\n            chosen = None"),
     ), NOISY_TESTS),
-    Mutant("propagation-without-conditioning", INVERTER, (
+    Mutant("propagation-without-conditioning", NOISY, (
         ("next_noise = (np.abs(pinv) @ gaps if linf",
          "next_noise = (np.full(n, float(np.max(gaps))) if linf"),
     ), NOISY_TESTS),
@@ -142,7 +143,7 @@ MUTANTS = (
         ("                                                  lp.row_cost, lp.budget)",
          "                                                  lp.row_cost, None)"),
     ), FAST_PATH_TESTS),
-    Mutant("l1-threshold-tenfold-growth-restored", INVERTER, (
+    Mutant("l1-threshold-tenfold-growth-restored", NOISY, (
         ("    elif not linf and pinv is not None:", "    elif False:"),
     ), FAST_PATH_TESTS),
     Mutant("lstsq-rank-without-cutoff", LSTSQ, (
@@ -157,10 +158,10 @@ MUTANTS = (
          "        if True:\n"
          "            return DenseLPSolution(\"optimal\", x, \"highs\", message)"),
     ), FAST_PATH_TESTS),
-    Mutant("irls-accepts-any-point", INVERTER, (
+    Mutant("irls-accepts-any-point", NOISY, (
         ("        if candidate[2] <= limit:\n", "        if True:\n"),
     ), CHEAP_ROUTE_TESTS),
-    Mutant("irls-weights-inverted", INVERTER, (
+    Mutant("irls-weights-inverted", NOISY, (
         ("lawson *= np.maximum(misfit, top * 1e-3)", "lawson /= np.maximum(misfit, top * 1e-3)"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("composed-answer-unchecked", COMPOSED, (
@@ -180,11 +181,11 @@ MUTANTS = (
         ("        sign = np.where(positive, -1.0, 1.0)\n",
          "        sign = np.where(positive, 1.0, -1.0)\n"),
     ), CHEAP_ROUTE_TESTS),
-    Mutant("inaccurate-point-kept-unjudged", INVERTER, (
+    Mutant("inaccurate-point-kept-unjudged", NOISY, (
         ("            if chosen[2] > accepted + tolerance:\n                chosen = None\n"
-         "                answer = _noisy_lp(",
+         "                answer = noisy_lp(",
          "            if False:\n                chosen = None\n"
-         "                answer = _noisy_lp("),
+         "                answer = noisy_lp("),
     ), FAST_PATH_TESTS),
     # the pattern LPs' working set answered without checking the rows left out
     Mutant("rows-working-set-unchecked", LP, (
@@ -489,7 +490,7 @@ MUTANTS = (
          "    return bool(gram.size)\n"),
     ), SCALE_TESTS),
     # a layer's misfit judged against the heuristic accepted misfit below an unpinned layer
-    Mutant("consistency-judged-below-an-unpinned-layer", INVERTER, (
+    Mutant("consistency-judged-below-an-unpinned-layer", NOISY, (
         ("misfit <= accepted + tolerance if certain and rigorous",
          "misfit <= accepted + tolerance if certain"),
     ), NOISY_TESTS),
@@ -610,16 +611,16 @@ MUTANTS = (
         ("        if hint is not None and n > 0 and safely_full_column_rank(equalities[0]):",
          "        if hint is not None and n > 0:"),
     ), CHEAP_ROUTE_TESTS),
-    Mutant("linear-head-read-uncertain", INVERTER, (
+    Mutant("linear-head-read-uncertain", NOISY, (
         ('    certain = worst_case_below or kind == "linear"',
          "    certain = worst_case_below"),
     ), NOISY_TESTS),
     # a linear head handing its l_1 worst case down as the next layer's noise level
-    Mutant("linear-head-hands-down-worst-case", INVERTER, (
+    Mutant("linear-head-hands-down-worst-case", NOISY, (
         ("    if pinv is not None and worst_case_below:", "    if pinv is not None and certain:"),
     ), NOISY_TESTS),
     # the l_1 bound through P taken as its largest row sum (an l_inf operator norm)
-    Mutant("l1-bound-row-sums", INVERTER, (
+    Mutant("l1-bound-row-sums", NOISY, (
         ("float(np.max(np.sum(np.abs(pinv), axis=0), initial=0.0)) * gaps[0]",
          "float(np.max(np.sum(np.abs(pinv), axis=1), initial=0.0)) * gaps[0]"),
     ), NOISY_TESTS),

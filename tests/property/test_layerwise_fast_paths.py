@@ -31,11 +31,6 @@ from hypothesis import strategies as st
 
 import reluinv as ri
 from reluinv import LayerwiseStatus, invert_layerwise, plant, random_network
-from reluinv.layerwise.inverter import (
-    _bands,
-    _noisy_lp,
-    _row_misfits,
-)
 from reluinv.layerwise.lp import (
     BandLP,
     band_lp,
@@ -45,6 +40,7 @@ from reluinv.layerwise.lp import (
     solve_feasibility,
 )
 from reluinv.layerwise.lstsq import rank_and_lstsq, rows_fortran
+from reluinv.layerwise.noisy import noisy_lp, read_bands, row_misfits
 
 KINDS = ("relu", "leaky", "linear")
 ALPHA = 0.1
@@ -92,14 +88,14 @@ def test_l1_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, kin
     margin, and the optimum lies elsewhere)."""
     W, b, y, truth = band_layer(seed, m, n, kind)
     y = y - shift * (np.arange(m) % 3 == 0)
-    bands = _bands(y, np.full(m, 0.02), kind, ALPHA)
+    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
     budget = budget_share * 0.05 * m
     start = (least_squares_start(W, b, bands.centre, bands.two_sided)
              if start_kind == "least squares"
              else np.random.default_rng(seed + 2).normal(size=n) if start_kind == "random"
              else truth if start_kind == "truth" else None)
-    primal = _noisy_lp(W, b, bands, np.ones(m), mode, budget, nonneg, "highs")  # type: ignore[arg-type]
-    dual = _noisy_lp(W, b, bands, np.ones(m), mode, budget, nonneg, "highs-dual",  # type: ignore[arg-type]
+    primal = noisy_lp(W, b, bands, np.ones(m), mode, budget, nonneg, "highs")  # type: ignore[arg-type]
+    dual = noisy_lp(W, b, bands, np.ones(m), mode, budget, nonneg, "highs-dual",  # type: ignore[arg-type]
                      start=start)
     assert dual.solver == "highs-dual"
     if kind == "leaky" and np.any(np.abs(y) <= 0.02):
@@ -115,7 +111,7 @@ def test_l1_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, kin
 
     def objective(h: np.ndarray) -> tuple[float, float]:
         h = np.maximum(h, 0.0) if nonneg else h
-        rows = _row_misfits(W @ h + b, bands)
+        rows = row_misfits(W @ h + b, bands)
         costed = bands.two_sided | (mode == "l1_total")
         return float(np.sum(rows[costed])), float(np.sum(rows[~bands.two_sided]))
 
@@ -148,7 +144,7 @@ def test_structured_band_lp_matches_the_dense_solvers(
     shift: float, near_zero: bool
 ) -> None:
     """The l_1 band LP by cvxopt with the slacks eliminated in its Newton systems
-    (``solve_band_lp_cvxopt``, what ``_noisy_lp`` runs for ``solver="cvxopt"``) against the
+    (``solve_band_lp_cvxopt``, what ``noisy_lp`` runs for ``solver="cvxopt"``) against the
     same LP's dense primal by cvxopt's own KKT solver and by HiGHS: the same status, the same
     optimum. cvxopt stops without a verdict (``unknown``, a singular KKT system) on a few
     of these tiny LPs, with both KKT solvers or with the dense one alone: a verdict it gives
@@ -166,7 +162,7 @@ def test_structured_band_lp_matches_the_dense_solvers(
     y = y - shift * (np.arange(m) % 3 == 0)
     if near_zero:
         y[::4] = np.random.default_rng(seed + 3).uniform(-0.015, 0.015, size=y[::4].size)
-    bands = _bands(y, np.full(m, 0.02), kind, ALPHA)
+    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
     two = bands.two_sided
     budgeted = mode == "l1" and not np.all(two)
     args: tuple = (W, b, bands.upper, bands.upper_scale, bands.lower, bands.lower_scale, two)
@@ -187,7 +183,7 @@ def test_structured_band_lp_matches_the_dense_solvers(
     row_cost = np.where(two, 1.0, 0.0 if mode == "l1" else 1.0)
     full = (*args, row_cost, budget, nonneg)
     cost, A, rhs, columns = band_lp(BandLP(*full))
-    structured = _noisy_lp(W, b, bands, np.ones(m), mode, 0.0 if budget is None else budget,  # type: ignore[arg-type]
+    structured = noisy_lp(W, b, bands, np.ones(m), mode, 0.0 if budget is None else budget,  # type: ignore[arg-type]
                            nonneg, "cvxopt")
     direct = solve_band_lp_cvxopt(BandLP(*full), solver="cvxopt")
     dense = solve_dense_lp(cost, A, rhs, columns, solver="cvxopt")
@@ -236,7 +232,7 @@ def test_structured_band_lp_stops_no_more_often_than_cvxopts_own_kkt_solver() ->
         m, n, nonneg = 8 + seed % 17, 1 + seed % 5, seed % 2 == 0
         W, b, y, _ = band_layer(seed, m, n, kind)
         y[::4] = np.random.default_rng(seed + 3).uniform(-0.015, 0.015, size=y[::4].size)
-        bands = _bands(y, np.full(m, 0.02), kind, ALPHA)
+        bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
         two = bands.two_sided
         args = (W, b, bands.upper, bands.upper_scale, bands.lower, bands.lower_scale, two)
         row_cost = np.where(two, 1.0, 0.0 if mode == "l1" else 1.0)
@@ -283,12 +279,12 @@ def test_structured_band_lp_on_a_rank_deficient_layer_falls_back_to_highs() -> N
 def test_linf_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, kind: str,
                                       weighted: bool, seeded: bool) -> None:
     W, b, y, _ = band_layer(seed, m, n, kind)
-    bands = _bands(y, np.full(m, 0.02), kind, ALPHA)
+    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
     weight = (np.random.default_rng(seed + 1).uniform(0.2, 1.0, size=m) if weighted
               else np.ones(m))
     start = least_squares_start(W, b, bands.centre, bands.two_sided) if seeded else None
-    primal = _noisy_lp(W, b, bands, weight, "linf", 0.0, nonneg, "highs")
-    dual = _noisy_lp(W, b, bands, weight, "linf", 0.0, nonneg, "highs-dual", start=start)
+    primal = noisy_lp(W, b, bands, weight, "linf", 0.0, nonneg, "highs")
+    dual = noisy_lp(W, b, bands, weight, "linf", 0.0, nonneg, "highs-dual", start=start)
     event("basis guessed" if start is not None else "cold start")
     assert dual.status == primal.status == "optimal", (primal.message, dual.message)
     assert primal.x is not None
@@ -296,7 +292,7 @@ def test_linf_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, k
 
     def misfit(h: np.ndarray) -> float:
         h = np.maximum(h, 0.0) if nonneg else h
-        return float(np.max(_row_misfits(W @ h + b, bands) / weight))
+        return float(np.max(row_misfits(W @ h + b, bands) / weight))
 
     assert misfit(dual.x) == pytest.approx(misfit(primal.x[:n]), rel=1e-6, abs=1e-8)
 
@@ -596,11 +592,11 @@ def test_an_inaccurate_cvxopt_point_is_kept_only_within_the_accepted_misfit(
     only when its misfit, recomputed from the data, is within what the noise allows;
     otherwise HiGHS solves the LP. Here cvxopt is made to return the optimum shifted by
     ``offset`` (in ``h``) as ``"inaccurate"``."""
-    import reluinv.layerwise.inverter as inverter
     import reluinv.layerwise.lp as lp
+    import reluinv.layerwise.noisy as noisy
 
     # the top layer's least-squares point misses; without the reweighted rounds: an LP
-    monkeypatch.setattr(inverter, "REWEIGHT_ROUNDS", 0)
+    monkeypatch.setattr(noisy, "REWEIGHT_ROUNDS", 0)
     net = ri.digits_decoder("relu")
     inst = plant(net, rng=np.random.default_rng(12), noise_kind="uniform", level=1e-4)
     exact = invert_layerwise(net, inst.observation, noise="linf", noise_bound=1e-4,

@@ -25,8 +25,8 @@ from scipy.optimize import linprog
 
 import reluinv as ri
 from reluinv import LayerwiseStatus, ReluNetwork, invert_layerwise, plant, random_network
-from reluinv.layerwise.inverter import _bands, _noisy_lp, _row_misfits
 from reluinv.layerwise.lp import solve_dense_lp
+from reluinv.layerwise.noisy import noisy_lp, read_bands, row_misfits
 
 RECOVERED = LayerwiseStatus.RECOVERED
 
@@ -199,21 +199,21 @@ def test_l1_budget_lp_matches_an_independent_formulation(
     b = rng.normal(scale=0.1, size=m)
     y = np.maximum(W @ rng.normal(size=n) + b, 0.0) + rng.uniform(-0.05, 0.05, size=m)
     threshold = np.full(m, 0.02)
-    bands = _bands(y, threshold, "relu", 0.0)
+    bands = read_bands(y, threshold, "relu", 0.0)
     budget = budget_share * 0.05
     expected = l1_budget_lp_by_scipy(W, b, y, bands.two_sided, budget, nonneg)
-    answer = _noisy_lp(W, b, bands, np.ones(m), "l1", budget, nonneg, "auto")
+    answer = noisy_lp(W, b, bands, np.ones(m), "l1", budget, nonneg, "auto")
     event(f"solved by {answer.solver}")
     if not np.isfinite(expected):
         event("infeasible budget")
         assert answer.status != "optimal" or answer.x is None or float(np.sum(
-            _row_misfits(W @ answer.x[:n] + b, bands)[~bands.two_sided])) > budget + 1e-7
+            row_misfits(W @ answer.x[:n] + b, bands)[~bands.two_sided])) > budget + 1e-7
         return
     event("feasible budget" + (", binding" if budget_share < 1.0 else ""))
     assert answer.status == "optimal", answer.message
     assert answer.x is not None
     h = np.maximum(answer.x[:n], 0.0) if nonneg else answer.x[:n]
-    rows = _row_misfits(W @ h + b, bands)
+    rows = row_misfits(W @ h + b, bands)
     assert float(np.sum(rows[~bands.two_sided])) <= budget + 1e-6
     assert float(np.sum(rows[bands.two_sided])) == pytest.approx(expected, rel=1e-6,
                                                                  abs=1e-6)
@@ -227,13 +227,13 @@ def test_dense_lp_solvers_agree(seed: int, m: int, n: int, nonneg: bool) -> None
     rng = np.random.default_rng(seed)
     W = rng.normal(size=(m, n))
     y = np.maximum(W @ rng.normal(size=n), 0.0) + rng.uniform(-1e-3, 1e-3, size=m)
-    bands = _bands(y, np.full(m, 1e-3), "relu", 0.0)
+    bands = read_bands(y, np.full(m, 1e-3), "relu", 0.0)
     values = []
     for solver in ("cvxopt", "highs"):
-        answer = _noisy_lp(W, np.zeros(m), bands, np.ones(m), "linf", 0.0, nonneg, solver)
+        answer = noisy_lp(W, np.zeros(m), bands, np.ones(m), "linf", 0.0, nonneg, solver)
         assert answer.x is not None, answer.message
         h = np.maximum(answer.x[:n], 0.0) if nonneg else answer.x[:n]
-        values.append(float(np.max(_row_misfits(W @ h, bands))))
+        values.append(float(np.max(row_misfits(W @ h, bands))))
     assert values[0] == pytest.approx(values[1], abs=1e-6)
 
 
@@ -253,11 +253,11 @@ def test_leaky_rows_near_zero_keep_the_truth_feasible() -> None:
     so every LeakyReLU inversion ended INCONCLUSIVE)."""
     alpha, delta = 0.1, 1e-3
     y = np.array([0.5e-3, -0.5e-3, 0.2, -0.2])
-    bands = _bands(y, np.full(4, delta), "leaky", alpha)
+    bands = read_bands(y, np.full(4, delta), "leaky", alpha)
     # true outputs y - e with |e| <= delta, mapped back through the activation
     truths = np.array([-0.5e-3 / alpha, 0.5e-3, 0.2 + delta, (-0.2 - delta) / alpha])
     # every truth within its band widened by the noise delta (misfits in output units)
-    assert np.all(_row_misfits(truths, bands) <= delta * (1 + 1e-12))
+    assert np.all(row_misfits(truths, bands) <= delta * (1 + 1e-12))
     assert truths[0] < y[0] - delta  # outside the old band y +- delta
 
 

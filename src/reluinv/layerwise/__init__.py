@@ -1,7 +1,9 @@
 """Stage 3c: the polynomial-time layer-wise inverter and what it is compared with.
 
 * :mod:`~reluinv.layerwise.inverter`: ``invert_layerwise``, one linear program (or least
-  squares solve) per layer, last layer first, exact and noisy variants;
+  squares solve) per layer, last layer first, exact and noisy variants (the noisy layers
+  in :mod:`~reluinv.layerwise.noisy`, what each layer reports in
+  :mod:`~reluinv.layerwise.diagnostics`);
 * :mod:`~reluinv.layerwise.farkas`: Farkas rays that certify a layer has no pre-image;
 * :mod:`~reluinv.layerwise.gradient`: the gradient-descent baseline;
 * :mod:`~reluinv.layerwise.random_nets`: random expanding networks, planted latents, noise.

@@ -19,9 +19,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LayerSystem"]
+__all__ = ["ACTIVE_THRESHOLD", "FEASIBILITY_TOLERANCE", "LayerSystem"]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Realizable default of ``tau``: an output ``y_j > ACTIVE_THRESHOLD * max(1, ||y||_inf)``
+#: is read as active (relative, like ``FEASIBILITY_TOLERANCE``: a hidden layer recovered
+#: at scale ``1e8`` holds its zero units only to about ``1e-8``, and an absolute threshold
+#: read them as active equalities that no code satisfies). On noisy data pass the noise
+#: level.
+ACTIVE_THRESHOLD = 1e-9
+#: Least-squares answers are kept, and LP answers judged, when every constraint of the
+#: layer holds within ``FEASIBILITY_TOLERANCE * max(1, ||y||_inf)``.
+FEASIBILITY_TOLERANCE = 1e-7
 
 
 @dataclass(frozen=True)
