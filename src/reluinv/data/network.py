@@ -564,7 +564,7 @@ class ReluNetwork:
         """``G(z)`` in float64, for one vector ``(k,)`` or a batch ``(B, k)``."""
         return self._pass(self._check_input(z), True)[-1]
 
-    def forward_float(self, z: FloatArray) -> FloatArray:
+    def _forward_unchecked(self, z: FloatArray) -> FloatArray:
         """:meth:`forward` of a ``z`` known to be float64, finite and of shape ``(k,)`` or
         ``(B, k)``, without checking it: the forward check of a code that an inverter
         computed itself, where the checks cost as much as the pass on a small network."""

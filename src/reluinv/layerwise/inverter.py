@@ -914,7 +914,7 @@ def invert_layerwise(
                       f"the code found has entries of magnitude {peak:.3g}, beyond "
                       f"{VALUE_LIMIT:.0e}: float64 cannot check it by a forward pass; "
                       "rescale the network's weights")
-    output = network.forward_float(z)  # z: float64, (k,), finite (peak above)
+    output = network._forward_unchecked(z)  # z: float64, (k,), finite (peak above)
     r = (output if every_output else output[observed]) - x_observed
     magnitudes = np.abs(r)
     residuals = (float(magnitudes.max()) if r.size else 0.0, float(magnitudes.sum()),
