@@ -18,7 +18,8 @@ import numpy.typing as npt
 from reluinv.layerwise.farkas import FarkasCertificate
 from reluinv.layerwise.layer_system import LayerSystem
 
-__all__ = ["LayerDiagnostic", "LayerOutcome", "infeasible_outcome", "layer_diagnostic"]
+__all__ = ["LayerDiagnostic", "LayerOutcome", "found_outcome", "infeasible_outcome",
+           "layer_diagnostic"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -112,7 +113,6 @@ class LayerDiagnostic:
     error_bound: float | None = None
 
 
-
 @dataclass(frozen=True)
 class LayerOutcome:
     """A layer's step: the pre-image handed to the next step (``None`` when none was
@@ -145,6 +145,18 @@ def layer_diagnostic(system: LayerSystem, **fields: object) -> LayerDiagnostic:
     }
     base.update(fields)
     return LayerDiagnostic(**base)  # type: ignore[arg-type]
+
+
+def found_outcome(
+    system: LayerSystem, h: FloatArray, *, rank: int, method: str, lp_status: str | None,
+    residual: float, started: float, chain: tuple[FloatArray, ...] = (),
+) -> LayerOutcome:
+    """The outcome of a layer whose pre-image ``h`` (violation ``residual``) was found,
+    with the ``chain`` below it when a composed route found it."""
+    diag = layer_diagnostic(system, rank=rank, pinned=rank == system.unknowns, method=method,
+                            lp_status=lp_status, residual=residual, feasible=True,
+                            seconds=time.perf_counter() - started, preimage=h)
+    return LayerOutcome(h, diag, False, chain)
 
 
 def infeasible_outcome(

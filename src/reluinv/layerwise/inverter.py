@@ -133,8 +133,8 @@ from reluinv.layerwise.composed import Below, composed_preimage
 from reluinv.layerwise.diagnostics import (
     LayerDiagnostic,
     LayerOutcome,
+    found_outcome,
     infeasible_outcome,
-    layer_diagnostic,
 )
 from reluinv.layerwise.farkas import (
     CERTIFICATE_MIN_RADIUS,
@@ -381,11 +381,9 @@ def _invert_realizable(
               chain: tuple[FloatArray, ...] = ()) -> LayerOutcome:
         if system.nonneg and h.size and float(h.min()) < 0.0:
             h, residual = np.maximum(h, 0.0), None
-        diag = layer_diagnostic(
-            system, rank=rank, pinned=rank == n, method=method, lp_status=message,
-            residual=system.violation(h) if residual is None else residual, feasible=True,
-            seconds=time.perf_counter() - started, preimage=h)
-        return LayerOutcome(h, diag, False, chain)
+        return found_outcome(system, h, rank=rank, method=method, lp_status=message,
+                             residual=system.violation(h) if residual is None else residual,
+                             started=started, chain=chain)
 
     # The point handed down is checked against the layer's rows first: once it fails, the
     # layer is solved as if there were none.
@@ -522,24 +520,20 @@ def _invert_leaky(
     if hint is not None and hint.shape == (n,) and _takes_handed_down(system, rank, handed_down):
         misfit = misfit_at(hint)
         if misfit <= limit:
-            diag = layer_diagnostic(system, rank=rank, pinned=rank == n,
-                                    method="lstsq" if rank == n else "composed",
-                                    lp_status=None if rank == n else HANDED_DOWN, residual=misfit,
-                                    feasible=True, seconds=time.perf_counter() - started)
-            return LayerOutcome(hint, diag, False, handed_down[1:])
+            return found_outcome(system, hint, rank=rank,
+                                 method="lstsq" if rank == n else "composed",
+                                 lp_status=None if rank == n else HANDED_DOWN, residual=misfit,
+                                 started=started, chain=handed_down[1:])
     misfit = misfit_at(h)
     if misfit <= limit:
-        diag = layer_diagnostic(system, rank=rank, pinned=rank == n, method="lstsq",
-                                residual=misfit, feasible=True,
-                                seconds=time.perf_counter() - started)
-        return LayerOutcome(h, diag, False)
+        return found_outcome(system, h, rank=rank, method="lstsq", lp_status=None,
+                             residual=misfit, started=started)
     certificate: FarkasCertificate | None = _residual_certificate(A_eq, b_eq, h, False, radius)
     if certificate is not None and not certificate.verified:
         found = find_farkas_ray(A_eq, b_eq, np.zeros((0, n)), np.zeros(0),
                                 np.zeros(n, dtype=bool), min_radius=radius)
         certificate = found if found is not None else certificate
     return infeasible_outcome(system, rank, "lstsq", None, certificate, started)
-
 
 
 # -- the whole network -----------------------------------------------------------------
