@@ -57,6 +57,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+#: One layer's activation slopes, the diagonal of its ``D_j``: ReLU's 0/1 kept as booleans
+#: (a product with them casts them, one NumPy call fewer a round), floats otherwise.
+Slopes = BoolArray | FloatArray
 
 #: Gauss-Newton rounds of :func:`composed_preimage` from each start.
 COMPOSED_ROUNDS = 20
@@ -141,18 +144,20 @@ _Round = tuple[FloatArray, BoolArray, float | None]
 
 def _through_the_layers(
     below: Below, z: FloatArray,
-) -> tuple[list[FloatArray], list[FloatArray], BoolArray]:
+) -> tuple[list[FloatArray], list[Slopes], BoolArray]:
     """The forward pass from ``z``: ``(outputs, slopes, pattern)``, the first two bottom
     first: ``outputs = [h_1, ..., h_{i-1}]``, ``slopes`` the diagonal of each ``D_j``, and
     every unit's side (``pre > 0``), layer 1's first."""
     alpha = below.alpha
-    outputs, slopes, sides = [], [], []
+    outputs: list[FloatArray] = []
+    slopes: list[Slopes] = []
+    sides: list[BoolArray] = []
     h = z
     for W, b in reversed(below.layers):
         pre = W @ h + b
         positive = pre > 0.0
-        slope = positive.astype(np.float64) if alpha == 0.0 else np.where(positive, 1.0, alpha)
-        h = slope * pre
+        slope = positive if alpha == 0.0 else np.where(positive, 1.0, alpha)
+        h = pre * slope
         outputs.append(h)
         slopes.append(slope)
         sides.append(positive)
@@ -161,12 +166,12 @@ def _through_the_layers(
 
 def _smoothed_through_the_layers(
     below: Below, z: FloatArray, mu: float,
-) -> tuple[FloatArray, list[FloatArray]]:
+) -> tuple[FloatArray, list[Slopes]]:
     """The forward pass from ``z`` with every kink smoothed (``SMOOTHING_FACTOR``): ``s(p)
     = alpha p + (1 - alpha) (p + sqrt(p^2 + 4 mu^2)) / 2``; ``(h_{i-1}, slopes)``, the
     slopes ``s'(p)`` bottom first."""
     alpha = below.alpha
-    slopes = []
+    slopes: list[Slopes] = []
     h = z
     for W, b in reversed(below.layers):
         pre = W @ h + b
@@ -176,7 +181,7 @@ def _smoothed_through_the_layers(
     return h, slopes
 
 
-def _jacobian(rows: FloatArray, below: Below, slopes: list[FloatArray]) -> FloatArray:
+def _jacobian(rows: FloatArray, below: Below, slopes: list[Slopes]) -> FloatArray:
     """``rows D_{i-1} W_{i-1} ... D_1 W_1``, from the top down (``slopes`` bottom first)."""
     M = rows
     j = len(slopes)

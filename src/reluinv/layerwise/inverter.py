@@ -790,9 +790,13 @@ def invert_layerwise(
         kind = "linear" if linear else ("leaky" if leaky else "relu")
         # Realizable: one threshold for every row, relative to the layer's scale unless the
         # caller gave one; noisy: one per row (reluinv.layerwise.noisy).
-        threshold = (thresholds(y, level, noise, tau_floor, int(W.shape[0])) if noisy
-                     else np.asarray(tau_floor if tau is not None else ACTIVE_THRESHOLD
-                                     * max(1.0, float(np.abs(y).max(initial=0.0)))))
+        threshold: FloatArray | float
+        if noisy:
+            threshold = thresholds(y, level, noise, tau_floor, int(W.shape[0]))
+            layer_tau = float(threshold.max()) if threshold.size else 0.0
+        else:
+            threshold = layer_tau = (tau_floor if tau is not None else ACTIVE_THRESHOLD
+                                     * max(1.0, float(np.abs(y).max(initial=0.0))))
         if linear:  # a linear head: every observed row is an equality, any sign
             y_layer = y
             active = np.ones(y.shape, dtype=bool)
@@ -802,7 +806,6 @@ def invert_layerwise(
         else:
             y_layer = y
             active = y > threshold
-        layer_tau = float(threshold.max()) if threshold.size else 0.0
         system = LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
         if kind == "relu" and not noisy and y.size and float(y.min()) < -tau_floor:
             j = int(np.flatnonzero(y < -tau_floor)[0])
@@ -812,7 +815,7 @@ def invert_layerwise(
             outcome = LayerOutcome(None, outcome.diagnostic, True)
         elif noisy:
             step = invert_noisy(system, y=y, kind=kind, slope=network.slope, noise=noise,
-                                level=level, threshold=threshold, solver=solver,
+                                level=level, threshold=np.asarray(threshold), solver=solver,
                                 started=layer_started, rigorous=bounded,
                                 top_layer=i == network.depth)
             outcome = step.outcome
@@ -912,7 +915,7 @@ def invert_layerwise(
     r = (output if every_output else output[observed]) - x_observed
     magnitudes = np.abs(r)
     residuals = (float(magnitudes.max()) if r.size else 0.0, float(magnitudes.sum()),
-                 float(np.linalg.norm(r)))
+                 math.sqrt(float(r @ r)))  # np.linalg.norm's own sum, without its checks
     exact = _exact_linf_residual(network, z, x_observed, observed)
     norm = "linf" if noise in ("none", "linf") else "l1"
     if noise == "none":
