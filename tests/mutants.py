@@ -535,7 +535,13 @@ MUTANTS = (
     ), ("tests/property/test_layerwise_fast_paths.py",)),
     # Gauss-Newton's second phase without the violated inactive rows (the equalities alone)
     Mutant("gauss-newton-inactive-rows-ignored", COMPOSED, (
-        ("            rows = act | (gaps > 0.0)\n", "            rows = act\n"),
+        ("            rows = act | (excess > -BOUND_ROW_TOLERANCE * limit)",
+         "            rows = act"),
+    ), CHEAP_ROUTE_TESTS),
+    # Han's rule alone: a row leaves the second phase's system as soon as it holds
+    Mutant("bound-rows-dropped", COMPOSED, (
+        ("            rows = act | (excess > -BOUND_ROW_TOLERANCE * limit)",
+         "            rows = act | (excess > 0.0)"),
     ), CHEAP_ROUTE_TESTS),
     # a cycling run of the equalities' phase stopped instead of smoothed
     Mutant("cycling-run-not-smoothed", COMPOSED, (

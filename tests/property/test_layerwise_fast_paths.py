@@ -556,11 +556,16 @@ def test_a_degenerate_pattern_lp_does_not_stall_the_inversion(
     where HiGHS's dual simplex, warm-started after a row joined the working set, ran
     418,758 iterations (22 s) on an LP of 460 rows and 99 columns whose fresh solve takes
     87. Every run now stays within its iteration cap, the stalled one is rerun from
-    scratch, and the verdict is the one the stalled run reached (no pre-image below)."""
+    scratch, and the verdict is the one the stalled run reached (no pre-image below).
+    Gauss-Newton runs under Han's rule alone (``BOUND_ROW_TOLERANCE = 0``), as it did when
+    the stall was found: the rows it holds on their bounds lead this code to other LPs."""
     pytest.importorskip("highspy")
     from benchmarks.suite_layerwise import DEEP, trained_like_decoder
 
+    import reluinv.layerwise.composed as composed
     import reluinv.layerwise.lp as lp
+
+    monkeypatch.setattr(composed, "BOUND_ROW_TOLERANCE", 0.0)
 
     runs: list[tuple[int, int, int]] = []  # (iterations, cap, times the basis was dropped)
     real = lp._run_highs

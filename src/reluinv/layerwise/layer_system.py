@@ -68,11 +68,20 @@ class LayerSystem:
     def unknowns(self) -> int:
         return int(self.W.shape[1])
 
+    def excess(self, h: FloatArray) -> FloatArray:
+        """Each row's ``w_j h + b_j`` less its target: ``y_j`` on an active row, the bound
+        ``max(y_j, 0)`` on an inactive one (which then holds where this is ``<= 0``)."""
+        return self.W @ h + self._offset
+
     def gaps(self, h: FloatArray) -> FloatArray:
         """Each row's misfit at ``h``: ``w_j h + b_j - y_j`` on an active row (either sign),
         the excess ``max(w_j h + b_j - max(y_j, 0), 0)`` on an inactive one."""
-        gaps = self.W @ h + self._offset
+        gaps = self.excess(h)
         return np.maximum(gaps, self._least_gap, out=gaps)
+
+    def gaps_from(self, excess: FloatArray) -> FloatArray:
+        """:meth:`gaps` from the rows' :meth:`excess`, which is kept."""
+        return np.maximum(excess, self._least_gap)
 
     def violation(self, h: FloatArray) -> float:
         """Largest violation of the realizable constraints at ``h`` (module docstring)."""
