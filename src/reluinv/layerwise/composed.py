@@ -249,12 +249,13 @@ def composed_preimage(
        rows each (none when ``r = 0``).
     2. *The equalities and every violated inequality*: each inactive row ``w_j h + b_j <=
        max(y_j, 0)`` that fails joins the least-squares system with its bound as the
-       target, and leaves it once it holds (Han's method for systems of linear
+       target, and leaves it once it holds with room (Han's method for systems of linear
        inequalities, *Least-squares solution of linear inequalities*, 1980, which ends in
        finitely many steps on a consistent system with the pattern fixed). With fewer
        active pixels than unknowns of ``z`` the equalities leave ``k - r`` directions
        free, and this phase steers them away from the inactive rows. A row the last step
-       put on its bound stays in, held there (``BOUND_ROW_TOLERANCE``).
+       put on its bound (within ``limit``) stays in, held there, where Han's rule lets it
+       go (``BOUND_ROW_TOLERANCE``).
 
     A run ends at an ``h`` satisfying every constraint of the layer within ``limit``,
     after ``COMPOSED_ROUNDS`` rounds, or when a round of the second phase whose step is
