@@ -174,8 +174,8 @@ MUTANTS = (
          "        violation = system.violation(h)\n        if True:\n            moved = ("),
     ), CHEAP_ROUTE_TESTS),
     Mutant("composed-pattern-ignored", COMPOSED, (
-        ("        slope = positive.astype(np.float64) if alpha == 0.0 else np.where(positive, 1.0, "
-         "alpha)\n", "        slope = np.ones_like(pre)\n"),
+        ("        slope = positive if alpha == 0.0 else np.where(positive, 1.0, alpha)\n",
+         "        slope = np.ones_like(pre)\n"),
     ), CHEAP_ROUTE_TESTS),
     Mutant("pattern-lp-signs-flipped", COMPOSED, (
         ("        sign = np.where(positive, -1.0, 1.0)\n",
@@ -461,9 +461,9 @@ MUTANTS = (
     # the realizable threshold absolute again: zero units in the rounding of a large
     # hidden layer read as active
     Mutant("absolute-activity-threshold", INVERTER, (
-        ("                     else np.asarray(tau_floor if tau is not None else ACTIVE_THRESHOLD\n"
-         "                                     * max(1.0, float(np.abs(y).max(initial=0.0)))))",
-         "                     else np.asarray(tau_floor))"),
+        ("            threshold = layer_tau = (tau_floor if tau is not None else ACTIVE_THRESHOLD\n"
+         "                                     * max(1.0, float(np.abs(y).max(initial=0.0))))",
+         "            threshold = layer_tau = tau_floor"),
     ), SCALE_TESTS),
     # a layer's refutation taken as found: not re-proved for every input within the
     # observation's tolerance and the computed input's rounding bound
