@@ -97,17 +97,20 @@ SMOOTHING_FACTOR = 2.0
 #: on two layers); the smoothing gained 61 there.
 BLOWUP_FACTOR = 4.0
 #: In the second phase (Han's), an inactive row within this many times ``limit`` below its
-#: bound stays in the least-squares system with its bound as the target, as a violated
-#: row does (``0``: the violated rows alone, Han's own rule). A row that left as soon as
-#: it held was violated again by the next step, which no longer saw it: the run
-#: zig-zagged between two sets of rows, its violation falling by a constant factor a
-#: round. Measured on 20 x 60 x 784 decoders with output bias -0.2 (30 planted codes of
-#: each of the seeds 2026-2031 and 100-105): rounds 4,084 -> 3,746 and 3,795 -> 3,506
-#: (-8%) with the same recoveries (177 and 175 of 180); 20 x 60 x 200 x 784: 12,856 ->
-#: 11,698, 157 of 180 recovered either way. The runs it shortens are the long ones (15
-#: rounds to 9 on one code), so the median inversion barely moves (0.99x in one process).
-#: At 100 the counts were within one recovery of these. On 4,000 small random nets of
-#: depth 2-4 the statuses were those of Han's rule, one for one.
+#: bound is in the least-squares system with its bound as the target, as a violated row
+#: is (``0``: the violated rows alone, Han's own rule, whose finite termination is proved
+#: for that rule only; either way a run ends within ``COMPOSED_ROUNDS``). Under Han's
+#: rule a row that a step put on its bound left the system, the next step, which no
+#: longer saw it, violated it again, and the run zig-zagged between two sets of rows,
+#: its violation falling by a constant factor a round. Measured on 20 x 60 x 784 decoders
+#: with output bias -0.2 (30 planted codes of each of the seeds 2026-2031 and 100-105):
+#: rounds 4,084 -> 3,746 and 3,795 -> 3,506 (-8%) with the same recoveries (177 and 175
+#: of 180); 20 x 60 x 200 x 784: 12,856 -> 11,959 (-7%), 157 of 180 recovered either way.
+#: The runs it shortens are the long ones (15 rounds to 9 on one code), so the median
+#: inversion barely moves (0.99x in one process). At 100 the counts were within one
+#: recovery of these. On 4,000 fuzzed small nets of depth 2-4 (planted and random
+#: observations) the statuses were those of Han's rule, one for one; an all-zero
+#: observation has been seen to go from ``INCONCLUSIVE`` to ``RECOVERED``.
 BOUND_ROW_TOLERANCE = 1.0
 #: At most this many pattern LPs per layer (:func:`pattern_preimage`): the first with
 #: Gauss-Newton's best pattern, each next one with the pattern moved across the units whose
@@ -249,13 +252,13 @@ def composed_preimage(
        rows each (none when ``r = 0``).
     2. *The equalities and every violated inequality*: each inactive row ``w_j h + b_j <=
        max(y_j, 0)`` that fails joins the least-squares system with its bound as the
-       target, and leaves it once it holds with room (Han's method for systems of linear
-       inequalities, *Least-squares solution of linear inequalities*, 1980, which ends in
-       finitely many steps on a consistent system with the pattern fixed). With fewer
-       active pixels than unknowns of ``z`` the equalities leave ``k - r`` directions
-       free, and this phase steers them away from the inactive rows. A row the last step
-       put on its bound (within ``limit``) stays in, held there, where Han's rule lets it
-       go (``BOUND_ROW_TOLERANCE``).
+       target, and leaves it once it holds with room to spare (Han's method for systems
+       of linear inequalities, *Least-squares solution of linear inequalities*, 1980,
+       which ends in finitely many steps on a consistent system with the pattern fixed).
+       With fewer active pixels than unknowns of ``z`` the equalities leave ``k - r``
+       directions free, and this phase steers them away from the inactive rows. Any
+       inactive row within ``limit`` below its bound is in too, held on it, where Han's
+       rule lets a row go as soon as it holds (``BOUND_ROW_TOLERANCE``).
 
     A run ends at an ``h`` satisfying every constraint of the layer within ``limit``,
     after ``COMPOSED_ROUNDS`` rounds, or when a round of the second phase whose step is
@@ -385,7 +388,7 @@ def _gauss_newton(
             rows = act | (excess > -BOUND_ROW_TOLERANCE * limit)  # violated, or on its bound
             rounds.append((h, pattern, violation))
             key = pattern.tobytes() + rows.tobytes()
-            top, misfit = system.W[rows], gaps[rows]
+            top, misfit = system.W[rows], excess[rows]  # each row's target: its bound
             negative = z < 0.0 if below.nonneg else None
             if negative is not None and negative.any():  # z_k >= 0 violated: z_k = 0 joins
                 key += negative.tobytes()
