@@ -379,8 +379,7 @@ def _gauss_newton(
             previous = size
         if inequalities:
             excess = system.excess(h)
-            gaps = system.gaps_from(excess)
-            violation = float(np.abs(gaps).max()) if gaps.size else 0.0
+            violation = system.worst_gap(excess)
             if below.nonneg and k:
                 violation = max(violation, -float(z.min()))
             if violation <= limit:  # h = s(...) >= 0 when the layer's h must be

@@ -79,9 +79,10 @@ class LayerSystem:
         gaps = self.excess(h)
         return np.maximum(gaps, self._least_gap, out=gaps)
 
-    def gaps_from(self, excess: FloatArray) -> FloatArray:
-        """:meth:`gaps` from the rows' :meth:`excess`, which is kept."""
-        return np.maximum(excess, self._least_gap)
+    def worst_gap(self, excess: FloatArray) -> float:
+        """The largest of :meth:`gaps`, from the rows' :meth:`excess` (which is kept)."""
+        gaps = np.maximum(excess, self._least_gap)
+        return float(np.abs(gaps).max()) if gaps.size else 0.0
 
     def violation(self, h: FloatArray) -> float:
         """Largest violation of the realizable constraints at ``h`` (module docstring)."""
