@@ -588,9 +588,20 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # ... and tried without u >= 0 below ReLU
     Mutant("one-layer-fallback-sign-free", COMPOSED, (
-        ("Below(below.layers[:1], below.alpha, below.alpha == 0.0)",
-         "Below(below.layers[:1], below.alpha, False)"),
+        ("Below(below.layers[:1], below.alpha, below.alpha == 0.0,",
+         "Below(below.layers[:1], below.alpha, False,"),
     ), CHEAP_ROUTE_TESTS),
+    # every layer's start factor kept under one key: a layer starts from another's
+    Mutant("start-factor-key-shared", INVERTER, (
+        ('functools.partial(network.derived, ("step factor", j), compute)',
+         'functools.partial(network.derived, ("step factor", 0), compute)'),
+    ), CHEAP_ROUTE_TESTS),
+    # a kept factor that skips the condition test the fresh Newton step applies
+    Mutant("kept-factor-unchecked", LSTSQ, (
+        ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:\n        return None\n"
+         "    return np.asarray(factor, dtype=np.float64)\n\n\ndef factored_step",
+         "    return np.asarray(factor, dtype=np.float64)\n\n\ndef factored_step"),
+    ), LSTSQ_TESTS),
     # a hidden layer taking a point handed down without the chain to z
     Mutant("partial-chain-trusted", INVERTER, (
         (" or system.layer == 1 or len(handed_down) > 1\n", " or True\n"),

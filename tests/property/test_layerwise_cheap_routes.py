@@ -384,6 +384,41 @@ def test_the_route_through_every_layer_below_recovers_three_layer_nets() -> None
     assert deep >= 36, deep  # 40
 
 
+def test_the_network_keeps_each_layer_s_start_factor_for_later_inversions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The composed route's first start solves least squares through each layer below with
+    the factor of its weights' Gram matrix, which the network keeps: on a 10 x 40 x 80 x
+    300 net (output bias -0.3) the factors of ``W_2`` and ``W_1`` are computed at the
+    first inversion that needs them and never again, each kept under its own layer, and
+    the answers are bit for bit those of a network that has none kept yet."""
+    wide = random_network([10, 40, 80, 300], rng=np.random.default_rng(3))
+    biases = [np.zeros(40), np.zeros(80), np.full(300, -0.3)]
+    net = ReluNetwork(wide.weights, biases)
+    computed: list[tuple[int, ...]] = []
+    real = inverter.step_factor
+
+    def counted(W: np.ndarray) -> np.ndarray | None:
+        computed.append(W.shape)
+        return real(W)
+
+    monkeypatch.setattr(inverter, "step_factor", counted)
+    codes = [plant(net, rng=np.random.default_rng(seed)).observation for seed in range(8)]
+    first = [invert_layerwise(net, x) for x in codes]
+    assert any(r.layers[0].method == "composed" for r in first)
+    assert sorted(computed) == [(40, 10), (80, 40)], computed
+    assert [invert_layerwise(net, x).z.tobytes() for x in codes  # type: ignore[union-attr]
+            ] == [r.z.tobytes() for r in first]  # type: ignore[union-attr]
+    assert len(computed) == 2, computed
+    for j, k in ((0, 10), (1, 40)):
+        kept = net.derived(("step factor", j), lambda: None)
+        assert kept is not None
+        assert kept.shape == (k, k)
+        assert not kept.flags.writeable
+    fresh = ReluNetwork(wide.weights, biases)
+    assert [invert_layerwise(fresh, x).z.tobytes() for x in codes  # type: ignore[union-attr]
+            ] == [r.z.tobytes() for r in first]  # type: ignore[union-attr]
+
+
 def test_the_pattern_lps_through_two_layers_answer_with_the_forward_chain() -> None:
     """With Gauss-Newton cut to 2 rounds, the 2 x 4 x 6 x 3 draws reach the LPs with every
     activation pattern of both layers below fixed (each unit's pre-activation affine in

@@ -26,10 +26,12 @@ from reluinv.layerwise import lstsq
 from reluinv.layerwise.lstsq import (
     NORMAL_EQUATIONS_RCOND,
     ROW_CHUNK,
+    factored_step,
     lstsq_rows,
     newton_step,
     normal_lstsq,
     rank_and_lstsq,
+    step_factor,
 )
 
 #: Allowed error on a consistent system, in units of ``eps * cond(A)`` (relative).
@@ -184,3 +186,23 @@ def test_the_newton_step_is_the_pseudo_inverse_on_safe_blocks_only() -> None:
                            atol=1e-10)
     assert newton_step(conditioned(rng, 30, 12, 1e9), r) is None
     assert newton_step(conditioned(rng, 30, 12, 1e9).T, r[:12]) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 40), n=st.integers(1, 40), log_cond=st.floats(0.0, 9.0),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_kept_factor_gives_the_newton_step_bit_for_bit(m: int, n: int, log_cond: float,
+                                                         seed: int) -> None:
+    """``factored_step(A, step_factor(A), r)`` is ``newton_step(A, r)`` exactly (the
+    composed route's start keeps the factor per network and must start where a fresh
+    factorisation would), tall and wide; both refuse the same blocks."""
+    rng = np.random.default_rng(seed)
+    A = conditioned(rng, m, n, 10.0 ** log_cond)
+    r = rng.normal(size=m)
+    factor = step_factor(A)
+    step = newton_step(A, r)
+    event("tall" if m >= n else "wide")
+    event("refused" if step is None else "factored")
+    assert (factor is None) == (step is None)
+    if factor is not None and step is not None:
+        assert np.array_equal(factored_step(A, factor, r), step)

@@ -44,9 +44,9 @@ import itertools
 import json
 import os
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from fractions import Fraction
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -81,6 +81,8 @@ OutputActivation: TypeAlias = Literal["hidden", "linear"]
 OUTPUT_ACTIVATIONS: tuple[OutputActivation, ...] = ("hidden", "linear")
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 Exact: TypeAlias = int | Fraction
+#: What :meth:`ReluNetwork.derived` keeps.
+_Derived = TypeVar("_Derived")
 
 _FORMAT_VERSION = 1
 
@@ -374,6 +376,7 @@ class ReluNetwork:
         self._exact_layers: list[tuple[Any, list[Exact]]] | None = None
         self._int64_row_bounds: list[tuple[int, int]] | None = None
         self._integral: bool | None = None  # is_integral, computed once (read-only arrays)
+        self._derived: dict[Hashable, Any] = {}  # derived(), by key
 
     # -- description -------------------------------------------------------------------
 
@@ -486,6 +489,17 @@ class ReluNetwork:
     def num_nonzero_weights(self) -> int:
         """The number of non-zero entries over all ``W_i`` (biases not counted)."""
         return int(sum(np.count_nonzero(_values(w)) for w in self.weights))
+
+    def derived(self, key: Hashable, compute: Callable[[], _Derived]) -> _Derived:
+        """A quantity of the weights alone: ``compute()`` on the first request for ``key``,
+        then the same object, kept with this network (its arrays are read-only, so it
+        cannot go stale). The layer-wise inverter keeps here the factorisations its
+        composed route starts from, which cost more than the rest of an inversion on
+        a trained decoder (:mod:`reluinv.layerwise.composed`, ``Below.factors``)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        value: _Derived = self._derived[key]
+        return value
 
     def __repr__(self) -> str:
         sizes = " x ".join(map(str, self.sizes))

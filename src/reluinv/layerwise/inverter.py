@@ -118,9 +118,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,6 +155,7 @@ from reluinv.layerwise.lstsq import (
     lstsq_rows,
     rank_and_lstsq,
     safely_full_column_rank,
+    step_factor,
 )
 from reluinv.layerwise.noisy import (
     DUAL_BASIS_LIMIT,
@@ -456,6 +458,19 @@ def _invert_realizable(
         certificate = find_farkas_ray(A_eq, b_eq, A_ub, b_ub, np.full(n, system.nonneg),
                                       min_radius=ray_radius())
     return infeasible_outcome(system, rank, "lp", message, certificate, started)
+
+
+def _kept_step_factor(network: ReluNetwork, j: int,
+                      W: FloatArray) -> Callable[[], FloatArray | None]:
+    """``W = W_{j+1}``'s :func:`~reluinv.layerwise.lstsq.step_factor` for the composed
+    route's start (:class:`~reluinv.layerwise.composed.Below`), computed on its first use
+    and then kept by ``network`` for every later inversion (read-only: they share it)."""
+    def compute() -> FloatArray | None:
+        factor = step_factor(W)
+        if factor is not None:
+            factor.setflags(write=False)
+        return factor
+    return functools.partial(network.derived, ("step factor", j), compute)
 
 
 def _takes_handed_down(system: LayerSystem, rank: int,
@@ -831,8 +846,11 @@ def invert_layerwise(
                                     radius=certificate_radius * _certificate_scale(y, b),
                                     started=layer_started, handed_down=handed_down)
         else:
-            below = (Below(tuple((weights[j], biases[j]) for j in range(i - 2, -1, -1)),
-                           network.slope if leaky else 0.0) if i >= 2 else None)
+            lower = range(i - 2, -1, -1)
+            below = (Below(tuple((weights[j], biases[j]) for j in lower),
+                           network.slope if leaky else 0.0,
+                           factors=tuple(_kept_step_factor(network, j, weights[j])
+                                         for j in lower)) if i >= 2 else None)
             outcome = _invert_realizable(system, tol=feasibility_tol,
                                          certificate_radius=certificate_radius,
                                          started=layer_started, below=below,

@@ -46,6 +46,7 @@ from scipy.linalg import lapack
 __all__ = [
     "NORMAL_EQUATIONS_RCOND",
     "ROW_CHUNK",
+    "factored_step",
     "lstsq_rows",
     "newton_step",
     "normal_lstsq",
@@ -53,6 +54,7 @@ __all__ = [
     "rank_and_lstsq",
     "rows_fortran",
     "safely_full_column_rank",
+    "step_factor",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -160,6 +162,32 @@ def newton_step(A: FloatArray, residual: FloatArray) -> FloatArray | None:
         multipliers = _well_conditioned_solve(A @ A.T, residual)
         return None if multipliers is None else A.T @ multipliers
     return _well_conditioned_solve(A.T @ A, A.T @ residual)
+
+
+def step_factor(A: FloatArray) -> FloatArray | None:
+    """What :func:`newton_step` factorises for ``A``, kept for many right-hand sides: the
+    upper Cholesky factor of ``A^T A`` (of ``A A^T`` when ``A`` is wide) when it passes the
+    ``NORMAL_EQUATIONS_RCOND`` test, else ``None``. :func:`factored_step` with it gives
+    :func:`newton_step`'s answer, bit for bit (LAPACK's ``dposv`` is ``dpotrf`` then
+    ``dpotrs``)."""
+    gram = A @ A.T if A.shape[0] < A.shape[1] else A.T @ A
+    if not gram.size:
+        return None
+    factor, info = lapack.dpotrf(gram, lower=0, clean=0, overwrite_a=1)
+    if info != 0:
+        return None
+    rcond, info = lapack.dtrcon(factor)
+    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:
+        return None
+    return np.asarray(factor, dtype=np.float64)
+
+
+def factored_step(A: FloatArray, factor: FloatArray, residual: FloatArray) -> FloatArray:
+    """:func:`newton_step` ``(A, residual)`` from ``factor = step_factor(A)`` (not ``None``):
+    two triangular solves and the products with ``A``, no factorisation."""
+    if A.shape[0] < A.shape[1]:
+        return np.asarray(A.T @ _cholesky_solve(factor, residual), dtype=np.float64)
+    return _cholesky_solve(factor, A.T @ residual)
 
 
 def qr_lstsq(A: FloatArray, rhs: FloatArray, n: int, *,
