@@ -505,8 +505,8 @@ MUTANTS = (
     ), SCALE_TESTS),
     # the normal equations taken on an ill-conditioned block (squared condition number)
     Mutant("normal-equations-conditioning-unchecked", LSTSQ, (
-        ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too\n",
-         "    if False:\n"),
+        ("    if info != 0 or not _well_conditioned(factor):  # NaN refuses too\n",
+         "    if info != 0:\n"),
     ), LSTSQ_TESTS),
     # the normal equations without their refinement step
     Mutant("normal-equations-unrefined", LSTSQ, (
@@ -598,8 +598,9 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # a kept factor that skips the condition test the fresh Newton step applies
     Mutant("kept-factor-unchecked", LSTSQ, (
-        ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:\n        return None\n"
+        ("    if info != 0 or not _well_conditioned(factor):\n        return None\n"
          "    return np.asarray(factor, dtype=np.float64)\n\n\ndef factored_step",
+         "    if info != 0:\n        return None\n"
          "    return np.asarray(factor, dtype=np.float64)\n\n\ndef factored_step"),
     ), LSTSQ_TESTS),
     # a hidden layer taking a point handed down without the chain to z

@@ -85,12 +85,16 @@ def _well_conditioned_cholesky(gram: FloatArray) -> FloatArray | None:
     if not _representable(gram):
         return None
     factor, info = lapack.dpotrf(gram, lower=0, clean=1, overwrite_a=1)
-    if info != 0:
-        return None
-    rcond, info = lapack.dtrcon(factor)
-    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too
+    if info != 0 or not _well_conditioned(factor):  # NaN refuses too
         return None
     return np.asarray(factor, dtype=np.float64)
+
+
+def _well_conditioned(factor: FloatArray) -> bool:
+    """Whether LAPACK's estimate of ``1 / cond(R)`` (``dtrcon``, 1-norm) of the upper
+    triangular ``factor`` is at least ``NORMAL_EQUATIONS_RCOND`` (a NaN estimate is not)."""
+    rcond, info = lapack.dtrcon(factor)
+    return bool(info == 0 and rcond >= NORMAL_EQUATIONS_RCOND)
 
 
 def _cholesky_solve(factor: FloatArray, rhs: FloatArray) -> FloatArray:
@@ -106,10 +110,7 @@ def _well_conditioned_solve(gram: FloatArray, rhs: FloatArray) -> FloatArray | N
     if not gram.size:
         return None
     factor, solution, info = lapack.dposv(gram, rhs, 0, 1)
-    if info != 0:
-        return None
-    rcond, info = lapack.dtrcon(factor)
-    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:
+    if info != 0 or not _well_conditioned(factor):
         return None
     return np.asarray(solution, dtype=np.float64)
 
@@ -174,10 +175,7 @@ def step_factor(A: FloatArray) -> FloatArray | None:
     if not gram.size:
         return None
     factor, info = lapack.dpotrf(gram, lower=0, clean=0, overwrite_a=1)
-    if info != 0:
-        return None
-    rcond, info = lapack.dtrcon(factor)
-    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:
+    if info != 0 or not _well_conditioned(factor):
         return None
     return np.asarray(factor, dtype=np.float64)
 
