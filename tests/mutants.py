@@ -569,7 +569,7 @@ MUTANTS = (
     ), LSTSQ_TESTS),
     # the composed route through the layer below only, not down to z
     Mutant("composed-through-one-layer", INVERTER, (
-        ("for j in range(i - 2, -1, -1)", "for j in range(i - 2, i - 3, -1)"),
+        ("lower = range(i - 2, -1, -1)", "lower = range(i - 2, i - 3, -1)"),
     ), CHEAP_ROUTE_TESTS),
     # an unpinned layer that took its handed-down point keeps the rest of the chain
     Mutant("chain-not-handed-on", INVERTER, (
