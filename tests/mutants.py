@@ -505,8 +505,8 @@ MUTANTS = (
     ), SCALE_TESTS),
     # the normal equations taken on an ill-conditioned block (squared condition number)
     Mutant("normal-equations-conditioning-unchecked", LSTSQ, (
-        ("    if info != 0 or not _well_conditioned(factor):  # NaN refuses too\n",
-         "    if info != 0:\n"),
+        ("    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too\n",
+         "    if False:\n"),
     ), LSTSQ_TESTS),
     # the normal equations without their refinement step
     Mutant("normal-equations-unrefined", LSTSQ, (
@@ -569,7 +569,7 @@ MUTANTS = (
     ), LSTSQ_TESTS),
     # the composed route through the layer below only, not down to z
     Mutant("composed-through-one-layer", INVERTER, (
-        ("lower = range(i - 2, -1, -1)", "lower = range(i - 2, i - 3, -1)"),
+        ("for j in range(i - 2, -1, -1)", "for j in range(i - 2, i - 3, -1)"),
     ), CHEAP_ROUTE_TESTS),
     # an unpinned layer that took its handed-down point keeps the rest of the chain
     Mutant("chain-not-handed-on", INVERTER, (
@@ -593,15 +593,13 @@ MUTANTS = (
     ), CHEAP_ROUTE_TESTS),
     # every layer's start factor kept under one key: a layer starts from another's
     Mutant("start-factor-key-shared", INVERTER, (
-        ('functools.partial(network.derived, ("step factor", j), compute)',
-         'functools.partial(network.derived, ("step factor", 0), compute)'),
+        ('    return network.derived(("step factor", j), compute)',
+         '    return network.derived(("step factor", 0), compute)'),
     ), CHEAP_ROUTE_TESTS),
-    # a kept factor that skips the condition test the fresh Newton step applies
-    Mutant("kept-factor-unchecked", LSTSQ, (
-        ("    if info != 0 or not _well_conditioned(factor):\n        return None\n"
-         "    return np.asarray(factor, dtype=np.float64)\n\n\ndef factored_step",
-         "    if info != 0:\n        return None\n"
-         "    return np.asarray(factor, dtype=np.float64)\n\n\ndef factored_step"),
+    # a kept factor of the wrong Gram matrix for a wide block (A^T A instead of A A^T)
+    Mutant("kept-factor-wide-gram", LSTSQ, (
+        ("    return _well_conditioned_cholesky(A @ A.T if A.shape[0] < A.shape[1] else A.T @ A,",
+         "    return _well_conditioned_cholesky(A.T @ A,"),
     ), LSTSQ_TESTS),
     # a hidden layer taking a point handed down without the chain to z
     Mutant("partial-chain-trusted", INVERTER, (

@@ -145,16 +145,16 @@ class Below:
     ...`` (the layer right below first), their activation's slope ``alpha`` (``0`` for
     ReLU; a linear head is never among them). Their bottom input, called ``z`` here, is
     the code when they reach layer 1; otherwise it is a hidden layer's output, and
-    ``nonneg`` says it must be ``>= 0`` (a ReLU output). ``factors``: one per layer (or
-    none), each giving that layer's :func:`~reluinv.layerwise.lstsq.step_factor`, which
-    the first start needs (:func:`_start`); the inverter's come from the network, which
-    keeps them (:meth:`~reluinv.data.network.ReluNetwork.derived`), so a decoder's are
+    ``nonneg`` says it must be ``>= 0`` (a ReLU output). ``factor(p)``, when given, is
+    ``layers[p]``'s :func:`~reluinv.layerwise.lstsq.step_factor`, which the first start
+    needs (:func:`_start`); the inverter's comes from the network, which keeps it
+    (:meth:`~reluinv.data.network.ReluNetwork.derived`), so a decoder's factors are
     computed once, not once per inversion."""
 
     layers: tuple[tuple[FloatArray, FloatArray], ...]
     alpha: float
     nonneg: bool = False
-    factors: tuple[Callable[[], FloatArray | None], ...] = ()
+    factor: Callable[[int], FloatArray | None] | None = None
 
     @property
     def latent(self) -> int:
@@ -234,8 +234,8 @@ def _through(below: Below) -> str:
 def _start(h0: FloatArray, below: Below) -> FloatArray:
     """The first start: ``h0`` carried down by least squares, ``z0``: at each layer the
     least-squares input of ``s^{-1}`` of the point above (for ReLU the point itself, its
-    negative entries read as pre-activations), by the layer's ``below.factors`` when it has
-    them (the normal equations, unrefined: a starting point needs no more), else by QR.
+    negative entries read as pre-activations), by the layer's ``below.factor`` (the normal
+    equations, unrefined: a starting point needs no more), else by QR.
 
     The factors depend on the weights alone: on 20 x 60 x 200 x 784 the Gram matrix of the
     200 x 60 weight and its Cholesky factor took about 60 us of a 300-1,200 us inversion
@@ -243,7 +243,7 @@ def _start(h0: FloatArray, below: Below) -> FloatArray:
     point = h0
     for index, (W, b) in enumerate(below.layers):
         pre = point if below.alpha == 0.0 else np.where(point >= 0.0, point, point / below.alpha)
-        factor = below.factors[index]() if below.factors else step_factor(W)
+        factor = below.factor(index) if below.factor is not None else step_factor(W)
         point = (factored_step(W, factor, pre - b) if factor is not None
                  else qr_lstsq(W, pre - b, int(W.shape[1]))[1])
     return point
@@ -311,7 +311,7 @@ def composed_preimage(
     if answer is None and len(below.layers) > 1:  # the layer below alone (docstring)
         answer = _search(system, A_eq, b_eq, h0,
                          Below(below.layers[:1], below.alpha, below.alpha == 0.0,
-                               below.factors[:1]), limit)
+                               below.factor), limit)
     return answer
 
 

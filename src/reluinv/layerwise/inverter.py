@@ -121,7 +121,7 @@ import enum
 import functools
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -460,17 +460,19 @@ def _invert_realizable(
     return infeasible_outcome(system, rank, "lp", message, certificate, started)
 
 
-def _kept_step_factor(network: ReluNetwork, j: int,
-                      W: FloatArray) -> Callable[[], FloatArray | None]:
-    """``W = W_{j+1}``'s :func:`~reluinv.layerwise.lstsq.step_factor` for the composed
-    route's start (:class:`~reluinv.layerwise.composed.Below`), computed on its first use
-    and then kept by ``network`` for every later inversion (read-only: they share it)."""
+def _kept_step_factor(network: ReluNetwork, top: int, position: int) -> FloatArray | None:
+    """The :func:`~reluinv.layerwise.lstsq.step_factor` of ``W_{j+1}``, ``j = top -
+    position``, for the composed route's start (``Below.factor``, whose layers run down
+    from ``W_{top+1}``), computed on its first use and then kept by ``network`` for every
+    later inversion (read-only: they share it)."""
+    j = top - position
+
     def compute() -> FloatArray | None:
-        factor = step_factor(W)
+        factor = step_factor(np.asarray(network.weights[j], dtype=np.float64))
         if factor is not None:
             factor.setflags(write=False)
         return factor
-    return functools.partial(network.derived, ("step factor", j), compute)
+    return network.derived(("step factor", j), compute)
 
 
 def _takes_handed_down(system: LayerSystem, rank: int,
@@ -846,11 +848,10 @@ def invert_layerwise(
                                     radius=certificate_radius * _certificate_scale(y, b),
                                     started=layer_started, handed_down=handed_down)
         else:
-            lower = range(i - 2, -1, -1)
-            below = (Below(tuple((weights[j], biases[j]) for j in lower),
+            below = (Below(tuple((weights[j], biases[j]) for j in range(i - 2, -1, -1)),
                            network.slope if leaky else 0.0,
-                           factors=tuple(_kept_step_factor(network, j, weights[j])
-                                         for j in lower)) if i >= 2 else None)
+                           factor=functools.partial(_kept_step_factor, network, i - 2))
+                     if i >= 2 else None)
             outcome = _invert_realizable(system, tol=feasibility_tol,
                                          certificate_radius=certificate_radius,
                                          started=layer_started, below=below,

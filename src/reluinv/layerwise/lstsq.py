@@ -76,25 +76,23 @@ def _representable(gram: FloatArray) -> bool:
     return bool(gram.size and gram.diagonal().max() > _SUBNORMAL_GRAM)
 
 
-def _well_conditioned_cholesky(gram: FloatArray) -> FloatArray | None:
+def _well_conditioned_cholesky(gram: FloatArray, *,
+                               representable: bool = True) -> FloatArray | None:
     """The upper Cholesky factor ``R`` of ``gram`` (overwritten), or ``None`` when it has
     none, ``1 / cond(R)`` is below ``NORMAL_EQUATIONS_RCOND``, or ``gram`` lies where
     float64 loses relative precision (its diagonal below ``tiny / eps``: entries of ``A``
     about ``1e-154`` and smaller, whose products are subnormal and whose rounding can make
-    a rank-deficient block look well conditioned)."""
-    if not _representable(gram):
+    a rank-deficient block look well conditioned). ``representable=False`` skips that last
+    test, as :func:`newton_step` does (only an empty ``gram`` is refused then)."""
+    if not (_representable(gram) if representable else gram.size):
         return None
     factor, info = lapack.dpotrf(gram, lower=0, clean=1, overwrite_a=1)
-    if info != 0 or not _well_conditioned(factor):  # NaN refuses too
+    if info != 0:
+        return None
+    rcond, info = lapack.dtrcon(factor)
+    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:  # NaN refuses too
         return None
     return np.asarray(factor, dtype=np.float64)
-
-
-def _well_conditioned(factor: FloatArray) -> bool:
-    """Whether LAPACK's estimate of ``1 / cond(R)`` (``dtrcon``, 1-norm) of the upper
-    triangular ``factor`` is at least ``NORMAL_EQUATIONS_RCOND`` (a NaN estimate is not)."""
-    rcond, info = lapack.dtrcon(factor)
-    return bool(info == 0 and rcond >= NORMAL_EQUATIONS_RCOND)
 
 
 def _cholesky_solve(factor: FloatArray, rhs: FloatArray) -> FloatArray:
@@ -110,7 +108,10 @@ def _well_conditioned_solve(gram: FloatArray, rhs: FloatArray) -> FloatArray | N
     if not gram.size:
         return None
     factor, solution, info = lapack.dposv(gram, rhs, 0, 1)
-    if info != 0 or not _well_conditioned(factor):
+    if info != 0:
+        return None
+    rcond, info = lapack.dtrcon(factor)
+    if info != 0 or not rcond >= NORMAL_EQUATIONS_RCOND:
         return None
     return np.asarray(solution, dtype=np.float64)
 
@@ -171,13 +172,8 @@ def step_factor(A: FloatArray) -> FloatArray | None:
     ``NORMAL_EQUATIONS_RCOND`` test, else ``None``. :func:`factored_step` with it gives
     :func:`newton_step`'s answer, bit for bit (LAPACK's ``dposv`` is ``dpotrf`` then
     ``dpotrs``)."""
-    gram = A @ A.T if A.shape[0] < A.shape[1] else A.T @ A
-    if not gram.size:
-        return None
-    factor, info = lapack.dpotrf(gram, lower=0, clean=0, overwrite_a=1)
-    if info != 0 or not _well_conditioned(factor):
-        return None
-    return np.asarray(factor, dtype=np.float64)
+    return _well_conditioned_cholesky(A @ A.T if A.shape[0] < A.shape[1] else A.T @ A,
+                                      representable=False)
 
 
 def factored_step(A: FloatArray, factor: FloatArray, residual: FloatArray) -> FloatArray:
