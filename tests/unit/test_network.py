@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -157,3 +158,31 @@ def test_bare_leaky_relu_names_the_missing_slope() -> None:
     with pytest.raises(InvalidArgumentError, match=r"without its slope.*activation_spec"):
         ReluNetwork(net.weights, net.biases, activation=net.activation)
     assert ReluNetwork(net.weights, net.biases, activation=net.activation_spec) == net
+
+
+def test_a_derived_quantity_is_computed_once_per_key_and_kept_out_of_equality() -> None:
+    """``derived`` calls ``compute`` on the first request for a key only (a second key is
+    computed on its own), hands back the very object kept, survives pickling, and what a
+    network keeps does not enter ``==``."""
+    net = small_net()
+    calls: list[str] = []
+
+    def gram(name: str, W: np.ndarray) -> Callable[[], np.ndarray]:
+        def compute() -> np.ndarray:
+            calls.append(name)
+            return W.T @ W
+        return compute
+
+    first = net.derived(("gram", 0), gram("W1", np.asarray(net.weights[0], dtype=float)))
+    again = net.derived(("gram", 0), gram("again", np.zeros((1, 1))))
+    other = net.derived(("gram", 1), gram("W2", np.asarray(net.weights[1], dtype=float)))
+    assert calls == ["W1", "W2"]
+    assert again is first
+    assert first.shape == (2, 2)
+    assert other.shape == (3, 3)
+    assert net == small_net()
+    copy = pickle.loads(pickle.dumps(net))
+    assert copy == net
+    np.testing.assert_array_equal(copy.derived(("gram", 0), gram("copy", np.zeros((1, 1)))),
+                                  first)
+    assert calls == ["W1", "W2"]
