@@ -596,6 +596,10 @@ MUTANTS = (
         ('    return network.derived(("step factor", j), compute)',
          '    return network.derived(("step factor", 0), compute)'),
     ), CHEAP_ROUTE_TESTS),
+    # a network that keeps nothing: every request computes again
+    Mutant("derived-not-kept", "reluinv/data/network.py", (
+        ("        if key not in self._derived:\n", "        if True:\n"),
+    ), ("tests/unit/test_network.py",)),
     # a kept factor of the wrong Gram matrix for a wide block (A^T A instead of A A^T)
     Mutant("kept-factor-wide-gram", LSTSQ, (
         ("    return _well_conditioned_cholesky(A @ A.T if A.shape[0] < A.shape[1] else A.T @ A,",
