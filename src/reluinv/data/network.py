@@ -494,9 +494,8 @@ class ReluNetwork:
         """A quantity of the weights alone: ``compute()`` on the first request for ``key``,
         then the same object, kept with this network (its arrays are read-only, so it
         cannot go stale). The layer-wise inverter keeps here the factorisations its
-        composed route starts from (:mod:`reluinv.layerwise.composed`, ``Below.factors``):
-        about 60 us, 5% of a median inversion of a 20 x 60 x 200 x 784 decoder, when they
-        were computed at every inversion. Concurrent first requests may both compute;
+        composed route starts from (``Below.factor`` in :mod:`reluinv.layerwise.composed`,
+        whose ``_start`` says what they save). Concurrent first requests may both compute;
         either result is kept, and they are equal."""
         if key not in self._derived:
             self._derived[key] = compute()
