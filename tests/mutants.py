@@ -114,10 +114,17 @@ MUTANTS = (
          "return 1000 * float(np.max(np.abs(W) @ np.asarray(hidden), initial=0.0))"),
     ), NOISY_TESTS),
     Mutant("leaky-near-zero-band-one-signed", NOISY, (
-        ("lower = np.where(positive, y, y * inverse)",
+        ("lower = np.where(positive | (y > 0.0), y, y * inverse)",
          "lower = np.where(negative, y * inverse, y)"),
-        ("lower_scale = np.where(positive, 1.0, inverse)",
+        ("lower_scale = np.where(positive, 1.0, np.where(\n"
+         "        y > 0.0, _near_zero_lower_scale(y, level, slope), inverse))",
          "lower_scale = np.where(negative, inverse, 1.0)"),
+    ), NOISY_TESTS),
+    Mutant("leaky-near-zero-band-above-a-positive-output", NOISY, (
+        ("lower = np.where(positive | (y > 0.0), y, y * inverse)",
+         "lower = np.where(positive, y, y * inverse)"),
+        ("np.where(\n        y > 0.0, _near_zero_lower_scale(y, level, slope), inverse))",
+         "inverse)"),
     ), NOISY_TESTS),
     Mutant("least-squares-kept-unjudged", NOISY, (
         ("        if chosen[2] > accepted + tolerance:\n            chosen = None",

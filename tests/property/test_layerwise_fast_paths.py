@@ -88,7 +88,7 @@ def test_l1_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, kin
     margin, and the optimum lies elsewhere)."""
     W, b, y, truth = band_layer(seed, m, n, kind)
     y = y - shift * (np.arange(m) % 3 == 0)
-    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
+    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA, 0.02)
     budget = budget_share * 0.05 * m
     start = (least_squares_start(W, b, bands.centre, bands.two_sided)
              if start_kind == "least squares"
@@ -162,7 +162,7 @@ def test_structured_band_lp_matches_the_dense_solvers(
     y = y - shift * (np.arange(m) % 3 == 0)
     if near_zero:
         y[::4] = np.random.default_rng(seed + 3).uniform(-0.015, 0.015, size=y[::4].size)
-    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
+    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA, 0.02)
     two = bands.two_sided
     budgeted = mode == "l1" and not np.all(two)
     args: tuple = (W, b, bands.upper, bands.upper_scale, bands.lower, bands.lower_scale, two)
@@ -232,7 +232,7 @@ def test_structured_band_lp_stops_no_more_often_than_cvxopts_own_kkt_solver() ->
         m, n, nonneg = 8 + seed % 17, 1 + seed % 5, seed % 2 == 0
         W, b, y, _ = band_layer(seed, m, n, kind)
         y[::4] = np.random.default_rng(seed + 3).uniform(-0.015, 0.015, size=y[::4].size)
-        bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
+        bands = read_bands(y, np.full(m, 0.02), kind, ALPHA, 0.02)
         two = bands.two_sided
         args = (W, b, bands.upper, bands.upper_scale, bands.lower, bands.lower_scale, two)
         row_cost = np.where(two, 1.0, 0.0 if mode == "l1" else 1.0)
@@ -279,7 +279,7 @@ def test_structured_band_lp_on_a_rank_deficient_layer_falls_back_to_highs() -> N
 def test_linf_dual_matches_the_primal(seed: int, m: int, n: int, nonneg: bool, kind: str,
                                       weighted: bool, seeded: bool) -> None:
     W, b, y, _ = band_layer(seed, m, n, kind)
-    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA)
+    bands = read_bands(y, np.full(m, 0.02), kind, ALPHA, 0.02)
     weight = (np.random.default_rng(seed + 1).uniform(0.2, 1.0, size=m) if weighted
               else np.ones(m))
     start = least_squares_start(W, b, bands.centre, bands.two_sided) if seeded else None

@@ -28,6 +28,8 @@ from reluinv import LayerwiseStatus, ReluNetwork, invert_layerwise, plant, rando
 from reluinv.layerwise.lp import solve_dense_lp
 from reluinv.layerwise.noisy import noisy_lp, read_bands, row_misfits
 
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
 RECOVERED = LayerwiseStatus.RECOVERED
 
 
@@ -199,7 +201,7 @@ def test_l1_budget_lp_matches_an_independent_formulation(
     b = rng.normal(scale=0.1, size=m)
     y = np.maximum(W @ rng.normal(size=n) + b, 0.0) + rng.uniform(-0.05, 0.05, size=m)
     threshold = np.full(m, 0.02)
-    bands = read_bands(y, threshold, "relu", 0.0)
+    bands = read_bands(y, threshold, "relu", 0.0, 0.02)
     budget = budget_share * 0.05
     expected = l1_budget_lp_by_scipy(W, b, y, bands.two_sided, budget, nonneg)
     answer = noisy_lp(W, b, bands, np.ones(m), "l1", budget, nonneg, "auto")
@@ -227,7 +229,7 @@ def test_dense_lp_solvers_agree(seed: int, m: int, n: int, nonneg: bool) -> None
     rng = np.random.default_rng(seed)
     W = rng.normal(size=(m, n))
     y = np.maximum(W @ rng.normal(size=n), 0.0) + rng.uniform(-1e-3, 1e-3, size=m)
-    bands = read_bands(y, np.full(m, 1e-3), "relu", 0.0)
+    bands = read_bands(y, np.full(m, 1e-3), "relu", 0.0, 1e-3)
     values = []
     for solver in ("cvxopt", "highs"):
         answer = noisy_lp(W, np.zeros(m), bands, np.ones(m), "linf", 0.0, nonneg, solver)
@@ -253,12 +255,47 @@ def test_leaky_rows_near_zero_keep_the_truth_feasible() -> None:
     so every LeakyReLU inversion ended INCONCLUSIVE)."""
     alpha, delta = 0.1, 1e-3
     y = np.array([0.5e-3, -0.5e-3, 0.2, -0.2])
-    bands = read_bands(y, np.full(4, delta), "leaky", alpha)
+    bands = read_bands(y, np.full(4, delta), "leaky", alpha, delta)
     # true outputs y - e with |e| <= delta, mapped back through the activation
     truths = np.array([-0.5e-3 / alpha, 0.5e-3, 0.2 + delta, (-0.2 - delta) / alpha])
     # every truth within its band widened by the noise delta (misfits in output units)
     assert np.all(row_misfits(truths, bands) <= delta * (1 + 1e-12))
     assert truths[0] < y[0] - delta  # outside the old band y +- delta
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), alpha=st.floats(0.005, 0.95),
+       delta=st.floats(1e-6, 1.0), floor_share=st.sampled_from([0.0, 0.5, 3.0, 30.0]),
+       model=st.sampled_from(["linf", "l1"]))
+def test_leaky_bands_hold_the_truth_and_are_never_inverted(
+    seed: int, alpha: float, delta: float, floor_share: float, model: str
+) -> None:
+    """Every leaky row's band at its noise bound holds the true pre-activation, whichever
+    way the row was read (noise ``|e_j| <= delta`` per row in l_inf, ``sum |e_j| <= delta``
+    in l_1, thresholds from the noise or above it from a ``tau`` floor), and no band is
+    empty at zero misfit. Before the chord of ``_near_zero_lower_scale`` a row with ``0 <
+    y_j <= tau_j`` asked for ``p_j >= y_j / alpha > y_j``: noise-free outputs were read as
+    contradicting the noise bound."""
+    rng = np.random.default_rng(seed)
+    m = 40
+    truth = rng.normal(scale=3.0 * delta, size=m) * rng.choice([1.0, 10.0], size=m)
+    e = rng.uniform(-delta, delta, size=m)
+    if model == "l1":
+        e *= delta / max(float(np.sum(np.abs(e))), delta)  # the whole budget at most
+    y = np.where(truth >= 0.0, truth, alpha * truth) + e
+    threshold = np.full(m, max(delta, floor_share * delta))
+    level: FloatArray | float = np.full(m, delta) if model == "linf" else delta
+    bands = read_bands(y, threshold, "leaky", alpha, level)
+    near = (y > 0.0) & (y <= threshold)
+    event("a positive row read near zero" if np.any(near) else "no positive row near zero")
+    if np.any(near & (truth < 0.0)):
+        event("... one of them from a negative pre-activation")
+    if np.any(near & (truth >= 0.0)):
+        event("... one of them from a positive pre-activation")
+    held = row_misfits(truth, bands)
+    assert np.all(held <= np.abs(e) * (1.0 + 1e-9) + 1e-12 * (1.0 + np.abs(truth))), (
+        np.flatnonzero(held > np.abs(e) * (1.0 + 1e-9) + 1e-12 * (1.0 + np.abs(truth))))
+    assert np.all(bands.lower <= bands.upper)
 
 
 @pytest.mark.parametrize("seed", range(4))

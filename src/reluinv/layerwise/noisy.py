@@ -12,10 +12,13 @@ the true pre-activation ``p*_j = w_j h* + b_j`` lies in::
     ReLU,  y_j <= tau_j (inactive):                p_j  <=  y_j + s      (one-sided)
     leaky, y_j > tau_j:              y_j - s  <=  p_j  <=  y_j + s
     leaky, y_j < -tau_j:      (y_j - s)/alpha <=  p_j  <=  (y_j + s)/alpha
-    leaky, |y_j| <= tau_j:    (y_j - s)/alpha <=  p_j  <=  y_j + s       (either sign)
+    leaky, -tau_j <= y_j <= 0: (y_j - s)/alpha <= p_j  <=  y_j + s       (either sign)
+    leaky, 0 < y_j <= tau_j:     y_j - c_j s  <=  p_j  <=  y_j + s       (either sign)
     linear head:                     y_j - s  <=  p_j  <=  y_j + s
 
-where ``s`` is the row's misfit. *Thresholds*: in ``linf``, ``tau_j = delta_{i,j}`` (and at
+where ``s`` is the row's misfit and ``c_j`` (between 1 and ``1/alpha``) draws the edge
+``min(y_j - s, (y_j - s)/alpha)`` by its chord over ``0 <= s <= delta_{i,j}``
+(:func:`_near_zero_lower_scale`). *Thresholds*: in ``linf``, ``tau_j = delta_{i,j}`` (and at
 least the caller's ``tau``): an output above its own error bound cannot come from a
 negative pre-activation, so a row read as active is truly active, and the true ``h*``
 satisfies every band with ``s = delta_{i,j}``. In the l_1 modes one row may carry the
@@ -179,9 +182,12 @@ class Bands:
     centre: FloatArray
 
 
-def read_bands(y: FloatArray, threshold: FloatArray, kind: str, slope: float) -> Bands:
+def read_bands(y: FloatArray, threshold: FloatArray, kind: str, slope: float,
+               level: FloatArray | float) -> Bands:
     """The rows of one noisy layer read with per-row activity ``threshold`` (module
-    docstring, *Noisy layers*)."""
+    docstring, *Noisy layers*); ``level`` is each row's noise bound ``delta_{i,j}`` (one
+    number in the l_1 modes, which bounds every row's share), over which the lower edge
+    of a leaky row read near zero is drawn (:func:`_near_zero_lower_scale`)."""
     ones = np.ones_like(y)
     if kind == "linear":
         return Bands(y, ones, y, ones, np.ones(y.shape, dtype=bool), y)
@@ -192,11 +198,34 @@ def read_bands(y: FloatArray, threshold: FloatArray, kind: str, slope: float) ->
     inverse = 1.0 / slope
     upper = np.where(negative, y * inverse, y)
     upper_scale = np.where(negative, inverse, 1.0)
-    lower = np.where(positive, y, y * inverse)
-    lower_scale = np.where(positive, 1.0, inverse)
+    lower = np.where(positive | (y > 0.0), y, y * inverse)
+    lower_scale = np.where(positive, 1.0, np.where(
+        y > 0.0, _near_zero_lower_scale(y, level, slope), inverse))
     centre = np.where(y >= 0.0, y, y * inverse)  # the activation's inverse at y
     return Bands(upper, upper_scale, lower, lower_scale, np.ones(y.shape, dtype=bool),
                   centre)
+
+
+def _near_zero_lower_scale(y: FloatArray, level: FloatArray | float,
+                           slope: float) -> FloatArray:
+    """The lower edge's scale ``c_j`` of a leaky row read near zero with ``y_j > 0``: the
+    edge is ``y_j - c_j s``.
+
+    The truth is ``y*_j = y_j - e_j`` with ``|e_j| <= s``, and ``p*_j = s^{-1}(y*_j) >=
+    f(s) = min(y_j - s, (y_j - s) / alpha)``: ``y_j - s`` while ``s <= y_j`` (``y*_j``
+    cannot be negative), ``(y_j - s) / alpha`` beyond. ``(y_j - s) / alpha`` alone, the
+    edge of a row with ``y_j <= 0``, lies above ``y_j`` at ``s = 0`` and cut the truth off
+    (noise-free ``y = 0.05`` at slope 0.01 asked for ``p >= 5`` and ``p <= 0.05``). ``f``
+    is concave, so on ``[0, delta_j]``, where the true ``s`` lies, it is above its chord,
+    and the chord is the edge: ``c_j = (y_j - f(delta_j)) / delta_j``, 1 when ``delta_j <=
+    y_j`` (such a row is surely positive), ``1 / alpha`` at ``y_j = 0``, and ``1 / alpha``
+    when ``delta_j = 0``, where ``f`` is ``y_j`` at the only ``s``. Beyond ``delta_j`` the
+    edge is stricter than ``f``, which only a misfit above the noise bound reaches."""
+    delta = np.broadcast_to(np.asarray(level, dtype=np.float64), y.shape)
+    worst = np.where(delta <= y, y - delta, (y - delta) / slope)  # f(delta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chord = (y - worst) / delta
+    return np.where(delta > 0.0, chord, 1.0 / slope)
 
 
 @dataclass(frozen=True)
@@ -274,7 +303,6 @@ def invert_noisy(
     handed to the layer below (module docstring, *Noisy layers*)."""
     W, b = system.W, system.b
     m, n = W.shape
-    bands = read_bands(y, threshold, kind, slope)
     linf = noise == "linf"
     if linf:
         level_rows = np.broadcast_to(np.asarray(level, dtype=np.float64), (m,))
@@ -284,6 +312,7 @@ def invert_noisy(
     else:
         weight, accepted = np.ones(m), float(level)
         budget = accepted
+    bands = read_bands(y, threshold, kind, slope, level_rows if linf else accepted)
     two = np.flatnonzero(bands.two_sided)
     rank, pinv = _pseudo_inverse(W, two, n)
     fields: dict[str, object] = {"active": int(two.size), "equality_rows": int(two.size),
@@ -484,7 +513,7 @@ def estimate_noise(W: FloatArray, b: FloatArray, x: FloatArray, network: ReluNet
 
     def misfit_at(level: float) -> float:
         threshold = thresholds(x, level, noise, tau_floor, m)
-        bands = read_bands(x, threshold, kind, network.slope)
+        bands = read_bands(x, threshold, kind, network.slope, level)
         answer = noisy_lp(W, b, bands, np.ones(m), lp_noise, 0.0, False, solver)
         if answer.x is None:
             return math.inf
