@@ -120,6 +120,10 @@ MUTANTS = (
          "        y > 0.0, _near_zero_lower_scale(y, level, slope), inverse))",
          "lower_scale = np.where(negative, inverse, 1.0)"),
     ), NOISY_TESTS),
+    Mutant("layer-lp-in-raw-units", NOISY, (
+        ("    if sigma == 1.0:\n        return _layer_lp(",
+         "    if True:\n        return _layer_lp("),
+    ), NOISY_TESTS),
     Mutant("leaky-near-zero-band-above-a-positive-output", NOISY, (
         ("lower = np.where(positive | (y > 0.0), y, y * inverse)",
          "lower = np.where(positive, y, y * inverse)"),

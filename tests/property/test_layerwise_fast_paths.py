@@ -40,7 +40,7 @@ from reluinv.layerwise.lp import (
     solve_feasibility,
 )
 from reluinv.layerwise.lstsq import rank_and_lstsq, rows_fortran
-from reluinv.layerwise.noisy import noisy_lp, read_bands, row_misfits
+from reluinv.layerwise.noisy import _layer_lp, noisy_lp, read_bands, row_misfits
 
 KINDS = ("relu", "leaky", "linear")
 ALPHA = 0.1
@@ -144,7 +144,8 @@ def test_structured_band_lp_matches_the_dense_solvers(
     shift: float, near_zero: bool
 ) -> None:
     """The l_1 band LP by cvxopt with the slacks eliminated in its Newton systems
-    (``solve_band_lp_cvxopt``, what ``noisy_lp`` runs for ``solver="cvxopt"``) against the
+    (``solve_band_lp_cvxopt``, what ``noisy_lp`` runs for ``solver="cvxopt"`` once the
+    layer is in its own units, ``_layer_lp``) against the
     same LP's dense primal by cvxopt's own KKT solver and by HiGHS: the same status, the same
     optimum. cvxopt stops without a verdict (``unknown``, a singular KKT system) on a few
     of these tiny LPs, with both KKT solvers or with the dense one alone: a verdict it gives
@@ -183,7 +184,7 @@ def test_structured_band_lp_matches_the_dense_solvers(
     row_cost = np.where(two, 1.0, 0.0 if mode == "l1" else 1.0)
     full = (*args, row_cost, budget, nonneg)
     cost, A, rhs, columns = band_lp(BandLP(*full))
-    structured = noisy_lp(W, b, bands, np.ones(m), mode, 0.0 if budget is None else budget,  # type: ignore[arg-type]
+    structured = _layer_lp(W, b, bands, np.ones(m), mode, 0.0 if budget is None else budget,  # type: ignore[arg-type]
                            nonneg, "cvxopt")
     direct = solve_band_lp_cvxopt(BandLP(*full), solver="cvxopt")
     dense = solve_dense_lp(cost, A, rhs, columns, solver="cvxopt")

@@ -298,6 +298,40 @@ def test_leaky_bands_hold_the_truth_and_are_never_inverted(
     assert np.all(bands.lower <= bands.upper)
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(6, 30), n=st.integers(1, 4),
+       kind=st.sampled_from(["relu", "leaky"]),
+       mode=st.sampled_from(["linf", "l1", "l1_total"]),
+       scale=st.sampled_from([1e4, 1e8, 1e12]), noise_free=st.booleans())
+def test_a_layer_lp_answers_the_same_at_any_scale_of_its_data(
+    seed: int, m: int, n: int, kind: str, mode: str, scale: float, noise_free: bool
+) -> None:
+    """The layer LP is homogeneous: ``y``, ``b``, the thresholds and the noise level times
+    ``t`` have the optimum times ``t``. The solvers' tolerances are absolute, so
+    ``noisy_lp`` solves in the layer's units; before it did, the noise-free output of a
+    3 x 12 x 40 net times 1e10 had an l_1 LP that no solver could answer."""
+    rng = np.random.default_rng(seed)
+    alpha = 0.1
+    W = rng.normal(size=(m, n))
+    b = rng.normal(scale=0.1, size=m)
+    pre = W @ rng.normal(size=n) + b
+    y = (np.maximum(pre, 0.0) if kind == "relu" else np.where(pre >= 0.0, pre, alpha * pre))
+    if not noise_free:
+        y = y + rng.uniform(-1e-3, 1e-3, size=m)
+    level, budget = 1e-3, 1e-3 * m
+    misfits = []
+    for t in (1.0, scale):
+        bands = read_bands(y * t, np.full(m, level * t), kind, alpha, level * t)
+        answer = noisy_lp(W, b * t, bands, np.ones(m), mode, budget * t,  # type: ignore[arg-type]
+                          False, "auto")
+        assert answer.status == "optimal", (t, answer.message)
+        assert answer.x is not None
+        rows = row_misfits(W @ answer.x[:n] + b * t, bands) / t
+        misfits.append(float(np.max(rows) if mode == "linf" else np.sum(rows)))
+    event(f"{mode}, {'noise-free' if noise_free else 'noisy'}")
+    assert misfits[1] == pytest.approx(misfits[0], rel=1e-5, abs=1e-7)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_without_a_finite_bound_the_stated_noise_itself_is_the_acceptance(seed: int) -> None:
     """l_1 noise read below its budget gives no finite propagated bound, so no spread: the

@@ -393,16 +393,49 @@ def test_peak_memory_stays_near_the_least_squares_floor() -> None:
 
 
 def test_a_code_beyond_float64s_reach_is_inconclusive_without_a_z() -> None:
-    """Weights of 1e-200 ask for a code of about 1e200 per unit of output: the l_inf LPs
-    overflow to infinity. No forward pass can judge such a code, so the answer is
-    INCONCLUSIVE without a ``z`` and with a message that names the scale (it used to return
-    ``z = [-inf, inf]`` with a NaN misfit)."""
+    """Weights of 1e-200 ask for a hidden layer of about 1e200 per unit of output, and a
+    code of 1e400: the l_inf LPs overflowed to infinity. No forward pass can judge such a
+    code, so the answer is INCONCLUSIVE without a ``z`` and with a message that names the
+    layer and the limit (it used to return ``z = [-inf, inf]`` with a NaN misfit): the
+    layer's input beyond ``NOISY_VALUE_LIMIT`` under noise, beyond ``VALUE_LIMIT``
+    without."""
     W1 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]) * 1e-200
     W2 = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 1.0, 1.0]]) * 1e-200
     net = ReluNetwork([W1, W2])
+    x = np.array([1.0, 2.0, 3.0, 6.0])
     with np.errstate(all="ignore"):
-        result = invert_layerwise(net, np.array([1.0, 2.0, 3.0, 6.0]), noise="linf",
-                                  noise_bound=0.1)
+        noisy = invert_layerwise(net, x, noise="linf", noise_bound=0.1)
+    realizable = invert_layerwise(net, x)
+    for result, limit in ((noisy, "1e+15"), (realizable, "1e+150")):
+        assert result.status is LayerwiseStatus.INCONCLUSIVE
+        assert result.z is None
+        assert result.message.startswith("layer 1's input reaches 3e+200 in magnitude")
+        assert f"beyond {limit}" in result.message
+
+
+def test_a_leaky_layer_whose_input_overflows_through_the_slope_is_inconclusive() -> None:
+    """A leaky layer reads a negative input ``y`` as the pre-activation ``y / alpha``: at
+    slope 1e-9 the hidden value -1e300 that the top layer hands down is -inf there, which
+    reached ``linprog`` as a ``ValueError``. The layer's input is judged with the slope's
+    division: INCONCLUSIVE, naming the layer."""
+    net = ReluNetwork([[[1.0]], [[1e-300]]], activation=("leaky_relu", 1e-9))
+    result = invert_layerwise(net, [-1e-9])
     assert result.status is LayerwiseStatus.INCONCLUSIVE
     assert result.z is None
-    assert "beyond 1e+150" in result.message
+    assert "layer 1's input reaches inf in magnitude (1e+300 divided by the slope)" in (
+        result.message)
+
+
+@pytest.mark.parametrize("noise", ["linf", "l1", "l1_total"])
+def test_noisy_modes_refuse_an_observation_their_lp_solvers_read_as_infinite(
+        noise: str) -> None:
+    """HiGHS reads 1e20 as infinite: an observation that large gave an infinite noise
+    estimate and a ``ValueError`` from ``linprog``. Under noise it is refused with a
+    one-line error naming the entry and the limit; without noise it is inverted."""
+    net = ReluNetwork([[[1.0], [2.0]]])
+    with pytest.raises(InvalidArgumentError, match=r"x\[1\] = 2e\+20: entries beyond 1e\+15"):
+        invert_layerwise(net, [1e20, 2e20], noise=noise)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"noise_bound = 1e\+16: beyond 1e\+15"):
+        invert_layerwise(net, [1.0, 2.0], noise=noise,  # type: ignore[arg-type]
+                         noise_bound=1e16)
+    assert invert_layerwise(net, [1e20, 2e20]).status is LayerwiseStatus.RECOVERED

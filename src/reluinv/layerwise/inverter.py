@@ -184,6 +184,7 @@ __all__ = [
     "NOISE_ESTIMATE_ROUNDS",
     "NOISE_MODELS",
     "NOISY_TAU_GROWTH",
+    "NOISY_VALUE_LIMIT",
     "RESIDUAL_TOLERANCE",
     "REWEIGHT_ROUNDS",
     "VALUE_LIMIT",
@@ -201,6 +202,11 @@ FloatArray = npt.NDArray[np.float64]
 #: of a realizable inversion stay finite (``1e308`` overflowed into warnings and a
 #: ``ValueError`` from the LP).
 VALUE_LIMIT = 1e150
+#: ... and under noise (``noise != "none"``), where every layer is an LP: HiGHS reads
+#: ``1e20`` and beyond as infinite (an observation of ``1e20`` gave an infinite noise
+#: estimate and a ``ValueError`` from ``linprog``), and a leaky band edge divides by the
+#: slope, so the limit leaves five orders of magnitude below that.
+NOISY_VALUE_LIMIT = 1e15
 #: Realizable acceptance: ``||G(z) - x||_inf <= RESIDUAL_TOLERANCE * max(1, ||x||_inf)``.
 RESIDUAL_TOLERANCE = 1e-6
 #: Integer networks with at most this many weights get their forward check redone in exact
@@ -635,18 +641,19 @@ def check_inversion_arguments(
     if not peak <= VALUE_LIMIT and not np.all(np.isfinite(target)):  # NaN: not <= either
         index = int(np.flatnonzero(~np.isfinite(target))[0])
         raise NonFiniteError(f"x[{index}] is {target[index]}; x must be finite")
-    if peak > VALUE_LIMIT:
+    limit, why = ((VALUE_LIMIT, "the inversion's products and squares of such values "
+                   "overflow float64") if noise == "none" else
+                  (NOISY_VALUE_LIMIT, "the noisy modes' LP solvers read 1e20 as infinite"))
+    if peak > limit:
         index = int(np.argmax(np.abs(target)))
         raise InvalidArgumentError(
-            f"x[{index}] = {target[index]:.3g}: entries beyond {VALUE_LIMIT:.0e} in magnitude "
-            "are refused (the inversion's products and squares of such values overflow "
-            "float64); rescale x and the last layer")
+            f"x[{index}] = {target[index]:.3g}: entries beyond {limit:.0e} in magnitude are "
+            f"refused ({why}); rescale x and the last layer")
     for name in ("noise_bound", "tau"):
         value = tolerances.get(name)
-        if isinstance(value, int | float) and value > VALUE_LIMIT:
+        if isinstance(value, int | float) and value > limit:
             raise InvalidArgumentError(
-                f"{name} = {value:.3g}: beyond {VALUE_LIMIT:.0e} it overflows float64 in the "
-                "inversion; rescale the data")
+                f"{name} = {value:.3g}: beyond {limit:.0e} {why}; rescale the data")
     if mask is None:
         return target, np.arange(n)
     observed = np.asarray(mask)
@@ -797,6 +804,8 @@ def invert_layerwise(
     inconsistent: list[int] = []
     y = x_observed
     handed_down: tuple[FloatArray, ...] = ()  # the points below a composed route's answer
+    value_limit = NOISY_VALUE_LIMIT if noisy else VALUE_LIMIT
+    too_large: str | None = None  # why a layer's input was beyond what float64 can invert
     for i in range(network.depth, 0, -1):
         layer_started = time.perf_counter()
         W, b = weights[i - 1], biases[i - 1]
@@ -805,6 +814,17 @@ def invert_layerwise(
         nonneg = i >= 2 and not leaky
         linear = i == network.depth and network.output_linear
         kind = "linear" if linear else ("leaky" if leaky else "relu")
+        # The observation was checked against the limit; a pre-image found below it, or a
+        # leaky layer's input read through s^{-1} (divided by the slope), may exceed it.
+        peak = float(np.abs(y).max(initial=0.0))
+        reach = peak / network.slope if kind == "leaky" else peak
+        if not reach <= value_limit:  # NaN too
+            failed_layer = i
+            read = f" ({peak:.3g} divided by the slope)" if kind == "leaky" else ""
+            too_large = (f"layer {i}'s input reaches {reach:.3g} in magnitude{read}, beyond "
+                         f"{value_limit:.0e}, where this inversion cannot judge it; rescale "
+                         "the network's weights")
+            break
         # Realizable: one threshold for every row, relative to the layer's scale unless the
         # caller gave one; noisy: one per row (reluinv.layerwise.noisy).
         threshold: FloatArray | float
@@ -812,8 +832,8 @@ def invert_layerwise(
             threshold = thresholds(y, level, noise, tau_floor, int(W.shape[0]))
             layer_tau = float(threshold.max()) if threshold.size else 0.0
         else:
-            threshold = layer_tau = (tau_floor if tau is not None else ACTIVE_THRESHOLD
-                                     * max(1.0, float(np.abs(y).max(initial=0.0))))
+            threshold = layer_tau = (tau_floor if tau is not None
+                                     else ACTIVE_THRESHOLD * max(1.0, peak))
         if linear:  # a linear head: every observed row is an equality, any sign
             y_layer = y
             active = np.ones(y.shape, dtype=bool)
@@ -887,6 +907,9 @@ def invert_layerwise(
 
     realizable_bound = residual_tol * max(
         1.0, float(np.abs(x_observed).max()) if x_observed.size else 0.0)
+    if too_large is not None:
+        return finish(LayerwiseStatus.INCONCLUSIVE, None, (math.nan,) * 3, realizable_bound,
+                      too_large)
     if failed_layer is not None:
         nan = (math.nan, math.nan, math.nan)
         diag = diagnostics[-1]

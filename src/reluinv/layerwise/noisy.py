@@ -240,6 +240,30 @@ class NoisyOutcome:
 def noisy_lp(W: FloatArray, b: FloatArray, bands: Bands, weight: FloatArray,
              noise: NoiseModel, budget: float, nonneg: bool,
              solver: DenseSolver, start: FloatArray | None = None) -> DenseLPSolution:
+    """The layer's LP (:func:`_layer_lp`) solved in units of the layer's scale ``sigma =
+    max(1, ||c||_inf, ||b||_inf)`` (``c`` the activation's inverse at ``y``).
+
+    The LP is homogeneous: dividing ``y``, ``b`` and the budget by ``sigma`` divides its
+    solution, ``h`` and the misfits alike, by ``sigma``, and the answer is multiplied back.
+    The solvers' tolerances are absolute (HiGHS's feasibility tolerance is ``1e-7``):
+    without this, the noise-free output of a 3 x 12 x 40 net scaled by ``1e10`` had an l_1
+    LP that cvxopt called dual infeasible and HiGHS could not solve, at every noise level
+    the estimate tried. The scale assumes weights of order one (every decoder here has
+    them), so that ``h`` has the order of ``y``; data within ``[-1, 1]`` is solved as is."""
+    sigma = max(1.0, float(np.max(np.abs(bands.centre), initial=0.0)),
+                float(np.max(np.abs(b), initial=0.0)))
+    if sigma == 1.0:
+        return _layer_lp(W, b, bands, weight, noise, budget, nonneg, solver, start)
+    scaled = Bands(bands.upper / sigma, bands.upper_scale, bands.lower / sigma,
+                   bands.lower_scale, bands.two_sided, bands.centre / sigma)
+    answer = _layer_lp(W, b / sigma, scaled, weight, noise, budget / sigma, nonneg, solver,
+                       None if start is None else start / sigma)
+    return answer if answer.x is None else dataclasses.replace(answer, x=answer.x * sigma)
+
+
+def _layer_lp(W: FloatArray, b: FloatArray, bands: Bands, weight: FloatArray,
+              noise: NoiseModel, budget: float, nonneg: bool,
+              solver: DenseSolver, start: FloatArray | None = None) -> DenseLPSolution:
     """Build and solve the layer's LP (module docstring): the l_1 LPs through their dual
     (:func:`~reluinv.layerwise.lp.solve_band_dual`, ``start`` seeding its working set)
     while its basis is small (``DUAL_BASIS_LIMIT``) unless another solver is named, else
