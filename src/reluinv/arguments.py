@@ -48,13 +48,15 @@ __all__ = [
     "check_text_lines",
     "check_time_limit",
     "check_zero_one",
+    "shown",
 ]
 
 T = TypeVar("T")
 
 
-def _shown(value: object) -> str:
-    """A short, unambiguous text of ``value`` for messages."""
+def shown(value: object) -> str:
+    """A short, unambiguous text of ``value`` for messages (``repr``, cut at 60
+    characters)."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -62,6 +64,15 @@ def _shown(value: object) -> str:
 def _is_number(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float | np.integer
                                                       | np.floating)
+
+
+def _as_float(value: object) -> float:
+    """``float(value)`` for a number of :func:`_is_number`; a Python int beyond float64's
+    range (``10**400``) is ``+-inf`` rather than an ``OverflowError``."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf  # type: ignore[operator]
 
 
 def check_time_limit(value: object, name: str = "time_limit") -> float | None:
@@ -75,11 +86,12 @@ def check_time_limit(value: object, name: str = "time_limit") -> float | None:
     if not _is_number(value):
         raise InvalidTypeError(
             f"{name} must be a number of seconds or None, got {type(value).__name__} "
-            f"{_shown(value)}"
+            f"{shown(value)}"
         )
-    seconds = float(value)  # type: ignore[arg-type]
+    seconds = _as_float(value)
     if math.isnan(seconds) or seconds <= 0:
-        raise InvalidArgumentError(f"{name} must be a positive number of seconds, got {value}")
+        raise InvalidArgumentError(
+            f"{name} must be a positive number of seconds, got {shown(value)}")
     return None if math.isinf(seconds) else seconds
 
 
@@ -91,7 +103,7 @@ def check_count(value: object, name: str, *, minimum: int = 1) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise InvalidTypeError(f"{name} must be an int, got {type(value).__name__} "
-                               f"{_shown(value)}")
+                               f"{shown(value)}")
     if value < minimum:
         raise InvalidArgumentError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
@@ -101,10 +113,10 @@ def check_nonnegative(value: object, name: str) -> float:
     """A finite number ``>= 0`` (a tolerance, a bound), as ``float``."""
     if not _is_number(value):
         raise InvalidTypeError(f"{name} must be a number, got {type(value).__name__} "
-                               f"{_shown(value)}")
-    number = float(value)  # type: ignore[arg-type]
+                               f"{shown(value)}")
+    number = _as_float(value)
     if not (math.isfinite(number) and number >= 0):
-        raise InvalidArgumentError(f"{name} must be a finite number >= 0, got {value}")
+        raise InvalidArgumentError(f"{name} must be a finite number >= 0, got {shown(value)}")
     return number
 
 
@@ -112,7 +124,7 @@ def check_flag(value: object, name: str) -> bool:
     """A ``bool`` (``numpy.bool_`` accepted)."""
     if not isinstance(value, bool | np.bool_):
         raise InvalidTypeError(f"{name} must be True or False, got {type(value).__name__} "
-                               f"{_shown(value)}")
+                               f"{shown(value)}")
     return bool(value)
 
 
@@ -128,8 +140,8 @@ def check_choice(value: T, name: str, choices: Iterable[T]) -> T:
     listed = ", ".join(repr(option) for option in options)
     if options and not isinstance(value, type(options[0])) and value is not None:
         raise InvalidTypeError(f"{name} must be one of {listed}, got {type(value).__name__} "
-                               f"{_shown(value)}")
-    raise InvalidArgumentError(f"{name} must be one of {listed}, got {_shown(value)}")
+                               f"{shown(value)}")
+    raise InvalidArgumentError(f"{name} must be one of {listed}, got {shown(value)}")
 
 
 def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
@@ -157,12 +169,12 @@ def check_shard(value: object, name: str = "shard") -> tuple[int, int]:
             pair = (None, None)
         if not slash or pair[0] is None:
             raise InvalidArgumentError(
-                f"{name} must be I/N with integers 1 <= I <= N, got {_shown(value)}")
+                f"{name} must be I/N with integers 1 <= I <= N, got {shown(value)}")
     elif isinstance(value, tuple) and len(value) == 2:
         pair = value
     else:
         raise InvalidTypeError(f"{name} must be 'I/N' or a pair (I, N), got "
-                               f"{type(value).__name__} {_shown(value)}")
+                               f"{type(value).__name__} {shown(value)}")
     count = check_count(pair[1], f"{name} count N")
     index = check_count(pair[0], f"{name} index I")
     if index > count:
@@ -209,7 +221,7 @@ def check_text_lines(value: object, name: str) -> list[str]:
     for i, line in enumerate(lines):
         if not isinstance(line, str):
             raise InvalidTypeError(f"{name}[{i}] must be a str line, got "
-                                   f"{type(line).__name__} {_shown(line)}")
+                                   f"{type(line).__name__} {shown(line)}")
     return lines  # type: ignore[return-value]
 
 
@@ -267,9 +279,9 @@ def check_zero_one(value: object, name: str) -> tuple[int, ...]:
     out = []
     for i, item in enumerate(check_sequence(value, name, of="0/1 values")):
         if not isinstance(item, numbers.Real | np.bool_):
-            raise InvalidTypeError(f"{name}[{i}] = {_shown(item)} must be 0 or 1, got "
+            raise InvalidTypeError(f"{name}[{i}] = {shown(item)} must be 0 or 1, got "
                                    f"{type(item).__name__}")
         if item not in (0, 1):
-            raise InvalidArgumentError(f"{name}[{i}] = {_shown(item)}; values must be 0 or 1")
+            raise InvalidArgumentError(f"{name}[{i}] = {shown(item)}; values must be 0 or 1")
         out.append(1 if item == 1 else 0)
     return tuple(out)

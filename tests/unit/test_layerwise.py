@@ -293,6 +293,13 @@ BAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"mask": np.zeros(3, dtype=bool)}, InvalidArgumentError, "mask observes no output"),
     ({"network": "net"}, InvalidTypeError, "network must be a reluinv.ReluNetwork"),
     ({"x": [[1.0], [2.0, 3.0]]}, InvalidTypeError, "x must be an array of numbers"),
+    # Python ints beyond float64's range: an OverflowError from float() before
+    ({"tau": 10**400}, InvalidArgumentError, "tau must be a finite number >= 0, got 1000"),
+    ({"residual_tol": 10**400}, InvalidArgumentError, "residual_tol must be a finite number"),
+    ({"x": [10**400, 1, 2]}, InvalidArgumentError, "x holds a number beyond float64's range"),
+    # a ragged mask: NumPy's own ValueError before
+    ({"mask": [[True], [False, True], [True]]}, ShapeError,
+     r"mask must be a boolean array of shape \(3,\): setting an array element"),
 ]
 
 

@@ -94,7 +94,12 @@ def test_constructor_rejects_bad_input(
     ("activation", "error"),
     [("sigmoid", InvalidArgumentError), (("leaky_relu", 1.5), InvalidArgumentError),
      (("leaky_relu", 0), InvalidArgumentError), (("leaky_relu", "x"), InvalidTypeError),
-     (0.1, InvalidTypeError)],
+     (0.1, InvalidTypeError),
+     # an int beyond float64's range (an OverflowError before), an array ("the truth
+     # value of an array is ambiguous" before)
+     (("leaky_relu", 10**400), InvalidArgumentError),
+     (np.array(["leaky_relu", 0.1], dtype=object), InvalidTypeError),
+     ((np.array(["leaky_relu"]), 0.1), InvalidArgumentError)],
 )
 def test_constructor_rejects_bad_activation(activation: object, error: type[Exception]) -> None:
     with pytest.raises(error, match="activation"):

@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from reluinv.arguments import check_count, check_real_array, check_sequence
+from reluinv.arguments import check_count, check_real_array, check_sequence, shown
 from reluinv.errors import (
     InvalidArgumentError,
     InvalidTypeError,
@@ -98,11 +98,12 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"], float]:
-    if activation == "relu":
+    if isinstance(activation, str) and activation == "relu":
         return "relu", 0.0
     if (
         isinstance(activation, tuple | list)
         and len(activation) == 2
+        and isinstance(activation[0], str)
         and activation[0] == "leaky_relu"
     ):
         slope = activation[1]
@@ -111,10 +112,10 @@ def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"]
                 f"activation slope must be a number in (0, 1), got {type(slope).__name__} "
                 f"{slope!r}"
             )
-        slope = float(slope)
-        if not 0.0 < slope < 1.0:
-            raise InvalidArgumentError(f"activation slope must lie in (0, 1), got {slope}")
-        return "leaky_relu", slope
+        if not 0 < slope < 1:  # compared before float(): an int may be beyond its range
+            raise InvalidArgumentError(
+                f"activation slope must lie in (0, 1), got {shown(slope)}")
+        return "leaky_relu", float(slope)
     rule = "activation must be 'relu' or ('leaky_relu', alpha) with 0 < alpha < 1"
     if not isinstance(activation, str | tuple | list):
         raise InvalidTypeError(f"{rule}, got {type(activation).__name__} {activation!r}")

@@ -656,7 +656,10 @@ def check_inversion_arguments(
                 f"{name} = {value:.3g}: beyond {limit:.0e} {why}; rescale the data")
     if mask is None:
         return target, np.arange(n)
-    observed = np.asarray(mask)
+    try:
+        observed = np.asarray(mask)
+    except ValueError as exc:  # a ragged nesting
+        raise ShapeError(f"mask must be a boolean array of shape ({n},): {exc}") from None
     if observed.dtype != np.bool_ or observed.shape != (n,):
         raise ShapeError(
             f"mask must be a boolean array of shape ({n},), got {observed.dtype} {observed.shape}"
@@ -689,6 +692,9 @@ def real_vector(x: object, name: str) -> FloatArray:
                                          for v in raw.flat):
         try:  # exact numbers (Fractions, Python ints) as floats
             return np.asarray(raw, dtype=np.float64)
+        except OverflowError:
+            raise InvalidArgumentError(
+                f"{name} holds a number beyond float64's range (about 1.8e308)") from None
         except (TypeError, ValueError) as exc:
             raise InvalidTypeError(f"{name} must hold real numbers: {exc}") from None
     if raw.dtype.kind not in "iuf":
