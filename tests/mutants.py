@@ -472,10 +472,23 @@ MUTANTS = (
     # the realizable threshold absolute again: zero units in the rounding of a large
     # hidden layer read as active
     Mutant("absolute-activity-threshold", INVERTER, (
-        ("            threshold = layer_tau = (tau_floor if tau is not None else ACTIVE_THRESHOLD\n"
-         "                                     * max(1.0, float(np.abs(y).max(initial=0.0))))",
+        ("            threshold = layer_tau = (tau_floor if tau is not None\n"
+         "                                     else ACTIVE_THRESHOLD * max(1.0, peak))",
          "            threshold = layer_tau = tau_floor"),
     ), SCALE_TESTS),
+    # a negative output within the realizable tolerance claimed to have no pre-image
+    Mutant("sign-rule-within-the-tolerance", INVERTER, (
+        ("        negative = max(tau_floor, realizable_bound)", "        negative = tau_floor"),
+    ), LAYERWISE_TESTS),
+    # a layer's input beyond float64's reach handed to the solvers
+    Mutant("layer-input-limit-dropped", INVERTER, (
+        ("        if not reach <= value_limit:  # NaN too\n",
+         "        if False:  # NaN too\n"),
+    ), LAYERWISE_TESTS),
+    Mutant("noisy-layer-input-limit-as-realizable", INVERTER, (
+        ("    value_limit = NOISY_VALUE_LIMIT if noisy else VALUE_LIMIT\n",
+         "    value_limit = VALUE_LIMIT\n"),
+    ), LAYERWISE_TESTS),
     # a layer's refutation taken as found: not re-proved for every input within the
     # observation's tolerance and the computed input's rounding bound
     Mutant("refutation-not-re-proved", INVERTER, (

@@ -417,7 +417,7 @@ def test_a_code_beyond_float64s_reach_is_inconclusive_without_a_z() -> None:
         assert result.status is LayerwiseStatus.INCONCLUSIVE
         assert result.z is None
         assert result.message.startswith("layer 1's input reaches 3e+200 in magnitude")
-        assert f"beyond {limit}" in result.message
+        assert f"beyond {limit}, where" in result.message
 
 
 def test_a_leaky_layer_whose_input_overflows_through_the_slope_is_inconclusive() -> None:
@@ -446,3 +446,20 @@ def test_noisy_modes_refuse_an_observation_their_lp_solvers_read_as_infinite(
         invert_layerwise(net, [1.0, 2.0], noise=noise,  # type: ignore[arg-type]
                          noise_bound=1e16)
     assert invert_layerwise(net, [1e20, 2e20]).status is LayerwiseStatus.RECOVERED
+
+
+def test_the_sign_rule_claims_no_pre_image_only_beyond_the_realizable_tolerance() -> None:
+    """A negative ReLU output has no exact pre-image, but a code whose output is within
+    ``residual_tol * max(1, ||x||_inf)`` of ``x`` is RECOVERED: ``x = (1000, -2e-9)`` was
+    NO_PREIMAGE by the sign while ``z = 1000`` has residual ``2e-9 <= 1e-3``. The sign
+    rule now claims nothing within that tolerance, and beyond it still proves the case."""
+    net = ReluNetwork([[[1.0], [-1.0]]])
+    for x, status in (([1000.0, -2e-9], RECOVERED), ([1000.0, -9e-4], RECOVERED),
+                      ([1000.0, -2e-3], NO_PREIMAGE), ([1.0, -5e-7], RECOVERED),
+                      ([1.0, -2e-6], NO_PREIMAGE)):
+        result = invert_layerwise(net, x)
+        assert result.status is status, (x, result.message)
+        if status is RECOVERED:
+            assert result.residual <= result.residual_bound
+        else:
+            assert result.layers[-1].method == "sign"

@@ -810,6 +810,10 @@ def invert_layerwise(
     inconsistent: list[int] = []
     y = x_observed
     handed_down: tuple[FloatArray, ...] = ()  # the points below a composed route's answer
+    # Realizable acceptance: a code whose output is this close to x is RECOVERED, so no
+    # claim that x has no pre-image may rest on a smaller difference (the sign rule below,
+    # and reluinv.layerwise.rounding for a Farkas ray).
+    realizable_bound = residual_tol * max(1.0, float(np.abs(x_observed).max(initial=0.0)))
     value_limit = NOISY_VALUE_LIMIT if noisy else VALUE_LIMIT
     too_large: str | None = None  # why a layer's input was beyond what float64 can invert
     for i in range(network.depth, 0, -1):
@@ -850,11 +854,12 @@ def invert_layerwise(
             y_layer = y
             active = y > threshold
         system = LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
-        if kind == "relu" and not noisy and y.size and float(y.min()) < -tau_floor:
-            j = int(np.flatnonzero(y < -tau_floor)[0])
+        negative = max(tau_floor, realizable_bound)  # beyond it, no code comes close
+        if kind == "relu" and not noisy and y.size and float(y.min()) < -negative:
+            j = int(np.flatnonzero(y < -negative)[0])
             outcome = infeasible_outcome(
-                system, 0, "sign", f"a ReLU output is never negative, but y[{j}] = {y[j]:.3g}",
-                None, layer_started)
+                system, 0, "sign", f"a ReLU output is never negative, but y[{j}] = {y[j]:.3g}"
+                f", below -{negative:.3g}, the realizable tolerance", None, layer_started)
             outcome = LayerOutcome(None, outcome.diagnostic, True)
         elif noisy:
             step = invert_noisy(system, y=y, kind=kind, slope=network.slope, noise=noise,
@@ -911,8 +916,6 @@ def invert_layerwise(
             output_spread=spread, within_noise=within,
         )
 
-    realizable_bound = residual_tol * max(
-        1.0, float(np.abs(x_observed).max()) if x_observed.size else 0.0)
     if too_large is not None:
         return finish(LayerwiseStatus.INCONCLUSIVE, None, (math.nan,) * 3, realizable_bound,
                       too_large)
