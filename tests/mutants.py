@@ -476,6 +476,19 @@ MUTANTS = (
          "                                     else ACTIVE_THRESHOLD * max(1.0, peak))",
          "            threshold = layer_tau = tau_floor"),
     ), SCALE_TESTS),
+    # a ray against small pre-images taken for a proof where the rows allow large ones
+    Mutant("far-side-not-examined", "reluinv/layerwise/rounding.py", (
+        ("    if reach is None and math.isfinite(ray.radius):  # not pinned: the far side too",
+         "    if False:  # not pinned: the far side too"),
+    ), LAYERWISE_TESTS),
+    Mutant("far-side-on-the-simplex-for-free-directions", "reluinv/layerwise/rounding.py", (
+        ("    if nonneg:\n        ray = find_farkas_ray(np.ones((1, n))",
+         "    if True:\n        ray = find_farkas_ray(np.ones((1, n))"),
+    ), LAYERWISE_TESTS),
+    Mutant("far-side-directions-unscaled", "reluinv/layerwise/rounding.py", (
+        ("    slack = np.maximum(c, 0.0) / radius * (1.0 + 4.0 * _EPS)",
+         "    slack = np.maximum(c, 0.0) * (1.0 + 4.0 * _EPS)"),
+    ), LAYERWISE_TESTS),
     # a negative output within the realizable tolerance claimed to have no pre-image
     Mutant("sign-rule-within-the-tolerance", INVERTER, (
         ("        negative = max(tau_floor, realizable_bound)", "        negative = tau_floor"),

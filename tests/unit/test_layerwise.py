@@ -22,6 +22,7 @@ from reluinv import (
     random_network,
 )
 from reluinv.layerwise.farkas import check_farkas_ray, find_farkas_ray
+from reluinv.layerwise.rounding import far_pre_images_ruled_out
 
 RECOVERED = LayerwiseStatus.RECOVERED
 NO_PREIMAGE = LayerwiseStatus.NO_PREIMAGE
@@ -463,3 +464,54 @@ def test_the_sign_rule_claims_no_pre_image_only_beyond_the_realizable_tolerance(
             assert result.residual <= result.residual_bound
         else:
             assert result.layers[-1].method == "sign"
+
+
+def test_a_ray_against_small_pre_images_proves_nothing_where_the_rows_allow_large_ones(
+) -> None:
+    """A checked Farkas ray rules out the pre-images below its radius only. Two
+    realizable observations whose layer the rows do not pin (by the SVD's cutoff) were
+    NO_PREIMAGE: ``x = (1, 0, 1)`` needs ``z_2 >= 1e9`` (HiGHS reads the weight -1e-9 as
+    zero), and a square linear head of determinant ``2^-50`` has the pre-image
+    ``(-2^40, 2^40 + 1)``. The far side is examined now and both are INCONCLUSIVE."""
+    wide = ReluNetwork([[[1.0, 0.0], [0.0, -1e-9], [1.0, 0.0]]], [[0.0, 1.0, 0.0]])
+    head = ReluNetwork([[[1.0, 1.0], [1.0, 1.0 + 2.0**-50]]], output_activation="linear")
+    for net, z in ((wide, np.array([1.0, 2e9])), (head, np.array([-2.0**40, 2.0**40 + 1]))):
+        x = net.forward(z)
+        assert np.array_equal(net.forward(z), x)  # x is realizable, exactly
+        result = invert_layerwise(net, x)
+        assert result.status is INCONCLUSIVE, result.message
+        assert "do not rule out larger ones" in result.message
+
+
+def test_an_unpinned_layer_is_refuted_once_its_far_side_is_ruled_out() -> None:
+    """A trained-like decoder whose observation does not pin the hidden layer, five pixels
+    raised by 0.3: the top layer's ray has a finite radius and no pre-image bound, so the
+    claim rests on the far side's ray as well, and it holds (on the simplex of directions,
+    since the hidden layer is non-negative)."""
+    from benchmarks.suite_layerwise import trained_like_decoder
+
+    net = trained_like_decoder(-0.2)
+    rng = np.random.default_rng(0)
+    x = net.forward(rng.normal(size=20))
+    x[rng.integers(0, 784, size=5)] += 0.3
+    result = invert_layerwise(net, x)
+    assert result.status is NO_PREIMAGE, result.message
+    assert not result.layers[-1].pinned
+    assert result.certificate is not None
+    assert math.isfinite(result.certificate.radius)
+
+
+def test_far_pre_images_are_found_or_ruled_out() -> None:
+    """The far-side test on five systems whose far side is known: ``h >= 0`` with ``h_1 >=
+    1e9`` (far points), ``h >= 0`` with ``h_1 + h_2 <= 1`` (none beyond 10), ``h`` free
+    with ``|h_1| <= 1`` (far along ``h_2``), ``h`` free in the unit box (none), ``h`` free
+    with ``h_1 <= -1e9`` and ``|h_2| <= 1`` (far, in a negative direction only)."""
+    assert not far_pre_images_ruled_out(np.array([[-1.0, 0.0]]), np.array([-1e9]), True, 1e6)
+    assert far_pre_images_ruled_out(np.array([[1.0, 1.0]]), np.array([1.0]), True, 10.0)
+    slab = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    assert not far_pre_images_ruled_out(slab, np.ones(2), False, 10.0)
+    box = np.vstack([slab, [[0.0, 1.0], [0.0, -1.0]]])
+    assert far_pre_images_ruled_out(box, np.ones(4), False, 10.0)
+    # free, far only where h_1 <= -1e9: no direction of the simplex (d >= 0) sees it
+    negative = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    assert not far_pre_images_ruled_out(negative, np.array([-1e9, 1.0, 1.0]), False, 1e6)

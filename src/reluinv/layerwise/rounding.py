@@ -37,10 +37,25 @@ max(y_j, 0) + E_j`` (inactive, or active at a value below that); leaky rows the 
 has a pre-image of norm below the ray's radius, hence ``NO_PREIMAGE``; without one the
 answer is ``INCONCLUSIVE``. Both run only when a hidden layer fails, never on the way to a
 recovered code.
+
+*Far pre-images.* A ray whose ``A^T y`` is not exactly zero rules out the pre-images of
+norm below its radius ``R`` only. When the surely active rows pin the layer,
+:func:`pre_image_reach` bounds every pre-image, and a ray reaching past it is a proof.
+When they do not, a pre-image may lie beyond ``R``: ``x = (1, 0, 1)`` from ``W = [[1, 0],
+[0, -1e-9], [1, 0]]``, ``b = (0, 1, 0)`` needs ``z_2 >= 1e9``; HiGHS reads ``-1e-9`` as
+zero, calls the layer infeasible, and the ray of radius ``1e9`` was taken for a proof that
+no code maps to ``x``. So the far side is examined (:func:`far_pre_images_ruled_out`): a
+point ``h`` of the relaxed system ``A h <= c`` with ``||h||_inf = t >= R`` gives a
+direction ``d = h / t`` with ``||d||_inf = 1`` and ``A d <= max(c, 0) / R``; one checked
+Farkas ray per coordinate ``j`` and sign ``s`` shows that no such ``d`` has ``d_j = s``
+(those systems lie in the unit box, so a ray of radius above 1 is a proof; with ``h >= 0``
+one ray does, for ``d = h / sum(h)`` on the simplex); with the ray below ``R`` they rule
+out every pre-image.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,10 +64,14 @@ import numpy.typing as npt
 
 from reluinv.layerwise.farkas import FarkasCertificate, find_farkas_ray
 
-__all__ = ["LayerReading", "input_error_bound", "refute_within_rounding", "relaxed_system"]
+__all__ = ["RECESSION_TEST_MAX_UNKNOWNS", "LayerReading", "far_pre_images_ruled_out",
+           "input_error_bound", "refute_within_rounding", "relaxed_system"]
 
 FloatArray = npt.NDArray[np.float64]
 _EPS = float(np.finfo(np.float64).eps)
+#: The far side of a ray (module docstring, *Far pre-images*) takes one LP per unknown and
+#: sign; a layer with more unknowns is not examined, and its refutation not claimed.
+RECESSION_TEST_MAX_UNKNOWNS = 100
 
 
 @dataclass(frozen=True)
@@ -168,7 +187,45 @@ def refute_within_rounding(
     if reach is not None and not ray.radius > reach:
         return None, (f"the checked Farkas ray rules out pre-images below {ray.radius:.3g} "
                       f"only, while the layer's equations allow some up to {reach:.3g}")
+    if reach is None and math.isfinite(ray.radius):  # not pinned: the far side too
+        below = f"the checked Farkas ray rules out pre-images below {ray.radius:.3g} only"
+        if n > RECESSION_TEST_MAX_UNKNOWNS:
+            return None, (f"{below}, and the layer's {n} unknowns are more than the "
+                          f"{RECESSION_TEST_MAX_UNKNOWNS} whose larger pre-images are examined")
+        if not far_pre_images_ruled_out(A_ub, b_ub, nonneg, ray.radius):
+            return None, f"{below}, and the layer's rows do not rule out larger ones"
     return ray, f"it holds for every input within {widest:.3g} of it"
+
+
+def far_pre_images_ruled_out(A: FloatArray, c: FloatArray, nonneg: bool,
+                             radius: float) -> bool:
+    """Whether ``{h : A h <= c}`` (``h >= 0`` when ``nonneg``) has no point with ``||h||_inf
+    >= radius``, shown by checked Farkas rays of radius above 1 (module docstring, *Far
+    pre-images*) for systems of directions ``d`` with ``A d <= max(c, 0) / radius``
+    (rounded up), each within the unit box.
+
+    With ``h >= 0`` one system holds every direction: ``d = h / sum(h)`` lies on the
+    simplex ``d >= 0, sum(d) = 1`` (``sum(h) >= ||h||_inf >= radius``): one LP. Otherwise
+    one system per coordinate ``j`` and sign ``s``, ``d_j = s`` in the box ``|d| <= 1``
+    (``d = h / ||h||_inf``): ``2n`` LPs, ``False`` as soon as one has no ray."""
+    n = int(A.shape[1])
+    if n == 0:
+        return True
+    slack = np.maximum(c, 0.0) / radius * (1.0 + 4.0 * _EPS)
+    if nonneg:
+        ray = find_farkas_ray(np.ones((1, n)), np.ones(1), A, slack, np.ones(n, dtype=bool),
+                              min_radius=2.0)
+        return ray is not None and ray.verified
+    unit = np.eye(n)
+    rows = np.vstack([A, unit, -unit])
+    bounds = np.concatenate([slack, np.ones(2 * n)])
+    for j in range(n):
+        for sign in (1.0, -1.0):
+            ray = find_farkas_ray(unit[j:j + 1], np.array([sign]), rows, bounds,
+                                  np.zeros(n, dtype=bool), min_radius=2.0)
+            if ray is None or not ray.verified:
+                return False
+    return True
 
 
 def pre_image_reach(layer: LayerReading, error: FloatArray) -> float | None:
