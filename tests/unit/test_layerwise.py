@@ -298,6 +298,11 @@ BAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"tau": 10**400}, InvalidArgumentError, "tau must be a finite number >= 0, got 1000"),
     ({"residual_tol": 10**400}, InvalidArgumentError, "residual_tol must be a finite number"),
     ({"x": [10**400, 1, 2]}, InvalidArgumentError, "x holds a number beyond float64's range"),
+    # silently lost before: a masked array's mask, None read as NaN
+    ({"x": np.ma.masked_array([1.0, 0.0, 2.0], mask=[0, 1, 0])}, InvalidTypeError,
+     "x must be a plain array, got a masked array; pass the observed entries as mask="),
+    ({"x": [1.0, None, 2.0]}, InvalidTypeError,
+     "x must hold real numbers, got None at flat index 1"),
     # a ragged mask: NumPy's own ValueError before
     ({"mask": [[True], [False, True], [True]]}, ShapeError,
      r"mask must be a boolean array of shape \(3,\): setting an array element"),

@@ -684,10 +684,16 @@ def real_vector(x: object, name: str) -> FloatArray:
     """
     if isinstance(x, str | bytes):
         raise InvalidTypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    if isinstance(x, np.ma.MaskedArray):  # np.asarray would drop the mask without a word
+        raise InvalidTypeError(f"{name} must be a plain array, got a masked array; pass the "
+                               "observed entries as mask= instead")
     try:
         raw = np.asarray(x)
     except (TypeError, ValueError) as exc:
         raise InvalidTypeError(f"{name} must be an array of numbers: {exc}") from None
+    if raw.dtype.kind == "O" and any(v is None for v in raw.flat):  # float64 reads it as NaN
+        index = next(i for i, v in enumerate(raw.flat) if v is None)
+        raise InvalidTypeError(f"{name} must hold real numbers, got None at flat index {index}")
     if raw.dtype.kind == "O" and not any(isinstance(v, str | bytes | complex | bool)
                                          for v in raw.flat):
         try:  # exact numbers (Fractions, Python ints) as floats
