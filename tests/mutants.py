@@ -120,6 +120,13 @@ MUTANTS = (
          "        y > 0.0, _near_zero_lower_scale(y, level, slope), inverse))",
          "lower_scale = np.where(negative, inverse, 1.0)"),
     ), NOISY_TESTS),
+    Mutant("bound-from-an-estimated-level", NOISY, (
+        ("        bounded = rigorous  # from an estimate of the input's level, an estimate too",
+         "        bounded = True  # from an estimate of the input's level, an estimate too"),
+    ), NOISY_TESTS),
+    Mutant("lp6-judged-by-its-total", NOISY, (
+        ("            budgeted = lp_noise == \"l1\"\n", "            budgeted = False\n"),
+    ), NOISY_TESTS),
     Mutant("layer-lp-in-raw-units", NOISY, (
         ("    if sigma == 1.0:\n        return _layer_lp(",
          "    if True:\n        return _layer_lp("),
