@@ -106,8 +106,8 @@ MUTANTS = (
         ('budget_row = noise == "l1" and one.size > 0', "budget_row = False"),
     ), NOISY_TESTS),
     Mutant("accepted-misfit-x10", NOISY, (
-        ("misfit <= accepted + tolerance if certain and rigorous",
-         "misfit <= 10 * accepted + tolerance if certain and rigorous"),
+        ("judged <= accepted + tolerance if certain and rigorous",
+         "judged <= 10 * accepted + tolerance if certain and rigorous"),
     ), NOISY_TESTS),
     Mutant("output-spread-x1000", NOISY, (
         ("return float(np.max(np.abs(W) @ np.asarray(hidden), initial=0.0))",
