@@ -127,6 +127,10 @@ MUTANTS = (
     Mutant("lp6-judged-by-its-total", NOISY, (
         ("            budgeted = lp_noise == \"l1\"\n", "            budgeted = False\n"),
     ), NOISY_TESTS),
+    Mutant("near-zero-chord-through-delta-over-alpha", NOISY, (
+        ("        chord = inverse - (y / delta) * (inverse - 1.0)",
+         "        chord = (y - (y - delta) / slope) / delta"),
+    ), NOISY_TESTS),
     Mutant("layer-lp-in-raw-units", NOISY, (
         ("    if sigma == 1.0:\n        return _layer_lp(",
          "    if True:\n        return _layer_lp("),
@@ -535,8 +539,8 @@ MUTANTS = (
     ), SCALE_TESTS),
     # a layer's misfit judged against the heuristic accepted misfit below an unpinned layer
     Mutant("consistency-judged-below-an-unpinned-layer", NOISY, (
-        ("misfit <= accepted + tolerance if certain and rigorous",
-         "misfit <= accepted + tolerance if certain"),
+        ("judged <= accepted + tolerance if certain and rigorous",
+         "judged <= accepted + tolerance if certain"),
     ), NOISY_TESTS),
     # a ray accepted though the layer's equations allow pre-images beyond its radius
     Mutant("refutation-reach-ignored", "reluinv/layerwise/rounding.py", (

@@ -298,6 +298,29 @@ def test_leaky_bands_hold_the_truth_and_are_never_inverted(
     assert np.all(bands.lower <= bands.upper)
 
 
+def test_a_leaky_near_zero_edge_stays_finite_at_extreme_noise_levels() -> None:
+    """The chord's scale between 1 and ``1/alpha`` however small or large the row's noise
+    level: written as ``(y - f(delta)) / delta`` it cancelled to 0 when ``delta`` was below
+    ``y``'s rounding (``row_misfits`` then divided by 0 and a noise-free leaky layer read
+    under ``tau = 10`` and ``noise_bound = 1e-17`` was INCONCLUSIVE with a NaN misfit),
+    and ``delta / alpha`` overflowed at 1e307."""
+    from reluinv.layerwise.noisy import _near_zero_lower_scale
+
+    y = np.array([1.0, 1e5, 0.5, 0.5, 0.5, 1e-3, 1e-3])
+    delta = np.array([1e-17, 1e-12, 1e307, np.inf, np.nan, 1e-2, 1e-3])
+    scale = _near_zero_lower_scale(y, delta, 0.01)
+    assert np.all(np.isfinite(scale))
+    assert np.all((scale >= 1.0) & (scale <= 100.0))
+    assert scale[0] == scale[1] == scale[6] == 1.0  # delta <= y: surely positive
+    assert scale[5] == pytest.approx(100.0 - 0.1 * 99.0)
+    net = ReluNetwork([np.random.default_rng(32).normal(size=(8, 3))],
+                      activation=("leaky_relu", 0.1))
+    x = net.forward(np.random.default_rng(33).uniform(0.1, 1.0, size=3))
+    result = invert_layerwise(net, x, noise="linf", noise_bound=1e-17, tau=10.0)
+    assert result.status is LayerwiseStatus.RECOVERED, result.message
+    assert result.layers[0].consistent is True
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(6, 30), n=st.integers(1, 4),
        kind=st.sampled_from(["relu", "leaky"]),

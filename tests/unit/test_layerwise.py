@@ -303,6 +303,8 @@ BAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
      "x must be a plain array, got a masked array; pass the observed entries as mask="),
     ({"x": [1.0, None, 2.0]}, InvalidTypeError,
      "x must hold real numbers, got None at flat index 1"),
+    ({"mask": np.ma.masked_array([True, False, True], mask=[0, 0, 1])}, InvalidTypeError,
+     "mask must be a plain boolean array, got a masked array"),
     # a ragged mask: NumPy's own ValueError before
     ({"mask": [[True], [False, True], [True]]}, ShapeError,
      r"mask must be a boolean array of shape \(3,\): setting an array element"),
@@ -435,8 +437,16 @@ def test_a_leaky_layer_whose_input_overflows_through_the_slope_is_inconclusive()
     result = invert_layerwise(net, [-1e-9])
     assert result.status is LayerwiseStatus.INCONCLUSIVE
     assert result.z is None
-    assert "layer 1's input reaches inf in magnitude (1e+300 divided by the slope)" in (
-        result.message)
+    assert result.message.startswith(
+        "layer 1's input reaches inf in magnitude (its negative entries divided by the "
+        "slope)")
+    assert result.message.endswith("rescale the network's weights")
+    # positive entries are not divided: an observation at the limit itself is inverted
+    identity = ReluNetwork([[[1.0]]], activation=("leaky_relu", 1e-9))
+    assert invert_layerwise(identity, [1e150]).status is LayerwiseStatus.RECOVERED
+    refused = invert_layerwise(identity, [-1e145])
+    assert refused.status is LayerwiseStatus.INCONCLUSIVE
+    assert refused.message.endswith("rescale x and the last layer")
 
 
 @pytest.mark.parametrize("noise", ["linf", "l1", "l1_total"])
@@ -448,9 +458,10 @@ def test_noisy_modes_refuse_an_observation_their_lp_solvers_read_as_infinite(
     net = ReluNetwork([[[1.0], [2.0]]])
     with pytest.raises(InvalidArgumentError, match=r"x\[1\] = 2e\+20: entries beyond 1e\+15"):
         invert_layerwise(net, [1e20, 2e20], noise=noise)  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgumentError, match=r"noise_bound = 1e\+16: beyond 1e\+15"):
-        invert_layerwise(net, [1.0, 2.0], noise=noise,  # type: ignore[arg-type]
-                         noise_bound=1e16)
+    for bound in (1e16, np.float32(1e20), np.int64(10**18)):  # NumPy scalars as well
+        with pytest.raises(InvalidArgumentError, match=r"noise_bound = 1e\+\d+: beyond 1e\+15"):
+            invert_layerwise(net, [1.0, 2.0], noise=noise,  # type: ignore[arg-type]
+                             noise_bound=bound)
     assert invert_layerwise(net, [1e20, 2e20]).status is LayerwiseStatus.RECOVERED
 
 

@@ -99,11 +99,21 @@ def test_constructor_rejects_bad_input(
      # value of an array is ambiguous" before)
      (("leaky_relu", 10**400), InvalidArgumentError),
      (np.array(["leaky_relu", 0.1], dtype=object), InvalidTypeError),
-     ((np.array(["leaky_relu"]), 0.1), InvalidArgumentError)],
+     ((np.array(["leaky_relu"]), 0.1), InvalidArgumentError),
+     # a long double inside (0, 1) that float64 rounds to 0
+     (("leaky_relu", np.longdouble("1e-400")), InvalidArgumentError)],
 )
 def test_constructor_rejects_bad_activation(activation: object, error: type[Exception]) -> None:
     with pytest.raises(error, match="activation"):
         ReluNetwork([[[1.0]]], activation=activation)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [np.array(["linear"]), np.array(["linear", "hidden"])])
+def test_constructor_rejects_an_output_activation_given_as_an_array(value: object) -> None:
+    """An array compared with ``==`` is an array: one element was taken for ``'linear'``,
+    two raised NumPy's ambiguous truth value."""
+    with pytest.raises(InvalidTypeError, match="output_activation must be"):
+        ReluNetwork([[[1.0]]], output_activation=value)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("z", [[1.0], [[1.0, 2.0, 3.0]], [1.0, np.nan]])

@@ -112,9 +112,11 @@ def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"]
                 f"activation slope must be a number in (0, 1), got {type(slope).__name__} "
                 f"{slope!r}"
             )
-        if not 0 < slope < 1:  # compared before float(): an int may be beyond its range
+        # compared before float() (an int may be beyond its range) and after (a long
+        # double inside (0, 1) may round to 0 or 1)
+        if not (0 < slope < 1 and 0.0 < float(slope) < 1.0):
             raise InvalidArgumentError(
-                f"activation slope must lie in (0, 1), got {shown(slope)}")
+                f"activation slope must lie in (0, 1) as a float64, got {shown(slope)}")
         return "leaky_relu", float(slope)
     rule = "activation must be 'relu' or ('leaky_relu', alpha) with 0 < alpha < 1"
     if not isinstance(activation, str | tuple | list):
@@ -126,9 +128,9 @@ def _parse_activation(activation: object) -> tuple[Literal["relu", "leaky_relu"]
 
 
 def _parse_output_activation(value: object) -> OutputActivation:
-    if value is None or value == "hidden":
+    if value is None or (isinstance(value, str) and value == "hidden"):
         return "hidden"
-    if value == "linear":
+    if isinstance(value, str) and value == "linear":
         return "linear"
     rule = "output_activation must be 'hidden' (the hidden activation, also None) or 'linear'"
     if not isinstance(value, str):

@@ -631,8 +631,7 @@ def check_inversion_arguments(
         raise InvalidTypeError(
             f"network must be a reluinv.ReluNetwork, got {type(network).__name__}")
     check_choice(noise, "noise", NOISE_MODELS)
-    for name, value in tolerances.items():
-        check_nonnegative(value, name)
+    checked = {name: check_nonnegative(value, name) for name, value in tolerances.items()}
     n = network.output_dim
     target = real_vector(x, "x")
     if target.shape != (n,):
@@ -650,12 +649,13 @@ def check_inversion_arguments(
             f"x[{index}] = {target[index]:.3g}: entries beyond {limit:.0e} in magnitude are "
             f"refused ({why}); rescale x and the last layer")
     for name in ("noise_bound", "tau"):
-        value = tolerances.get(name)
-        if isinstance(value, int | float) and value > limit:
+        if checked.get(name, 0.0) > limit:  # NumPy scalars too
             raise InvalidArgumentError(
-                f"{name} = {value:.3g}: beyond {limit:.0e} {why}; rescale the data")
+                f"{name} = {checked[name]:.3g}: beyond {limit:.0e} {why}; rescale the data")
     if mask is None:
         return target, np.arange(n)
+    if isinstance(mask, np.ma.MaskedArray):  # np.asarray would drop its own mask
+        raise InvalidTypeError("mask must be a plain boolean array, got a masked array")
     try:
         observed = np.asarray(mask)
     except ValueError as exc:  # a ragged nesting
@@ -831,15 +831,20 @@ def invert_layerwise(
         linear = i == network.depth and network.output_linear
         kind = "linear" if linear else ("leaky" if leaky else "relu")
         # The observation was checked against the limit; a pre-image found below it, or a
-        # leaky layer's input read through s^{-1} (divided by the slope), may exceed it.
+        # leaky layer's negative input read through s^{-1} (divided by the slope), may
+        # exceed it.
         peak = float(np.abs(y).max(initial=0.0))
-        reach = peak / network.slope if kind == "leaky" else peak
+        reach = peak
+        if kind == "leaky" and y.size:
+            reach = max(peak, -float(y.min()) / network.slope)
         if not reach <= value_limit:  # NaN too
             failed_layer = i
-            read = f" ({peak:.3g} divided by the slope)" if kind == "leaky" else ""
+            read = " (its negative entries divided by the slope)" if reach > peak else ""
+            what = ("x and the last layer" if i == network.depth
+                    else "the network's weights")
             too_large = (f"layer {i}'s input reaches {reach:.3g} in magnitude{read}, beyond "
                          f"{value_limit:.0e}, where this inversion cannot judge it; rescale "
-                         "the network's weights")
+                         f"{what}")
             break
         # Realizable: one threshold for every row, relative to the layer's scale unless the
         # caller gave one; noisy: one per row (reluinv.layerwise.noisy).

@@ -225,14 +225,18 @@ def _near_zero_lower_scale(y: FloatArray, level: FloatArray | float,
     (noise-free ``y = 0.05`` at slope 0.01 asked for ``p >= 5`` and ``p <= 0.05``). ``f``
     is concave, so on ``[0, delta_j]``, where the true ``s`` lies, it is above its chord,
     and the chord is the edge: ``c_j = (y_j - f(delta_j)) / delta_j``, 1 when ``delta_j <=
-    y_j`` (such a row is surely positive), ``1 / alpha`` at ``y_j = 0``, and ``1 / alpha``
-    when ``delta_j = 0``, where ``f`` is ``y_j`` at the only ``s``. Beyond ``delta_j`` the
-    edge is stricter than ``f``, which only a misfit above the noise bound reaches."""
+    y_j`` (such a row is surely positive), else ``1/alpha - (y_j / delta_j) (1/alpha - 1)``
+    (the same number, computed without ``y_j - delta_j``, which is ``y_j`` when
+    ``delta_j`` is below its rounding, and without ``delta_j / alpha``, which may
+    overflow): between 1 and ``1 / alpha``, which it is at ``y_j = 0`` and when
+    ``delta_j`` is not finite. Beyond ``delta_j`` the edge is stricter than ``f``, which
+    only a misfit above the noise bound reaches."""
     delta = np.broadcast_to(np.asarray(level, dtype=np.float64), y.shape)
-    worst = np.where(delta <= y, y - delta, (y - delta) / slope)  # f(delta)
+    inverse = 1.0 / slope
     with np.errstate(divide="ignore", invalid="ignore"):
-        chord = (y - worst) / delta
-    return np.where(delta > 0.0, chord, 1.0 / slope)
+        chord = inverse - (y / delta) * (inverse - 1.0)
+    return np.where(delta <= y, 1.0, np.where((delta > 0.0) & np.isfinite(delta), chord,
+                                              inverse))
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,9 @@ def noisy_lp(W: FloatArray, b: FloatArray, bands: Bands, weight: FloatArray,
              noise: NoiseModel, budget: float, nonneg: bool,
              solver: DenseSolver, start: FloatArray | None = None) -> DenseLPSolution:
     """The layer's LP (:func:`_layer_lp`) solved in units of the layer's scale ``sigma =
-    max(1, ||c||_inf, ||b||_inf)`` (``c`` the activation's inverse at ``y``).
+    max(1, ||c||_inf)`` (``c`` the activation's inverse at ``y``: up to the slope, the unit
+    of the layer's acceptance tolerance ``FEASIBILITY_TOLERANCE * max(1, ||y||_inf)``; a
+    large ``||b||`` is left out, which would stretch the solver's own tolerance past it).
 
     The LP is homogeneous: dividing ``y``, ``b`` and the budget by ``sigma`` divides its
     solution, ``h`` and the misfits alike, by ``sigma``, and the answer is multiplied back.
@@ -257,8 +263,7 @@ def noisy_lp(W: FloatArray, b: FloatArray, bands: Bands, weight: FloatArray,
     LP that cvxopt called dual infeasible and HiGHS could not solve, at every noise level
     the estimate tried. The scale assumes weights of order one (every decoder here has
     them), so that ``h`` has the order of ``y``; data within ``[-1, 1]`` is solved as is."""
-    sigma = max(1.0, float(np.max(np.abs(bands.centre), initial=0.0)),
-                float(np.max(np.abs(b), initial=0.0)))
+    sigma = max(1.0, float(np.max(np.abs(bands.centre), initial=0.0)))
     if sigma == 1.0:
         return _layer_lp(W, b, bands, weight, noise, budget, nonneg, solver, start)
     scaled = Bands(bands.upper / sigma, bands.upper_scale, bands.lower / sigma,
