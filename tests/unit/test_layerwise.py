@@ -428,6 +428,18 @@ def test_a_code_beyond_float64s_reach_is_inconclusive_without_a_z() -> None:
         assert f"beyond {limit}, where" in result.message
 
 
+def test_a_code_beyond_float64s_reach_from_a_layer_within_it_is_inconclusive() -> None:
+    """One layer of weights 1e-200: the observation is within every limit, the code it asks
+    for (about 2e200) is not, and no forward pass can judge it; INCONCLUSIVE without a
+    ``z``, the message naming the code's magnitude."""
+    net = ReluNetwork([np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]) * 1e-200])
+    with np.errstate(all="ignore"):
+        result = invert_layerwise(net, np.array([1.0, 2.0, 3.0]))
+    assert result.status is LayerwiseStatus.INCONCLUSIVE
+    assert result.z is None
+    assert result.message.startswith("the code found has entries of magnitude 2e+200")
+
+
 def test_a_leaky_layer_whose_input_overflows_through_the_slope_is_inconclusive() -> None:
     """A leaky layer reads a negative input ``y`` as the pre-activation ``y / alpha``: at
     slope 1e-9 the hidden value -1e300 that the top layer hands down is -inf there, which
