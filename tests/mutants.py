@@ -496,6 +496,10 @@ MUTANTS = (
         ("    if nonneg:\n        ray = find_farkas_ray(np.ones((1, n))",
          "    if True:\n        ray = find_farkas_ray(np.ones((1, n))"),
     ), LAYERWISE_TESTS),
+    Mutant("far-side-of-any-free-layer-examined", "reluinv/layerwise/rounding.py", (
+        ("        if not nonneg and n > RECESSION_TEST_MAX_UNKNOWNS:",
+         "        if False:"),
+    ), LAYERWISE_TESTS),
     Mutant("far-side-directions-unscaled", "reluinv/layerwise/rounding.py", (
         ("    slack = np.maximum(c, 0.0) / radius * (1.0 + 4.0 * _EPS)",
          "    slack = np.maximum(c, 0.0) * (1.0 + 4.0 * _EPS)"),

@@ -543,3 +543,26 @@ def test_far_pre_images_are_found_or_ruled_out() -> None:
     # free, far only where h_1 <= -1e9: no direction of the simplex (d >= 0) sees it
     negative = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
     assert not far_pre_images_ruled_out(negative, np.array([-1e9, 1.0, 1.0]), False, 1e6)
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_the_far_side_of_a_free_layer_is_examined_up_to_a_size(
+        n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A free layer's far side takes two LPs per unknown, so beyond
+    ``RECESSION_TEST_MAX_UNKNOWNS`` (3 here) it is not examined and nothing is claimed.
+    The rows ``w_0 z = 1`` and ``(1 + 2^-40) w_0 z <= 0`` contradict each other, but by a
+    ray of finite radius, and the wide system leaves directions free: INCONCLUSIVE either
+    way, for the reason each size gives (a correct refutation lost to the far side's
+    sufficient test, the price of never claiming one falsely)."""
+    from reluinv.layerwise import rounding
+
+    monkeypatch.setattr(rounding, "RECESSION_TEST_MAX_UNKNOWNS", 3)
+    rng = np.random.default_rng(5)
+    w0, w1 = rng.normal(size=n), rng.normal(size=n)
+    net = ReluNetwork([np.vstack([w0, w1, w0 * (1 + 2.0**-40)])])
+    result = invert_layerwise(net, np.array([1.0, 0.5, 0.0]))
+    assert result.status is INCONCLUSIVE
+    expected = ("the layer's rows do not rule out larger ones" if n == 3
+                else "the layer's 4 free unknowns are more than the 3 whose larger "
+                     "pre-images are examined")
+    assert result.message.endswith(expected), result.message

@@ -870,7 +870,8 @@ def invert_layerwise(
             j = int(np.flatnonzero(y < -negative)[0])
             outcome = infeasible_outcome(
                 system, 0, "sign", f"a ReLU output is never negative, but y[{j}] = {y[j]:.3g}"
-                f", below -{negative:.3g}, the realizable tolerance", None, layer_started)
+                f", below -{negative:.3g} (tau or the realizable tolerance)", None,
+                layer_started)
             outcome = LayerOutcome(None, outcome.diagnostic, True)
         elif noisy:
             step = invert_noisy(system, y=y, kind=kind, slope=network.slope, noise=noise,

@@ -69,8 +69,9 @@ __all__ = ["RECESSION_TEST_MAX_UNKNOWNS", "LayerReading", "far_pre_images_ruled_
 
 FloatArray = npt.NDArray[np.float64]
 _EPS = float(np.finfo(np.float64).eps)
-#: The far side of a ray (module docstring, *Far pre-images*) takes one LP per unknown and
-#: sign; a layer with more unknowns is not examined, and its refutation not claimed.
+#: The far side of a ray (module docstring, *Far pre-images*) takes one LP on a layer whose
+#: input is ``>= 0``, two per unknown on one whose input is free; a free input with more
+#: unknowns than this is not examined, and the layer's refutation not claimed.
 RECESSION_TEST_MAX_UNKNOWNS = 100
 
 
@@ -189,8 +190,8 @@ def refute_within_rounding(
                       f"only, while the layer's equations allow some up to {reach:.3g}")
     if reach is None and math.isfinite(ray.radius):  # not pinned: the far side too
         below = f"the checked Farkas ray rules out pre-images below {ray.radius:.3g} only"
-        if n > RECESSION_TEST_MAX_UNKNOWNS:
-            return None, (f"{below}, and the layer's {n} unknowns are more than the "
+        if not nonneg and n > RECESSION_TEST_MAX_UNKNOWNS:
+            return None, (f"{below}, and the layer's {n} free unknowns are more than the "
                           f"{RECESSION_TEST_MAX_UNKNOWNS} whose larger pre-images are examined")
         if not far_pre_images_ruled_out(A_ub, b_ub, nonneg, ray.radius):
             return None, f"{below}, and the layer's rows do not rule out larger ones"
