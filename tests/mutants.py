@@ -506,7 +506,7 @@ MUTANTS = (
     ), LAYERWISE_TESTS),
     # a negative output within the realizable tolerance claimed to have no pre-image
     Mutant("sign-rule-within-the-tolerance", INVERTER, (
-        ("        negative = max(tau_floor, realizable_bound)", "        negative = tau_floor"),
+        ("    negative = max(tau_floor, realizable_bound)", "    negative = tau_floor"),
     ), LAYERWISE_TESTS),
     # a layer's input beyond float64's reach handed to the solvers
     Mutant("layer-input-limit-dropped", INVERTER, (

@@ -691,8 +691,9 @@ def real_vector(x: object, name: str) -> FloatArray:
         raw = np.asarray(x)
     except (TypeError, ValueError) as exc:
         raise InvalidTypeError(f"{name} must be an array of numbers: {exc}") from None
-    if raw.dtype.kind == "O" and any(v is None for v in raw.flat):  # float64 reads it as NaN
-        index = next(i for i, v in enumerate(raw.flat) if v is None)
+    index = (next((i for i, v in enumerate(raw.flat) if v is None), None)
+             if raw.dtype.kind == "O" else None)
+    if index is not None:  # float64 would read it as NaN
         raise InvalidTypeError(f"{name} must hold real numbers, got None at flat index {index}")
     if raw.dtype.kind == "O" and not any(isinstance(v, str | bytes | complex | bool)
                                          for v in raw.flat):
@@ -820,6 +821,7 @@ def invert_layerwise(
     # claim that x has no pre-image may rest on a smaller difference (the sign rule below,
     # and reluinv.layerwise.rounding for a Farkas ray).
     realizable_bound = residual_tol * max(1.0, float(np.abs(x_observed).max(initial=0.0)))
+    negative = max(tau_floor, realizable_bound)  # a ReLU output below -negative: no code
     value_limit = NOISY_VALUE_LIMIT if noisy else VALUE_LIMIT
     too_large: str | None = None  # why a layer's input was beyond what float64 can invert
     for i in range(network.depth, 0, -1):
@@ -865,7 +867,6 @@ def invert_layerwise(
             y_layer = y
             active = y > threshold
         system = LayerSystem(W, b, y_layer, layer_tau, active, nonneg, i)
-        negative = max(tau_floor, realizable_bound)  # beyond it, no code comes close
         if kind == "relu" and not noisy and y.size and float(y.min()) < -negative:
             j = int(np.flatnonzero(y < -negative)[0])
             outcome = infeasible_outcome(
